@@ -1,0 +1,35 @@
+/**
+ * The one gradient every L∞ attack uses: d/dx of the softmax cross-entropy computed from
+ * logits, summed over the batch. Summing (not averaging) keeps per-image gradients independent
+ * of batch size; the exact sign below makes the scale irrelevant for the step anyway.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients; the full @tensorflow/tfjs bundle does this import.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import type { Classifier } from '../model/classifier';
+
+/** Cross-entropy from logits, one value per image: logsumexp(z) - z_y. Never log of clipped p. */
+export function crossEntropyFromLogits(logits: tf.Tensor2D, classes: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const oneHot = tf.cast(tf.oneHot(classes, logits.shape[1]), 'float32');
+    const zy = tf.sum(tf.mul(logits, oneHot), 1);
+    return tf.sub(tf.logSumExp(logits, 1), zy) as tf.Tensor1D;
+  });
+}
+
+/** ∇_x Σ_i CE(f(x_i), classes_i). Call inside tf.tidy. */
+export function lossGradient(classifier: Classifier, x: tf.Tensor4D, classes: Int32Array): tf.Tensor4D {
+  const y = tf.tensor1d(classes, 'int32');
+  const grad = tf.grad((input: tf.Tensor) =>
+    tf.sum(crossEntropyFromLogits(classifier.logits(input as tf.Tensor4D), y)),
+  );
+  return grad(x) as tf.Tensor4D;
+}
+
+/**
+ * sign(g) built from comparisons: 0 only for an exact zero. tfjs-backend-wasm's tf.sign
+ * returns 0 for |g| < 2^-23, which silently freezes pixels on confidently classified images.
+ */
+export function exactSign(g: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32')));
+}

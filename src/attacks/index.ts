@@ -1,0 +1,11 @@
+export * from './types';
+export * from './registry';
+export * from './execute';
+export * from './params';
+export { iterativeSignAttack, resolveTargets } from './iterative-core';
+export { crossEntropyFromLogits, exactSign, lossGradient } from './gradient';
+export { fgsm } from './fgsm';
+export { bim } from './bim';
+export { illc } from './illc';
+export { pgd } from './pgd';
+export { mifgsm } from './mifgsm';

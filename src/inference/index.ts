@@ -1,0 +1,2 @@
+export * from './tensor-images';
+export * from './predict';
