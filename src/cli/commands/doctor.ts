@@ -1,0 +1,26 @@
+/** `printshot doctor`: backend, versions, and whether the bundled model and samples are usable. */
+import type { Command } from 'commander';
+import { doctor } from '../../services/doctor';
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description('show the compute backend, versions, and the bundled model and samples')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await doctor();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
+      const lines = [
+        `backend     ${report.backend.name} (${report.backend.reason})`,
+        ...Object.entries(report.backend.versions).map(([k, v]) => `  ${k.padEnd(10)}${v}`),
+        `node        ${report.node}`,
+        `model       ${report.model.ok ? `${report.model.name}, ${report.model.classes} classes, ${report.model.input}` : `unavailable: ${report.model.error}`}`,
+        `samples     ${report.samples.ok ? `${report.samples.count} images in ${report.samples.classes} classes` : `unavailable: ${report.samples.error}`}`,
+        `electron    ${report.electron}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

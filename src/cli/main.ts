@@ -1,0 +1,54 @@
+/**
+ * The `printshot` command line: a thin layer over src/services. Human output by default,
+ * `--json` for machines. Every user error is one line on stderr and a non-zero exit code
+ * (1 for bad input, 2 for bad usage); only unexpected failures print a stack.
+ */
+import { Command, CommanderError } from 'commander';
+import { isPrintshotError } from '../shared';
+import { registerAttackCommand } from './commands/attack';
+import { registerClassifyCommand } from './commands/classify';
+import { registerDemoCommand } from './commands/demo';
+import { registerDoctorCommand } from './commands/doctor';
+import { registerEvaluateCommand } from './commands/evaluate';
+import { registerStartCommand } from './commands/start';
+import { registerTransformCommand } from './commands/transform';
+
+export function buildProgram(): Command {
+  const program = new Command('printshot')
+    .description('Test adversarial examples in the physical world (Kurakin, Goodfellow & Bengio, arXiv 1607.02533).')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [
+    registerDoctorCommand,
+    registerClassifyCommand,
+    registerAttackCommand,
+    registerTransformCommand,
+    registerEvaluateCommand,
+    registerDemoCommand,
+    registerStartCommand,
+  ]) {
+    register(program);
+  }
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are "errors" to commander; they already printed what they had to.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isPrintshotError(e)) {
+      process.stderr.write(`error: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
+      return e.code === 'cancelled' ? 130 : 1;
+    }
+    process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * Loading a labelled image set from a folder, in one of two layouts:
+ *
+ * - ImageFolder: one sub-folder per class (`Trouser/001.png`). Sub-folders are searched
+ *   recursively; the top-level folder name gives the label.
+ * - labels.csv at the root, header `file,label`: each row names a file (relative path) and its
+ *   label, by name or by 0-based index. When present it is authoritative; folders are ignored.
+ *
+ * A folder or label name matches a model label when it is equal, or equal after writing the
+ * characters file names cannot hold ('/', '\', ':') as '-': 'T-shirt-top' ↔ 'T-shirt/top'.
+ * Items come back sorted by relPath in code-point order, so runs are reproducible on any OS.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { log, PrintshotError, type LabeledImage } from '../shared';
+import { readImage8 } from './decode';
+import { parseCsv } from './csv';
+
+export interface LoadDatasetOptions {
+  channels: 1 | 3;
+  width: number;
+  height: number;
+  maxPixels?: number;
+  /** Images decoded at once (sharp decodes on libuv's thread pool). Default 8. */
+  concurrency?: number;
+}
+
+export interface Dataset {
+  items: LabeledImage[];
+  source: 'imagefolder' | 'labels.csv';
+}
+
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** The folder name a label is written as: '/', '\' and ':' become '-'. */
+export function labelFolderName(label: string): string {
+  return label.replace(/[/\\:]/g, '-');
+}
+
+/**
+ * Index of the label `name` refers to, or undefined. An exact match wins; otherwise the
+ * folder-name form must match exactly one label (two labels sharing a form is an error).
+ */
+export function matchLabel(name: string, labels: readonly string[]): number | undefined {
+  const n = name.normalize('NFC');
+  const exact = labels.findIndex((l) => l.normalize('NFC') === n);
+  if (exact >= 0) return exact;
+  const hits = labels.flatMap((l, i) => (labelFolderName(l.normalize('NFC')) === n ? [i] : []));
+  if (hits.length > 1) {
+    throw new PrintshotError('bad-dataset', `'${name}' matches several labels: ${hits.map((i) => `'${labels[i]}'`).join(', ')}`);
+  }
+  return hits[0];
+}
+
+export async function loadDataset(dir: string, labels: readonly string[], opts: LoadDatasetOptions): Promise<Dataset> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'not a folder' : String(code ?? e);
+    throw new PrintshotError('bad-dataset', `${dir}: ${why}`);
+  }
+  const hasCsv = entries.some((e) => e.name === 'labels.csv' && !e.isDirectory());
+  const source = hasCsv ? 'labels.csv' : 'imagefolder';
+  const files = hasCsv ? await listFromCsv(dir, labels) : await listFromFolders(dir, labels);
+  if (files.length === 0) {
+    throw new PrintshotError('bad-dataset', `${dir}: no images found (expected one folder per class, or a labels.csv)`);
+  }
+  files.sort((a, b) => compareCodePoints(a.relPath, b.relPath));
+
+  const items = await mapLimit(files, opts.concurrency ?? 8, async (f): Promise<LabeledImage> => {
+    const image = await readImage8(join(dir, ...f.relPath.split('/')), {
+      channels: opts.channels,
+      width: opts.width,
+      height: opts.height,
+      maxPixels: opts.maxPixels,
+    });
+    return { image, label: f.label, relPath: f.relPath };
+  });
+  log.info(`${dir}: loaded ${items.length} images (${source})`);
+  return { items, source };
+}
+
+interface FileEntry {
+  relPath: string;
+  label: number;
+}
+
+async function listFromFolders(dir: string, labels: readonly string[]): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  const ignored: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(join(dir, e.name))));
+    if (!isDir) {
+      ignored.push(e.name);
+      continue;
+    }
+    const label = matchLabel(e.name, labels);
+    if (label === undefined) {
+      throw new PrintshotError(
+        'bad-dataset',
+        `${dir}: folder '${e.name}' does not match any model label; labels are ${formatLabels(labels)}`,
+        "name each folder after a label, writing '/', '\\' and ':' as '-' (e.g. 'T-shirt/top' → 'T-shirt-top')",
+      );
+    }
+    for (const rel of await walk(join(dir, e.name), e.name, ignored, new Set())) out.push({ relPath: rel, label });
+  }
+  if (ignored.length > 0) {
+    const shown = ignored.slice(0, 5).join(', ') + (ignored.length > 5 ? `, … (${ignored.length - 5} more)` : '');
+    log.warn(`${dir}: ignored ${ignored.length} file(s) that are not PNG/JPEG images in a class folder: ${shown}`);
+  }
+  return out;
+}
+
+/** Image files under `abs` as '/'-joined paths; non-images go to `ignored`. Follows symlinks once. */
+async function walk(abs: string, rel: string, ignored: string[], seen: Set<string>): Promise<string[]> {
+  const s = await stat(abs);
+  const key = `${s.dev}:${s.ino}`;
+  if (seen.has(key)) return []; // symlink loop
+  seen.add(key);
+  const out: string[] = [];
+  for (const e of await readdir(abs, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const childAbs = join(abs, e.name);
+    const childRel = `${rel}/${e.name}`;
+    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(childAbs)));
+    if (isDir) out.push(...(await walk(childAbs, childRel, ignored, seen)));
+    else if (IMAGE_EXT.test(e.name)) out.push(childRel);
+    else ignored.push(childRel);
+  }
+  return out;
+}
+
+async function listFromCsv(dir: string, labels: readonly string[]): Promise<FileEntry[]> {
+  const csvPath = join(dir, 'labels.csv');
+  const rows = parseCsv(await readFile(csvPath, 'utf8'), csvPath);
+  const header = rows.shift();
+  if (!header || header.fields.map((f) => f.trim().toLowerCase()).join(',') !== 'file,label') {
+    throw new PrintshotError('bad-dataset', `${csvPath}:${header?.line ?? 1}: the first line must be the header 'file,label'`);
+  }
+  const out: FileEntry[] = [];
+  const seen = new Map<string, number>();
+  for (const { line, fields } of rows) {
+    const where = `${csvPath}:${line}`;
+    if (fields.length !== 2) throw new PrintshotError('bad-dataset', `${where}: expected 2 fields (file,label), found ${fields.length}`);
+    const relPath = normalizeRelPath(fields[0].trim(), where);
+    const labelText = fields[1].trim();
+    const label = matchLabel(labelText, labels) ?? parseIndex(labelText, labels.length);
+    if (label === undefined) {
+      throw new PrintshotError('bad-dataset', `${where}: unknown label '${labelText}'; use a label name or an index 0..${labels.length - 1}; labels are ${formatLabels(labels)}`);
+    }
+    if (!IMAGE_EXT.test(relPath)) throw new PrintshotError('bad-dataset', `${where}: '${relPath}' is not a .png, .jpg or .jpeg file`);
+    const prev = seen.get(relPath);
+    if (prev !== undefined) throw new PrintshotError('bad-dataset', `${where}: '${relPath}' is already listed on line ${prev}`);
+    seen.set(relPath, line);
+    const s = await stat(join(dir, ...relPath.split('/'))).catch(() => undefined);
+    if (!s?.isFile()) throw new PrintshotError('bad-dataset', `${where}: file '${relPath}' not found in ${dir}`);
+    out.push({ relPath, label });
+  }
+  return out;
+}
+
+/** '/'-separated, relative, no '..': a labels.csv may not point outside its folder. */
+function normalizeRelPath(p: string, where: string): string {
+  const parts = p.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.');
+  if (p === '' || /^([a-zA-Z]:)?[/\\]/.test(p) || parts.includes('..') || parts.length === 0) {
+    throw new PrintshotError('bad-dataset', `${where}: '${p}' must be a path relative to the dataset folder`);
+  }
+  return parts.join('/');
+}
+
+function parseIndex(text: string, n: number): number | undefined {
+  if (!/^\d+$/.test(text)) return undefined;
+  const i = Number(text);
+  return i < n ? i : undefined;
+}
+
+function formatLabels(labels: readonly string[]): string {
+  const max = 30;
+  const shown = labels.slice(0, max).map((l) => `'${l}'`).join(', ');
+  return labels.length > max ? `${shown}, … (${labels.length} in all)` : shown;
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/** Code-point order, independent of locale; UTF-8 byte order is code-point order. */
+export function compareCodePoints(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(xs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < xs.length) {
+      const i = next++;
+      out[i] = await fn(xs[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, xs.length)) }, worker));
+  return out;
+}

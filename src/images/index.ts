@@ -1,0 +1,10 @@
+export { readImage8, decodeImage, rgbToGray, grayToRgb, toChannels, DEFAULT_MAX_PIXELS, type ReadImageOptions } from './decode';
+export { encodePng, decodePng, writePng } from './encode';
+export {
+  loadDataset,
+  matchLabel,
+  labelFolderName,
+  compareCodePoints,
+  type Dataset,
+  type LoadDatasetOptions,
+} from './dataset';

@@ -1,0 +1,146 @@
+/**
+ * Reads a TF.js model (model.json + weight shards) into memory and serves it to tfjs through an
+ * IOHandler. tfjs-core can only read file:// URLs through tfjs-node's handler, and tfjs-node is
+ * optional, so Printshot reads the bytes itself. Checking the manifest against the shard sizes here
+ * turns tfjs's generic "Based on the provided shape..." failures into messages that name the file.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { PrintshotError } from '../shared';
+
+export type ModelFormat = 'layers' | 'graph';
+
+/** A model's bytes after validation, ready for tfl.loadLayersModel / tfconv.loadGraphModel. */
+export interface ModelBundle {
+  format: ModelFormat;
+  modelJSON: tf.io.ModelJSON;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  /** All shards concatenated in manifest order, as tfjs expects. */
+  weightData: ArrayBuffer;
+  /** sha256 (hex) of the model.json bytes followed by every shard's bytes in manifest order. */
+  fingerprint: string;
+}
+
+/** Returns a shard's bytes, or undefined when it does not exist. */
+export type ShardReader = (relPath: string) => Promise<Uint8Array | undefined>;
+
+// Bytes per stored element. Quantized weights are stored in their quantization dtype.
+const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/** Reads model.json and its shards from a directory on disk. */
+export async function readModelDir(dir: string): Promise<ModelBundle> {
+  const jsonPath = path.join(dir, 'model.json');
+  const jsonBytes = await readIfExists(jsonPath);
+  if (!jsonBytes) {
+    throw new PrintshotError('bad-model', `no model.json in ${dir}`, 'point at a folder exported by tensorflowjs_converter or model.save()');
+  }
+  return assembleModel(jsonBytes, (rel) => readIfExists(path.join(dir, rel)), jsonPath);
+}
+
+/**
+ * Validates model.json and collects its shards. `label` names model.json in messages (a path for
+ * disk models). Exported for loading from memory, e.g. in tests or after a download.
+ */
+export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReader, label: string): Promise<ModelBundle> {
+  const modelJSON = parseModelJSON(jsonBytes, label);
+  const format = detectFormat(modelJSON, label);
+  const hash = createHash('sha256').update(jsonBytes);
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const parts: Uint8Array[] = [];
+  for (const group of modelJSON.weightsManifest) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
+      throw new PrintshotError('bad-model', `${label}: weightsManifest entries need "paths" and "weights" arrays`);
+    }
+    const expected = group.weights.reduce((sum, w) => sum + entryBytes(w, label), 0);
+    const groupParts: Uint8Array[] = [];
+    for (const rel of group.paths) {
+      const bytes = await readShard(safeShardPath(rel, label));
+      if (!bytes) throw new PrintshotError('bad-model', `missing weight shard ${rel} (listed in ${label})`);
+      groupParts.push(bytes);
+    }
+    const found = groupParts.reduce((sum, b) => sum + b.byteLength, 0);
+    if (found !== expected) {
+      const names = group.paths.join(', ');
+      const what = found < expected ? 'truncated weight shard' : 'oversized weight shard';
+      throw new PrintshotError('bad-model', `${what} ${names}: expected ${expected} bytes from the manifest, found ${found}`);
+    }
+    for (const b of groupParts) hash.update(b);
+    parts.push(...groupParts);
+    weightSpecs.push(...group.weights);
+  }
+  return { format, modelJSON, weightSpecs, weightData: concat(parts), fingerprint: hash.digest('hex') };
+}
+
+/** An IOHandler serving an assembled bundle from memory (the fromMemory pattern, minus its deprecation). */
+export function memoryHandler(bundle: ModelBundle): tf.io.IOHandler {
+  return {
+    load: () => tf.io.getModelArtifactsForJSON(bundle.modelJSON, async () => [bundle.weightSpecs, bundle.weightData]),
+  };
+}
+
+function parseModelJSON(bytes: Uint8Array, label: string): tf.io.ModelJSON {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (e) {
+    throw new PrintshotError('bad-model', `${label} is not valid JSON: ${(e as Error).message}`);
+  }
+  const obj = json as Partial<tf.io.ModelJSON> | null;
+  if (!obj || typeof obj !== 'object' || !obj.modelTopology || typeof obj.modelTopology !== 'object' || !Array.isArray(obj.weightsManifest)) {
+    throw new PrintshotError(
+      'bad-model',
+      `${label} is not a TF.js model (needs "modelTopology" and "weightsManifest")`,
+      'Keras .h5 / SavedModel files must be converted with tensorflowjs_converter first',
+    );
+  }
+  return obj as tf.io.ModelJSON;
+}
+
+function detectFormat(json: tf.io.ModelJSON, label: string): ModelFormat {
+  const topo = json.modelTopology as Record<string, unknown>;
+  if (json.format === 'layers-model' || 'class_name' in topo || 'model_config' in topo) return 'layers';
+  if (json.format === 'graph-model' || Array.isArray(topo.node)) return 'graph';
+  throw new PrintshotError('bad-model', `${label}: unrecognised format ${JSON.stringify(json.format ?? null)} (expected layers-model or graph-model)`);
+}
+
+function entryBytes(w: tf.io.WeightsManifestEntry, label: string): number {
+  const dtype = w.quantization?.dtype ?? w.dtype;
+  const bytes = STORED_BYTES[dtype];
+  if (bytes === undefined) {
+    throw new PrintshotError('bad-model', `${label}: weight ${w.name} has unsupported dtype ${dtype} (supported: float32, int32, bool, or uint8/uint16/float16 quantized)`);
+  }
+  if (!Array.isArray(w.shape) || w.shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new PrintshotError('bad-model', `${label}: weight ${w.name} has invalid shape ${JSON.stringify(w.shape)}`);
+  }
+  return w.shape.reduce((a, d) => a * d, 1) * bytes;
+}
+
+/** Shard paths are relative to model.json; refuse ones that would read outside the folder. */
+function safeShardPath(rel: unknown, label: string): string {
+  if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+    throw new PrintshotError('bad-model', `${label}: weight shard path ${JSON.stringify(rel)} must be relative to the model folder`);
+  }
+  return rel;
+}
+
+async function readIfExists(file: string): Promise<Uint8Array | undefined> {
+  try {
+    return await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw new PrintshotError('io', `cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+function concat(parts: Uint8Array[]): ArrayBuffer {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out.buffer;
+}

@@ -1,0 +1,55 @@
+/**
+ * The set of known transforms, looked up by id. The order here is the order the paper's Fig. 6
+ * panels use, and the order the CLI lists them in.
+ */
+import { z } from 'zod';
+import { PrintshotError } from '../shared';
+import { gaussianBlur } from './blur';
+import { jpeg } from './jpeg';
+import { gaussianNoise } from './noise';
+import { brightness, contrast } from './photometric';
+import type { TransformDescriptor } from './types';
+
+const all: readonly TransformDescriptor[] = [brightness, contrast, gaussianBlur, gaussianNoise, jpeg];
+const byId = new Map(all.map((d) => [d.id, d]));
+
+export const transformIds: readonly string[] = all.map((d) => d.id);
+
+export function listTransforms(): readonly TransformDescriptor[] {
+  return all;
+}
+
+export function getTransform(id: string): TransformDescriptor {
+  const d = byId.get(id);
+  if (!d) {
+    throw new PrintshotError(
+      'unknown-transform',
+      `unknown transform '${id}'; known: ${transformIds.join(', ')}`,
+      'see docs/transforms-and-metrics.md for parameters and ranges',
+    );
+  }
+  return d;
+}
+
+/**
+ * Validate (and default) raw parameters for a transform. Unknown names and out-of-range values
+ * fail with a PrintshotError('bad-argument') naming the transform and the allowed range.
+ */
+export function parseTransformParams(desc: TransformDescriptor, raw: Record<string, unknown> = {}): Record<string, number> {
+  const r = desc.params.safeParse(raw);
+  if (r.success) return r.data;
+  const msgs = r.error.issues.map((iss) => {
+    if (iss.code === 'unrecognized_keys') {
+      const keys = iss.keys.map((k) => `'${k}'`).join(', ');
+      return `unknown parameter ${keys}; ${desc.id} takes: ${paramNames(desc).join(', ')}`;
+    }
+    return iss.message;
+  });
+  throw new PrintshotError('bad-argument', `transform '${desc.id}': ${msgs.join('; ')}`);
+}
+
+/** Parameter names of a descriptor's zod object schema (all of ours are objects). */
+export function paramNames(desc: TransformDescriptor): string[] {
+  const s = desc.params as unknown;
+  return s instanceof z.ZodObject ? Object.keys(s.shape) : [desc.sweepParam];
+}

@@ -1,0 +1,120 @@
+/**
+ * On-disk formats of an experiment folder, versioned so a later Printshot can migrate or refuse
+ * old files instead of misreading them:
+ *
+ *   experiment.json                 ExperimentSchema: model, clean images, list of runs
+ *   clean/<relPath>.png             the inputs as the model saw them (resized, channel-converted)
+ *   adversarial/<method>-eps<k>/…   one folder per run, same relative paths as clean/
+ *   runs/<run dir>-<id8>.json       RunManifestSchema: parameters and per-image results
+ *   results/, reports/              written by evaluation and reporting
+ *
+ * All paths inside the JSON are relative to the experiment root with '/' separators, so a
+ * folder can be zipped and opened on another OS.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1 as const;
+
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256');
+const Timestamp = z.iso.datetime({ offset: true });
+
+/** A '/'-separated relative path that stays inside the experiment folder. */
+export const RelPath = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => !p.startsWith('/') && !p.includes('\\') && !/^[a-zA-Z]:/.test(p) && p.split('/').every((s) => s !== '' && s !== '.' && s !== '..'),
+    "expected a relative path with '/' separators and no '..'",
+  );
+
+export const ImageItemSchema = z.object({
+  /** Path of the input image relative to the dataset root, e.g. 'Trouser/001.jpg'. */
+  relPath: RelPath,
+  /** Class index into model.card.labels. */
+  label: z.number().int().nonnegative(),
+  /** The clean PNG, relative to the experiment root, e.g. 'clean/Trouser/001.png'. */
+  file: RelPath,
+  /** sha256 of that PNG file. */
+  sha256: Sha256,
+});
+export type ImageItem = z.infer<typeof ImageItemSchema>;
+
+export const RunStatus = z.enum(['running', 'complete']);
+
+export const RunRecordSchema = z.object({
+  id: z.uuid(),
+  method: z.string().min(1),
+  /** On the 0..255 pixel scale, as in the paper. */
+  eps: z.number().nonnegative(),
+  /** e.g. 'adversarial/fgsm-eps16' (or 'adversarial/fgsm-eps16-2' if that name was taken). */
+  dir: RelPath,
+  /** e.g. 'runs/fgsm-eps16-1a2b3c4d.json'. */
+  manifest: RelPath,
+  createdAt: Timestamp,
+  completedAt: Timestamp.optional(),
+  status: RunStatus,
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export const ModelRefSchema = z.object({
+  name: z.string().min(1),
+  /** sha256 of the model files, see Classifier.fingerprint. */
+  fingerprint: Sha256,
+  /** The model card as it was when the experiment was created. */
+  card: z.record(z.string(), z.unknown()),
+  /** Path of the model folder, or 'default' for the bundled model. */
+  source: z.string().min(1),
+});
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+export const ExperimentSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.uuid(),
+  name: z.string().min(1),
+  createdAt: Timestamp,
+  model: ModelRefSchema,
+  images: z.object({
+    /** Where the inputs came from (dataset folder path). */
+    source: z.string(),
+    count: z.number().int().nonnegative(),
+    items: z.array(ImageItemSchema),
+  }),
+  runs: z.array(RunRecordSchema),
+});
+export type Experiment = z.infer<typeof ExperimentSchema>;
+
+const Top5 = z.array(z.object({ label: z.number().int().nonnegative(), prob: z.number().min(0).max(1) })).max(5);
+
+export const RunImageSchema = z.object({
+  relPath: RelPath,
+  label: z.number().int().nonnegative(),
+  /** The adversarial PNG relative to the experiment root. */
+  file: RelPath,
+  sha256: Sha256,
+  cleanTop5: Top5,
+  advTop5: Top5,
+  /** Whether the attack changed the prediction away from the true label (or hit the target). */
+  success: z.boolean(),
+  /** Perturbation norms on the 0..255 scale. */
+  linf: z.number().nonnegative(),
+  l2: z.number().nonnegative(),
+  steps: z.number().int().nonnegative(),
+});
+export type RunImage = z.infer<typeof RunImageSchema>;
+
+export const RunManifestSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.uuid(),
+  method: z.string().min(1),
+  params: z.record(z.string(), z.unknown()),
+  seed: z.union([z.number(), z.string()]),
+  modelFingerprint: Sha256,
+  /** tfjs backend that ran the attack ('tensorflow', 'wasm', 'cpu'). */
+  backend: z.string().min(1),
+  startedAt: Timestamp,
+  /** Absent while the run is in progress (a manifest may be written incrementally). */
+  finishedAt: Timestamp.optional(),
+  images: z.array(RunImageSchema),
+  summary: z.record(z.string(), z.unknown()).optional(),
+});
+export type RunManifest = z.infer<typeof RunManifestSchema>;
