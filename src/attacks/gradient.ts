@@ -4,8 +4,7 @@
  * of batch size; the exact sign below makes the scale irrelevant for the step anyway.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients; the full @tensorflow/tfjs bundle does this import.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '../inference/gradients-runtime';
 import type { Classifier } from '../model/classifier';
 
 /** Cross-entropy from logits, one value per image: logsumexp(z) - z_y. Never log of clipped p. */

@@ -10,11 +10,13 @@
  * characters file names cannot hold ('/', '\', ':') as '-': 'T-shirt-top' ↔ 'T-shirt/top'.
  * Items come back sorted by relPath in code-point order, so runs are reproducible on any OS.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log, PrintshotError, type LabeledImage } from '../shared';
 import { readImage8 } from './decode';
 import { parseCsv } from './csv';
+import { mapLimit } from './limit';
 
 export interface LoadDatasetOptions {
   channels: 1 | 3;
@@ -90,7 +92,7 @@ interface FileEntry {
 async function listFromFolders(dir: string, labels: readonly string[]): Promise<FileEntry[]> {
   const out: FileEntry[] = [];
   const ignored: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+  for (const e of await sortedEntries(dir)) {
     if (e.name.startsWith('.')) continue;
     const isDir = e.isDirectory() || (e.isSymbolicLink() && (await isDirectory(join(dir, e.name))));
     if (!isDir) {
@@ -121,7 +123,7 @@ async function walk(abs: string, rel: string, ignored: string[], seen: Set<strin
   if (seen.has(key)) return []; // symlink loop
   seen.add(key);
   const out: string[] = [];
-  for (const e of await readdir(abs, { withFileTypes: true })) {
+  for (const e of await sortedEntries(abs)) {
     if (e.name.startsWith('.')) continue;
     const childAbs = join(abs, e.name);
     const childRel = `${rel}/${e.name}`;
@@ -183,6 +185,11 @@ function formatLabels(labels: readonly string[]): string {
   return labels.length > max ? `${shown}, … (${labels.length} in all)` : shown;
 }
 
+/** readdir in code-point order, so warnings and errors are the same on every OS. */
+async function sortedEntries(dir: string): Promise<Dirent[]> {
+  return (await readdir(dir, { withFileTypes: true })).sort((a, b) => compareCodePoints(a.name, b.name));
+}
+
 async function isDirectory(p: string): Promise<boolean> {
   return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
@@ -190,17 +197,4 @@ async function isDirectory(p: string): Promise<boolean> {
 /** Code-point order, independent of locale; UTF-8 byte order is code-point order. */
 export function compareCodePoints(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
-}
-
-async function mapLimit<T, R>(xs: readonly T[], limit: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(xs.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < xs.length) {
-      const i = next++;
-      out[i] = await fn(xs[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, xs.length)) }, worker));
-  return out;
 }

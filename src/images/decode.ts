@@ -13,7 +13,7 @@
  * - Resizing (only when width/height are given and differ) stretches to the exact size with
  *   lanczos3, like torchvision's Resize((h, w)); nothing is cropped away.
  */
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { stat } from 'node:fs/promises';
 import { log, makeImage8, PrintshotError, type Image8 } from '../shared';
 
@@ -53,7 +53,7 @@ async function decodeImage8(input: string | Buffer, name: string, opts: ReadImag
 
   // Header only: sharp's own pixel limit is switched off here so that we, not libvips, report
   // the size of an oversized image.
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (e) {
@@ -74,7 +74,7 @@ async function decodeImage8(input: string | Buffer, name: string, opts: ReadImag
   const grayish = meta.space === 'b-w' || meta.space === 'grey16';
   const channels = opts.channels ?? (grayish ? 1 : 3);
 
-  let raw: { data: Buffer; info: sharp.OutputInfo };
+  let raw: { data: Buffer; info: OutputInfo };
   try {
     // limitInputPixels again as a second guard (the header could lie about later frames);
     // failOn 'warning' makes truncated or corrupt data an error instead of a half-grey image.

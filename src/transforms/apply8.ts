@@ -9,10 +9,10 @@ import { batchShape, imagesToFloat, quantizeToBytes } from './quantize';
 import { parseTransformParams } from './registry';
 import type { TransformDescriptor } from './types';
 
-export async function applyTransform8(
-  desc: TransformDescriptor,
+export async function applyTransform8<P extends Record<string, number>>(
+  desc: TransformDescriptor<P>,
   images: readonly Image8[],
-  params: Record<string, unknown>,
+  params: Partial<P> | Record<string, unknown>,
   rng: Rng,
 ): Promise<Image8[]> {
   const [h, w, c] = batchShape(images);

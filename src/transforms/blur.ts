@@ -19,7 +19,8 @@ export function gaussianKernel1d(sigma: number): Float32Array {
   const taps = new Float64Array(2 * r + 1);
   let sum = 0;
   for (let i = -r; i <= r; i++) {
-    const v = Math.exp(-(i * i) / (2 * sigma * sigma));
+    // The centre tap is 1 explicitly: for denormal sigma, 0 / (2 sigma^2) would be 0/0 = NaN.
+    const v = i === 0 ? 1 : Math.exp(-(i * i) / (2 * sigma * sigma));
     taps[i + r] = v;
     sum += v;
   }

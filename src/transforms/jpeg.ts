@@ -7,7 +7,9 @@
  *   pipeline most plausibly used); grayscale images are encoded as 1-channel JPEG, so there is
  *   no chroma at all;
  * - quantisation table 0 (the standard Annex K tables that the IJG quality 1..100 scale refers
- *   to), no mozjpeg presets, no trellis quantisation, no overshoot deringing.
+ *   to), baseline (not progressive), no mozjpeg presets, no trellis quantisation, no
+ *   overshoot deringing. sharp's '4:2:0' forces subsampling on at every quality (libvips'
+ *   own default would turn it off above quality 90).
  * Not differentiable: the codec runs outside tf.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -20,26 +22,36 @@ import type { TransformDescriptor } from './types';
 
 export const JPEG_CHROMA_SUBSAMPLING = '4:2:0';
 
-/** Encode an 8-bit image as JPEG at `quality` and decode it back (same size and channels). */
-export async function jpegRoundTrip(image: Image8, quality: number): Promise<Image8> {
+/** Encode an 8-bit 1- or 3-channel image as JPEG with the fixed settings above. */
+export async function encodeJpeg(image: Image8, quality: number): Promise<Buffer> {
   const { width, height, channels } = image;
   if (channels !== 1 && channels !== 3) {
     throw new PrintshotError('bad-argument', `jpeg needs 1- or 3-channel images (got ${channels})`, 'drop the alpha channel first');
   }
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+    throw new PrintshotError('bad-argument', `quality must be an integer between 1 and 100 (IJG scale) (got ${quality})`);
+  }
   let enc = sharp(image.data, { raw: { width, height, channels } });
   // Without this sharp promotes a 1-channel raw input to a 3-channel sRGB JPEG.
   if (channels === 1) enc = enc.toColourspace('b-w');
-  const buf = await enc
+  return enc
     .jpeg({
       quality,
       chromaSubsampling: JPEG_CHROMA_SUBSAMPLING,
       quantisationTable: 0,
+      progressive: false,
       mozjpeg: false,
       trellisQuantisation: false,
       overshootDeringing: false,
       optimiseScans: false,
     })
     .toBuffer();
+}
+
+/** Encode an 8-bit image as JPEG at `quality` and decode it back (same size and channels). */
+export async function jpegRoundTrip(image: Image8, quality: number): Promise<Image8> {
+  const { width, height, channels } = image;
+  const buf = await encodeJpeg(image, quality);
   let dec = sharp(buf);
   // libvips decodes a grayscale JPEG to 3 identical channels; channel 0 is the exact gray value.
   if (channels === 1) dec = dec.extractChannel(0);

@@ -10,7 +10,10 @@ import { gaussianNoise } from './noise';
 import { brightness, contrast } from './photometric';
 import type { TransformDescriptor } from './types';
 
-const all: readonly TransformDescriptor[] = [brightness, contrast, gaussianBlur, gaussianNoise, jpeg];
+// Zod schema types are invariant in their output, so a TransformDescriptor<{ delta: number }> is
+// not structurally a TransformDescriptor<Record<string, number>>. Erasing P here is sound: every
+// caller goes through parseTransformParams, which runs the descriptor's own schema first.
+const all = [brightness, contrast, gaussianBlur, gaussianNoise, jpeg] as unknown as readonly TransformDescriptor[];
 const byId = new Map(all.map((d) => [d.id, d]));
 
 export const transformIds: readonly string[] = all.map((d) => d.id);
@@ -35,7 +38,10 @@ export function getTransform(id: string): TransformDescriptor {
  * Validate (and default) raw parameters for a transform. Unknown names and out-of-range values
  * fail with a PrintshotError('bad-argument') naming the transform and the allowed range.
  */
-export function parseTransformParams(desc: TransformDescriptor, raw: Record<string, unknown> = {}): Record<string, number> {
+export function parseTransformParams<P extends Record<string, number>>(
+  desc: TransformDescriptor<P>,
+  raw: Record<string, unknown> = {},
+): P {
   const r = desc.params.safeParse(raw);
   if (r.success) return r.data;
   const msgs = r.error.issues.map((iss) => {
@@ -49,7 +55,7 @@ export function parseTransformParams(desc: TransformDescriptor, raw: Record<stri
 }
 
 /** Parameter names of a descriptor's zod object schema (all of ours are objects). */
-export function paramNames(desc: TransformDescriptor): string[] {
+export function paramNames<P extends Record<string, number>>(desc: TransformDescriptor<P>): string[] {
   const s = desc.params as unknown;
   return s instanceof z.ZodObject ? Object.keys(s.shape) : [desc.sweepParam];
 }

@@ -15,7 +15,7 @@ export function registerDoctorCommand(program: Command): void {
       }
       const lines = [
         `backend     ${report.backend.name} (${report.backend.reason})`,
-        ...Object.entries(report.backend.versions).map(([k, v]) => `  ${k.padEnd(10)}${v}`),
+        ...Object.entries(report.backend.versions).map(([k, v]) => `  ${k.padEnd(20)}${v}`),
         `node        ${report.node}`,
         `model       ${report.model.ok ? `${report.model.name}, ${report.model.classes} classes, ${report.model.input}` : `unavailable: ${report.model.error}`}`,
         `samples     ${report.samples.ok ? `${report.samples.count} images in ${report.samples.classes} classes` : `unavailable: ${report.samples.error}`}`,

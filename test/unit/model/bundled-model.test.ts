@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadLayersModel, model as functionalModel, type LayersModel } from '@tensorflow/tfjs-layers';
+import {
+  loadLayersModel,
+  model as functionalModel,
+  type LayersModel,
+  type SymbolicTensor,
+} from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelCardSchema } from '../../../src/model/card';
@@ -85,12 +90,22 @@ async function loadSamples(labels: readonly string[]): Promise<Sample[]> {
   for (const [label, name] of labels.entries()) {
     const folder = join(SAMPLES_DIR, labelToFolder(name));
     for (const file of readdirSync(folder).filter((f) => f.endsWith('.png')).sort()) {
-      const { data, info } = await sharp(join(folder, file)).raw().toBuffer({ resolveWithObject: true });
-      expect(info.width).toBe(28);
-      expect(info.height).toBe(28);
-      expect(info.channels).toBe(1);
+      const path = join(folder, file);
+      // The file itself must be lossless 8-bit grayscale...
+      const meta = await sharp(path).metadata();
+      expect([meta.format, meta.channels, meta.bitsPerSample, meta.space]).toEqual(['png', 1, 8, 'b-w']);
+      // ...but sharp's raw output expands grayscale to RGB (3 equal channels), so read channel 0.
+      const { data, info } = await sharp(path).raw().toBuffer({ resolveWithObject: true });
+      expect([info.width, info.height, info.size]).toEqual([28, 28, 28 * 28 * info.channels]);
+      const c = info.channels;
+      expect([1, 3]).toContain(c);
       const pixels = new Float32Array(28 * 28);
-      for (let i = 0; i < pixels.length; i++) pixels[i] = data[i] / 255;
+      for (let i = 0; i < pixels.length; i++) {
+        if (c === 3 && (data[3 * i] !== data[3 * i + 1] || data[3 * i] !== data[3 * i + 2])) {
+          throw new Error(`${path}: pixel ${i} is not gray`);
+        }
+        pixels[i] = data[c * i] / 255;
+      }
       samples.push({ rel: `${labelToFolder(name)}/${file}`, label, pixels });
     }
   }
@@ -191,7 +206,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const [kernel, bias] = last.getWeights();
       const trunk = functionalModel({
         inputs: model.inputs,
-        outputs: model.layers[model.layers.length - 2].output as tf.SymbolicTensor,
+        outputs: model.layers[model.layers.length - 2].output as SymbolicTensor,
       });
       const x = batchOf(samples);
       const logitsT = tf.tidy(() => tf.add(tf.matMul(trunk.predict(x) as tf.Tensor2D, kernel), bias));

@@ -1,0 +1,555 @@
+/**
+ * Attack throughput: Printshot (TF.js on the selected backend) against PyTorch on the same CPU,
+ * the same architectures, the same batch sizes and a matched thread count.
+ *
+ *   npm run bench:attack [-- --quick] [-- --json] [-- --backend wasm|cpu|tensorflow]
+ *                        [-- --threads N] [-- --models cnn,mobilenetv2] [-- --no-torch]
+ *
+ * Workloads, per model (img/s, higher is better):
+ *   forward   logits only (reference);
+ *   fwd+bwd   ∇x of the summed softmax cross-entropy from logits (src/attacks lossGradient);
+ *   BIM-20    attackImages(bim, {eps: 16, iterations: 20}) end to end, including Printshot's
+ *             8-bit round trip and clean/adversarial verification forwards.
+ * Models: the bundled model (assets/models/fashion-cnn via loadClassifier('default'), batch 32;
+ * a same-architecture stand-in with random weights when it cannot be loaded) and MobileNetV2
+ * α=1 at 224×224×3 with random weights (bench/mobilenetv2.ts), batch 8.
+ * PyTorch: bench/torch_anchor.py, run after the Node side (never concurrently), with
+ * torch.set_num_threads(N) where N is the number of threads the TF.js backend uses.
+ * See docs/BENCHMARKS.md for recorded results and the FLOP/peak conventions.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { version_layers as tfjsLayersVersion, type LayersModel } from '@tensorflow/tfjs-layers';
+import { selectBackend, type BackendInfo, type BackendName } from '../src/model/backend';
+import type { Classifier } from '../src/model/classifier';
+import { createRng, type LabeledImage } from '../src/shared';
+import { flopCounts, layersMacs, type FlopCounts } from './lib/flops';
+import { describeMachine, machineInfo, peakGflops, wasmPeakGflops, type MachineInfo } from './lib/machine';
+import { buildSmallCnnModel, createSmallCnn } from './lib/small-cnn';
+import { buildMobileNetV2Model, createMobileNetV2 } from './mobilenetv2';
+
+type AttacksModule = typeof import('../src/attacks');
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PYTHON = '/usr/bin/python3';
+const BIM_STEPS = 20;
+
+// ----------------------------------------------------------------------------- options
+
+const { values: opt } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    models: { type: 'string', default: 'cnn,mobilenetv2' },
+    'no-torch': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  allowPositionals: false,
+});
+
+if (opt.help) {
+  process.stdout.write(
+    [
+      'npm run bench:attack -- [--quick] [--json] [--backend wasm|cpu|tensorflow] [--threads N]',
+      '                        [--models cnn,mobilenetv2] [--no-torch]',
+      '  --quick     fewer timed iterations (about a minute)',
+      '  --json      print one JSON object instead of the table',
+      '  --backend   TF.js backend (default: the fastest available, as Printshot picks it)',
+      '  --threads   PyTorch threads (default: the number the TF.js backend uses)',
+      '  --no-torch  skip the PyTorch anchor',
+      '',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
+type ModelId = 'cnn' | 'mobilenetv2';
+interface RunConfig {
+  batch: number;
+  warmup: number;
+  iters: number;
+  bimBatches: number;
+}
+const CONFIG: Record<'full' | 'quick', Record<ModelId, RunConfig>> = {
+  // Fixed iteration counts, chosen so every timed loop lasts seconds, not milliseconds.
+  full: {
+    cnn: { batch: 32, warmup: 10, iters: 100, bimBatches: 4 },
+    mobilenetv2: { batch: 8, warmup: 2, iters: 6, bimBatches: 1 },
+  },
+  quick: {
+    cnn: { batch: 32, warmup: 3, iters: 30, bimBatches: 1 },
+    mobilenetv2: { batch: 8, warmup: 1, iters: 2, bimBatches: 1 },
+  },
+};
+const runs = CONFIG[opt.quick ? 'quick' : 'full'];
+const models = opt.models.split(',').filter(Boolean) as ModelId[];
+for (const m of models) {
+  if (!(m in runs)) fail(`unknown model '${m}' (known: cnn, mobilenetv2)`);
+}
+
+function fail(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n`);
+  process.exit(2);
+}
+
+const say = (line: string): void => {
+  if (!opt.json) process.stderr.write(`${line}\n`);
+};
+
+// ----------------------------------------------------------------------------- measurements
+
+type Workload = 'forward' | 'fwdbwd' | 'bim20';
+const WORKLOADS: readonly Workload[] = ['forward', 'fwdbwd', 'bim20'];
+const WORKLOAD_LABEL: Record<Workload, string> = { forward: 'forward', fwdbwd: 'fwd+bwd', bim20: `BIM-${BIM_STEPS}` };
+
+interface Rate {
+  images: number;
+  seconds: number;
+  imgPerS: number;
+  /** Process CPU seconds / wall seconds: ≈ threads when nothing else competes for the cores. */
+  cpuPerWall: number;
+}
+type Outcome = Rate | { error: string };
+
+interface NodeModelResult {
+  id: ModelId;
+  name: string;
+  note?: string;
+  batch: number;
+  flops: FlopCounts;
+  results: Partial<Record<Workload, Outcome>>;
+  numTensors: { before: number; after: number; afterDispose: number };
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 200);
+}
+
+async function measure(images: number, body: () => Promise<void>): Promise<Rate> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await body();
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { images, seconds, imgPerS: images / seconds, cpuPerWall: (c.user + c.system) / 1e6 / seconds };
+}
+
+async function attempt(body: () => Promise<Rate>): Promise<Outcome> {
+  try {
+    return await body();
+  } catch (e) {
+    return { error: firstLine(e) };
+  }
+}
+
+function randomItems(c: Classifier, n: number, seed: number): LabeledImage[] {
+  const rng = createRng(seed);
+  const { height, width, channels } = c.inputSpec;
+  const classes = c.labels.length;
+  return Array.from({ length: n }, (_, i) => ({
+    image: { width, height, channels, data: Uint8Array.from({ length: width * height * channels }, () => rng.int(256)) },
+    label: rng.int(classes),
+    relPath: `bench-${i}.png`,
+  }));
+}
+
+async function benchClassifier(
+  { attackImages, getAttack, lossGradient }: AttacksModule,
+  c: Classifier,
+  cfg: RunConfig,
+): Promise<Partial<Record<Workload, Outcome>>> {
+  const { batch, warmup, iters } = cfg;
+  const items = randomItems(c, batch * cfg.bimBatches, 1);
+  const first = items.slice(0, batch);
+  const { height, width, channels } = c.inputSpec;
+  const x = tf.tidy(() =>
+    tf.div(tf.tensor4d(Uint8Array.from(first.flatMap((it) => [...it.image.data])), [batch, height, width, channels], 'float32'), 255),
+  ) as tf.Tensor4D;
+  const labels = Int32Array.from(first, (it) => it.label);
+  const out: Partial<Record<Workload, Outcome>> = {};
+  try {
+    const forward = async (): Promise<void> => {
+      const y = tf.tidy(() => c.logits(x));
+      await y.data();
+      y.dispose();
+    };
+    const fwdbwd = async (): Promise<void> => {
+      const g = tf.tidy(() => lossGradient(c, x, labels));
+      await g.data();
+      g.dispose();
+    };
+    const loop = async (fn: () => Promise<void>, n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await fn();
+    };
+    out.forward = await attempt(async () => {
+      await loop(forward, warmup);
+      return measure(batch * iters, () => loop(forward, iters));
+    });
+    say(`    forward  ${fmtOutcome(out.forward)}`);
+    out.fwdbwd = await attempt(async () => {
+      await loop(fwdbwd, warmup);
+      return measure(batch * iters, () => loop(fwdbwd, iters));
+    });
+    say(`    fwd+bwd  ${fmtOutcome(out.fwdbwd)}`);
+    if ('error' in out.fwdbwd) {
+      out.bim20 = { error: `skipped: fwd+bwd failed (${out.fwdbwd.error})` };
+    } else {
+      const bim = getAttack('bim');
+      out.bim20 = await attempt(() =>
+        measure(items.length, async () => {
+          const res = await attackImages(bim, { eps: 16, iterations: BIM_STEPS }, items, { classifier: c, rng: createRng(0), batchSize: batch });
+          if (res.length !== items.length) throw new Error(`attackImages returned ${res.length} results for ${items.length} images`);
+        }),
+      );
+    }
+    say(`    BIM-${BIM_STEPS}   ${fmtOutcome(out.bim20)}`);
+  } finally {
+    x.dispose();
+  }
+  return out;
+}
+
+function fmtOutcome(o: Outcome | undefined): string {
+  if (!o) return 'not run';
+  if ('error' in o) return `failed: ${o.error}`;
+  return `${o.imgPerS.toFixed(2)} img/s (${o.images} images in ${o.seconds.toFixed(2)} s, cpu/wall ${o.cpuPerWall.toFixed(2)})`;
+}
+
+/** The bundled model through Printshot's loader, or the stand-in with the reason. */
+async function bundledClassifier(): Promise<{ classifier: Classifier; name: string; note?: string }> {
+  const loader = join(ROOT, 'src/model/load.ts');
+  let why: string;
+  if (!existsSync(loader)) {
+    why = 'src/model/load.ts does not exist yet';
+  } else {
+    try {
+      // A computed specifier: the loader is written separately and may not exist at type-check time.
+      const mod = (await import(pathToFileURL(loader).href)) as { loadClassifier?: (id: string) => Promise<Classifier> };
+      if (typeof mod.loadClassifier !== 'function') throw new Error('src/model/load.ts exports no loadClassifier');
+      const classifier = await mod.loadClassifier('default');
+      return { classifier, name: `bundled ${classifier.card.name}` };
+    } catch (e) {
+      why = `loadClassifier('default') failed: ${firstLine(e)}`;
+    }
+  }
+  return {
+    classifier: createSmallCnn(0),
+    name: 'bundled-arch (stand-in)',
+    note: `same architecture with random weights, because ${why}`,
+  };
+}
+
+function macsOf(build: () => LayersModel): number {
+  const m = build();
+  try {
+    return layersMacs(m);
+  } finally {
+    m.dispose();
+  }
+}
+
+async function benchNode(attacks: AttacksModule): Promise<NodeModelResult[]> {
+  const results: NodeModelResult[] = [];
+  for (const id of models) {
+    const cfg = runs[id];
+    const macs = id === 'cnn' ? macsOf(buildSmallCnnModel) : macsOf(() => buildMobileNetV2Model());
+    const loaded = id === 'cnn' ? await bundledClassifier() : { classifier: createMobileNetV2({ seed: 0 }), name: 'MobileNetV2 α=1 224² (random)' };
+    say(`  ${loaded.name}, batch ${cfg.batch}${loaded.note ? ` — ${loaded.note}` : ''}`);
+    const before = tf.memory().numTensors;
+    const res = await benchClassifier(attacks, loaded.classifier, cfg);
+    const after = tf.memory().numTensors;
+    loaded.classifier.dispose();
+    const afterDispose = tf.memory().numTensors;
+    results.push({
+      id,
+      name: loaded.name,
+      note: loaded.note,
+      batch: cfg.batch,
+      flops: flopCounts(macs),
+      results: res,
+      numTensors: { before, after, afterDispose },
+    });
+  }
+  return results;
+}
+
+/**
+ * src/attacks/gradient.ts imports '@tensorflow/tfjs-core/dist/register_all_gradients' (tfjs-core's
+ * ESM build). Bundlers (vite, vitest) resolve it, but plain Node cannot: that build uses
+ * directory imports (ERR_UNSUPPORTED_DIR_IMPORT). When that happens, stub the specifier with an
+ * empty module: importing @tensorflow/tfjs-layers (done above) already registers the same stock
+ * gradients. Returns a note for the report, or undefined when no workaround was needed.
+ */
+async function importAttacks(): Promise<{ attacks: AttacksModule; note?: string }> {
+  const spec = '@tensorflow/tfjs-core/dist/register_all_gradients';
+  let note: string | undefined;
+  try {
+    await import(spec);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
+    const hook =
+      `export async function resolve(s, c, next) {` +
+      ` return s === ${JSON.stringify(spec)} ? { url: 'data:text/javascript,', shortCircuit: true } : next(s, c); }`;
+    const { register } = await import('node:module');
+    register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url);
+    note = `plain Node cannot load '${spec}' (imported by src/attacks/gradient.ts); stubbed it, tfjs-layers registers the stock gradients`;
+  }
+  const attacks = (await import('../src/attacks')) as AttacksModule;
+  if (!tf.getGradient('Conv2D') || !tf.getGradient('MaxPool')) throw new Error('tfjs gradients are not registered');
+  return { attacks, note };
+}
+
+// ----------------------------------------------------------------------------- PyTorch anchor
+
+interface TorchRate {
+  images: number;
+  seconds: number;
+  img_per_s: number;
+  cpu_per_wall: number;
+}
+interface TorchModelResult {
+  model: ModelId;
+  batch: number;
+  params?: number;
+  memory_format?: string;
+  forward?: TorchRate;
+  fwdbwd?: TorchRate;
+  bim20?: TorchRate;
+  error?: string;
+}
+interface TorchReport {
+  torch: string;
+  python: string;
+  threads: number;
+  mkldnn: boolean;
+  blas: string[];
+  max_rss_mib: number;
+  results: TorchModelResult[];
+  command: string;
+  error?: string;
+}
+
+async function runTorch(threads: number): Promise<TorchReport> {
+  const args = [join('bench', 'torch_anchor.py'), '--threads', String(threads), '--models', models.join(',')];
+  for (const id of models) {
+    const c = runs[id];
+    args.push(`--batch-${id}`, String(c.batch), `--warmup-${id}`, String(c.warmup), `--iters-${id}`, String(c.iters), `--bim-runs-${id}`, String(c.bimBatches));
+  }
+  const command = `OMP_NUM_THREADS=${threads} OPENBLAS_NUM_THREADS=${threads} ${PYTHON} ${args.join(' ')}`;
+  const empty = { torch: '?', python: '?', threads, mkldnn: false, blas: [], max_rss_mib: 0, results: [], command };
+  if (!existsSync(PYTHON)) return { ...empty, error: `${PYTHON} not found` };
+  try {
+    const { stdout } = await promisify(execFile)(PYTHON, args, {
+      cwd: ROOT,
+      env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) },
+      maxBuffer: 16 << 20,
+      timeout: 300_000,
+    });
+    const lastLine = stdout.trim().split('\n').pop() ?? '';
+    return { ...(JSON.parse(lastLine) as Omit<TorchReport, 'command'>), command };
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr?.trim().split('\n').slice(-1)[0];
+    return { ...empty, error: stderr || firstLine(e) };
+  }
+}
+
+// ----------------------------------------------------------------------------- report
+
+function nodeThreads(info: BackendInfo): number {
+  if (info.name === 'wasm') return info.threads ?? 1;
+  if (info.name === 'tensorflow') return os.cpus().length;
+  return 1;
+}
+
+function workloadFlops(f: FlopCounts, w: Workload): number {
+  return w === 'forward' ? f.forward : w === 'fwdbwd' ? f.forwardBackward : f.bim(BIM_STEPS);
+}
+
+interface Row {
+  model: string;
+  workload: string;
+  batch: number;
+  printshot: number | string;
+  pytorch: number | string;
+  ratio: number | undefined;
+  printshotGflops: number | undefined;
+  pytorchGflops: number | undefined;
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function fmtNum(v: number | string | undefined, digits = 2): string {
+  if (v === undefined) return '—';
+  if (typeof v === 'string') return v;
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const machine: MachineInfo = machineInfo();
+  const argv = process.argv.slice(2);
+  const viaNpm = process.env.npm_lifecycle_event === 'bench:attack';
+  const command = viaNpm
+    ? `npm run bench:attack${argv.length ? ` -- ${argv.join(' ')}` : ''}`
+    : `node --import tsx bench/attack-throughput.ts${argv.length ? ` ${argv.join(' ')}` : ''}`;
+  say(`command: ${command}`);
+  say(`machine: ${describeMachine(machine)}; load average ${machine.loadAvg1.toFixed(2)} at start; ${machine.date}`);
+  if (machine.loadAvg1 > 0.5) say(`  note: the machine is not idle (load ${machine.loadAvg1.toFixed(2)}); timings may be low`);
+
+  const backend = await selectBackend(opt.backend ? { prefer: opt.backend as BackendName } : {});
+  const threads = nodeThreads(backend);
+  const torchThreads = opt.threads ? Number(opt.threads) : threads;
+  if (!Number.isInteger(torchThreads) || torchThreads < 1) fail(`--threads must be a positive integer, got ${opt.threads}`);
+  say(`backend: ${backend.name} (${backend.reason}), ${threads} thread(s); PyTorch threads: ${torchThreads}`);
+
+  const { attacks, note: importNote } = await importAttacks();
+  if (importNote) say(`  note: ${importNote}`);
+
+  const t0 = performance.now();
+  const tensorsAtStart = tf.memory().numTensors;
+  const node = await benchNode(attacks);
+  const tensorsAtEnd = tf.memory().numTensors;
+  const nodeSeconds = (performance.now() - t0) / 1000;
+  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+
+  let torch: TorchReport | undefined;
+  if (!opt['no-torch']) {
+    say(`  PyTorch anchor: ${torchThreads} thread(s) …`);
+    torch = await runTorch(torchThreads);
+    if (torch.error) say(`  PyTorch anchor failed: ${torch.error}`);
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+
+  const peak = peakGflops(machine, threads);
+  const torchPeak = peakGflops(machine, torchThreads);
+  const rows: Row[] = [];
+  for (const m of node) {
+    const t = torch?.results.find((r) => r.model === m.id);
+    for (const w of WORKLOADS) {
+      const o = m.results[w];
+      const tr = t?.[w];
+      const flops = workloadFlops(m.flops, w);
+      const ps = o && !('error' in o) ? o.imgPerS : undefined;
+      const pt = tr?.img_per_s;
+      rows.push({
+        model: `${m.id === 'cnn' ? m.name : 'MobileNetV2 α=1 224²'}`,
+        workload: WORKLOAD_LABEL[w],
+        batch: m.batch,
+        printshot: ps ?? (o && 'error' in o ? `failed: ${o.error}` : 'not run'),
+        pytorch: pt ?? (torch ? (t?.error ? `failed: ${t.error}` : torch.error ? 'failed' : 'not run') : 'skipped'),
+        ratio: ps !== undefined && pt !== undefined ? ps / pt : undefined,
+        printshotGflops: ps !== undefined ? (ps * flops) / 1e9 : undefined,
+        pytorchGflops: pt !== undefined ? (pt * flops) / 1e9 : undefined,
+      });
+    }
+  }
+
+  const versions = {
+    node: process.version,
+    ...backend.versions,
+    'tfjs-layers': tfjsLayersVersion,
+    torch: torch?.torch,
+    python: torch?.python,
+  };
+
+  if (opt.json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          command,
+          machine,
+          versions,
+          backend: { name: backend.name, reason: backend.reason, threads, simd: backend.simd },
+          peakGflops: { node: peak, torch: torchPeak, machine: peakGflops(machine, machine.cores), wasmCeiling: wasmPeakGflops(machine, threads) },
+          node: node.map((m) => ({ ...m, flops: { macs: m.flops.macs, forward: m.flops.forward, forwardBackward: m.flops.forwardBackward, bim: m.flops.bim(BIM_STEPS) } })),
+          torch,
+          rows,
+          memory: { maxRssMiB, numTensorsAtStart: tensorsAtStart, numTensorsAtEnd: tensorsAtEnd },
+          seconds: { node: nodeSeconds, total: totalSeconds },
+          notes: importNote ? [importNote] : [],
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`Printshot attack throughput — ${machine.date}`);
+  lines.push(`command:  ${command}`);
+  lines.push(`machine:  ${describeMachine(machine)}; load average at start ${machine.loadAvg1.toFixed(2)}`);
+  lines.push(
+    `versions: node ${process.version}, ${Object.entries(backend.versions).map(([k, v]) => `${k} ${v}`).join(', ')}, tfjs-layers ${tfjsLayersVersion}` +
+      (torch ? `, torch ${torch.torch} (python ${torch.python}, BLAS ${torch.blas.filter((b) => /blas/i.test(b)).join('+') || '?'}, oneDNN ${torch.mkldnn ? 'on' : 'off'})` : ''),
+  );
+  lines.push(`backend:  ${backend.name}${backend.simd !== undefined ? ` (SIMD ${backend.simd ? 'on' : 'off'})` : ''}, ${threads} thread(s); PyTorch ${torchThreads} thread(s)${torch && !torch.error ? `, ${torch.results.map((r) => `${r.model}: ${r.memory_format ?? '?'}`).join(', ')}` : ''}`);
+  lines.push('');
+  const header = ['model', 'workload', 'batch', 'Printshot img/s', 'PyTorch img/s', 'ratio P/T', 'Printshot GFLOP/s', 'PyTorch GFLOP/s'];
+  const widths = [26, 9, 5, 16, 14, 9, 18, 16];
+  const cell = (r: Row): string[] => [
+    r.model,
+    r.workload,
+    String(r.batch),
+    typeof r.printshot === 'number' ? fmtNum(r.printshot) : r.printshot,
+    typeof r.pytorch === 'number' ? fmtNum(r.pytorch) : r.pytorch,
+    r.ratio !== undefined ? r.ratio.toFixed(2) : '—',
+    r.printshotGflops !== undefined ? `${fmtNum(r.printshotGflops)} (${((100 * r.printshotGflops) / peak).toFixed(0)}%)` : '—',
+    r.pytorchGflops !== undefined ? `${fmtNum(r.pytorchGflops)} (${((100 * r.pytorchGflops) / torchPeak).toFixed(0)}%)` : '—',
+  ];
+  lines.push(header.map((h, i) => pad(h, widths[i], i >= 2)).join('  '));
+  lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
+  const failures: string[] = [];
+  for (const r of rows) {
+    const cells = cell(r).map((c, i) => {
+      if (c.startsWith('failed') || c.startsWith('skipped')) {
+        failures.push(`${r.model} ${r.workload} (${i === 3 ? 'Printshot' : 'PyTorch'}): ${c}`);
+        return 'failed*';
+      }
+      return c;
+    });
+    lines.push(cells.map((c, i) => pad(c, widths[i], i >= 2)).join('  '));
+  }
+  for (const f of failures) lines.push(`  * ${f}`);
+  lines.push('');
+  lines.push(
+    `FLOP per image (forward / fwd+bwd / BIM-${BIM_STEPS} incl. 2 verification forwards): ` +
+      node.map((m) => `${m.id} ${(m.flops.forward / 1e9).toFixed(4)} / ${(m.flops.forwardBackward / 1e9).toFixed(4)} / ${(m.flops.bim(BIM_STEPS) / 1e9).toFixed(3)} GFLOP`).join('; '),
+  );
+  lines.push(
+    `% = of the FP32 peak of the threads used: ${threads} thread(s) → ${peak.toFixed(1)} GFLOP/s` +
+      (torchThreads !== threads ? `, PyTorch ${torchThreads} → ${torchPeak.toFixed(1)} GFLOP/s` : '') +
+      ` (${machine.mhz.toFixed(0)} MHz × ${machine.flopPerCycle} FLOP/cycle: ${machine.flopPerCycleRule}); whole machine ${peakGflops(machine, machine.cores).toFixed(1)} GFLOP/s` +
+      (backend.name === 'wasm' ? `; wasm SIMD128 ceiling (no FMA) ${wasmPeakGflops(machine, threads).toFixed(1)} GFLOP/s` : ''),
+  );
+  const cpuNotes = node.flatMap((m) => WORKLOADS.map((w) => m.results[w]).filter((o): o is Rate => !!o && !('error' in o)).map((o) => o.cpuPerWall));
+  if (cpuNotes.length) lines.push(`Node cpu/wall during timed loops: ${Math.min(...cpuNotes).toFixed(2)}–${Math.max(...cpuNotes).toFixed(2)} (≈ ${threads} when uncontended)`);
+  if (torch && !torch.error) {
+    const tc = torch.results.flatMap((r) => [r.forward, r.fwdbwd, r.bim20]).filter((o): o is TorchRate => !!o).map((o) => o.cpu_per_wall);
+    if (tc.length) lines.push(`PyTorch cpu/wall: ${Math.min(...tc).toFixed(2)}–${Math.max(...tc).toFixed(2)} (≈ ${torchThreads} when uncontended)`);
+  }
+  lines.push(
+    `memory:   Node peak RSS ${maxRssMiB.toFixed(0)} MiB; tf.memory().numTensors ${tensorsAtStart} before, ${tensorsAtEnd} after` +
+      ` (per model, with the model loaded: ${node.map((m) => `${m.id} ${m.numTensors.before} → ${m.numTensors.after}`).join(', ')})` +
+      (torch && !torch.error ? `; PyTorch peak RSS ${torch.max_rss_mib.toFixed(0)} MiB` : ''),
+  );
+  for (const m of node) if (m.note) lines.push(`note:     ${m.id}: ${m.note}`);
+  if (importNote) lines.push(`note:     ${importNote}`);
+  if (torch) lines.push(`anchor:   ${torch.command}`);
+  lines.push(`time:     Node ${nodeSeconds.toFixed(0)} s, total ${totalSeconds.toFixed(0)} s`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
+ *  [--iterations N] [--target T] [--seed S] [--batch N] --out DIR [--json]`
+ */
+import type { Command } from 'commander';
+import { runAttackJob } from '../../services/attack-job';
+import { createProgress, formatTable, pct } from '../output';
+import { nonNegativeNumber, positiveInt } from './options';
+
+interface AttackOptions {
+  model: string;
+  images: string;
+  method: string;
+  eps: number;
+  alpha?: number;
+  iterations?: number;
+  decay?: number;
+  target?: string;
+  seed: string;
+  batch: number;
+  out: string;
+  json?: boolean;
+}
+
+export function registerAttackCommand(program: Command): void {
+  program
+    .command('attack')
+    .description('craft adversarial examples into an experiment folder (lossless 8-bit PNGs + manifest)')
+    .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
+    .option('--images <dir>', "image folder, or 'samples'", 'samples')
+    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm')
+    .requiredOption('--eps <n>', 'L∞ radius on the 0..255 scale', nonNegativeNumber)
+    .option('--alpha <n>', 'step size on the 0..255 scale', nonNegativeNumber)
+    .option('--iterations <n>', 'number of steps', nonNegativeNumber)
+    .option('--decay <mu>', 'MI-FGSM momentum decay', nonNegativeNumber)
+    .option('--target <t>', "untargeted | least-likely | random | class index")
+    .option('--seed <s>', 'random seed', '0')
+    .option('--batch <n>', 'images per batch', positiveInt, 32)
+    .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
+    .option('--json', 'print JSON')
+    .action(async (opts: AttackOptions) => {
+      const params: Record<string, unknown> = { eps: opts.eps };
+      if (opts.alpha !== undefined) params.alpha = opts.alpha;
+      if (opts.iterations !== undefined) params.iterations = opts.iterations;
+      if (opts.decay !== undefined) params.decay = opts.decay;
+      if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
+      const progress = createProgress(`${opts.method} eps=${opts.eps}`);
+      const result = await runAttackJob({
+        model: opts.model,
+        images: opts.images,
+        method: opts.method,
+        params,
+        seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
+        batchSize: opts.batch,
+        out: opts.out,
+        onProgress: (p) => progress.update(p.imagesDone * p.steps + (p.imagesDone < p.imagesTotal ? p.step : 0), p.imagesTotal * p.steps),
+      }).finally(() => progress.stop());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary }, null, 2)}\n`);
+        return;
+      }
+      const s = result.summary;
+      process.stdout.write(
+        `${formatTable(
+          ['run', 'images', 'success (after rounding)', 'clean top-1', 'adv top-1', 'mean L∞', 'mean L2'],
+          [[result.run.dir, s.images, pct(s.successRate), pct(s.cleanTop1Correct / s.images), pct(s.advTop1Correct / s.images), s.meanLinf.toFixed(2), s.meanL2.toFixed(1)]],
+        )}\nwrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
+      );
+    });
+}

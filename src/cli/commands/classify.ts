@@ -1,0 +1,37 @@
+/** `printshot classify --model DIR|default --images DIR|samples [--top 5] [--json]` */
+import type { Command } from 'commander';
+import { classifyImages } from '../../services/classify';
+import { openImages, openModel } from '../../services/sources';
+import { formatTable, pct } from '../output';
+import { positiveInt } from './options';
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command('classify')
+    .description('classify an image set and report top-1/top-5 accuracy')
+    .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
+    .option('--images <dir>', "image folder (ImageFolder or labels.csv), or 'samples'", 'samples')
+    .option('--top <k>', 'classes to list per image', positiveInt, 5)
+    .option('--json', 'print JSON')
+    .action(async (opts: { model: string; images: string; top: number; json?: boolean }) => {
+      const model = await openModel(opts.model);
+      const data = await openImages(opts.images, model);
+      const result = await classifyImages(model, data.items, opts.top);
+      model.dispose();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ model: model.card.name, labels: model.labels, ...result }, null, 2)}\n`);
+        return;
+      }
+      const rows = result.images.map((im) => [
+        im.relPath,
+        model.labels[im.label],
+        im.top.map((t) => `${model.labels[t.label]} ${pct(t.prob, 0)}`).join(', '),
+        im.correctTop1 ? '✓' : '✗',
+      ]);
+      process.stdout.write(`${formatTable(['image', 'label', `top-${opts.top}`, 'top-1'], rows)}\n\n`);
+      process.stdout.write(
+        `top-1 accuracy ${pct(result.top1.correct / result.top1.total)} (${result.top1.correct}/${result.top1.total}), ` +
+          `top-5 ${pct(result.top5.correct / result.top5.total)} (${result.top5.correct}/${result.top5.total})\n`,
+      );
+    });
+}

@@ -1,0 +1,43 @@
+/**
+ * Input-only gradients for attacks on the wasm backend (see docs/kernels.md).
+ *
+ * tfjs-backend-wasm 4.22 lacks backward kernels (Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropInput), so `tf.grad(x => loss(model.apply(x)))` fails on
+ * convolutional models. Attacks only need ∂loss/∂input, which forward kernels can compute.
+ * The gradient registry is global, so the overrides apply to every backend (cpu included);
+ * filter gradients then throw FILTER_GRADIENT_ERROR if something asks for them.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs-core's stock gradients when it is first imported (its Node bundle
+// carries its own copy of them). Loading it here makes sure that happens before ours, not after.
+import '@tensorflow/tfjs-layers';
+import { installBackendHooks } from './backend-hooks';
+import { convGradients } from './conv-gradients';
+import { elementwiseGradients } from './elementwise-gradients';
+import { poolGradients } from './pool-gradients';
+
+export { FILTER_GRADIENT_ERROR } from './conv-gradients';
+export { conv2dInputGrad, depthwiseInputGrad } from './conv-input-grad';
+export { avgPoolInputGrad, maxPoolInputGrad } from './pool-gradients';
+
+const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...elementwiseGradients];
+
+/** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
+export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);
+
+/**
+ * Registers the input-only gradients. Idempotent and cheap: call it after importing the tfjs
+ * backend packages and before taking gradients. It wraps kernels of the backends registered at
+ * that moment (a later call wraps backends imported since) and re-registers any of our gradients
+ * that something replaced in the meantime.
+ */
+export function registerInputGradients(): void {
+  if (!tf.version_core.startsWith('4.')) {
+    // The fused-op override relies on tfjs-core 4.x engine internals (see conv-gradients.ts).
+    throw new Error(`printshot input gradients: tested with tfjs-core 4.22, found ${tf.version_core}`);
+  }
+  installBackendHooks();
+  for (const config of overrides) {
+    if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
+  }
+}

@@ -1,0 +1,8 @@
+/** Model loading, backend selection and the Classifier interface the rest of the core sees. */
+export * from './card';
+export * from './classifier';
+export { selectBackend, describeBackend, currentBackend } from './backend';
+export type { BackendInfo, BackendName, SelectBackendOptions } from './backend';
+export { loadClassifier, loadClassifierFromMemory, DEFAULT_MODEL_DIR } from './load';
+export type { LoadedClassifier, InMemoryModel } from './load';
+export type { ModelFormat } from './io-handler';

@@ -1,0 +1,138 @@
+/**
+ * An attack job end to end: load the model and images, validate parameters before touching
+ * disk, then write clean PNGs, the run's adversarial PNGs and its manifest into an experiment
+ * folder. Every file is written atomically and the manifest is rewritten after each batch, so a
+ * killed job leaves complete files and a 'running' run; a new job adds a run and never
+ * modifies earlier ones.
+ */
+import { attackImages, getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
+import { currentBackend, type LoadedClassifier } from '../model';
+import { createRng, type LabeledImage } from '../shared';
+import {
+  completeRun,
+  openOrCreateExperiment,
+  startRun,
+  writeAdversarialImage,
+  writeCleanImages,
+  writeRunManifest,
+  type RunImage,
+  type RunManifest,
+  type RunRecord,
+} from '../workspace';
+import { openImages, openModel } from './sources';
+
+export interface AttackJobSpec {
+  model: string;
+  images: string;
+  method: string;
+  params: Record<string, unknown>;
+  seed: number | string;
+  batchSize?: number;
+  out: string;
+  signal?: AbortSignal;
+  onProgress?: (p: AttackJobProgress) => void;
+}
+
+export interface AttackSummary {
+  images: number;
+  successes: number;
+  successRate: number;
+  cleanTop1Correct: number;
+  advTop1Correct: number;
+  meanLinf: number;
+  meanL2: number;
+}
+
+export interface AttackJobResult {
+  experimentDir: string;
+  run: RunRecord;
+  manifest: RunManifest;
+  summary: AttackSummary;
+}
+
+export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult> {
+  const attack = getAttack(spec.method);
+  const params = parseAttackParams(attack, spec.params) as Record<string, unknown>;
+  const model = await openModel(spec.model);
+  try {
+    const data = await openImages(spec.images, model);
+    return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The part shared with the demo and the engine: images already loaded, params already valid. */
+export async function attackIntoExperiment(
+  model: LoadedClassifier,
+  items: readonly LabeledImage[],
+  imagesSource: string,
+  spec: Omit<AttackJobSpec, 'model' | 'images'>,
+): Promise<AttackJobResult> {
+  const attack = getAttack(spec.method);
+  const eps = Number(spec.params.eps ?? 0);
+  await openOrCreateExperiment(spec.out, {
+    model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: model.dir },
+    imagesSource,
+  });
+  await writeCleanImages(spec.out, items);
+  const run = await startRun(spec.out, { method: attack.id, eps });
+  const manifest: RunManifest = {
+    schemaVersion: 1,
+    runId: run.id,
+    method: attack.id,
+    params: spec.params,
+    seed: spec.seed,
+    modelFingerprint: model.fingerprint,
+    backend: (await currentBackend())?.name ?? 'unknown',
+    startedAt: new Date().toISOString(),
+    images: [],
+  };
+  const results = await attackImages(attack, spec.params, items, {
+    classifier: model,
+    rng: createRng(spec.seed),
+    signal: spec.signal,
+    batchSize: spec.batchSize,
+    onProgress: spec.onProgress,
+    onBatch: async (batch) => {
+      for (const r of batch) manifest.images.push(await toRunImage(spec.out, run, r));
+      await writeRunManifest(spec.out, run, manifest);
+    },
+  });
+  const summary = summarize(results);
+  const final: RunManifest = { ...manifest, finishedAt: new Date().toISOString(), summary: { ...summary } };
+  await writeRunManifest(spec.out, run, final);
+  const done = await completeRun(spec.out, run.id);
+  return { experimentDir: spec.out, run: done, manifest: final, summary };
+}
+
+async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
+  const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
+  return {
+    relPath: r.relPath,
+    label: r.label,
+    file,
+    sha256,
+    cleanTop5: r.cleanTop.slice(0, 5),
+    advTop5: r.advTop.slice(0, 5),
+    success: r.success,
+    ...(r.target !== undefined ? { target: r.target } : {}),
+    linf: r.linf,
+    l2: r.l2,
+    steps: r.steps,
+  };
+}
+
+export function summarize(results: readonly AttackImageResult[]): AttackSummary {
+  const n = results.length || 1;
+  const successes = results.filter((r) => r.success).length;
+  return {
+    images: results.length,
+    successes,
+    successRate: successes / n,
+    cleanTop1Correct: results.filter((r) => r.cleanTop[0].label === r.label).length,
+    advTop1Correct: results.filter((r) => r.advTop[0].label === r.label).length,
+    meanLinf: results.reduce((s, r) => s + r.linf, 0) / n,
+    meanL2: results.reduce((s, r) => s + r.l2, 0) / n,
+  };
+}

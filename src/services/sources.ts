@@ -1,0 +1,30 @@
+/**
+ * Resolving what the user named on the command line (or in the UI): a model folder or
+ * 'default', an image folder or 'samples'. The bundled assets are found relative to this file,
+ * so they work from a checkout, `npx printshot` and a packaged app alike.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadDataset, type Dataset } from '../images';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../model';
+import { log } from '../shared';
+
+export const SAMPLES_DIR = fileURLToPath(new URL('../../assets/samples', import.meta.url));
+
+export async function openModel(spec: string): Promise<LoadedClassifier> {
+  await selectBackend();
+  const classifier = await loadClassifier(spec);
+  for (const a of classifier.assumptions) log.warn(`model card: ${a}`);
+  return classifier;
+}
+
+export function imagesDir(spec: string): string {
+  return spec === 'samples' ? SAMPLES_DIR : spec;
+}
+
+/** Loads an image set converted to the classifier's input size and channels. */
+export async function openImages(spec: string, classifier: LoadedClassifier): Promise<Dataset & { root: string }> {
+  const root = imagesDir(spec);
+  const { height, width, channels } = classifier.inputSpec;
+  const dataset = await loadDataset(root, classifier.labels, { height, width, channels });
+  return { ...dataset, root };
+}

@@ -1,0 +1,38 @@
+export { atomicWrite, atomicWriteJson, sha256, sha256File } from './atomic';
+export {
+  SCHEMA_VERSION,
+  ExperimentSchema,
+  RunManifestSchema,
+  RunRecordSchema,
+  ImageItemSchema,
+  ModelRefSchema,
+  RunImageSchema,
+  type Experiment,
+  type RunManifest,
+  type RunRecord,
+  type ImageItem,
+  type ModelRef,
+  type RunImage,
+} from './schema';
+export { EXPERIMENT_FILE, resolveInExperiment } from './store';
+export {
+  EXPERIMENT_DIRS,
+  createExperiment,
+  openExperiment,
+  openOrCreateExperiment,
+  writeCleanImages,
+  pngRelPath,
+  type ExperimentInit,
+} from './experiment';
+export {
+  startRun,
+  writeAdversarialImage,
+  writeRunManifest,
+  readRunManifest,
+  completeRun,
+  listRuns,
+  pendingImages,
+  adversarialFile,
+  runDirName,
+  type StartRunOptions,
+} from './runs';

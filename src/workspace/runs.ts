@@ -1,0 +1,142 @@
+/**
+ * Attack runs inside an experiment. A run owns one folder under adversarial/ and one manifest
+ * under runs/. Earlier runs are never modified: a new run whose natural folder name is taken
+ * gets the next free one (fgsm-eps16, fgsm-eps16-2, …), and a completed run refuses writes.
+ *
+ * Resuming: every PNG is written atomically, so a file that exists is complete; after a crash,
+ * pendingImages lists what a 'running' run still has to produce.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { PrintshotError, type Image8 } from '../shared';
+import { writePng } from '../images/encode';
+import { mapLimit } from '../images/limit';
+import { atomicWriteJson } from './atomic';
+import { pngRelPath } from './experiment';
+import { formatIssues, readExperiment, resolveInExperiment, updateExperiment, withExperimentLock } from './store';
+import { RelPath, RunManifestSchema, type RunManifest, type RunRecord } from './schema';
+
+export interface StartRunOptions {
+  /** Attack name as in the registry ('fgsm', 'bim', 'illc', …); used in folder names. */
+  method: string;
+  /** eps on the 0..255 scale. */
+  eps: number;
+}
+
+/** The natural folder name of a run, e.g. 'fgsm-eps16' or 'bim-eps2.5'. */
+export function runDirName(method: string, eps: number): string {
+  return `${method}-eps${String(eps)}`;
+}
+
+/** Registers a new run (status 'running') and creates its own, fresh adversarial/ folder. */
+export async function startRun(dir: string, opts: StartRunOptions): Promise<RunRecord> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(opts.method)) {
+    throw new PrintshotError('bad-argument', `method '${opts.method}' cannot be used in a folder name (letters, digits, '-', '_', '.')`);
+  }
+  if (!Number.isFinite(opts.eps) || opts.eps < 0) throw new PrintshotError('bad-argument', `eps must be a number ≥ 0, got ${opts.eps}`);
+  const { result } = await updateExperiment(dir, async (exp) => {
+    const base = runDirName(opts.method, opts.eps);
+    const taken = new Set(exp.runs.map((r) => r.dir));
+    await mkdir(resolveInExperiment(dir, 'adversarial'), { recursive: true });
+    for (let k = 1; ; k++) {
+      const rel = `adversarial/${k === 1 ? base : `${base}-${k}`}`;
+      if (taken.has(rel)) continue;
+      try {
+        // Non-recursive mkdir fails on an existing folder: a leftover folder (e.g. from a run
+        // whose experiment.json update was lost) is never reused either.
+        await mkdir(resolveInExperiment(dir, rel));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw new PrintshotError('io', `${resolveInExperiment(dir, rel)}: cannot create folder (${(e as Error).message})`);
+      }
+      const id = randomUUID();
+      const run: RunRecord = {
+        id,
+        method: opts.method,
+        eps: opts.eps,
+        dir: rel,
+        manifest: `runs/${rel.slice('adversarial/'.length)}-${id.slice(0, 8)}.json`,
+        createdAt: new Date().toISOString(),
+        status: 'running',
+      };
+      exp.runs.push(run);
+      return run;
+    }
+  });
+  return result;
+}
+
+/** The adversarial PNG of `relPath` in `run`, relative to the experiment root. */
+export function adversarialFile(run: RunRecord, relPath: string): string {
+  return `${run.dir}/${pngRelPath(relPath)}`;
+}
+
+/** Writes one adversarial image of a running run; returns its file (relative) and sha256. */
+export async function writeAdversarialImage(dir: string, run: RunRecord, relPath: string, img: Image8): Promise<{ file: string; sha256: string }> {
+  if (run.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its files are not modified`);
+  if (!RelPath.safeParse(relPath).success) throw new PrintshotError('bad-argument', `'${relPath}' is not a valid relative path`);
+  const file = adversarialFile(run, relPath);
+  const sha = await writePng(resolveInExperiment(dir, file), img);
+  return { file, sha256: sha };
+}
+
+/**
+ * Validates and writes the run's manifest. May be called repeatedly while the run is running
+ * (finishedAt absent) so partial results survive a crash; refused once the run is complete.
+ */
+export async function writeRunManifest(dir: string, run: RunRecord, manifest: RunManifest): Promise<void> {
+  const parsed = RunManifestSchema.safeParse(manifest);
+  if (!parsed.success) throw new PrintshotError('bad-argument', `invalid run manifest for ${run.dir}: ${formatIssues(parsed.error)}`);
+  if (parsed.data.runId !== run.id) throw new PrintshotError('bad-argument', `manifest runId ${parsed.data.runId} is not run ${run.id}`);
+  const outside = parsed.data.images.find((im) => !im.file.startsWith(`${run.dir}/`));
+  if (outside) throw new PrintshotError('bad-argument', `manifest image ${outside.file} is not inside ${run.dir}`);
+  await withExperimentLock(dir, async () => {
+    const current = (await readExperiment(dir)).runs.find((r) => r.id === run.id);
+    if (!current) throw new PrintshotError('bad-experiment', `${dir}: no run ${run.id}`);
+    if (current.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its manifest is not modified`);
+    await atomicWriteJson(resolveInExperiment(dir, run.manifest), parsed.data);
+  });
+}
+
+/** Reads and validates a run's manifest ('bad-experiment' naming the file if unusable). */
+export async function readRunManifest(dir: string, run: RunRecord): Promise<RunManifest> {
+  const path = resolveInExperiment(dir, run.manifest);
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new PrintshotError('bad-experiment', `${path}: ${missing ? 'not found' : `corrupt (${(e as Error).message})`}`);
+  }
+  const parsed = RunManifestSchema.safeParse(json);
+  if (!parsed.success) throw new PrintshotError('bad-experiment', `${path}: invalid (${formatIssues(parsed.error)})`);
+  return parsed.data;
+}
+
+/** Marks a run complete (idempotent). Its manifest must have been written first. */
+export async function completeRun(dir: string, runId: string): Promise<RunRecord> {
+  const { result } = await updateExperiment(dir, async (exp) => {
+    const run = exp.runs.find((r) => r.id === runId);
+    if (!run) throw new PrintshotError('bad-experiment', `${dir}: no run ${runId}`);
+    if (run.status === 'complete') return run;
+    const exists = await stat(resolveInExperiment(dir, run.manifest)).then((s) => s.isFile(), () => false);
+    if (!exists) throw new PrintshotError('bad-experiment', `run ${run.dir}: write its manifest (${run.manifest}) before completing it`);
+    run.status = 'complete';
+    run.completedAt = new Date().toISOString();
+    return run;
+  });
+  return result;
+}
+
+/** All runs of the experiment, oldest first. */
+export async function listRuns(dir: string): Promise<RunRecord[]> {
+  return (await readExperiment(dir)).runs;
+}
+
+/** The relPaths (in the given order) whose adversarial PNG this run has not written yet. */
+export async function pendingImages(dir: string, run: RunRecord, relPaths: readonly string[]): Promise<string[]> {
+  const done = await mapLimit(relPaths, 32, (rel) =>
+    stat(resolveInExperiment(dir, adversarialFile(run, rel))).then((s) => s.isFile(), () => false),
+  );
+  return relPaths.filter((_, i) => !done[i]);
+}
