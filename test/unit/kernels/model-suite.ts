@@ -58,10 +58,14 @@ export function describeModelGradients(backend: 'wasm' | 'cpu'): void {
   afterAll(() => all.forEach((c) => c.model.dispose()));
 
   describe(`model input gradients on ${backend}`, () => {
-    it.each(['fashion CNN (logits)', 'MobileNet-style'])('%s: cross-entropy gradient matches finite differences', (name) => {
+    // Single pixels for the CNN (its max-pools switch within ~0.01 of most inputs), 4 for MobileNet.
+    it.each([
+      ['fashion CNN (logits)', 1],
+      ['MobileNet-style', 4],
+    ] as const)('%s: cross-entropy gradient matches finite differences (%i-pixel directions)', (name, pixels) => {
       const c = all.find((m) => m.name === name)!;
-      const fd = directionalCheck((v) => c.model.apply(v) as tf.Tensor, c.x, c.loss, name);
-      expect(fd.relErr, JSON.stringify(fd)).toBeLessThanOrEqual(1e-3);
+      const fd = directionalCheck((v) => c.model.apply(v) as tf.Tensor, c.x, c.loss, name, pixels, 3);
+      for (const r of fd) expect(r.relErr, JSON.stringify(r)).toBeLessThanOrEqual(1e-3);
     });
 
     it.each(['fashion CNN (logits)', 'fashion CNN (softmax head)', 'MobileNet-style'])(
