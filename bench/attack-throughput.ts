@@ -25,6 +25,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { version_layers as tfjsLayersVersion, type LayersModel } from '@tensorflow/tfjs-layers';
+// A static import on purpose: src/attacks registers tfjs' stock gradients, which must happen
+// before selectBackend() installs src/kernels' input-only gradients over them.
+import { attackImages, getAttack, lossGradient } from '../src/attacks';
 import { selectBackend, type BackendInfo, type BackendName } from '../src/model/backend';
 import type { Classifier } from '../src/model/classifier';
 import { createRng, type LabeledImage } from '../src/shared';
@@ -32,8 +35,6 @@ import { flopCounts, layersMacs, type FlopCounts } from './lib/flops';
 import { describeMachine, machineInfo, peakGflops, wasmPeakGflops, type MachineInfo } from './lib/machine';
 import { buildSmallCnnModel, createSmallCnn } from './lib/small-cnn';
 import { buildMobileNetV2Model, createMobileNetV2 } from './mobilenetv2';
-
-type AttacksModule = typeof import('../src/attacks');
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PYTHON = '/usr/bin/python3';
@@ -160,11 +161,7 @@ function randomItems(c: Classifier, n: number, seed: number): LabeledImage[] {
   }));
 }
 
-async function benchClassifier(
-  { attackImages, getAttack, lossGradient }: AttacksModule,
-  c: Classifier,
-  cfg: RunConfig,
-): Promise<Partial<Record<Workload, Outcome>>> {
+async function benchClassifier(c: Classifier, cfg: RunConfig): Promise<Partial<Record<Workload, Outcome>>> {
   const { batch, warmup, iters } = cfg;
   const items = randomItems(c, batch * cfg.bimBatches, 1);
   const first = items.slice(0, batch);
@@ -255,7 +252,7 @@ function macsOf(build: () => LayersModel): number {
   }
 }
 
-async function benchNode(attacks: AttacksModule): Promise<NodeModelResult[]> {
+async function benchNode(): Promise<NodeModelResult[]> {
   const results: NodeModelResult[] = [];
   for (const id of models) {
     const cfg = runs[id];
@@ -263,7 +260,7 @@ async function benchNode(attacks: AttacksModule): Promise<NodeModelResult[]> {
     const loaded = id === 'cnn' ? await bundledClassifier() : { classifier: createMobileNetV2({ seed: 0 }), name: 'MobileNetV2 α=1 224² (random)' };
     say(`  ${loaded.name}, batch ${cfg.batch}${loaded.note ? ` — ${loaded.note}` : ''}`);
     const before = tf.memory().numTensors;
-    const res = await benchClassifier(attacks, loaded.classifier, cfg);
+    const res = await benchClassifier(loaded.classifier, cfg);
     const after = tf.memory().numTensors;
     loaded.classifier.dispose();
     const afterDispose = tf.memory().numTensors;
@@ -278,32 +275,6 @@ async function benchNode(attacks: AttacksModule): Promise<NodeModelResult[]> {
     });
   }
   return results;
-}
-
-/**
- * src/attacks/gradient.ts imports '@tensorflow/tfjs-core/dist/register_all_gradients' (tfjs-core's
- * ESM build). Bundlers (vite, vitest) resolve it, but plain Node cannot: that build uses
- * directory imports (ERR_UNSUPPORTED_DIR_IMPORT). When that happens, stub the specifier with an
- * empty module: importing @tensorflow/tfjs-layers (done above) already registers the same stock
- * gradients. Returns a note for the report, or undefined when no workaround was needed.
- */
-async function importAttacks(): Promise<{ attacks: AttacksModule; note?: string }> {
-  const spec = '@tensorflow/tfjs-core/dist/register_all_gradients';
-  let note: string | undefined;
-  try {
-    await import(spec);
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_UNSUPPORTED_DIR_IMPORT') throw e;
-    const hook =
-      `export async function resolve(s, c, next) {` +
-      ` return s === ${JSON.stringify(spec)} ? { url: 'data:text/javascript,', shortCircuit: true } : next(s, c); }`;
-    const { register } = await import('node:module');
-    register(`data:text/javascript,${encodeURIComponent(hook)}`, import.meta.url);
-    note = `plain Node cannot load '${spec}' (imported by src/attacks/gradient.ts); stubbed it, tfjs-layers registers the stock gradients`;
-  }
-  const attacks = (await import('../src/attacks')) as AttacksModule;
-  if (!tf.getGradient('Conv2D') || !tf.getGradient('MaxPool')) throw new Error('tfjs gradients are not registered');
-  return { attacks, note };
 }
 
 // ----------------------------------------------------------------------------- PyTorch anchor
@@ -381,6 +352,12 @@ interface Row {
   ratio: number | undefined;
   printshotGflops: number | undefined;
   pytorchGflops: number | undefined;
+  /** Images per CPU-second of each process: robust to time-slicing by other processes. */
+  printshotPerCpuS: number | undefined;
+  pytorchPerCpuS: number | undefined;
+  /** cpu/wall of each timed loop (≈ threads when uncontended). */
+  printshotCpuPerWall: number | undefined;
+  pytorchCpuPerWall: number | undefined;
 }
 
 function pad(s: string, n: number, right = false): string {
@@ -410,12 +387,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(torchThreads) || torchThreads < 1) fail(`--threads must be a positive integer, got ${opt.threads}`);
   say(`backend: ${backend.name} (${backend.reason}), ${threads} thread(s); PyTorch threads: ${torchThreads}`);
 
-  const { attacks, note: importNote } = await importAttacks();
-  if (importNote) say(`  note: ${importNote}`);
-
   const t0 = performance.now();
   const tensorsAtStart = tf.memory().numTensors;
-  const node = await benchNode(attacks);
+  const node = await benchNode();
   const tensorsAtEnd = tf.memory().numTensors;
   const nodeSeconds = (performance.now() - t0) / 1000;
   const maxRssMiB = process.resourceUsage().maxRSS / 1024;
@@ -448,6 +422,10 @@ async function main(): Promise<void> {
         ratio: ps !== undefined && pt !== undefined ? ps / pt : undefined,
         printshotGflops: ps !== undefined ? (ps * flops) / 1e9 : undefined,
         pytorchGflops: pt !== undefined ? (pt * flops) / 1e9 : undefined,
+        printshotPerCpuS: ps !== undefined && o && !('error' in o) ? ps / o.cpuPerWall : undefined,
+        pytorchPerCpuS: pt !== undefined && tr ? pt / tr.cpu_per_wall : undefined,
+        printshotCpuPerWall: o && !('error' in o) ? o.cpuPerWall : undefined,
+        pytorchCpuPerWall: tr?.cpu_per_wall,
       });
     }
   }
@@ -474,7 +452,6 @@ async function main(): Promise<void> {
           rows,
           memory: { maxRssMiB, numTensorsAtStart: tensorsAtStart, numTensorsAtEnd: tensorsAtEnd },
           seconds: { node: nodeSeconds, total: totalSeconds },
-          notes: importNote ? [importNote] : [],
         },
         null,
         2,
@@ -521,6 +498,27 @@ async function main(): Promise<void> {
   }
   for (const f of failures) lines.push(`  * ${f}`);
   lines.push('');
+  const contended = rows.some(
+    (r) => (r.printshotCpuPerWall !== undefined && r.printshotCpuPerWall < 0.9 * threads) || (r.pytorchCpuPerWall !== undefined && r.pytorchCpuPerWall < 0.9 * torchThreads),
+  );
+  if (threads === 1 && torchThreads === 1) {
+    // With one thread per side, images per CPU-second factor out time-slicing by other processes
+    // (not shared-cache effects). With more threads, OpenMP spin-waits inflate CPU time: skip it.
+    lines.push(`per CPU-second (1 thread each; img/s ÷ cpu/wall)${contended ? ' — some loops were contended (cpu/wall < 0.9), compare these' : ''}:`);
+    const w2 = [26, 9, 16, 14, 9, 10, 10];
+    lines.push(['model', 'workload', 'Printshot img/cpu-s', 'PyTorch img/cpu-s', 'ratio', 'P cpu/wall', 'T cpu/wall'].map((h, i) => pad(h, w2[i], i >= 2)).join('  '));
+    for (const r of rows) {
+      const ratio = r.printshotPerCpuS !== undefined && r.pytorchPerCpuS !== undefined ? (r.printshotPerCpuS / r.pytorchPerCpuS).toFixed(2) : '—';
+      lines.push(
+        [r.model, r.workload, fmtNum(r.printshotPerCpuS), fmtNum(r.pytorchPerCpuS), ratio, fmtNum(r.printshotCpuPerWall), fmtNum(r.pytorchCpuPerWall)]
+          .map((c, i) => pad(c, w2[i], i >= 2))
+          .join('  '),
+      );
+    }
+    lines.push('');
+  } else if (contended) {
+    lines.push('warning: some timed loops got less CPU than their thread count (cpu/wall < 0.9 × threads): the machine was busy; rerun when idle.');
+  }
   lines.push(
     `FLOP per image (forward / fwd+bwd / BIM-${BIM_STEPS} incl. 2 verification forwards): ` +
       node.map((m) => `${m.id} ${(m.flops.forward / 1e9).toFixed(4)} / ${(m.flops.forwardBackward / 1e9).toFixed(4)} / ${(m.flops.bim(BIM_STEPS) / 1e9).toFixed(3)} GFLOP`).join('; '),
@@ -531,19 +529,12 @@ async function main(): Promise<void> {
       ` (${machine.mhz.toFixed(0)} MHz × ${machine.flopPerCycle} FLOP/cycle: ${machine.flopPerCycleRule}); whole machine ${peakGflops(machine, machine.cores).toFixed(1)} GFLOP/s` +
       (backend.name === 'wasm' ? `; wasm SIMD128 ceiling (no FMA) ${wasmPeakGflops(machine, threads).toFixed(1)} GFLOP/s` : ''),
   );
-  const cpuNotes = node.flatMap((m) => WORKLOADS.map((w) => m.results[w]).filter((o): o is Rate => !!o && !('error' in o)).map((o) => o.cpuPerWall));
-  if (cpuNotes.length) lines.push(`Node cpu/wall during timed loops: ${Math.min(...cpuNotes).toFixed(2)}–${Math.max(...cpuNotes).toFixed(2)} (≈ ${threads} when uncontended)`);
-  if (torch && !torch.error) {
-    const tc = torch.results.flatMap((r) => [r.forward, r.fwdbwd, r.bim20]).filter((o): o is TorchRate => !!o).map((o) => o.cpu_per_wall);
-    if (tc.length) lines.push(`PyTorch cpu/wall: ${Math.min(...tc).toFixed(2)}–${Math.max(...tc).toFixed(2)} (≈ ${torchThreads} when uncontended)`);
-  }
   lines.push(
     `memory:   Node peak RSS ${maxRssMiB.toFixed(0)} MiB; tf.memory().numTensors ${tensorsAtStart} before, ${tensorsAtEnd} after` +
       ` (per model, with the model loaded: ${node.map((m) => `${m.id} ${m.numTensors.before} → ${m.numTensors.after}`).join(', ')})` +
       (torch && !torch.error ? `; PyTorch peak RSS ${torch.max_rss_mib.toFixed(0)} MiB` : ''),
   );
   for (const m of node) if (m.note) lines.push(`note:     ${m.id}: ${m.note}`);
-  if (importNote) lines.push(`note:     ${importNote}`);
   if (torch) lines.push(`anchor:   ${torch.command}`);
   lines.push(`time:     Node ${nodeSeconds.toFixed(0)} s, total ${totalSeconds.toFixed(0)} s`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,96 @@
+/**
+ * registerInputGradients() itself: idempotence, surviving a later re-registration of the stock
+ * gradients, the filter-gradient error (raised only when a filter gradient is actually asked
+ * for), batch norm in training mode (where the tape does ask for the mean/variance gradients),
+ * and wasm's zero-copy Identity.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FILTER_GRADIENT_ERROR, OVERRIDDEN_GRADIENTS, registerInputGradients } from '../../../src/kernels';
+import { createRng } from '../../../src/shared';
+import { maxRelDiff, randomTensor, seedWeights } from './helpers';
+
+function trainingBn(): tfl.LayersModel {
+  const m = tfl.sequential();
+  m.add(tfl.layers.conv2d({ inputShape: [6, 6, 2], filters: 4, kernelSize: 3, padding: 'same', useBias: false }));
+  m.add(tfl.layers.batchNormalization());
+  m.add(tfl.layers.reLU({ maxValue: 6 }));
+  seedWeights(m, 'bn-training');
+  return m;
+}
+
+const rng = createRng('register');
+let x: tf.Tensor;
+let trainingLoss: (v: tf.Tensor) => tf.Scalar;
+let stockTraining: Float32Array;
+let stockGradients: Map<string, tf.GradConfig | undefined>;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  x = randomTensor(rng, [2, 6, 6, 2]);
+  const weights = randomTensor(rng, [2, 6, 6, 4]);
+  const model = trainingBn();
+  trainingLoss = (v) => tf.sum(tf.mul(model.apply(v, { training: true }) as tf.Tensor, weights));
+  stockGradients = new Map(OVERRIDDEN_GRADIENTS.map((k) => [k, tf.getGradient(k)]));
+  stockTraining = tf.tidy(() => tf.grad(trainingLoss)(x).dataSync().slice() as Float32Array);
+  registerInputGradients();
+  await tf.setBackend('wasm');
+});
+
+describe('registerInputGradients', () => {
+  it('replaces the stock gradients and is idempotent', () => {
+    const ours = OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k));
+    const kernel = tf.getKernel('FusedConv2D', 'wasm');
+    registerInputGradients();
+    expect(OVERRIDDEN_GRADIENTS.map((k) => tf.getGradient(k))).toEqual(ours);
+    expect(tf.getKernel('FusedConv2D', 'wasm')).toBe(kernel);
+    ours.forEach((g, i) => expect(g).not.toBe(stockGradients.get(OVERRIDDEN_GRADIENTS[i])));
+  });
+
+  it('re-registers gradients that something (e.g. a late tfjs-layers import) put back', () => {
+    const ours = tf.getGradient('Conv2D');
+    const stock = stockGradients.get('Conv2D')!;
+    tf.registerGradient(stock);
+    expect(tf.getGradient('Conv2D')).toBe(stock);
+    registerInputGradients();
+    expect(tf.getGradient('Conv2D')).toBe(ours);
+  });
+
+  it('throws the clear error only when a filter gradient is asked for', () => {
+    const img = randomTensor(rng, [1, 5, 5, 3]) as tf.Tensor4D;
+    const filter = randomTensor(rng, [3, 3, 3, 4]) as tf.Tensor4D;
+    const dwFilter = randomTensor(rng, [3, 3, 3, 1]) as tf.Tensor4D;
+    const ops: Array<(i: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor> = [
+      (i, f) => tf.conv2d(i, f, 2, 'same'),
+      (i, f) => tf.fused.conv2d({ x: i, filter: f, strides: 1, pad: 'valid' }),
+    ];
+    const dwOps: Array<(i: tf.Tensor4D, f: tf.Tensor4D) => tf.Tensor> = [
+      (i, f) => tf.depthwiseConv2d(i, f, 1, 'same'),
+      (i, f) => tf.fused.depthwiseConv2d({ x: i, filter: f, strides: 2, pad: 'same' }),
+    ];
+    for (const [list, f] of [[ops, filter], [dwOps, dwFilter]] as const) {
+      for (const op of list) {
+        expect(() => tf.grad((i: tf.Tensor) => tf.sum(op(i as tf.Tensor4D, f)))(img)).not.toThrow();
+        expect(() => tf.grad((w: tf.Tensor) => tf.sum(op(img, w as tf.Tensor4D)))(f)).toThrow(FILTER_GRADIENT_ERROR);
+      }
+    }
+  });
+
+  it('keeps the mean/variance gradients that batch norm needs in training mode', () => {
+    const ours = tf.tidy(() => tf.grad(trainingLoss)(x).dataSync().slice());
+    expect(maxRelDiff(ours, stockTraining)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('makes Identity zero-copy on wasm without sharing lifetimes', () => {
+    const t = tf.tensor([1, 2, 3]);
+    const buffers = tf.memory().numDataBuffers;
+    const c = tf.clone(t);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    c.dispose();
+    expect(Array.from(t.dataSync())).toEqual([1, 2, 3]);
+    t.dispose();
+  });
+});
