@@ -45,6 +45,20 @@ export interface MobileNetV2Options {
   alpha?: number;
   /** Seed for the random weights (default 0). */
   seed?: number;
+  /**
+   * How ReLU6 is expressed. 'keras' (default): tfjs-layers' ReLU layer with maxValue 6, which is
+   * what a converted Keras MobileNetV2 contains (relu then clipByValue: two ops, two gradients).
+   * 'op': one tf.relu6 op per activation (what a graph model exported from TensorFlow has).
+   */
+  relu6?: 'keras' | 'op';
+}
+
+/** A one-op ReLU6 layer (tf.relu6), for the relu6: 'op' variant. */
+class Relu6Op extends tfl.layers.Layer {
+  static readonly className = 'PrintshotRelu6Op';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.relu6(Array.isArray(inputs) ? inputs[0] : inputs);
+  }
 }
 
 /** Channels rounded to a multiple of 8, never below 90% of the unrounded value (Keras' _make_divisible). */
@@ -63,7 +77,8 @@ export function buildMobileNetV2Model(opts: MobileNetV2Options = {}): tfl.Layers
   const init = { kernelInitializer: 'zeros', useBias: false } as const;
   const bn = (x: Sym, name: string): Sym =>
     tfl.layers.batchNormalization({ axis: -1, epsilon: 1e-3, momentum: 0.999, name: `${name}_BN` }).apply(x) as Sym;
-  const relu6 = (x: Sym, name: string): Sym => tfl.layers.reLU({ maxValue: 6, name: `${name}_relu` }).apply(x) as Sym;
+  const relu6 = (x: Sym, name: string): Sym =>
+    (opts.relu6 === 'op' ? new Relu6Op({ name: `${name}_relu` }) : tfl.layers.reLU({ maxValue: 6, name: `${name}_relu` })).apply(x) as Sym;
   const conv = (x: Sym, filters: number, kernel: number, strides: number, name: string): Sym =>
     tfl.layers.conv2d({ filters, kernelSize: kernel, strides, padding: 'same', name, ...init }).apply(x) as Sym;
 
@@ -171,5 +186,5 @@ export function layersClassifier(model: tfl.LayersModel, name: string, range: '0
 export function createMobileNetV2(opts: MobileNetV2Options = {}): LayersClassifier {
   const model = buildMobileNetV2Model(opts);
   randomizeWeights(model, createRng(opts.seed ?? 0));
-  return layersClassifier(model, `mobilenetv2-${opts.alpha ?? 1}-${opts.size ?? 224}`, '-1-1');
+  return layersClassifier(model, `mobilenetv2-${opts.alpha ?? 1}-${opts.size ?? 224}${opts.relu6 === 'op' ? '-relu6op' : ''}`, '-1-1');
 }
