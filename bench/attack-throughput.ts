@@ -3,7 +3,7 @@
  * the same architectures, the same batch sizes and a matched thread count.
  *
  *   npm run bench:attack [-- --quick] [-- --json] [-- --backend wasm|cpu|tensorflow]
- *                        [-- --threads N] [-- --models cnn,mobilenetv2] [-- --no-torch]
+ *                        [-- --threads N] [-- --models cnn,mobilenetv2,mobilenetv2-relu6op] [-- --no-torch]
  *
  * Workloads, per model (img/s, higher is better):
  *   forward   logits only (reference);
@@ -12,7 +12,10 @@
  *             8-bit round trip and clean/adversarial verification forwards.
  * Models: the bundled model (assets/models/fashion-cnn via loadClassifier('default'), batch 32;
  * a same-architecture stand-in with random weights when it cannot be loaded) and MobileNetV2
- * α=1 at 224×224×3 with random weights (bench/mobilenetv2.ts), batch 8.
+ * α=1 at 224×224×3 with random weights (bench/mobilenetv2.ts), batch 8, twice: 'mobilenetv2' with
+ * ReLU6 as a converted Keras model has it (tfjs-layers ReLU layer with maxValue 6 = relu +
+ * clipByValue) and 'mobilenetv2-relu6op' with one tf.relu6 op per activation. Both are compared
+ * with the same PyTorch MobileNetV2 (nn.ReLU6).
  * PyTorch: bench/torch_anchor.py, run after the Node side (never concurrently), with
  * torch.set_num_threads(N) where N is the number of threads the TF.js backend uses.
  * See docs/BENCHMARKS.md for recorded results and the FLOP/peak conventions.
@@ -48,7 +51,7 @@ const { values: opt } = parseArgs({
     json: { type: 'boolean', default: false },
     backend: { type: 'string' },
     threads: { type: 'string' },
-    models: { type: 'string', default: 'cnn,mobilenetv2' },
+    models: { type: 'string', default: 'cnn,mobilenetv2,mobilenetv2-relu6op' },
     'no-torch': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -59,7 +62,7 @@ if (opt.help) {
   process.stdout.write(
     [
       'npm run bench:attack -- [--quick] [--json] [--backend wasm|cpu|tensorflow] [--threads N]',
-      '                        [--models cnn,mobilenetv2] [--no-torch]',
+      '                        [--models cnn,mobilenetv2,mobilenetv2-relu6op] [--no-torch]',
       '  --quick     fewer timed iterations (about a minute)',
       '  --json      print one JSON object instead of the table',
       '  --backend   TF.js backend (default: the fastest available, as Printshot picks it)',
@@ -71,7 +74,14 @@ if (opt.help) {
   process.exit(0);
 }
 
-type ModelId = 'cnn' | 'mobilenetv2';
+type ModelId = 'cnn' | 'mobilenetv2' | 'mobilenetv2-relu6op';
+type TorchModelId = 'cnn' | 'mobilenetv2';
+const TORCH_MODEL: Record<ModelId, TorchModelId> = { cnn: 'cnn', mobilenetv2: 'mobilenetv2', 'mobilenetv2-relu6op': 'mobilenetv2' };
+const MODEL_LABEL: Record<ModelId, string> = {
+  cnn: 'bundled model',
+  mobilenetv2: 'MobileNetV2 (Keras ReLU)',
+  'mobilenetv2-relu6op': 'MobileNetV2 (Relu6 op)',
+};
 interface RunConfig {
   batch: number;
   warmup: number;
@@ -83,16 +93,18 @@ const CONFIG: Record<'full' | 'quick', Record<ModelId, RunConfig>> = {
   full: {
     cnn: { batch: 32, warmup: 10, iters: 100, bimBatches: 4 },
     mobilenetv2: { batch: 8, warmup: 2, iters: 6, bimBatches: 1 },
+    'mobilenetv2-relu6op': { batch: 8, warmup: 2, iters: 6, bimBatches: 1 },
   },
   quick: {
     cnn: { batch: 32, warmup: 3, iters: 30, bimBatches: 1 },
     mobilenetv2: { batch: 8, warmup: 1, iters: 2, bimBatches: 1 },
+    'mobilenetv2-relu6op': { batch: 8, warmup: 1, iters: 2, bimBatches: 1 },
   },
 };
 const runs = CONFIG[opt.quick ? 'quick' : 'full'];
 const models = opt.models.split(',').filter(Boolean) as ModelId[];
 for (const m of models) {
-  if (!(m in runs)) fail(`unknown model '${m}' (known: cnn, mobilenetv2)`);
+  if (!(m in runs)) fail(`unknown model '${m}' (known: ${Object.keys(runs).join(', ')})`);
 }
 
 function fail(msg: string): never {
@@ -256,8 +268,12 @@ async function benchNode(): Promise<NodeModelResult[]> {
   const results: NodeModelResult[] = [];
   for (const id of models) {
     const cfg = runs[id];
-    const macs = id === 'cnn' ? macsOf(buildSmallCnnModel) : macsOf(() => buildMobileNetV2Model());
-    const loaded = id === 'cnn' ? await bundledClassifier() : { classifier: createMobileNetV2({ seed: 0 }), name: 'MobileNetV2 α=1 224² (random)' };
+    const relu6 = id === 'mobilenetv2-relu6op' ? 'op' : 'keras';
+    const macs = id === 'cnn' ? macsOf(buildSmallCnnModel) : macsOf(() => buildMobileNetV2Model({ relu6 }));
+    const loaded =
+      id === 'cnn'
+        ? await bundledClassifier()
+        : { classifier: createMobileNetV2({ seed: 0, relu6 }), name: `MobileNetV2 α=1 224² (random, ${relu6 === 'op' ? 'tf.relu6 op' : 'Keras ReLU(max_value=6) layer'})` };
     say(`  ${loaded.name}, batch ${cfg.batch}${loaded.note ? ` — ${loaded.note}` : ''}`);
     const before = tf.memory().numTensors;
     const res = await benchClassifier(loaded.classifier, cfg);
@@ -286,7 +302,7 @@ interface TorchRate {
   cpu_per_wall: number;
 }
 interface TorchModelResult {
-  model: ModelId;
+  model: TorchModelId;
   batch: number;
   params?: number;
   memory_format?: string;
@@ -308,8 +324,9 @@ interface TorchReport {
 }
 
 async function runTorch(threads: number): Promise<TorchReport> {
-  const args = [join('bench', 'torch_anchor.py'), '--threads', String(threads), '--models', models.join(',')];
-  for (const id of models) {
+  const torchModels = [...new Set(models.map((m) => TORCH_MODEL[m]))];
+  const args = [join('bench', 'torch_anchor.py'), '--threads', String(threads), '--models', torchModels.join(',')];
+  for (const id of torchModels) {
     const c = runs[id];
     args.push(`--batch-${id}`, String(c.batch), `--warmup-${id}`, String(c.warmup), `--iters-${id}`, String(c.iters), `--bim-runs-${id}`, String(c.bimBatches));
   }
@@ -406,7 +423,7 @@ async function main(): Promise<void> {
   const torchPeak = peakGflops(machine, torchThreads);
   const rows: Row[] = [];
   for (const m of node) {
-    const t = torch?.results.find((r) => r.model === m.id);
+    const t = torch?.results.find((r) => r.model === TORCH_MODEL[m.id]);
     for (const w of WORKLOADS) {
       const o = m.results[w];
       const tr = t?.[w];
@@ -414,7 +431,7 @@ async function main(): Promise<void> {
       const ps = o && !('error' in o) ? o.imgPerS : undefined;
       const pt = tr?.img_per_s;
       rows.push({
-        model: `${m.id === 'cnn' ? m.name : 'MobileNetV2 α=1 224²'}`,
+        model: MODEL_LABEL[m.id],
         workload: WORKLOAD_LABEL[w],
         batch: m.batch,
         printshot: ps ?? (o && 'error' in o ? `failed: ${o.error}` : 'not run'),
@@ -521,7 +538,9 @@ async function main(): Promise<void> {
   }
   lines.push(
     `FLOP per image (forward / fwd+bwd / BIM-${BIM_STEPS} incl. 2 verification forwards): ` +
-      node.map((m) => `${m.id} ${(m.flops.forward / 1e9).toFixed(4)} / ${(m.flops.forwardBackward / 1e9).toFixed(4)} / ${(m.flops.bim(BIM_STEPS) / 1e9).toFixed(3)} GFLOP`).join('; '),
+      [...new Map(node.map((m) => [TORCH_MODEL[m.id], m.flops])).entries()]
+        .map(([id, f]) => `${id} ${(f.forward / 1e9).toFixed(4)} / ${(f.forwardBackward / 1e9).toFixed(4)} / ${(f.bim(BIM_STEPS) / 1e9).toFixed(3)} GFLOP`)
+        .join('; '),
   );
   lines.push(
     `% = of the FP32 peak of the threads used: ${threads} thread(s) → ${peak.toFixed(1)} GFLOP/s` +

@@ -1,8 +1,22 @@
 /**
- * Cheaper gradients for Relu6 and FusedBatchNorm. Both stock gradients run on wasm; these exist
- * for speed, because on a MobileNet-sized graph every full-size elementwise op costs milliseconds.
+ * Cheaper gradients for Relu, Relu6, FusedBatchNorm and MatMul. The stock gradients run on wasm;
+ * these exist for speed: on a MobileNet-sized graph every full-size elementwise op costs
+ * milliseconds, and wasm's BatchMatMul with transposeB is ~10× slower than transposing first.
  */
 import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Relu: dy · step(x). The stock gradient adds cast(step(x), 'float32'), a float→float cast that
+ * wasm executes as a full copy.
+ */
+const reluGrad: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    return { x: () => tf.mul(dy as tf.Tensor, tf.step(x)) };
+  },
+};
 
 /**
  * Relu6: dy · 1[0 < x < 6]. The mask is step(x · (6 − x)): the product is positive exactly when
@@ -56,4 +70,34 @@ const batchNormGrad: tf.GradConfig = {
   },
 };
 
-export const elementwiseGradients: readonly tf.GradConfig[] = [relu6Grad, batchNormGrad];
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** matMul(p, q, tp, tq) with the transposes done by Transpose: wasm's transposed BatchMatMul is slow. */
+function matMul(p: tf.Tensor, q: tf.Tensor, tp: boolean, tq: boolean): tf.Tensor {
+  const t = (m: tf.Tensor): tf.Tensor => {
+    const perm = m.shape.map((_, i) => i);
+    [perm[m.rank - 2], perm[m.rank - 1]] = [perm[m.rank - 1], perm[m.rank - 2]];
+    return tf.transpose(m, perm);
+  };
+  return tf.matMul(tp ? t(p) : p, tq ? t(q) : q);
+}
+
+/** BatchMatMul: the stock formulas (∂a = dy·bᵀ, ∂b = aᵀ·dy, per transpose flags), routed through matMul above. */
+const batchMatMulGrad: tf.GradConfig = {
+  kernelName: tf.BatchMatMul,
+  inputsToSave: ['a', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [a, b] = saved;
+    const g = dy as tf.Tensor;
+    const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
+    if (!transposeA && !transposeB) return { a: () => matMul(g, b, false, true), b: () => matMul(a, g, true, false) };
+    if (!transposeA && transposeB) return { a: () => matMul(g, b, false, false), b: () => matMul(g, a, true, false) };
+    if (transposeA && !transposeB) return { a: () => matMul(b, g, false, true), b: () => matMul(a, g, false, false) };
+    return { a: () => matMul(b, g, true, true), b: () => matMul(g, a, true, true) };
+  },
+};
+
+export const elementwiseGradients: readonly tf.GradConfig[] = [reluGrad, relu6Grad, batchNormGrad, batchMatMulGrad];

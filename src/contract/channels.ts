@@ -1,0 +1,99 @@
+/**
+ * The IPC contract, written once: every channel's request and response schema. Main and serve
+ * mode validate requests against it, the preload's allowlist is its key set, and the renderer's
+ * Bridge type is derived from it. Requests are strict objects, so a stray field is an error
+ * rather than silently dropped.
+ */
+import { z } from 'zod';
+import type { Channel } from './names';
+import {
+  AttackInfo,
+  AttackStart,
+  CaptureRegister,
+  ClassifiedDto,
+  CountDto,
+  EvalRun,
+  ExperimentLocation,
+  ExperimentPath,
+  FolderRef,
+  ImageDto,
+  JobRef,
+  ModelCardEdit,
+  ModelInfo,
+  Page,
+  SheetRender,
+  TransformInfo,
+} from './dto';
+import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
+
+const Empty = z.strictObject({});
+const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
+const InExperiment = z.strictObject({ path: ExperimentPath });
+
+function ch<Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) {
+  return { request, response };
+}
+
+export const contract = {
+  'app:info': ch(Empty, AppInfo),
+  /** Restarts the engine after a crash; interrupted jobs stay resumable. */
+  'engine:restart': ch(Empty, EngineStateDto),
+
+  /** The loaded model, or null before model:load. */
+  'model:info': ch(Empty, ModelInfo.nullable()),
+  'model:load': ch(z.strictObject({ source: FolderRef }), ModelInfo),
+  /** Edits the card of the loaded model for this session (reloads it with the new card). */
+  'model:setCard': ch(z.strictObject({ card: ModelCardEdit }), ModelInfo),
+
+  /** Thumbnails of an image folder ('bundled' = the sample images), converted to the model's input. */
+  'images:list': ch(
+    z.strictObject({ source: FolderRef, page: Page.optional() }),
+    z.object({ root: z.string(), total: z.number().int(), labels: z.array(z.string()), items: z.array(ImageDto) }),
+  ),
+  /** Clean predictions (top-5) for a page of an image folder. */
+  'images:classify': ch(
+    z.strictObject({ source: FolderRef, page: Page.optional() }),
+    z.object({ total: z.number().int(), top1: CountDto, top5: CountDto, items: z.array(ClassifiedDto) }),
+  ),
+
+  'attack:list': ch(Empty, z.array(AttackInfo)),
+  'transform:list': ch(Empty, z.array(TransformInfo)),
+
+  /** Long-running work returns a job id at once; progress and the result arrive as events. */
+  'attack:start': ch(AttackStart, JobRef),
+  'eval:run': ch(EvalRun, JobRef),
+  'sheet:render': ch(SheetRender, JobRef),
+  'capture:register': ch(CaptureRegister, JobRef),
+  'report:export': ch(z.strictObject({ format: z.enum(['pdf', 'html', 'csv', 'json']) }), JobRef),
+
+  'job:list': ch(Empty, z.array(JobDto)),
+  'job:status': ch(JobId, JobDto),
+  /** Takes effect within 1 s: between steps, or by restarting a busy engine. */
+  'job:cancel': ch(JobId, JobDto),
+  'job:resume': ch(JobId, JobDto),
+
+  'experiment:new': ch(z.strictObject({ location: ExperimentLocation, name: z.string().min(1).max(200).optional() }), ExperimentDto),
+  'experiment:open': ch(z.strictObject({ location: ExperimentLocation }), ExperimentDto),
+  'experiment:current': ch(Empty, ExperimentDto.nullable()),
+  'experiment:recent': ch(Empty, z.array(RecentDto)),
+
+  /** Clean vs adversarial pairs of a run with predictions and norms, a page at a time. */
+  'run:images': ch(
+    z.strictObject({ runId: z.string().min(1).max(100), page: Page.optional() }),
+    z.object({ total: z.number().int(), labels: z.array(z.string()), items: z.array(RunImageDto) }),
+  ),
+
+  /** Reads a file of the open experiment (PDF preview, download in serve mode). */
+  'file:read': ch(InExperiment, FileDto),
+  /** Copies a file of the open experiment to where the user chooses (null: cancelled or no dialog). */
+  'file:export': ch(InExperiment, z.object({ savedTo: z.string().nullable() })),
+  /** Opens a file of the open experiment in the OS viewer (print a sheet from there). */
+  'file:open': ch(InExperiment, z.object({ opened: z.boolean() })),
+} satisfies { [K in Channel]: { request: z.ZodType; response: z.ZodType } };
+
+export type Contract = typeof contract;
+/** What the caller sends (defaults may be left out). */
+export type RequestOf<K extends Channel> = z.input<Contract[K]['request']>;
+/** What a handler receives, after validation and defaults. */
+export type ParsedRequestOf<K extends Channel> = z.output<Contract[K]['request']>;
+export type ResponseOf<K extends Channel> = z.output<Contract[K]['response']>;

@@ -1,0 +1,330 @@
+/**
+ * Sheet layout, in millimetres (origin top-left of the page, y down). Pure: no files, no clock
+ * (the caller passes createdAt), so the same inputs always give the same layouts.
+ *
+ * A page holds four corner QR markers (symbol at the margin, quiet zone kept clear), a header
+ * between the top markers, an optional calibration strip between the bottom markers, and a grid
+ * of slots: a slot is one (clean, adversarial) pair side by side, or one image, with an optional
+ * label band below. The grid is centred in the margins; slots that would touch a marker's quiet
+ * zone, the header or the strip are skipped, and every other slot is used. So the pairs per
+ * sheet are "as many as fit", and registration later gets every cell from the JSON, never from
+ * an assumed grid.
+ *
+ * Cell size: either cellMm (the longer side; the aspect ratio is kept) or dpi × dotsPerPixel,
+ * where one image pixel is exactly dotsPerPixel printer dots. In that mode cell origins are
+ * snapped to the printer's dot grid (multiples of 25.4/dpi mm from the page corner) so image
+ * pixels land on whole dots and a raster at `dpi` reproduces them exactly.
+ */
+import { createHash } from 'node:crypto';
+import QRCode from 'qrcode';
+import { PrintshotError } from '../shared';
+import { encodeMarkerPayload } from './payload';
+import type { CalibrationPatch, CellPlacement, Corner, MarkerPlacement, SheetLayout } from './types';
+
+export const PAPERS = { a4: { widthMm: 210, heightMm: 297 }, letter: { widthMm: 215.9, heightMm: 279.4 } } as const;
+export type PaperName = keyof typeof PAPERS;
+
+export const DEFAULT_MARGIN_MM = 10;
+/** Long side of a cell: 25 mm makes a 28-px Fashion-MNIST image about 0.9 mm per pixel. */
+export const DEFAULT_CELL_MM = 25;
+/**
+ * QR module size. A full A4 page in a 720p frame gives about 2.4 px/mm, and zxing needs about
+ * 2.5 px per module: 2 mm modules give ~4.8 px, room for a page that fills only half the frame.
+ */
+export const DEFAULT_MODULE_MM = 2;
+/** The QR standard's quiet zone: 4 modules of blank paper around the symbol. */
+export const QUIET_MODULES = 4;
+/** QR error correction: M (15%) survives a smudge or a glare spot without a larger symbol. */
+export const MARKER_EC_LEVEL = 'M';
+
+const PAIR_GAP_MM = 2; // between the clean and the adversarial cell of a pair
+const GUTTER_MM = 5; // between slots
+export const LABEL_BAND_MM = 3; // label text below a cell
+const CLEARANCE_MM = 1.5; // around the header and the calibration strip
+export const HEADER_LINE_MM = 4;
+const PATCH_MM = 6;
+const PATCH_GAP_MM = 1;
+
+/** Calibration colours: 8 grey levels 0..255, then R, G, B, C, M, Y. */
+export const CALIBRATION_GREYS = [0, 36, 73, 109, 146, 182, 219, 255] as const;
+export const CALIBRATION_COLOURS: readonly [number, number, number][] = [
+  [255, 0, 0], [0, 255, 0], [0, 0, 255], [0, 255, 255], [255, 0, 255], [255, 255, 0],
+];
+
+/** One image to place: its identity (copied into the cell) and its pixel size. */
+export interface SheetImageRef {
+  relPath: string;
+  file: string;
+  sha256: string;
+  label: number;
+  pixelWidth: number;
+  pixelHeight: number;
+  run?: string;
+}
+
+export interface LayoutOptions {
+  experimentId: string;
+  /** (clean, adversarial) pairs; or `images` for plain single cells. Exactly one of the two. */
+  pairs?: readonly (readonly [SheetImageRef, SheetImageRef])[];
+  images?: readonly SheetImageRef[];
+  paper?: PaperName;
+  orientation?: 'portrait' | 'landscape';
+  marginMm?: number;
+  /** Long side of each cell in mm (default 25). Not with dpi. */
+  cellMm?: number;
+  /** Printer dpi; with dotsPerPixel (default: the whole number closest to a 25 mm cell). */
+  dpi?: number;
+  dotsPerPixel?: number;
+  moduleMm?: number;
+  /** Leave room for a small label under each cell (default true). */
+  labels?: boolean;
+  /** Colour and grey calibration strip between the bottom markers (default true). */
+  calibration?: boolean;
+  header: { experiment: string; attack?: string; date: string };
+  createdAt: string;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export function overlaps(a: Box, b: Box): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** A marker's symbol plus its quiet zone. */
+export function markerKeepOut(m: Pick<MarkerPlacement, 'xMm' | 'yMm' | 'modules' | 'moduleMm'>): Box {
+  const q = QUIET_MODULES * m.moduleMm;
+  const s = m.modules * m.moduleMm;
+  return { x: m.xMm - q, y: m.yMm - q, w: s + 2 * q, h: s + 2 * q };
+}
+
+/** Where the header text goes: between the top markers' quiet zones, from the top margin. */
+export function headerBox(layout: Pick<SheetLayout, 'markers' | 'header' | 'marginMm'>): Box {
+  const [tl, tr] = [markerKeepOut(layout.markers[0]), markerKeepOut(layout.markers[1])];
+  return { x: tl.x + tl.w, y: layout.marginMm, w: tr.x - (tl.x + tl.w), h: layout.header.length * HEADER_LINE_MM };
+}
+
+/** Where a cell's label goes (when the sheet was laid out with labels). */
+export function labelBox(cell: Pick<CellPlacement, 'xMm' | 'yMm' | 'widthMm' | 'heightMm'>): Box {
+  return { x: cell.xMm, y: cell.yMm + cell.heightMm + 0.5, w: cell.widthMm, h: LABEL_BAND_MM - 0.5 };
+}
+
+function fail(msg: string, hint?: string): never {
+  throw new PrintshotError('bad-argument', msg, hint);
+}
+
+interface Geometry {
+  pageW: number;
+  pageH: number;
+  margin: number;
+  moduleMm: number;
+  /** Printer dpi when snapping to its dot grid, else 0. */
+  dpi: number;
+  cellSize: (r: SheetImageRef) => { w: number; h: number };
+}
+
+/**
+ * Snaps to the printer dot grid (k × 25.4 / dpi, computed the same way everywhere so equal
+ * positions are equal floats), or without a dpi just rounds to a nanometre to keep the JSON tidy.
+ */
+function snap(v: number, dpi: number): number {
+  return dpi > 0 ? (Math.round((v * dpi) / 25.4) * 25.4) / dpi : Math.round(v * 1e6) / 1e6;
+}
+
+function markerPositions(g: Geometry, modules: number): { corner: Corner; xMm: number; yMm: number }[] {
+  const s = modules * g.moduleMm;
+  const [l, t, r, b] = [g.margin, g.margin, g.pageW - g.margin - s, g.pageH - g.margin - s];
+  return [
+    { corner: 0, xMm: l, yMm: t },
+    { corner: 1, xMm: r, yMm: t },
+    { corner: 2, xMm: r, yMm: b },
+    { corner: 3, xMm: l, yMm: b },
+  ];
+}
+
+function calibrationPatches(g: Geometry, modules: number): CalibrationPatch[] {
+  const qz = (modules + QUIET_MODULES) * g.moduleMm;
+  const left = g.margin + qz + CLEARANCE_MM;
+  const avail = g.pageW - g.margin - qz - CLEARANCE_MM - left;
+  const size = Math.min(PATCH_MM, (avail - 7 * PATCH_GAP_MM) / 8);
+  if (size < 3) fail('no room for the calibration strip between the bottom markers', 'use --no-calibration, a smaller --module-mm or landscape paper');
+  const rows = [CALIBRATION_GREYS.map((v): [number, number, number] => [v, v, v]), [...CALIBRATION_COLOURS]];
+  const bottom = g.pageH - g.margin;
+  return rows.flatMap((row, r) => {
+    const width = row.length * size + (row.length - 1) * PATCH_GAP_MM;
+    const x0 = left + (avail - width) / 2;
+    const y = bottom - (rows.length - r) * size - (rows.length - 1 - r) * PATCH_GAP_MM;
+    return row.map((rgb, i) => ({ xMm: snap(x0 + i * (size + PATCH_GAP_MM), 0), yMm: snap(y, 0), sizeMm: snap(size, 0), rgb }));
+  });
+}
+
+function boundsOf(patches: CalibrationPatch[]): Box {
+  const x = Math.min(...patches.map((p) => p.xMm));
+  const y = Math.min(...patches.map((p) => p.yMm));
+  const x1 = Math.max(...patches.map((p) => p.xMm + p.sizeMm));
+  const y1 = Math.max(...patches.map((p) => p.yMm + p.sizeMm));
+  return { x, y, w: x1 - x, h: y1 - y };
+}
+
+function grow(b: Box, d: number): Box {
+  return { x: b.x - d, y: b.y - d, w: b.w + 2 * d, h: b.h + 2 * d };
+}
+
+/**
+ * The cell rectangles of every usable slot on a page (same on every page), in reading order.
+ * Each slot is a list of 1 (single image) or 2 (pair) cell boxes sized for the largest image.
+ */
+function slotCells(g: Geometry, refs: readonly SheetImageRef[], perSlot: 1 | 2, labels: boolean, keepOuts: Box[]): Box[][] {
+  const cw = Math.max(...refs.map((r) => g.cellSize(r).w));
+  const ch = Math.max(...refs.map((r) => g.cellSize(r).h));
+  const slotW = perSlot * cw + (perSlot - 1) * PAIR_GAP_MM;
+  const slotH = ch + (labels ? LABEL_BAND_MM : 0);
+  const content: Box = { x: g.margin, y: g.margin, w: g.pageW - 2 * g.margin, h: g.pageH - 2 * g.margin };
+  const nx = Math.floor((content.w + GUTTER_MM) / (slotW + GUTTER_MM));
+  const ny = Math.floor((content.h + GUTTER_MM) / (slotH + GUTTER_MM));
+  const x0 = content.x + (content.w - (nx * slotW + (nx - 1) * GUTTER_MM)) / 2;
+  const y0 = content.y + (content.h - (ny * slotH + (ny - 1) * GUTTER_MM)) / 2;
+  const inside = (b: Box) => b.x >= content.x - 1e-9 && b.y >= content.y - 1e-9 && b.x + b.w <= content.x + content.w + 1e-9 && b.y + b.h <= content.y + content.h + 1e-9;
+  const slots: Box[][] = [];
+  for (let r = 0; r < ny; r++) {
+    for (let c = 0; c < nx; c++) {
+      const sx = x0 + c * (slotW + GUTTER_MM);
+      const sy = y0 + r * (slotH + GUTTER_MM);
+      const cells = Array.from({ length: perSlot }, (_, k) => ({ x: snap(sx + k * (cw + PAIR_GAP_MM), g.dpi), y: snap(sy, g.dpi), w: cw, h: ch }));
+      const occupied = cells.map((b) => (labels ? { ...b, h: b.h + LABEL_BAND_MM } : b));
+      if (occupied.every((b) => inside(b) && !keepOuts.some((k) => overlaps(b, k)))) slots.push(cells);
+    }
+  }
+  return slots;
+}
+
+function qrVersion(payload: string, version?: number) {
+  return QRCode.create(payload, { errorCorrectionLevel: MARKER_EC_LEVEL, ...(version ? { version } : {}) });
+}
+
+export function layoutSheets(opts: LayoutOptions): SheetLayout[] {
+  const paperName = opts.paper ?? 'a4';
+  if (!(paperName in PAPERS)) fail(`unknown paper '${paperName}'`, "use 'a4' or 'letter'");
+  const orientation = opts.orientation ?? 'portrait';
+  const base = PAPERS[paperName];
+  const [pageW, pageH] = orientation === 'landscape' ? [base.heightMm, base.widthMm] : [base.widthMm, base.heightMm];
+  const margin = opts.marginMm ?? DEFAULT_MARGIN_MM;
+  const moduleMm = opts.moduleMm ?? DEFAULT_MODULE_MM;
+  const labels = opts.labels ?? true;
+  if (!(moduleMm > 0)) fail(`module size must be > 0 mm, got ${moduleMm}`);
+  if (!(margin >= QUIET_MODULES * moduleMm)) {
+    fail(`margin ${margin} mm is narrower than the markers' quiet zone (${QUIET_MODULES} × ${moduleMm} mm)`, 'the quiet zone must be blank paper: widen the margin');
+  }
+  if ((opts.pairs === undefined) === (opts.images === undefined)) fail('give either pairs or images to lay out');
+  const groups: SheetImageRef[][] = opts.pairs ? opts.pairs.map((p) => [p[0], p[1]]) : (opts.images ?? []).map((r) => [r]);
+  if (groups.length === 0) fail('nothing to put on a sheet (no images)');
+  const refs = groups.flat();
+  for (const r of refs) {
+    if (!(Number.isInteger(r.pixelWidth) && Number.isInteger(r.pixelHeight) && r.pixelWidth > 0 && r.pixelHeight > 0)) fail(`${r.relPath}: bad pixel size ${r.pixelWidth}×${r.pixelHeight}`);
+  }
+
+  let dpi: number | undefined;
+  let dotsPerPixel: number | undefined;
+  let cellSize: Geometry['cellSize'];
+  if (opts.dpi !== undefined) {
+    if (opts.cellMm !== undefined) fail('give either a cell size in mm or a dpi, not both');
+    dpi = opts.dpi;
+    if (!(Number.isInteger(dpi) && dpi >= 50 && dpi <= 4800)) fail(`dpi must be a whole number in 50..4800, got ${dpi}`);
+    const maxPx = Math.max(...refs.map((r) => Math.max(r.pixelWidth, r.pixelHeight)));
+    dotsPerPixel = opts.dotsPerPixel ?? Math.max(1, Math.round((DEFAULT_CELL_MM / 25.4) * dpi / maxPx));
+    if (!(Number.isInteger(dotsPerPixel) && dotsPerPixel >= 1)) fail(`dots per pixel must be a whole number ≥ 1, got ${dotsPerPixel}`);
+    const k = dotsPerPixel * 25.4;
+    cellSize = (r) => ({ w: (r.pixelWidth * k) / dpi!, h: (r.pixelHeight * k) / dpi! });
+  } else {
+    if (opts.dotsPerPixel !== undefined) fail('dots per pixel needs a dpi');
+    const cellMm = opts.cellMm ?? DEFAULT_CELL_MM;
+    if (!(cellMm > 0)) fail(`cell size must be > 0 mm, got ${cellMm}`);
+    cellSize = (r) => {
+      const long = Math.max(r.pixelWidth, r.pixelHeight);
+      return { w: snap((cellMm * r.pixelWidth) / long, 0), h: snap((cellMm * r.pixelHeight) / long, 0) };
+    };
+  }
+  const g: Geometry = { pageW, pageH, margin, moduleMm, dpi: dpi ?? 0, cellSize };
+  const headerLines = 3;
+  const experimentId = opts.experimentId;
+
+  // The marker size depends on the payload length, which depends on the sheet count, which
+  // depends on how many slots fit around the markers: start at version 2 and grow if needed.
+  for (let version = qrVersion(probePayload(experimentId, 1)).version; ; version++) {
+    const modules = 17 + 4 * version;
+    const corners = markerPositions(g, modules);
+    const keepOuts = corners.map((c) => markerKeepOut({ ...c, modules, moduleMm }));
+    const tl = keepOuts[0];
+    const hdr: Box = { x: tl.x + tl.w, y: margin, w: keepOuts[1].x - (tl.x + tl.w), h: headerLines * HEADER_LINE_MM };
+    if (hdr.w < 30) fail('no room for the header between the top markers', 'use a smaller --module-mm or landscape paper');
+    keepOuts.push(grow(hdr, CLEARANCE_MM));
+    const patches = opts.calibration === false ? undefined : calibrationPatches(g, modules);
+    if (patches) keepOuts.push(grow(boundsOf(patches), CLEARANCE_MM));
+    const slots = slotCells(g, refs, groups[0].length as 1 | 2, labels, keepOuts);
+    if (slots.length === 0) fail('no image cell fits on the page', 'use a smaller cell size, fewer dots per pixel, or a larger paper');
+    const sheetCount = Math.ceil(groups.length / slots.length);
+    if (qrVersion(probePayload(experimentId, sheetCount)).version > version) continue;
+    return Array.from({ length: sheetCount }, (_, sheetIndex): SheetLayout => {
+      const cells = groups
+        .slice(sheetIndex * slots.length, (sheetIndex + 1) * slots.length)
+        .flatMap((group, s) => group.map((ref, k) => placeCell(g, slots[s][k], ref, sheetIndex * slots.length + s, k, group.length)))
+        .map((cell, index) => ({ ...cell, index }));
+      const layout = {
+        schemaVersion: 1 as const,
+        experimentId,
+        sheetIndex,
+        sheetCount,
+        paper: { name: paperName, orientation, widthMm: pageW, heightMm: pageH },
+        marginMm: margin,
+        ...(dpi !== undefined ? { dpi, dotsPerPixel } : {}),
+        cells,
+        ...(patches ? { calibration: patches } : {}),
+      };
+      const sheetId = sheetIdOf({ ...layout, moduleMm });
+      const markers: MarkerPlacement[] = corners.map((c) => {
+        const payload = encodeMarkerPayload({ experimentId, sheetId, sheetIndex, sheetCount, corner: c.corner });
+        return { ...c, modules: qrVersion(payload, version).modules.size, moduleMm, payload };
+      });
+      const attack = opts.header.attack ?? 'images';
+      const header = [`Printshot · ${opts.header.experiment}`, `sheet ${sheetIndex + 1}/${sheetCount} · ${attack}`, `${opts.header.date} · sheet id ${sheetId}`];
+      // Key order fixed here so the JSON reads naturally (identity, paper, header, geometry).
+      return {
+        schemaVersion: 1, experimentId, sheetId, sheetIndex, sheetCount, paper: layout.paper, marginMm: margin,
+        ...(dpi !== undefined ? { dpi, dotsPerPixel } : {}),
+        header, markers, cells, ...(patches ? { calibration: patches } : {}), createdAt: opts.createdAt,
+      };
+    });
+  }
+}
+
+function placeCell(g: Geometry, slot: Box, ref: SheetImageRef, groupIndex: number, k: number, perGroup: number): CellPlacement {
+  const { w, h } = g.cellSize(ref);
+  // Smaller images sit centred in a slot sized for the largest one.
+  const x = snap(slot.x + (slot.w - w) / 2, g.dpi);
+  const y = snap(slot.y + (slot.h - h) / 2, g.dpi);
+  const role = perGroup === 1 ? 'image' : k === 0 ? 'clean' : 'adversarial';
+  return {
+    index: 0, // numbered within the sheet by the caller
+    xMm: x, yMm: y, widthMm: w, heightMm: h, pixelWidth: ref.pixelWidth, pixelHeight: ref.pixelHeight, role,
+    ...(perGroup === 2 ? { pair: groupIndex } : {}),
+    relPath: ref.relPath, file: ref.file, sha256: ref.sha256, label: ref.label,
+    ...(ref.run !== undefined ? { run: ref.run } : {}),
+  };
+}
+
+function probePayload(experimentId: string, sheetCount: number): string {
+  return encodeMarkerPayload({ experimentId, sheetId: 'FFFFFFFF', sheetIndex: sheetCount - 1, sheetCount, corner: 0 });
+}
+
+/**
+ * The sheet id: a hash of everything that decides where ink goes (not the header or the date).
+ * The same content laid out the same way gets the same id; if a layout.json and a PDF from
+ * different runs were ever mixed up, the markers' id would not match the layout's.
+ */
+function sheetIdOf(l: object): string {
+  return createHash('sha256').update(JSON.stringify(l)).digest('hex').slice(0, 8).toUpperCase();
+}
