@@ -53,7 +53,11 @@ export function registerAttackCommand(program: Command): void {
         seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
         batchSize: opts.batch,
         out: opts.out,
-        onProgress: (p) => progress.update(p.imagesDone * p.steps + (p.imagesDone < p.imagesTotal ? p.step : 0), p.imagesTotal * p.steps),
+        // Progress in image-steps: a batch of b images at step s has done b·s of its b·steps.
+        onProgress: (p) => {
+          const inBatch = p.imagesDone < p.imagesTotal ? Math.min(opts.batch, p.imagesTotal - p.imagesDone) * p.step : 0;
+          progress.update(p.imagesDone * p.steps + inBatch, p.imagesTotal * p.steps, `${p.imagesDone}/${p.imagesTotal} images`);
+        },
       }).finally(() => progress.stop());
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary }, null, 2)}\n`);
