@@ -18,10 +18,11 @@ const onehot = tf.oneHot(tf.randomUniform([B], 0, 10, 'int32'), 10);
 const loss = (v: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.log(model.apply(v) as tf.Tensor), onehot)));
 const time = (label: string, fn: () => void, n: number) => {
   for (let i = 0; i < 3; i++) fn();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) fn();
-  const ms = (performance.now() - t0) / n;
-  console.log(`${be} ${mode} ${label}: ${ms.toFixed(1)} ms/batch of ${B} = ${(ms / B).toFixed(3)} ms/img`);
+  const all: number[] = [];
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); fn(); all.push(performance.now() - t0); }
+  all.sort((a, b) => a - b);
+  const [ms, med] = [all[0], all[Math.floor(n / 2)]];
+  console.log(`${be} ${mode} ${label}: min ${ms.toFixed(1)} ms/batch of ${B} = ${(ms / B).toFixed(3)} ms/img (median ${(med / B).toFixed(3)})`);
 };
 time('forward', () => tf.tidy(() => { (model.apply(x) as tf.Tensor).dataSync(); }), 20);
 time('forward+backward', () => tf.tidy(() => { tf.grad(loss)(x).dataSync(); }), be === 'cpu' ? 3 : 20);

@@ -9,3 +9,5 @@ export { bim } from './bim';
 export { illc } from './illc';
 export { pgd } from './pgd';
 export { mifgsm } from './mifgsm';
+export { cwL2 } from './cw-l2';
+export { lbfgs } from './lbfgs';

@@ -4,13 +4,15 @@
  */
 import { PrintshotError } from '../shared';
 import { bim } from './bim';
+import { cwL2 } from './cw-l2';
 import { fgsm } from './fgsm';
 import { illc } from './illc';
+import { lbfgs } from './lbfgs';
 import { mifgsm } from './mifgsm';
 import { pgd } from './pgd';
 import type { AttackDescriptor } from './types';
 
-export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm];
+export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, lbfgs];
 
 /** The paper's own names, accepted on the command line. */
 const aliases: Record<string, string> = { fast: 'fgsm', 'iter-basic': 'bim', basic: 'bim', 'll-class': 'illc' };

@@ -10,6 +10,7 @@ import { registerClassifyCommand } from './commands/classify';
 import { registerDemoCommand } from './commands/demo';
 import { registerDoctorCommand } from './commands/doctor';
 import { registerEvaluateCommand } from './commands/evaluate';
+import { registerSheetCommand } from './commands/sheet';
 import { registerStartCommand } from './commands/start';
 import { registerTransformCommand } from './commands/transform';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     registerAttackCommand,
     registerTransformCommand,
     registerEvaluateCommand,
+    registerSheetCommand,
     registerDemoCommand,
     registerStartCommand,
   ]) {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** PNG (or PDF, JPEG) bytes. Buffer is a Uint8Array, so main-side values pass as they are. */
-export const Bytes = z.instanceof(Uint8Array);
+export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected bytes (Uint8Array)' });
 
 export const ErrorDto = z.object({
   /** A PrintshotError code ('bad-model', 'cancelled', …) or a transport one (see ERROR_CODES). */
@@ -175,7 +175,7 @@ export const EvalRun = z.strictObject({
 });
 export type EvalRun = z.input<typeof EvalRun>;
 
-/** Sheet settings, passed to the sheet service (src/services/sheet-job). */
+/** Sheet settings, passed to the sheet service (src/services/sheet-job); absent fields use its defaults. */
 export const SheetRender = z.strictObject({
   runId: z.string().min(1).max(100),
   paper: z.enum(['a4', 'letter']).default('a4'),
@@ -184,10 +184,12 @@ export const SheetRender = z.strictObject({
   cellMm: z.number().positive().max(300).optional(),
   dpi: z.number().int().min(72).max(4800).optional(),
   dotsPerPixel: z.number().int().min(1).max(64).optional(),
-  pairsPerSheet: z.number().int().min(1).max(200).optional(),
   marginMm: z.number().min(0).max(50).optional(),
+  /** QR marker module size in mm (≥ 1.7–2 mm keeps markers readable from a webcam). */
+  moduleMm: z.number().positive().max(10).optional(),
   calibration: z.boolean().default(true),
-  limit: z.number().int().min(1).optional(),
+  /** Print class names under the cells. */
+  labels: z.boolean().optional(),
 });
 export type SheetRender = z.input<typeof SheetRender>;
 

@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { installBackendHooks } from './backend-hooks';
 import { convGradients } from './conv-gradients';
+import { cropGradients } from './crop';
 import { elementwiseGradients } from './elementwise-gradients';
 import { poolGradients } from './pool-gradients';
 
@@ -20,7 +21,7 @@ export { FILTER_GRADIENT_ERROR } from './conv-gradients';
 export { conv2dInputGrad, depthwiseInputGrad } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad } from './pool-gradients';
 
-const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...elementwiseGradients];
+const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...elementwiseGradients, ...cropGradients];
 
 /** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
 export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);

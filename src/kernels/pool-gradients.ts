@@ -8,17 +8,22 @@
  *  - AvgPoolGrad on both cpu and wasm divides by the full window size, while the forward AvgPool
  *    with padding divides by the number of real (non-padding) pixels: wrong at 'same' borders.
  *
- * Both are rebuilt from forward kernels. Reading the windows is k² strided slices of x (padded
- * with −3.4e38 for max pooling, so padding never wins); writing per-window values back onto the
- * pixels (summing where windows overlap) is the input gradient of a depthwise conv whose one-hot
- * filter E[di, dj, (c, q)] = 1 iff q = di·kw + dj picks tap q for channel (c, q): depthwiseInputGrad
- * does that with one multiplier-1 depthwise conv, then the k² copies of each channel are summed.
- *  - max pool: route dy to the FIRST maximum of each window in row-major order (argMax returns
- *    the first index), as tfjs-cpu and PyTorch do.
- *  - avg pool: spread dy / count over the window, count = real (non-padding) pixels.
+ * Both are rebuilt from kernels that are fast on wasm (Transpose, Pad, Conv2D, depthwise conv,
+ * ArgMax; StridedSlice, Tile and inner-axis Pack are 10–100× slower there, so they are avoided).
+ * The windows are read as [L = N·Ho·Wo·C, k²] (taps in row-major order) and per-window values are
+ * written back onto the pixels, summing where windows overlap:
+ *  - non-overlapping windows (kernel = stride, the usual 2×2/2): a pad/crop plus reshapes and
+ *    transposes, both ways;
+ *  - otherwise: reading is one Conv2D with a one-hot filter (output channel (c, q) = tap q of
+ *    channel c), writing is depthwiseInputGrad with the matching one-hot depthwise filter over
+ *    C·k² channels, then the k² copies of each channel are summed.
+ * Max pool routes dy to the FIRST maximum of each window in row-major order (argMax returns the
+ * first index), as tfjs-cpu and PyTorch do; padding reads as −3.4e38 so it never wins (an
+ * infinite input would turn 0·∞ in the one-hot conv into NaN: not supported). Avg pool spreads
+ * dy / count, count = real (non-padding) pixels of the window, as the forward divides by.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { depthwiseInputGrad, type PadArg, type RoundingMode } from './conv-input-grad';
+import { convWindow, depthwiseInputGrad, type PadArg, type RoundingMode } from './conv-input-grad';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -28,69 +33,95 @@ interface PoolAttrs {
 }
 
 type Shape4 = [number, number, number, number];
+type Info = tf.backend_util.Conv2DInfo;
 
-function poolInfo(xShape: Shape4, a: PoolAttrs): tf.backend_util.Conv2DInfo {
+function poolInfo(xShape: Shape4, a: PoolAttrs): Info {
   return tf.backend_util.computePool2DInfo(xShape, a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
 }
 
-/** The k² window taps of every output position, as [N, Ho, Wo, C, k²] (taps in row-major order). */
-function windowTaps(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, padValue: number): tf.Tensor {
-  const { top, bottom, left, right } = info.padInfo;
-  const [n, , , c] = x.shape;
-  const { outHeight: ho, outWidth: wo, strideHeight: sh, strideWidth: sw } = info;
-  const padded = top + bottom + left + right > 0 ? tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]], padValue) : x;
-  const taps: tf.Tensor[] = [];
-  for (let di = 0; di < info.filterHeight; di++) {
-    for (let dj = 0; dj < info.filterWidth; dj++) {
-      const end = [n, di + (ho - 1) * sh + 1, dj + (wo - 1) * sw + 1, c];
-      taps.push(tf.stridedSlice(padded, [0, di, dj, 0], end, [1, sh, sw, 1]));
-    }
-  }
-  return tf.stack(taps, 4);
+const tiles = (info: Info): boolean =>
+  info.filterHeight === info.strideHeight && info.filterWidth === info.strideWidth;
+
+/** x re-framed to the rows/columns the windows read, [N, (Ho−1)·sh + kh, (Wo−1)·sw + kw, C]. */
+function windowFrame(x: tf.Tensor4D, info: Info, padValue: number): tf.Tensor4D {
+  const rows = { shift: info.padInfo.top, from: 0, to: (info.outHeight - 1) * info.strideHeight + info.filterHeight };
+  const cols = { shift: info.padInfo.left, from: 0, to: (info.outWidth - 1) * info.strideWidth + info.filterWidth };
+  const [cropped, padding] = convWindow(x, [1, 1], rows, cols);
+  return padding.flat().some((p) => p > 0) ? tf.pad(cropped, padding, padValue) : cropped;
 }
 
-/**
- * Writes per-window values back onto the input: values [N, Ho, Wo, C, k²] → dx [N, H, W, C],
- * dx[p] = Σ over windows w and taps q with window w's tap q at p of values[w, q].
- */
-function scatterWindows(values: tf.Tensor, xShape: Shape4, info: tf.backend_util.Conv2DInfo, a: PoolAttrs): tf.Tensor4D {
+/** One-hot filter: tap q = di·kw + dj of channel c → output channel c·k² + q (Conv2D) or, with
+ * depthwise = true, input channel c·k² + q picks tap q ([kh, kw, C·k², 1]). */
+function selector(info: Info, depthwise: boolean): tf.Tensor4D {
+  const { filterHeight: kh, filterWidth: kw, inChannels: c } = info;
+  const m = kh * kw;
+  const values = new Float32Array(kh * kw * c * c * m);
+  const width = depthwise ? c * m : c * c * m; // elements per tap (di, dj)
+  for (let q = 0; q < m; q++) {
+    for (let ch = 0; ch < c; ch++) values[q * width + (depthwise ? ch * m + q : ch * c * m + ch * m + q)] = 1;
+  }
+  return depthwise
+    ? tf.tensor4d(values.subarray(0, m * width), [kh, kw, c * m, 1])
+    : tf.tensor4d(values, [kh, kw, c, c * m]);
+}
+
+/** The k² taps of every window, [L, k²], rows ordered like dy flattened. */
+function readWindows(x: tf.Tensor4D, info: Info, padValue: number): tf.Tensor2D {
+  const { batchSize: n, outHeight: ho, outWidth: wo, inChannels: c, filterHeight: kh, filterWidth: kw } = info;
+  const frame = windowFrame(x, info, padValue);
+  if (tiles(info)) {
+    // [N·Ho, kh, Wo, kw·C] → [N·Ho, Wo, kh, kw·C] → [N·Ho·Wo, k², C] → [N·Ho·Wo, C, k²]
+    const cells = tf.transpose(tf.reshape(frame, [n * ho, kh, wo, kw * c]), [0, 2, 1, 3]);
+    return tf.reshape(tf.transpose(tf.reshape(cells, [n * ho * wo, kh * kw, c]), [0, 2, 1]), [-1, kh * kw]);
+  }
+  return tf.reshape(tf.conv2d(frame, selector(info, false), [info.strideHeight, info.strideWidth], 'valid'), [-1, kh * kw]);
+}
+
+/** Writes per-window values [L, k²] back onto the input: dx[p] = Σ of the values of taps at p. */
+function writeWindows(values: tf.Tensor, xShape: Shape4, info: Info, a: PoolAttrs): tf.Tensor4D {
   const [n, h, w, c] = xShape;
-  const { filterHeight: fh, filterWidth: fw, outHeight: ho, outWidth: wo } = info;
-  const m = fh * fw;
-  const selector = tf.reshape(tf.tile(tf.reshape(tf.eye(m), [fh, fw, 1, m]), [1, 1, c, 1]), [fh, fw, c * m, 1]);
-  const spread = depthwiseInputGrad(
-    tf.reshape(values, [n, ho, wo, c * m]),
-    selector as tf.Tensor4D,
-    [n, h, w, c * m],
-    a.strides,
-    a.pad,
-    a.dimRoundingMode,
-  );
-  return m === 1 ? spread : tf.sum(tf.reshape(spread, [n, h, w, c, m]), 4);
+  const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
+  const m = kh * kw;
+  if (tiles(info)) {
+    // Inverse of readWindows' transposes, then place the frame back onto the input rows.
+    const cells = tf.reshape(tf.transpose(tf.reshape(values, [n * ho * wo, c, m]), [0, 2, 1]), [n * ho, wo, kh, kw * c]);
+    const frame = tf.reshape(tf.transpose(cells, [0, 2, 1, 3]), [n, ho * kh, wo * kw, c]) as tf.Tensor4D;
+    const [cropped, padding] = convWindow(
+      frame,
+      [1, 1],
+      { shift: -info.padInfo.top, from: 0, to: h },
+      { shift: -info.padInfo.left, from: 0, to: w },
+    );
+    return padding.flat().some((p) => p > 0) ? tf.pad(cropped, padding) : cropped;
+  }
+  const spread = depthwiseInputGrad(tf.reshape(values, [n, ho, wo, c * m]), selector(info, true), [n, h, w, c * m], a.strides, a.pad, a.dimRoundingMode);
+  return tf.sum(tf.reshape(spread, [n, h, w, c, m]), 4);
 }
 
 export function maxPoolInputGrad(dy: tf.Tensor4D, x: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = poolInfo(x.shape, a);
     const m = info.filterHeight * info.filterWidth;
-    const taps = windowTaps(x, info, -3.4e38);
-    const first = tf.argMax(taps, 4);
+    const first = tf.argMax(readWindows(x, info, -3.4e38), 1);
     // oneHot(…, 'float32') on wasm 4.22 returns int bit patterns labelled float32: cast instead.
-    const routed = tf.mul(tf.cast(tf.oneHot(first, m), 'float32'), tf.expandDims(dy, 4));
-    return scatterWindows(routed, x.shape, info, a);
+    const routed = tf.mul(tf.cast(tf.oneHot(first, m), 'float32'), tf.reshape(dy, [-1, 1]));
+    return writeWindows(routed, x.shape, info, a);
   });
+}
+
+/** Real (non-padding) pixels per window along one axis. */
+function axisCounts(out: number, stride: number, k: number, pad: number, size: number): number[] {
+  return Array.from({ length: out }, (_, i) => Math.min(i * stride - pad + k, size) - Math.max(i * stride - pad, 0));
 }
 
 export function avgPoolInputGrad(dy: tf.Tensor4D, xShape: Shape4, a: PoolAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = poolInfo(xShape, a);
-    const [n, h, w, c] = xShape;
-    const { filterHeight: fh, filterWidth: fw } = info;
-    const p = info.padInfo;
-    // Real pixels per window ([1, Ho, Wo, 1], broadcast over batch and channels): the k² taps of
-    // an all-ones image padded with zeros.
-    const count = p.top + p.bottom + p.left + p.right > 0 ? tf.sum(windowTaps(tf.ones([1, h, w, 1]), info, 0), 4) : fh * fw;
-    return depthwiseInputGrad(tf.div(dy, count), tf.ones([fh, fw, c, 1]), [n, h, w, c], a.strides, a.pad, a.dimRoundingMode);
+    const { filterHeight: kh, filterWidth: kw, outHeight: ho, outWidth: wo } = info;
+    const rows = axisCounts(ho, info.strideHeight, kh, info.padInfo.top, info.inHeight);
+    const cols = axisCounts(wo, info.strideWidth, kw, info.padInfo.left, info.inWidth);
+    const count = tf.tensor4d(rows.flatMap((r) => cols.map((q) => r * q)), [1, ho, wo, 1]);
+    return depthwiseInputGrad(tf.div(dy, count), tf.ones([kh, kw, xShape[3], 1]), xShape, a.strides, a.pad, a.dimRoundingMode);
   });
 }
 

@@ -45,12 +45,14 @@ export function markerReaderConfigured(): boolean {
 /**
  * Reader options tuned for printed markers: QR only (skipping the 1-D and other 2-D decoders
  * is most of the speed), no inverted codes (ours are dark on paper). tryHarder and tryDownscale
- * stay on: they recover small or blurred markers in 720p frames for a few ms.
+ * stay on: they recover small or blurred markers, and large ones in
+ * full-resolution phone photos. tryRotate is off: it only helps linear barcodes; the QR
+ * detector finds symbols at any rotation by itself.
  */
 export const MARKER_READER_OPTIONS: ReaderOptions = {
   formats: ['QRCode'],
   tryHarder: true,
-  tryRotate: true,
+  tryRotate: false,
   tryInvert: false,
   tryDownscale: true,
   maxNumberOfSymbols: 16,

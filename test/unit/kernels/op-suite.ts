@@ -80,6 +80,8 @@ const elementwise: OpCase[] = [
   },
   { name: 'maxPool 3x3 s=2 same', xShape: X, spaced: true, build: () => (x) => tf.maxPool(x as tf.Tensor4D, 3, 2, 'same') },
   { name: 'maxPool 2x2 s=2 valid', xShape: X, spaced: true, build: () => (x) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid') },
+  { name: 'maxPool 3x3 s=1 same', xShape: X, spaced: true, build: () => (x) => tf.maxPool(x as tf.Tensor4D, 3, 1, 'same') },
+  { name: 'maxPool 2x3 s=2,3 valid', xShape: X, spaced: true, build: () => (x) => tf.maxPool(x as tf.Tensor4D, [2, 3], [2, 3], 'valid') },
   // All windows negative: wasm's stock MaxPoolGrad sends these gradients to the first pixel.
   { name: 'maxPool 2x2 s=2 same, negative', xShape: X, spaced: true, build: () => (x) => tf.maxPool(tf.sub(x, 4), 2, 2, 'same') },
   {
@@ -89,6 +91,40 @@ const elementwise: OpCase[] = [
     stockIsWrong: 'stock AvgPoolGrad divides border windows by 9, the forward by the real-pixel count',
   },
   { name: 'avgPool 2x2 s=1 valid', xShape: X, build: () => (x) => tf.avgPool(x as tf.Tensor4D, 2, 1, 'valid') },
+  {
+    name: 'avgPool 2x2 s=2 same',
+    xShape: X,
+    build: () => (x) => tf.avgPool(x as tf.Tensor4D, 2, 2, 'same'),
+    stockIsWrong: 'stock AvgPoolGrad divides the padded last row by 4, the forward by 2',
+  },
+];
+
+/** x reshaped to 14×24 as either operand of matMul (stored transposed when its flag is set). */
+function matMulCase(operand: 'a' | 'b', ta: boolean, tb: boolean): OpCase {
+  const name = `matMul x as ${operand} transposeA=${ta} transposeB=${tb}`;
+  const stored = (t: tf.Tensor, transposed: boolean) => (transposed ? tf.transpose(t) : t);
+  return {
+    name,
+    xShape: X,
+    build: () => {
+      const rng = createRng(name);
+      if (operand === 'a') {
+        const other = stored(randomTensor(rng, [24, 5]), tb); // effective [24, 5]
+        return (x) => tf.matMul(stored(tf.reshape(x, [14, 24]), ta), other, ta, tb);
+      }
+      const other = stored(randomTensor(rng, [5, 14]), ta); // effective [5, 14]
+      return (x) => tf.matMul(other, stored(tf.reshape(x, [14, 24]), tb), ta, tb);
+    },
+  };
+}
+
+const misc: OpCase[] = [
+  { name: 'relu', xShape: X, build: () => (x) => tf.relu(x) },
+  { name: 'clipByValue [-0.5, 1]', xShape: X, build: () => (x) => tf.clipByValue(x, -0.5, 1) },
+  { name: 'clipByValue [0, 6] after relu (layers ReLU6)', xShape: X, build: () => (x) => tf.clipByValue(tf.relu(tf.mul(x, 4)), 0, 6) },
+  { name: 'pad spatial (ZeroPadding2D)', xShape: X, build: () => (x) => tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]]) },
+  { name: 'pad batch and channels', xShape: X, build: () => (x) => tf.pad(x, [[1, 0], [1, 1], [0, 0], [0, 2]]) },
+  ...(['a', 'b'] as const).flatMap((o) => [false, true].flatMap((ta) => [false, true].map((tb) => matMulCase(o, ta, tb)))),
 ];
 
 export const opCases: OpCase[] = [
@@ -104,6 +140,7 @@ export const opCases: OpCase[] = [
   depthwise(3, 2, 'valid', 1, true),
   depthwise(3, 1, 'same', 2, true),
   ...elementwise,
+  ...misc,
 ];
 
 export function describeOpGradients(backend: 'wasm' | 'cpu'): void {

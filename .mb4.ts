@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+await tf.setBackend('wasm');
+const time = (label: string, fn: () => tf.Tensor, n = 10) => {
+  for (let i = 0; i < 2; i++) tf.tidy(() => { fn().dataSync(); });
+  let best = Infinity;
+  for (let i = 0; i < n; i++) { const t0 = performance.now(); tf.tidy(() => { fn().dataSync(); }); best = Math.min(best, performance.now() - t0); }
+  console.log(label.padEnd(50), best.toFixed(2), 'ms (min)');
+};
+const L = 32 * 13 * 13 * 32;
+const t4L = tf.randomNormal([4, L]);
+const tL4 = tf.transpose(t4L);
+const dy = tf.randomNormal([L]);
+const y = tf.max(t4L, 0);
+time('transpose [4,L]->[L,4]', () => tf.transpose(t4L));
+time('mul [4,L] x [L]', () => tf.mul(t4L, dy));
+time('mul [4,L] x [1,L]', () => tf.mul(t4L, tf.reshape(dy, [1, L])));
+time('mul [L,4] x [L,1]', () => tf.mul(tL4, tf.reshape(dy, [L, 1])));
+time('max over axis 0 of [4,L]', () => tf.max(t4L, 0));
+time('argMax [L,4]', () => tf.argMax(tL4, 1));
+time('equal [4,L] vs y[L]', () => tf.equal(t4L, y));
+time('maximum x3 on [L]', () => { const [a, b, c, d] = tf.unstack(t4L); return tf.maximum(tf.maximum(a, b), tf.maximum(c, d)); });
+time('unstack [4,L]', () => tf.unstack(t4L)[0]);
+time('split [4,L] axis0', () => tf.split(t4L, 4, 0)[0]);
+time('slice [1,L] from [4,L]', () => tf.slice(t4L, [1, 0], [1, L]));
+time('equal [L] same shape', () => tf.equal(dy, y));
+time('logicalAnd [L]', () => tf.logicalAnd(tf.equal(dy, y), tf.notEqual(dy, y)));
+time('where [L]', () => tf.where(tf.equal(dy, y), dy, tf.zerosLike(dy)));
+time('cast bool->float [L]', () => tf.cast(tf.equal(dy, y), 'float32'));
+time('concat 4x[L] -> [4L]', () => tf.concat([dy, dy, dy, dy]));
+time('stack 4x[L] axis0', () => tf.stack([dy, dy, dy, dy]));
+time('stack 4x[L] axis1', () => tf.stack([dy, dy, dy, dy], 1));
+time('step [L]', () => tf.step(dy));

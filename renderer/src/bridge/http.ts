@@ -1,0 +1,88 @@
+/**
+ * The Bridge in serve mode: POST /api/<channel> with a JSON body (bytes as base64, see
+ * src/contract/wire.ts) and one shared EventSource on /api/events. In the page the token travels
+ * as the HttpOnly cookie set by the first load; other clients (tests, scripts) pass it explicitly.
+ * fetch and EventSource are injectable and typed structurally, so this file needs neither DOM
+ * nor Node types and runs in both.
+ */
+import { ContractError, ERROR_CODES, fromWire, toWire, type Envelope, type EventMessage } from '../../../src/contract';
+import type { Bridge, EventName } from './types';
+
+export interface FetchResponseLike {
+  ok: boolean;
+  status: number;
+  text(): Promise<string>;
+}
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; credentials?: 'same-origin' }) => Promise<FetchResponseLike>;
+
+export interface EventSourceLike {
+  addEventListener(type: 'message', listener: (e: { data: string }) => void): void;
+  close(): void;
+}
+export type EventSourceFactory = (url: string) => EventSourceLike;
+
+export interface HttpBridgeOptions {
+  /** '' for the page's own origin, or http://127.0.0.1:PORT. */
+  baseUrl?: string;
+  /** Sent as x-printshot-token (clients without the cookie). */
+  token?: string;
+  fetch?: FetchLike;
+  eventSource?: EventSourceFactory;
+}
+
+export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): void } {
+  const base = opts.baseUrl ?? '';
+  const g = globalThis as { fetch?: FetchLike; EventSource?: new (url: string) => EventSourceLike };
+  const doFetch = opts.fetch ?? g.fetch?.bind(globalThis);
+  const openEvents = opts.eventSource ?? (g.EventSource ? (url: string) => new g.EventSource!(url) : undefined);
+  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  let source: EventSourceLike | undefined;
+
+  function ensureEvents(): void {
+    if (source || !openEvents) return;
+    source = openEvents(`${base}/api/events`);
+    source.addEventListener('message', (e) => {
+      let msg: EventMessage;
+      try {
+        msg = fromWire(JSON.parse(e.data)) as EventMessage;
+      } catch {
+        return;
+      }
+      for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+    });
+  }
+
+  return {
+    mode: 'serve',
+    async call(channel, request) {
+      if (!doFetch) throw new ContractError(ERROR_CODES.internal, 'no fetch available');
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (opts.token) headers['x-printshot-token'] = opts.token;
+      const res = await doFetch(`${base}/api/${channel}`, { method: 'POST', headers, body: JSON.stringify(toWire(request)), credentials: 'same-origin' });
+      if (res.status === 401 || res.status === 403) {
+        throw new ContractError(ERROR_CODES.forbidden, 'the workbench refused the request (no valid token)', 'open the URL printed by printshot serve again');
+      }
+      const text = await res.text();
+      let envelope: Envelope;
+      try {
+        envelope = fromWire(JSON.parse(text)) as Envelope;
+      } catch {
+        throw new ContractError(ERROR_CODES.internal, `${channel}: HTTP ${res.status}: ${text.slice(0, 200)}`);
+      }
+      if (envelope.ok) return envelope.value as never;
+      throw ContractError.from(envelope.error);
+    },
+    on(event, listener) {
+      ensureEvents();
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      const l = listener as (payload: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
+    },
+    close() {
+      source?.close();
+      source = undefined;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * Choosing and providing the Bridge: Electron's preload API when present, else serve mode's
+ * HTTP bridge. Components get it with useBridge(); tests provide a FakeBridge under BridgeKey.
+ */
+import { inject, type InjectionKey } from 'vue';
+import { electronBridge, preloadApi } from './electron';
+import { httpBridge } from './http';
+import type { Bridge } from './types';
+
+export type { Bridge } from './types';
+export { BridgeError } from './types';
+
+export const BridgeKey: InjectionKey<Bridge> = Symbol('printshot-bridge');
+
+export function createBridge(): Bridge {
+  const api = preloadApi();
+  return api ? electronBridge(api) : httpBridge();
+}
+
+export function useBridge(): Bridge {
+  const bridge = inject(BridgeKey);
+  if (!bridge) throw new Error('no Bridge provided (app.provide(BridgeKey, bridge))');
+  return bridge;
+}

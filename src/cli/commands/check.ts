@@ -1,0 +1,52 @@
+/**
+ * `printshot check --experiment DIR [--repair] [--json]`
+ *
+ * Exit code 0 when the experiment is intact (incomplete runs and warnings included), 1 when it
+ * has problems (missing or modified files, unreadable JSON): the report is printed first, then
+ * the usual one-line error.
+ */
+import type { Command } from 'commander';
+import { runCheckJob } from '../../services/check-job';
+import { PrintshotError } from '../../shared';
+import { createProgress, formatTable } from '../output';
+
+interface CheckOptions {
+  experiment: string;
+  repair?: boolean;
+  json?: boolean;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('verify an experiment folder: schema, sha256 of every image, run manifests, leftovers of killed jobs')
+    .requiredOption('--experiment <dir>', 'experiment folder')
+    .option('--repair', 'remove stray temp files and rebuild what can be rebuilt without the model (see docs/experiments.md)')
+    .option('--json', 'print JSON')
+    .action(async (opts: CheckOptions) => {
+      const progress = createProgress('verifying');
+      const report = await runCheckJob({
+        experiment: opts.experiment,
+        repair: opts.repair,
+        onProgress: (done, total) => progress.update(done, total),
+      }).finally(() => progress.stop());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        const lines = [`experiment ${report.name ?? '?'} (${report.dir})`, `clean images: ${report.images.verified}/${report.images.recorded} verified`];
+        if (report.runs.length > 0) {
+          lines.push(
+            formatTable(
+              ['run', 'status', 'recorded', 'on disk', 'of'],
+              report.runs.map((r) => [r.dir, r.status, r.imagesRecorded, r.imagesOnDisk, r.imagesTotal]),
+            ),
+          );
+        }
+        for (const p of report.problems) lines.push(`${p.severity.toUpperCase().padEnd(7)} ${p.path ?? ''}${p.path ? ': ' : ''}${p.message}${p.repairable ? ' [repairable]' : ''}`);
+        for (const r of report.repaired) lines.push(`repaired: ${r}`);
+        lines.push(report.verdict);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      if (!report.ok) throw new PrintshotError('bad-experiment', `${opts.experiment}: check failed (${report.errors} problem(s))`);
+    });
+}

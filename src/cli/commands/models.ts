@@ -1,0 +1,79 @@
+/**
+ * `printshot models list | pull NAME [--force] | info NAME`: the model zoo. Downloads go to the
+ * data folder ($PRINTSHOT_DATA_DIR, else $XDG_DATA_HOME/printshot, else the platform default);
+ * a pulled model is used with `--model <folder printed by pull>`. See docs/model-zoo.md.
+ */
+import type { Command } from 'commander';
+import { listZoo, pullModel, zooStatus } from '../../zoo';
+import { createProgress, formatTable } from '../output';
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+export function registerModelsCommand(program: Command): void {
+  const cmd = program.command('models').description('list, download (pull) and describe zoo models (ImageNet classifiers)');
+
+  cmd
+    .command('list')
+    .description('catalogue models and whether they are downloaded')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const all = await listZoo();
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(all.map((s) => ({ name: s.entry.name, title: s.entry.title, state: s.state, dir: s.dir, approxBytes: s.entry.approxBytes })), null, 2)}\n`);
+        return;
+      }
+      const rows = all.map((s) => [s.entry.name, s.entry.title, `${s.entry.input.height}×${s.entry.input.width}`, `~${mb(s.entry.approxBytes)}`, s.state]);
+      process.stdout.write(`${formatTable(['name', 'model', 'input', 'size', 'state'], rows)}\n`);
+    });
+
+  cmd
+    .command('pull <name>')
+    .description('download a model (resumes an interrupted download, verifies checksums)')
+    .option('--force', 'download again even if present and verified')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { force?: boolean; json?: boolean }) => {
+      const progress = createProgress(`pull ${name}`);
+      const r = await pullModel(name, {
+        force: opts.force,
+        onProgress: (p) => progress.update(p.received, p.total ?? p.received, `${p.file} (${p.index}/${p.files ?? '?'})`),
+      }).finally(() => progress.stop());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ name: r.entry.name, dir: r.dir, upToDate: r.upToDate, files: r.lock.files }, null, 2)}\n`);
+        return;
+      }
+      const bytes = r.lock.files.reduce((s, f) => s + f.bytes, 0);
+      const pinned = r.lock.files.filter((f) => f.verifiedBy === 'pinned').length;
+      process.stdout.write(
+        `${r.upToDate ? 'already downloaded and verified' : `downloaded ${r.lock.files.length} files (${mb(bytes)})`}: ${r.dir}\n` +
+          (pinned > 0 && !r.upToDate ? `${pinned} file(s) had no published sha256; their hashes are now pinned in ${r.dir}/zoo-lock.json\n` : '') +
+          `use it with: --model ${r.dir}\n`,
+      );
+    });
+
+  cmd
+    .command('info <name>')
+    .description('catalogue entry, preprocessing, labels and download state of a model')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const s = await zooStatus(name);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        return;
+      }
+      const e = s.entry;
+      const lines = [
+        `${e.title} (${e.name})`,
+        e.description,
+        `format: ${e.format}; input ${e.input.height}×${e.input.width}×${e.input.channels}, pixel range ${e.range}${e.networkRange ? ` (network rescales to ${e.networkRange} inside)` : ''}; outputs ${e.outputs}`,
+        `classes: ${e.classes}${e.labelOffset ? ` (output 0 is "background": ImageNet class k is output k+${e.labelOffset})` : ''}`,
+        `model: ${e.modelUrl}`,
+        `labels: ${e.labelsUrl}`,
+        `size: ~${mb(e.approxBytes)}${e.top1 !== undefined ? `; published top-1 ${(e.top1 * 100).toFixed(1)}%` : ''}`,
+        `paper: ${e.paper}; license ${e.license}`,
+        `sha256: ${e.sha256 ? 'published in the catalogue' : 'unverified in the catalogue; pinned on first download'}`,
+        `state: ${s.state} (${s.dir})`,
+        ...(s.lock?.files.map((f) => `  ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256} (${f.verifiedBy})`) ?? []),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

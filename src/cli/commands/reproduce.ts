@@ -1,0 +1,94 @@
+/**
+ * `printshot reproduce kurakin-table|kurakin-fig6 [--model DIR|default] [--images DIR|samples]
+ *  [--n N] [--seed S] [--limit N] [--no-sheets] --out DIR [--json]`
+ */
+import { Argument, type Command } from 'commander';
+import { cellText, methodName, type ReportData } from '../../reports';
+import { runReproduce, TEMPLATES, type Template } from '../../services/reproduce';
+import { createProgress, formatTable } from '../output';
+import { positiveInt } from './options';
+import { reportTableText } from './report';
+
+interface ReproduceCliOptions {
+  model: string;
+  images: string;
+  n?: number;
+  seed: number;
+  limit?: number;
+  sheets: boolean;
+  out: string;
+  json?: boolean;
+}
+
+/** Fig. 6 as text: one block per transform, rows = parameter values, columns = method × top-k. */
+export function fig6Text(d: ReportData): string {
+  return d.fig6.panels
+    .map((p) => {
+      const xs = p.series[0]?.points.map((pt) => pt.x) ?? [];
+      const head = [p.param, ...p.series.map((s) => `${methodName(s.method)} ${s.k === 'top1' ? 'top-1' : 'top-5'}`)];
+      const rows = xs.map((x, i) => [String(x), ...p.series.map((s) => `${cellText(s.points[i]?.rate)}%`)]);
+      return `${p.title}\n${formatTable(head, rows)}`;
+    })
+    .join('\n\n');
+}
+
+/** Mean destruction per method over all sweep settings: the paper finds fast < basic < l.l. */
+export function fig6Means(d: ReportData): string {
+  const rows: string[][] = [];
+  for (const method of [...new Set(d.fig6.panels.flatMap((p) => p.series.map((s) => s.method)))]) {
+    const mean = (k: 'top1' | 'top5') => {
+      const v = d.fig6.panels.flatMap((p) => p.series.filter((s) => s.method === method && s.k === k).flatMap((s) => s.points.map((pt) => pt.rate.value))).filter((x): x is number => x !== null);
+      return v.length ? `${((v.reduce((a, b) => a + b, 0) / v.length) * 100).toFixed(1)}%` : '—';
+    };
+    rows.push([methodName(method), mean('top1'), mean('top5')]);
+  }
+  return `Mean destruction over all transform settings\n${formatTable(['method', 'top-1', 'top-5'], rows)}`;
+}
+
+export function registerReproduceCommand(program: Command): void {
+  program
+    .command('reproduce')
+    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps)")
+    .addArgument(new Argument('<template>', 'what to reproduce').choices(TEMPLATES))
+    .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
+    .option('--images <dir>', "image folder, or 'samples'", 'samples')
+    .option('--n <count>', 'images per case at evaluation (paper: 102; default all)', positiveInt)
+    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
+    .option('--limit <n>', 'attack only the first n images (quick check)', positiveInt)
+    .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
+    .requiredOption('--out <dir>', 'experiment folder (created, or resumed)')
+    .option('--json', 'print JSON')
+    .action(async (template: Template, opts: ReproduceCliOptions) => {
+      const progress = createProgress(template);
+      const command = ['printshot', 'reproduce', template, '--model', opts.model, '--images', opts.images, ...(opts.n ? ['--n', String(opts.n)] : []), ...(opts.seed ? ['--seed', String(opts.seed)] : []), ...(opts.limit ? ['--limit', String(opts.limit)] : []), '--out', opts.out];
+      const r = await runReproduce({
+        template,
+        out: opts.out,
+        model: opts.model,
+        images: opts.images,
+        n: opts.n,
+        seed: opts.seed,
+        limit: opts.limit,
+        sheets: opts.sheets,
+        command,
+        onProgress: (stage, d, t) => progress.update(d, t, stage),
+      }).finally(() => progress.stop());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ template, out: r.out, seconds: r.seconds, runs: r.runs, sheets: r.sheets, reports: r.reports, report: r.data }, null, 2)}\n`);
+        return;
+      }
+      const d = r.data;
+      const lines = [`printshot reproduce ${template}: model ${d.model.name}, ${d.imageSet.count} images, backend ${d.environment.backend}, ${r.seconds.toFixed(0)} s`, ''];
+      lines.push(reportTableText(d.tables.find((t) => t.id === 'digital')!), '');
+      if (template === 'kurakin-fig6') {
+        lines.push(`Destruction rate under synthetic transforms at eps ${d.fig6.eps ?? '—'} (Kurakin et al. Fig. 6, average case):`, fig6Text(d), '', fig6Means(d), '');
+      } else {
+        const photo = d.tables.filter((t) => t.channel === 'photo');
+        if (photo.length) for (const t of photo) lines.push(reportTableText(t), '');
+        else lines.push('Photos: none registered yet. Print the sheets, photograph them, then:', `  printshot register --experiment ${opts.out} --photos PHOTOS_DIR`, `  printshot reproduce ${template} --out ${opts.out}   (reuses the attacks and sheets)`, '');
+        if (r.sheets.length) lines.push(`Sheets to print: ${r.sheets.map((s) => s.pdf).join(', ')}`, '');
+      }
+      lines.push(...r.reports.map((f) => `wrote ${f}`));
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

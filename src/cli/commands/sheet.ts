@@ -1,0 +1,94 @@
+/**
+ * `printshot sheet --experiment DIR [--run RUNDIR | --method M --eps N] [--paper a4|letter]
+ *  [--landscape] [--cell-mm N | --dpi N [--dots-per-pixel N]] [--no-calibration] [--no-labels]
+ *  [--out FILE.pdf] [--json]`
+ * `printshot sheet --images DIR [--pairs-with DIR] ... --out FILE.pdf`
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { runSheetJob } from '../../services/sheet-job';
+import type { PaperName } from '../../sheets/layout';
+import { formatTable } from '../output';
+import { nonNegativeNumber, positiveInt } from './options';
+
+interface SheetOptions {
+  experiment?: string;
+  run?: string;
+  method?: string;
+  eps?: number;
+  images?: string;
+  pairsWith?: string;
+  paper: PaperName;
+  landscape?: boolean;
+  margin?: number;
+  cellMm?: number;
+  dpi?: number;
+  dotsPerPixel?: number;
+  moduleMm?: number;
+  calibration: boolean;
+  labels: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a number > 0`);
+  return n;
+}
+
+export function registerSheetCommand(program: Command): void {
+  program
+    .command('sheet')
+    .description('lay out clean/adversarial pairs at exact physical size with corner QR markers, as a printable PDF + layout JSON')
+    .option('--experiment <dir>', 'experiment folder (pairs each clean image with a run’s adversarial image)')
+    .option('--run <dir>', "run to print, e.g. 'adversarial/fgsm-eps16' (default: the only run)")
+    .option('--method <name>', 'select the run by attack method')
+    .option('--eps <n>', 'select the run by eps (0..255 scale)', nonNegativeNumber)
+    .option('--images <dir>', 'plain image folder instead of an experiment')
+    .option('--pairs-with <dir>', 'second folder; images are paired by relative path')
+    .addOption(new Option('--paper <name>', 'paper size').choices(['a4', 'letter']).default('a4'))
+    .option('--landscape', 'landscape orientation')
+    .option('--margin <mm>', 'page margin in mm (default 10)', positiveNumber)
+    .option('--cell-mm <n>', 'long side of each image in mm (default 25)', positiveNumber)
+    .option('--dpi <n>', 'printer resolution: size cells in printer dots instead of mm', positiveInt)
+    .option('--dots-per-pixel <n>', 'printer dots per image pixel with --dpi (default: closest to 25 mm)', positiveInt)
+    .option('--module-mm <n>', 'QR marker module size in mm (default 2)', positiveNumber)
+    .option('--no-calibration', 'leave out the colour/grey calibration strip')
+    .option('--no-labels', 'leave out the small label under each image')
+    .option('--out <file>', 'output PDF (default <experiment>/sheets/<run>.pdf); the layout goes to <file>.layout.json')
+    .option('--json', 'print JSON')
+    .action(async (opts: SheetOptions) => {
+      const result = await runSheetJob({
+        experiment: opts.experiment,
+        run: opts.run,
+        method: opts.method,
+        eps: opts.eps,
+        images: opts.images,
+        pairsWith: opts.pairsWith,
+        paper: opts.paper,
+        landscape: opts.landscape,
+        marginMm: opts.margin,
+        cellMm: opts.cellMm,
+        dpi: opts.dpi,
+        dotsPerPixel: opts.dotsPerPixel,
+        moduleMm: opts.moduleMm,
+        calibration: opts.calibration,
+        labels: opts.labels,
+        out: opts.out,
+      });
+      if (opts.json) {
+        const { layouts: _layouts, ...summary } = result;
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        return;
+      }
+      const first = result.layouts[0];
+      const cell = first.cells[0];
+      const size = first.dpi ? `${cell.widthMm.toFixed(2)} mm (${first.dotsPerPixel} dots/px at ${first.dpi} dpi)` : `${cell.widthMm.toFixed(2)} mm`;
+      process.stdout.write(
+        `${formatTable(
+          ['sheets', 'images', 'per sheet', 'cell', 'paper'],
+          [[result.sheets, result.cells, result.perSheet, size, `${first.paper.name} ${first.paper.orientation}`]],
+        )}\nwrote ${result.pdf} and ${result.layoutFile}\nprint at actual size (printer scaling off)\n`,
+      );
+    });
+}

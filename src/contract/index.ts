@@ -1,0 +1,14 @@
+/**
+ * The IPC contract shared by main, the preload, the engine, serve mode and the renderer. Pure zod
+ * and TypeScript: no Node, no DOM, no tfjs, so every environment can import it.
+ */
+export * from './names';
+export * from './dto';
+export * from './results';
+export * from './channels';
+export * from './events';
+export * from './envelope';
+export * from './routes';
+export * from './wire';
+export * from './csp';
+export type { PreloadApi } from './preload-api';

@@ -1,0 +1,124 @@
+/**
+ * The route table shared by Electron main and serve mode. Typed as `Routes`, so a channel without
+ * a handler does not compile. Handlers here run in the host process: they turn folder references
+ * into vetted absolute paths (dialogs, grants), answer the job table and file requests, and
+ * forward the rest to the engine process. Paths from the renderer never reach the engine unvetted.
+ */
+import { readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ContractError, ERROR_CODES, type ExperimentDto, type FolderRef, type ParsedRequestOf, type Routes } from '../contract';
+import type { EngineHost } from './host';
+import { isInside, type FolderPurpose, type Platform } from './platform';
+
+const MAX_FILE_BYTES = 256 * 1024 * 1024;
+
+const MIME: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.json': 'application/json',
+  '.csv': 'text/csv',
+  '.html': 'text/html',
+  '.txt': 'text/plain',
+};
+
+async function resolveFolder(platform: Platform, ref: FolderRef, purpose: FolderPurpose): Promise<FolderRef> {
+  if (ref.kind === 'bundled') return ref;
+  if (ref.kind === 'path') return { kind: 'path', path: platform.allowPath(ref.path, purpose) };
+  const picked = await platform.pickFolder(purpose);
+  if (!picked) throw new ContractError('cancelled', 'no folder was chosen');
+  return { kind: 'path', path: picked };
+}
+
+async function resolveLocation(
+  platform: Platform,
+  loc: ParsedRequestOf<'experiment:new'>['location'],
+  purpose: FolderPurpose,
+): Promise<{ kind: 'path'; path: string }> {
+  if (loc.kind === 'scratch') return { kind: 'path', path: await platform.scratchDir() };
+  if (loc.kind === 'path') return { kind: 'path', path: platform.allowPath(loc.path, purpose) };
+  const picked = await platform.pickFolder(purpose);
+  if (!picked) throw new ContractError('cancelled', 'no folder was chosen');
+  return { kind: 'path', path: picked };
+}
+
+/** A file of the open experiment, resolved through symlinks and checked to stay inside it. */
+export async function experimentFile(host: EngineHost, rel: string): Promise<string> {
+  const dir = host.experimentDir;
+  if (!dir) throw new ContractError('no-experiment', 'no experiment is open', 'create a new experiment or open one first');
+  const abs = path.join(dir, ...rel.split('/'));
+  const [realDir, realFile] = await Promise.all([realpath(dir), realpath(abs).catch(() => undefined)]);
+  if (!realFile) throw new ContractError('io', `${rel}: not found in the open experiment`);
+  if (!isInside(realDir, realFile)) throw new ContractError(ERROR_CODES.forbidden, `${rel} leads outside the experiment folder`);
+  const s = await stat(realFile);
+  if (!s.isFile()) throw new ContractError('io', `${rel}: not a file`);
+  return realFile;
+}
+
+export function createRoutes(host: EngineHost, platform: Platform): Routes {
+  const opened = async (exp: ExperimentDto) => {
+    await platform.recent.add(exp.dir, exp.name);
+    return exp;
+  };
+
+  return {
+    'app:info': async () => ({
+      version: platform.version,
+      mode: platform.mode,
+      platform: process.platform,
+      nativeDialogs: platform.nativeDialogs,
+      engine: host.state(),
+    }),
+    'engine:restart': () => host.restart(),
+
+    'model:info': (req) => host.call('model:info', req),
+    'model:load': async (req) => host.call('model:load', { source: await resolveFolder(platform, req.source, 'model') }),
+    'model:setCard': (req) => host.call('model:setCard', req),
+
+    'images:list': async (req) => host.call('images:list', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
+    'images:classify': async (req) => host.call('images:classify', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
+
+    'attack:list': (req) => host.call('attack:list', req),
+    'transform:list': (req) => host.call('transform:list', req),
+
+    'attack:start': async (req) => {
+      const images = await resolveFolder(platform, req.images, 'images');
+      return host.call('attack:start', { ...req, images }, `${req.method} eps ${String(req.params.eps ?? 'default')}`);
+    },
+    'eval:run': (req) => host.call('eval:run', req, `evaluate ${req.transforms.join(', ')}`),
+    'sheet:render': (req) => host.call('sheet:render', req, `sheets (${req.paper})`),
+    'capture:register': (req) => host.call('capture:register', req, `register ${req.photos.length} photo(s)`),
+    'report:export': (req) => host.call('report:export', req, `report (${req.format})`),
+
+    'job:list': async () => host.listJobs(),
+    'job:status': async (req) => host.job(req.jobId),
+    'job:cancel': (req) => host.cancel(req.jobId),
+    'job:resume': (req) => host.resume(req.jobId),
+
+    'experiment:new': async (req) => {
+      const location = await resolveLocation(platform, req.location, 'new-experiment');
+      return opened(await host.call('experiment:new', { ...req, location }));
+    },
+    'experiment:open': async (req) => {
+      const location = await resolveLocation(platform, req.location, 'experiment');
+      return opened(await host.call('experiment:open', { location }));
+    },
+    'experiment:current': (req) => host.call('experiment:current', req),
+    'experiment:recent': () => platform.recent.list(),
+
+    'run:images': (req) => host.call('run:images', req),
+
+    'file:read': async (req) => {
+      const abs = await experimentFile(host, req.path);
+      const s = await stat(abs);
+      if (s.size > MAX_FILE_BYTES) throw new ContractError('io', `${req.path} is too large to read here (${s.size} bytes)`);
+      return { name: path.basename(abs), mime: MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream', bytes: await readFile(abs) };
+    },
+    'file:export': async (req) => {
+      const abs = await experimentFile(host, req.path);
+      return { savedTo: await platform.saveAs(abs, path.basename(abs)) };
+    },
+    'file:open': async (req) => ({ opened: await platform.openPath(await experimentFile(host, req.path)) }),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The engine: runs inside the engine process (utilityProcess or child process) and owns
+ * everything heavy: the loaded TF.js model, the open experiment, and the jobs. It answers the
+ * engine channels of the contract and reports job progress, results and failures as messages.
+ * Nothing here blocks the caller: a job call returns as soon as the job is validated and started.
+ */
+import { contract, ContractError, dispatch, ERROR_CODES, toErrorDto, type JobKind, type JobResult, type ParsedRequestOf, type ResponseOf } from '../../contract';
+import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '../protocol';
+import { experimentHandlers } from './experiment-handlers';
+import { jobHandlers, resumeAttackJob } from './job-handlers';
+import { modelHandlers } from './model-handlers';
+import type { EngineState } from './state';
+
+/** What a running job can do: check cancellation, report progress, record resume metadata. */
+export interface JobControl {
+  readonly jobId: string;
+  readonly signal: AbortSignal;
+  progress(done: number, total: number, stage: string): void;
+  meta(meta: JobMeta): void;
+}
+
+export interface EngineContext {
+  readonly state: EngineState;
+  /** Runs `body` as job `jobId` in the background; its result or error is reported as a message. */
+  startJob(jobId: string | undefined, kind: JobKind, body: (job: JobControl) => Promise<JobResult>): { jobId: string };
+}
+
+export type EngineHandler<K extends EngineChannel> = (req: ParsedRequestOf<K>, ctx: EngineContext) => Promise<ResponseOf<K>>;
+export type EngineHandlers = { [K in EngineChannel]: EngineHandler<K> };
+
+/** Engine progress is throttled here (at most every 100 ms per job); the host adds heartbeats. */
+const PROGRESS_INTERVAL_MS = 100;
+
+export function createEngine(port: EnginePort): { state: EngineState; handle(msg: ToEngine): void } {
+  const state: EngineState = { jobs: new Map() };
+  const send = (m: FromEngine) => port.send(m);
+
+  const ctx: EngineContext = {
+    state,
+    startJob(jobId, kind, body) {
+      if (!jobId) throw new ContractError(ERROR_CODES.internal, `a ${kind} job needs an id from the host`);
+      const controller = new AbortController();
+      state.jobs.set(jobId, { kind, controller });
+      let last = 0;
+      const control: JobControl = {
+        jobId,
+        signal: controller.signal,
+        progress(done, total, stage) {
+          const now = Date.now();
+          if (now - last < PROGRESS_INTERVAL_MS && done < total) return;
+          last = now;
+          send({ t: 'progress', jobId, done, total, stage });
+        },
+        meta: (meta) => send({ t: 'meta', jobId, meta }),
+      };
+      // Started on the next tick so the reply with the job id always precedes the job's events.
+      setImmediate(() => {
+        body(control)
+          .then((result) => send({ t: 'done', jobId, result }))
+          .catch((e: unknown) => {
+            const error = controller.signal.aborted ? { code: 'cancelled', message: 'cancelled by the user' } : toErrorDto(e);
+            send({ t: 'failed', jobId, error });
+          })
+          .finally(() => state.jobs.delete(jobId));
+      });
+      return { jobId };
+    },
+  };
+
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers };
+
+  async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined) {
+    // The host validated already; validating again applies defaults and guards the process edge.
+    const routes = { [channel]: (req: unknown) => (handlers[channel] as EngineHandler<EngineChannel>)(req as never, withJobId(ctx, jobId)) };
+    return dispatch(routes, channel, payload);
+  }
+
+  return {
+    state,
+    handle(msg) {
+      if (msg.t === 'cancel') {
+        state.jobs.get(msg.jobId)?.controller.abort();
+      } else if (msg.t === 'call') {
+        if (!(msg.channel in handlers) || !(msg.channel in contract)) {
+          send({ t: 'reply', id: msg.id, envelope: { ok: false, error: { code: ERROR_CODES.unknownChannel, message: `the engine has no ${String(msg.channel)}` } } });
+          return;
+        }
+        void call(msg.channel, msg.payload, msg.jobId).then((envelope) => send({ t: 'reply', id: msg.id, envelope }));
+      } else if (msg.t === 'resume') {
+        resumeAttackJob(ctx, msg.jobId, msg.request, msg.meta).then(
+          (value) => send({ t: 'reply', id: msg.id, envelope: { ok: true, value } }),
+          (e: unknown) => send({ t: 'reply', id: msg.id, envelope: { ok: false, error: toErrorDto(e) } }),
+        );
+      }
+    },
+  };
+}
+
+/** The context as seen by one call: startJob uses the id the host assigned to this call. */
+function withJobId(ctx: EngineContext, jobId: string | undefined): EngineContext {
+  return { state: ctx.state, startJob: (_id, kind, body) => ctx.startJob(jobId, kind, body) };
+}
+
+/** Connects an engine to a port and announces it; the entry points of both transports call this. */
+export function runEngine(port: EnginePort, pid: number): void {
+  const engine = createEngine(port);
+  port.onMessage((msg) => engine.handle(msg));
+  port.send({ t: 'ready', pid });
+}

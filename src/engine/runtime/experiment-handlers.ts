@@ -1,0 +1,150 @@
+/**
+ * Engine handlers for experiment folders: create, open, describe, and page through a run's
+ * clean/adversarial pairs. PNG bytes are sent as stored on disk (no re-encoding), so what the UI
+ * shows is byte for byte what will be printed.
+ */
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto } from '../../contract';
+import {
+  createExperiment,
+  EXPERIMENT_FILE,
+  listRuns,
+  openExperiment,
+  readRunManifest,
+  resolveInExperiment,
+  type Experiment,
+  type RunRecord,
+} from '../../workspace';
+import type { EngineHandlers } from './engine';
+import { rankedDto, requireModel } from './model-handlers';
+import type { EngineState } from './state';
+
+type ExperimentChannels = 'experiment:new' | 'experiment:open' | 'experiment:current' | 'run:images';
+
+/** Folders whose files the UI lists (PDFs to print, photos, results, reports). */
+const LISTED_DIRS = ['sheets', 'captures', 'results', 'reports'];
+const MAX_LISTED = 2000;
+
+function locationPath(loc: { kind: string; path?: string }): string {
+  if (loc.kind !== 'path' || !loc.path) throw new ContractError('bad-request', 'the host resolves dialog and scratch locations to a path');
+  return path.resolve(loc.path);
+}
+
+export function requireExperiment(state: EngineState): string {
+  if (!state.experimentDir) throw new ContractError('no-experiment', 'no experiment is open', 'create a new experiment or open one first');
+  return state.experimentDir;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(rel: string): Promise<void> {
+    if (out.length >= MAX_LISTED) return;
+    const entries = await readdir(resolveInExperiment(dir, rel), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.name.startsWith('.')) continue;
+      const child = `${rel}/${e.name}`;
+      if (e.isDirectory()) await walk(child);
+      else if (e.isFile() && out.length < MAX_LISTED) out.push(child);
+    }
+  }
+  for (const d of LISTED_DIRS) await walk(d);
+  return out;
+}
+
+async function runDto(dir: string, run: RunRecord): Promise<RunDto> {
+  let summary: AttackSummaryDto | undefined;
+  if (run.status === 'complete') {
+    const s = (await readRunManifest(dir, run).catch(() => undefined))?.summary as AttackSummaryDto | undefined;
+    if (s && typeof s.images === 'number') summary = s;
+  }
+  return {
+    id: run.id,
+    method: run.method,
+    eps: run.eps,
+    dir: run.dir,
+    status: run.status,
+    createdAt: run.createdAt,
+    ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    ...(summary ? { summary } : {}),
+  };
+}
+
+export async function experimentDto(dir: string): Promise<ExperimentDto> {
+  const exists = await stat(path.join(dir, EXPERIMENT_FILE)).then((s) => s.isFile(), () => false);
+  if (!exists) return { dir, exists: false, name: path.basename(dir), images: 0, runs: [], files: [] };
+  const exp: Experiment = await openExperiment(dir);
+  return {
+    dir,
+    exists: true,
+    id: exp.id,
+    name: exp.name,
+    createdAt: exp.createdAt,
+    model: { name: exp.model.name, fingerprint: exp.model.fingerprint },
+    images: exp.images.count,
+    runs: await Promise.all(exp.runs.map((r) => runDto(dir, r))),
+    files: await listFiles(dir),
+  };
+}
+
+export async function findRun(dir: string, runId: string): Promise<RunRecord> {
+  const run = (await listRuns(dir)).find((r) => r.id === runId);
+  if (!run) throw new ContractError('bad-request', `the open experiment has no run ${runId}`);
+  return run;
+}
+
+export const experimentHandlers: Pick<EngineHandlers, ExperimentChannels> = {
+  async 'experiment:new'(req, { state }) {
+    const dir = locationPath(req.location);
+    const model = requireModel(state).classifier;
+    await mkdir(dir, { recursive: true });
+    // Created now, not at the first attack, so the name sticks and the folder shows as an experiment.
+    await createExperiment(dir, {
+      ...(req.name ? { name: req.name } : {}),
+      model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: state.model!.spec },
+      imagesSource: '',
+    });
+    state.experimentDir = dir;
+    return experimentDto(dir);
+  },
+
+  async 'experiment:open'(req, { state }) {
+    const dir = locationPath(req.location);
+    await openExperiment(dir); // fails with a one-line 'bad-experiment' naming the problem
+    state.experimentDir = dir;
+    return experimentDto(dir);
+  },
+
+  async 'experiment:current'(_req, { state }) {
+    return state.experimentDir ? experimentDto(state.experimentDir) : null;
+  },
+
+  async 'run:images'(req, { state }) {
+    const dir = requireExperiment(state);
+    const labels = requireModel(state).classifier.labels;
+    const run = await findRun(dir, req.runId);
+    const manifest = await readRunManifest(dir, run);
+    const exp = await openExperiment(dir);
+    const cleanByRel = new Map(exp.images.items.map((i) => [i.relPath, i.file]));
+    const { offset, limit } = req.page ?? { offset: 0, limit: 100 };
+    const items = [];
+    for (const im of manifest.images.slice(offset, offset + limit)) {
+      const cleanFile = cleanByRel.get(im.relPath);
+      if (!cleanFile) throw new ContractError('bad-experiment', `${im.relPath}: no clean image recorded in experiment.json`);
+      items.push({
+        relPath: im.relPath,
+        label: im.label,
+        labelName: labels[im.label] ?? String(im.label),
+        clean: await readFile(resolveInExperiment(dir, cleanFile)),
+        adversarial: await readFile(resolveInExperiment(dir, im.file)),
+        cleanTop5: rankedDto(labels, im.cleanTop5),
+        advTop5: rankedDto(labels, im.advTop5),
+        success: im.success,
+        linf: im.linf,
+        l2: im.l2,
+        steps: im.steps,
+      });
+    }
+    return { total: manifest.images.length, labels: [...labels], items };
+  },
+};

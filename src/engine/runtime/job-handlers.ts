@@ -1,0 +1,189 @@
+/**
+ * Engine handlers that start jobs: attack, evaluation, sheet rendering, photo registration and
+ * report export. Each validates everything it can before answering (unknown method, bad
+ * parameters, no model, no experiment), so a job that starts has a fair chance to finish; the
+ * work itself runs in the background and reports through the JobControl.
+ */
+import { basename } from 'node:path';
+import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
+import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
+import { readImage8 } from '../../images';
+import { attackIntoExperiment } from '../../services/attack-job';
+import { paperSweeps } from '../../services/demo';
+import { evaluatePairs, type PairSet } from '../../services/evaluate';
+import { throwIfAborted } from '../../shared';
+import { parseTransformSpec, type TransformSpec } from '../../transforms';
+import { atomicWriteJson, listRuns, openExperiment, readRunManifest, resolveInExperiment } from '../../workspace';
+import type { JobMeta } from '../protocol';
+import type { EngineContext, EngineHandlers, JobControl } from './engine';
+import { findRun, requireExperiment } from './experiment-handlers';
+import { loadFolder, requireModel } from './model-handlers';
+import { resumeAttackRun } from './resume';
+
+type JobChannels = 'attack:start' | 'eval:run' | 'sheet:render' | 'capture:register' | 'report:export';
+
+const DEFAULT_BATCH = 32;
+
+/** Image-steps progress (a batch of b images at step s has done b·s), never going backwards. */
+function attackProgress(job: JobControl, batch: number, offset = 0): (p: AttackJobProgress) => void {
+  let best = 0;
+  return (p) => {
+    // step === steps is also what the after-batch report says (with imagesDone already advanced),
+    // so only count a batch's steps while it is still in progress.
+    const inBatch = p.imagesDone < p.imagesTotal && p.step < p.steps ? Math.min(batch, p.imagesTotal - p.imagesDone) * p.step : 0;
+    const steps = Math.max(1, p.steps);
+    const total = (p.imagesTotal + offset) * steps;
+    best = Math.min(total, Math.max(best, (p.imagesDone + offset) * steps + inBatch));
+    job.progress(best, total, `${p.imagesDone + offset}/${p.imagesTotal + offset} images · step ${p.step}/${p.steps}`);
+  };
+}
+
+/** The run this job created: the newest running run of this method and eps started after it. */
+async function findOwnRun(dir: string, method: string, eps: number, since: number): Promise<string | undefined> {
+  const runs = (await listRuns(dir)).filter((r) => r.status === 'running' && r.method === method && r.eps === eps && Date.parse(r.createdAt) >= since - 1000);
+  return runs.at(-1)?.id;
+}
+
+async function itemsFor(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>) {
+  const data = await loadFolder(ctx.state, req.images);
+  return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
+}
+
+export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
+  async 'attack:start'(req, ctx) {
+    const model = requireModel(ctx.state).classifier;
+    const dir = requireExperiment(ctx.state);
+    const attack = getAttack(req.method);
+    const params = parseAttackParams(attack, req.params) as Record<string, unknown>;
+    const { root, items } = await itemsFor(ctx, req);
+    if (items.length === 0) throw new ContractError('bad-dataset', 'the image folder has no images');
+    const eps = Number(params.eps ?? 0);
+    const batch = req.batchSize ?? DEFAULT_BATCH;
+    return ctx.startJob(undefined, 'attack', async (job) => {
+      const since = Date.now();
+      const progress = attackProgress(job, batch);
+      let metaSent = false;
+      const r = await attackIntoExperiment(model, items, root, {
+        method: attack.id,
+        params,
+        seed: req.seed,
+        batchSize: batch,
+        out: dir,
+        signal: job.signal,
+        onProgress: (p) => {
+          // The run exists by the first progress call; record it so a crash can be resumed.
+          if (!metaSent) {
+            metaSent = true;
+            void findOwnRun(dir, attack.id, eps, since).then((runId) => runId && job.meta({ experimentDir: dir, runId }), () => undefined);
+          }
+          progress(p);
+        },
+      });
+      return { kind: 'attack', experimentDir: dir, runId: r.run.id, runDir: r.run.dir, method: attack.id, eps, summary: r.summary };
+    });
+  },
+
+  async 'eval:run'(req, ctx) {
+    const model = requireModel(ctx.state).classifier;
+    const dir = requireExperiment(ctx.state);
+    const run = await findRun(dir, req.runId);
+    const transforms: TransformSpec[] = req.transforms.flatMap((t) => (t === 'paper' ? paperSweeps() : parseTransformSpec(t)));
+    return ctx.startJob(undefined, 'eval', async (job) => {
+      const manifest = await readRunManifest(dir, run);
+      const exp = await openExperiment(dir);
+      const cleanByRel = new Map(exp.images.items.map((i) => [i.relPath, i.file]));
+      const channels = model.inputSpec.channels;
+      const pairs: PairSet = { relPaths: [], labels: [], clean: [], adversarial: [] };
+      for (const [i, im] of manifest.images.entries()) {
+        throwIfAborted(job.signal);
+        const cleanFile = cleanByRel.get(im.relPath);
+        if (!cleanFile) continue;
+        pairs.relPaths.push(im.relPath);
+        pairs.labels.push(im.label);
+        pairs.clean.push(await readImage8(resolveInExperiment(dir, cleanFile), { channels }));
+        pairs.adversarial.push(await readImage8(resolveInExperiment(dir, im.file), { channels }));
+        job.progress(i + 1, manifest.images.length * 2, 'loading images');
+      }
+      const n = manifest.images.length;
+      const report = await evaluatePairs(model, pairs, {
+        transforms,
+        select: req.select,
+        ...(req.n !== undefined ? { n: req.n } : {}),
+        seed: req.seed,
+        onProgress: (done, total, label) => {
+          // Evaluation has no signal of its own; its progress callback is the cancellation point.
+          throwIfAborted(job.signal);
+          job.progress(n + (total ? (done / total) * n : n), n * 2, label);
+        },
+      });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const resultsFile = `results/eval-${basename(run.dir)}-${stamp}.json`;
+      await atomicWriteJson(resolveInExperiment(dir, resultsFile), { runId: run.id, run: run.dir, model: model.card.name, request: req, ...report });
+      return { kind: 'eval', runId: run.id, resultsFile, report };
+    });
+  },
+
+  async 'sheet:render'(req, ctx) {
+    const dir = requireExperiment(ctx.state);
+    const run = await findRun(dir, req.runId);
+    // Imported on use: the sheet service pulls pdfkit and qrcode, which nothing else needs.
+    const { runSheetJob } = await import('../../services/sheet-job');
+    return ctx.startJob(undefined, 'sheet', async (job): Promise<JobResult> => {
+      job.progress(0, 1, 'laying out and writing the PDF');
+      const r = await runSheetJob({
+        experiment: dir,
+        run: run.id,
+        paper: req.paper,
+        landscape: req.orientation === 'landscape',
+        calibration: req.calibration,
+        ...(req.cellMm !== undefined ? { cellMm: req.cellMm } : {}),
+        ...(req.dpi !== undefined ? { dpi: req.dpi } : {}),
+        ...(req.dotsPerPixel !== undefined ? { dotsPerPixel: req.dotsPerPixel } : {}),
+        ...(req.marginMm !== undefined ? { marginMm: req.marginMm } : {}),
+        ...(req.moduleMm !== undefined ? { moduleMm: req.moduleMm } : {}),
+        ...(req.labels !== undefined ? { labels: req.labels } : {}),
+      });
+      const rel = (abs: string) => abs.slice(dir.length + 1).split(/[\\/]/).join('/');
+      return {
+        kind: 'sheet',
+        runId: run.id,
+        files: [rel(r.pdf), rel(r.layoutFile)],
+        sheets: r.sheets,
+        detail: { cells: r.cells, perSheet: r.perSheet, unpaired: r.unpaired, pdfSha256: r.pdfSha256, layouts: r.layouts },
+      };
+    });
+  },
+
+  async 'capture:register'() {
+    throw new ContractError(ERROR_CODES.notAvailable, 'photo registration is not available yet', 'it arrives with the registration service (src/services/register-job.ts)');
+  },
+
+  async 'report:export'() {
+    throw new ContractError(ERROR_CODES.notAvailable, 'report export is not available yet', 'it arrives with the reports issue');
+  },
+};
+
+/** Continues an interrupted attack job (engine crash) from what its run folder holds. */
+export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'>, meta: JobMeta) {
+  const model = requireModel(ctx.state).classifier;
+  if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
+  const { items } = await itemsFor(ctx, req);
+  const batch = req.batchSize ?? DEFAULT_BATCH;
+  return ctx.startJob(jobId, 'attack', async (job) => {
+    job.meta(meta);
+    let offset = 0;
+    let progress: ((p: AttackJobProgress) => void) | undefined;
+    const { run, summary } = await resumeAttackRun(model, meta.experimentDir, meta.runId, items, {
+      signal: job.signal,
+      batchSize: batch,
+      onProgress: (p) => {
+        if (!progress) {
+          offset = p.alreadyDone;
+          progress = attackProgress(job, batch, offset);
+        }
+        progress(p);
+      },
+    });
+    return { kind: 'attack', experimentDir: meta.experimentDir, runId: run.id, runDir: run.dir, method: run.method, eps: run.eps, summary };
+  });
+}

@@ -1,0 +1,89 @@
+/**
+ * Resuming an attack run that a crash interrupted. The run's folder and its manifest hold every
+ * finished batch (written atomically), so the resumed job attacks only the images the manifest
+ * does not list yet, appends them, and completes the run. An image whose PNG exists but is missing
+ * from the manifest is attacked again (its predictions were never recorded).
+ *
+ * Random attacks (PGD's random start, 'random' targets) draw from a stream derived from the
+ * run's seed and the number of images already done: deterministic, but not the stream an
+ * uninterrupted run would have used for those images.
+ */
+import { attackImages, getAttack, type AttackImageResult, type AttackJobProgress } from '../../attacks';
+import type { AttackSummaryDto } from '../../contract';
+import { ContractError } from '../../contract';
+import type { LoadedClassifier } from '../../model';
+import { createRng, type LabeledImage } from '../../shared';
+import { completeRun, readRunManifest, writeAdversarialImage, writeRunManifest, type RunImage, type RunManifest, type RunRecord } from '../../workspace';
+import { findRun } from './experiment-handlers';
+
+export interface ResumeOptions {
+  signal?: AbortSignal;
+  batchSize?: number;
+  onProgress?: (p: AttackJobProgress & { alreadyDone: number }) => void;
+}
+
+export async function resumeAttackRun(
+  model: LoadedClassifier,
+  dir: string,
+  runId: string,
+  items: readonly LabeledImage[],
+  opts: ResumeOptions = {},
+): Promise<{ run: RunRecord; summary: AttackSummaryDto }> {
+  const run = await findRun(dir, runId);
+  const manifest = await readRunManifest(dir, run);
+  if (run.status === 'complete') return { run, summary: summarizeRunImages(manifest.images) };
+  if (manifest.modelFingerprint !== model.fingerprint) {
+    throw new ContractError('bad-experiment', `run ${run.dir} was made with another model (${manifest.modelFingerprint.slice(0, 12)})`, 'load the model the run was started with');
+  }
+  const done = new Set(manifest.images.map((im) => im.relPath));
+  const todo = items.filter((it) => !done.has(it.relPath));
+  const attack = getAttack(manifest.method);
+  const alreadyDone = manifest.images.length;
+  const images: RunImage[] = [...manifest.images];
+  await attackImages(attack, manifest.params, todo, {
+    classifier: model,
+    rng: createRng(`${String(manifest.seed)}:resume:${alreadyDone}`),
+    signal: opts.signal,
+    batchSize: opts.batchSize,
+    onProgress: (p) => opts.onProgress?.({ ...p, alreadyDone }),
+    onBatch: async (batch) => {
+      for (const r of batch) images.push(await toRunImage(dir, run, r));
+      await writeRunManifest(dir, run, { ...manifest, images });
+    },
+  });
+  const summary = summarizeRunImages(images);
+  const final: RunManifest = { ...manifest, images, finishedAt: new Date().toISOString(), summary: { ...summary, resumed: true } };
+  await writeRunManifest(dir, run, final);
+  return { run: await completeRun(dir, run.id), summary };
+}
+
+async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
+  const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
+  return {
+    relPath: r.relPath,
+    label: r.label,
+    file,
+    sha256,
+    cleanTop5: r.cleanTop.slice(0, 5),
+    advTop5: r.advTop.slice(0, 5),
+    success: r.success,
+    linf: r.linf,
+    l2: r.l2,
+    steps: r.steps,
+  };
+}
+
+/** The attack summary from recorded per-image results (same fields as services' summarize). */
+export function summarizeRunImages(images: readonly RunImage[]): AttackSummaryDto {
+  const n = images.length || 1;
+  const successes = images.filter((i) => i.success).length;
+  return {
+    images: images.length,
+    successes,
+    successRate: successes / n,
+    cleanTop1Correct: images.filter((i) => i.cleanTop5[0]?.label === i.label).length,
+    advTop1Correct: images.filter((i) => i.advTop5[0]?.label === i.label).length,
+    meanLinf: images.reduce((s, i) => s + i.linf, 0) / n,
+    meanL2: images.reduce((s, i) => s + i.l2, 0) / n,
+  };
+}

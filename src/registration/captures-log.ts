@@ -1,0 +1,132 @@
+/**
+ * captures/captures.json: the record of every photo `printshot register` has seen, accepted or
+ * not, so that nothing is discarded silently and per-photo counts can be reported as in the
+ * paper (3-10 % of photos discarded). Written atomically after each photo, so a killed run
+ * leaves a valid log and the next run resumes after the last photo it holds.
+ *
+ * Paths inside are '/'-separated and relative to the experiment root.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PrintshotError } from '../shared';
+import { atomicWriteJson } from '../workspace/atomic';
+import type { RejectReason } from './register';
+
+export const CAPTURES_DIR = 'captures';
+export const CAPTURES_LOG = 'captures/captures.json';
+export const ORIGINALS_DIR = 'captures/originals';
+
+const reasons = [
+  'unreadable-file',
+  'missing-marker',
+  'foreign-sheet',
+  'unknown-sheet',
+  'mixed-sheets',
+  'reprojection-error',
+  'duplicate-photo',
+  'duplicate-sheet',
+] as const satisfies readonly RejectReason[];
+
+export const CaptureCropSchema = z.object({
+  cell: z.number().int().nonnegative(),
+  /** The rectified crop (RGB PNG at the cell's pixel size). */
+  file: z.string(),
+  role: z.enum(['clean', 'adversarial', 'image']),
+  pair: z.number().int().nonnegative().optional(),
+  relPath: z.string(),
+  label: z.number().int(),
+  run: z.string().optional(),
+  /** The image that was printed in this cell, and its sha256 (from the layout). */
+  source: z.string(),
+  sourceSha256: z.string(),
+});
+
+export const CaptureEntrySchema = z.object({
+  /** Unique per photo; also the folder of its crops (captures/<id>/). */
+  id: z.string(),
+  /** Path of the photo as given to register. */
+  source: z.string(),
+  /** Byte-identical copy of the photo; null when the file could not be read at all. */
+  original: z.string().nullable(),
+  sha256: z.string().nullable(),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  status: z.enum(['accepted', 'rejected', 'duplicate']),
+  reason: z.enum(reasons).optional(),
+  message: z.string().optional(),
+  /** For duplicates: the id of the entry this one repeats. */
+  duplicateOf: z.string().optional(),
+  sheetId: z.string().optional(),
+  sheetIndex: z.number().int().nonnegative().optional(),
+  layoutFile: z.string().optional(),
+  /** Printshot markers decoded, and other QR codes ignored. */
+  markers: z.number().int().nonnegative(),
+  otherCodes: z.number().int().nonnegative(),
+  reprojection: z.object({ meanMm: z.number(), rmsMm: z.number(), maxMm: z.number() }).optional(),
+  /** Page mm -> photo px, row-major 3x3. */
+  homography: z.array(z.number()).length(9).optional(),
+  crops: z.array(CaptureCropSchema),
+  registeredAt: z.string(),
+});
+
+export const CapturesLogSchema = z.object({
+  schemaVersion: z.literal(1),
+  experimentId: z.string(),
+  counts: z.object({
+    photos: z.number().int(),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    duplicate: z.number().int(),
+    byReason: z.record(z.string(), z.number().int()),
+  }),
+  photos: z.array(CaptureEntrySchema),
+});
+
+export type CaptureCrop = z.infer<typeof CaptureCropSchema>;
+export type CaptureEntry = z.infer<typeof CaptureEntrySchema>;
+export type CapturesLog = z.infer<typeof CapturesLogSchema>;
+export type CaptureCounts = CapturesLog['counts'];
+
+export function countCaptures(photos: readonly CaptureEntry[]): CaptureCounts {
+  const byReason: Record<string, number> = {};
+  for (const p of photos) if (p.reason) byReason[p.reason] = (byReason[p.reason] ?? 0) + 1;
+  return {
+    photos: photos.length,
+    accepted: photos.filter((p) => p.status === 'accepted').length,
+    rejected: photos.filter((p) => p.status === 'rejected').length,
+    duplicate: photos.filter((p) => p.status === 'duplicate').length,
+    byReason,
+  };
+}
+
+/** Reads the log; a missing file is an empty log, a corrupt one an error (never overwritten). */
+export async function readCapturesLog(path: string, experimentId: string): Promise<CapturesLog> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { schemaVersion: 1, experimentId, counts: countCaptures([]), photos: [] };
+    throw new PrintshotError('io', `${path}: cannot read (${(e as Error).message})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new PrintshotError('bad-experiment', `${path}: corrupt, not valid JSON (${(e as Error).message})`, 'move it aside to start a new log');
+  }
+  const parsed = CapturesLogSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new PrintshotError('bad-experiment', `${path}: invalid captures log (${i.path.join('.') || '(root)'}: ${i.message})`);
+  }
+  if (parsed.data.experimentId !== experimentId) {
+    throw new PrintshotError('bad-experiment', `${path}: belongs to experiment ${parsed.data.experimentId}, not ${experimentId}`);
+  }
+  return parsed.data;
+}
+
+export async function writeCapturesLog(path: string, log: CapturesLog): Promise<void> {
+  const out: CapturesLog = { ...log, counts: countCaptures(log.photos) };
+  CapturesLogSchema.parse(out); // a bug must not leave a log the next run rejects
+  await atomicWriteJson(path, out);
+}

@@ -1,0 +1,91 @@
+/**
+ * What a reader needs to redo a report: software versions, the backend, the seeds and the exact
+ * commands. Commands are rebuilt from the experiment (model source, image source, each run's
+ * method, parameters and seed), or taken from results/reproduce.json when a reproduction
+ * template made the experiment.
+ */
+import { readFile } from 'node:fs/promises';
+import { cpus, platform, release, arch } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { currentBackend, DEFAULT_MODEL_DIR } from '../model';
+import { resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
+import type { Environment } from './types';
+
+const ROOT = new URL('../../', import.meta.url);
+/** Same folder as services/sources.ts SAMPLES_DIR (not imported: reports must not depend on services). */
+const SAMPLES_DIR = fileURLToPath(new URL('assets/samples', ROOT));
+const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'pdfkit', 'sharp', 'zod', 'zxing-wasm'];
+
+async function packageVersion(name: string): Promise<string | null> {
+  try {
+    const json = JSON.parse(await readFile(fileURLToPath(new URL(`node_modules/${name}/package.json`, ROOT)), 'utf8')) as { version?: string };
+    return json.version ?? null;
+  } catch {
+    return null; // not installed (tfjs-node is optional) or a packaged app without node_modules
+  }
+}
+
+export async function environment(): Promise<Environment> {
+  const versions: Record<string, string> = {};
+  for (const p of PACKAGES) {
+    const v = await packageVersion(p);
+    if (v) versions[p] = v;
+  }
+  const backend = await currentBackend();
+  const cpu = cpus();
+  return {
+    printshot: await ownVersion(),
+    node: process.version,
+    platform: `${platform()} ${release()} ${arch()}`,
+    cpus: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    backend: backend ? `${backend.name}${backend.simd ? ' (SIMD)' : ''}${backend.threads ? `, ${backend.threads} thread(s)` : ''}` : 'none selected',
+    versions,
+  };
+}
+
+async function ownVersion(): Promise<string> {
+  try {
+    return (JSON.parse(await readFile(fileURLToPath(new URL('package.json', ROOT)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Shell-quotes an argument only when it needs it. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** 'default' / 'samples' for the bundled assets, so a command works on another checkout. */
+export function displaySource(path: string, kind: 'model' | 'images'): string {
+  if (kind === 'model' && (path === 'default' || path === DEFAULT_MODEL_DIR)) return 'default';
+  if (kind === 'images' && (path === 'samples' || path === SAMPLES_DIR)) return 'samples';
+  return path;
+}
+
+export interface ReproduceRecord {
+  command: string[];
+}
+
+/** results/reproduce.json, written by `printshot reproduce`; null when absent or unreadable. */
+export async function readReproduceRecord(dir: string): Promise<ReproduceRecord | null> {
+  try {
+    const json = JSON.parse(await readFile(resolveInExperiment(dir, 'results/reproduce.json'), 'utf8')) as ReproduceRecord;
+    return Array.isArray(json.command) ? json : null;
+  } catch {
+    return null;
+  }
+}
+
+export function attackCommand(exp: Experiment, dir: string, m: RunManifest): string {
+  const args = ['printshot', 'attack', '--model', displaySource(exp.model.source, 'model'), '--images', displaySource(exp.images.source, 'images'), '--method', m.method];
+  const p = m.params as Record<string, unknown>;
+  const flags: [string, string][] = [['eps', '--eps'], ['alpha', '--alpha'], ['iterations', '--iterations'], ['decay', '--decay'], ['target', '--target']];
+  for (const [k, flag] of flags) if (p[k] !== undefined) args.push(flag, String(p[k]));
+  args.push('--seed', String(m.seed), '--out', dir);
+  return args.map(shellQuote).join(' ');
+}
+
+export function reportCommand(dir: string, extra: string[]): string {
+  return ['printshot', 'report', '--experiment', dir, ...extra].map(shellQuote).join(' ');
+}

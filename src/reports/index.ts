@@ -1,0 +1,12 @@
+export * from './types';
+export { buildReportData, type BuildInput, type ReportOptions } from './build';
+export { readCaptures, photoPairsForRun, CAPTURES_FILE, type Captures, type PhotoCrop } from './captures';
+export { defaultTableSpecs, paperSweepSpecs } from './figures';
+export { transferTables, type ModelSummary, type TopCells, type TransferCell, type TransferMatrix } from './transfer-table';
+export { methodName, sortRuns } from './tables';
+export { ratioCell, cellText, ciText } from './stats';
+export { renderCsv, csvRows, CSV_COLUMNS } from './csv';
+export { renderHtml } from './html';
+export { renderPdf, reportFontPath } from './pdf';
+export { SECTIONS, type SectionId } from './sections';
+export { REPORT_FORMATS, reportFormat, renderReport, writeReport, type ReportFormat } from './write';

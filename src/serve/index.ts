@@ -1,0 +1,52 @@
+/**
+ * Serve mode: the engine in a child process, the shared route table, and the HTTP server, wired
+ * together. `printshot serve` and `npm run serve` call startServe; tests call it with a
+ * temporary workspace.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRoutes, EngineHost, type SpawnEngine } from '../engine';
+import { forkEngine } from '../engine/fork';
+import { servePlatform } from './platform';
+import { startServer, type ServerHandle } from './server';
+
+export { startServer, type ServerHandle, type ServerOptions } from './server';
+export { authenticate, cookieName, hostAllowed, newToken, tokenMatches } from './auth';
+export { servePlatform } from './platform';
+
+/** Where electron-vite writes the renderer build (see electron.vite.config.ts). */
+export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+export const DEFAULT_WORKSPACE = path.join(os.homedir(), 'Printshot');
+
+export interface ServeOptions {
+  port?: number;
+  workspace?: string;
+  rendererDir?: string;
+  version?: string;
+  /** Engine process factory (tests may pass a quiet one). */
+  spawn?: SpawnEngine;
+}
+
+export interface ServeHandle extends ServerHandle {
+  host: EngineHost;
+  stop(): Promise<void>;
+}
+
+export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> {
+  let broadcast: ServerHandle['broadcast'] = () => undefined;
+  const host = new EngineHost(opts.spawn ?? forkEngine(), (m) => broadcast(m));
+  const platform = servePlatform({ workspace: opts.workspace ?? DEFAULT_WORKSPACE, version: opts.version ?? '0.1.0' });
+  const handle = await startServer({ routes: createRoutes(host, platform), rendererDir: opts.rendererDir ?? RENDERER_DIR, port: opts.port });
+  broadcast = handle.broadcast;
+  // Start the engine now so the first click does not wait for TF.js to load.
+  host.start().catch(() => undefined);
+  return {
+    ...handle,
+    host,
+    async stop() {
+      host.stop();
+      await handle.close();
+    },
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * The browser workbench's HTTP server (node:http): the built renderer, the contract's routes as
+ * POST /api/<channel>, and push events as Server-Sent Events on GET /api/events. Bound to
+ * 127.0.0.1 on a random port; every request needs the token (see auth.ts), the page and its
+ * assets included. Responses carry the same CSP as the Electron window.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { contentSecurityPolicy, dispatch, fromWire, toWire, type EventMessage, type Routes } from '../contract';
+import { authenticate, hostAllowed, newToken, originAllowed, sessionCookie } from './auth';
+
+export interface ServerOptions {
+  routes: Routes;
+  /** The built renderer (index.html and assets); pages answer 404 with a hint when it is missing. */
+  rendererDir?: string;
+  token?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Largest request body (base64 photos can be large). */
+  maxBodyBytes?: number;
+}
+
+export interface ServerHandle {
+  server: Server;
+  port: number;
+  token: string;
+  /** The URL to open: it carries the token once, the page then keeps it as a cookie. */
+  url: string;
+  broadcast(message: EventMessage): void;
+  close(): Promise<void>;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.y4m': 'application/octet-stream',
+};
+
+const CSP = contentSecurityPolicy();
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  // The first URL carries the token: never leak it in a Referer.
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('Permissions-Policy', 'camera=(self), microphone=(), geolocation=()');
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', 'no-store');
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
+  const token = opts.token ?? newToken();
+  const maxBody = opts.maxBodyBytes ?? 512 * 1024 * 1024;
+  const clients = new Set<ServerResponse>();
+  let port = 0;
+
+  async function serveStatic(res: ServerResponse, pathname: string, head: boolean): Promise<void> {
+    if (!opts.rendererDir) return send(res, 404, 'the renderer is not built: run npm run build');
+    const root = path.resolve(opts.rendererDir);
+    let rel: string;
+    try {
+      rel = decodeURIComponent(pathname);
+    } catch {
+      return send(res, 400, 'bad path');
+    }
+    let file = path.resolve(root, `.${rel}`);
+    if (file !== root && !file.startsWith(root + path.sep)) return send(res, 403, 'forbidden');
+    const st = await stat(file).catch(() => undefined);
+    if (st?.isDirectory()) file = path.join(file, 'index.html');
+    else if (!st && !path.extname(file)) file = path.join(root, 'index.html'); // client-side routes
+    const body = await readFile(file).catch(() => undefined);
+    if (!body) return send(res, 404, file.endsWith('index.html') ? 'the renderer is not built: run npm run build' : 'not found');
+    res.statusCode = 200;
+    res.setHeader('Content-Type', TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.end(head ? undefined : body);
+  }
+
+  function openEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    clients.add(res);
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.on('close', () => {
+      clearInterval(ping);
+      clients.delete(res);
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    securityHeaders(res);
+    if (!hostAllowed(req, port)) return send(res, 403, 'forbidden host');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const method = req.method ?? 'GET';
+    const isPage = method === 'GET' || method === 'HEAD';
+    const auth = authenticate(req, token, port, isPage ? url.searchParams.get('token') : null);
+    if (!auth.ok) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="printshot"');
+      return send(res, auth.status, `${auth.reason}: open the URL printed by printshot serve`);
+    }
+    if (auth.via === 'query') {
+      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+      url.searchParams.delete('token');
+      res.setHeader('Set-Cookie', sessionCookie(port, token));
+      res.statusCode = 303;
+      res.setHeader('Location', url.pathname + url.search);
+      return void res.end();
+    }
+    if (url.pathname === '/api/events') {
+      if (method !== 'GET') return send(res, 405, 'method not allowed');
+      return openEvents(req, res);
+    }
+    if (url.pathname.startsWith('/api/')) {
+      if (method !== 'POST') return send(res, 405, 'method not allowed');
+      if (!originAllowed(req, port)) return send(res, 403, 'cross-origin request refused');
+      // A JSON content type cannot be sent by a plain cross-site form: one more CSRF guard.
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'expected application/json');
+      const text = await readBody(req, maxBody);
+      if (text === null) return send(res, 413, 'request too large');
+      let payload: unknown;
+      try {
+        payload = fromWire(JSON.parse(text));
+      } catch {
+        return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: 'body is not JSON' } }), 'application/json');
+      }
+      const envelope = await dispatch(opts.routes, url.pathname.slice('/api/'.length), payload);
+      return send(res, 200, JSON.stringify(toWire(envelope)), 'application/json');
+    }
+    if (!isPage) return send(res, 405, 'method not allowed');
+    return serveStatic(res, url.pathname, method === 'HEAD');
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) send(res, 500, `internal error: ${(e as Error)?.message ?? String(e)}`);
+      else res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Loopback only: the workbench is for the person at this machine.
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    server,
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    broadcast(message) {
+      const data = `data: ${JSON.stringify(toWire(message))}\n\n`;
+      for (const c of clients) c.write(data);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const c of clients) c.end();
+        clients.clear();
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}

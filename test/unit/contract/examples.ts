@@ -1,0 +1,36 @@
+/**
+ * One valid request per channel. Typed as a mapped type over Channel, so adding a channel to the
+ * contract without an example here is a compile error (and the table-driven tests cover it).
+ */
+import type { Channel, RequestOf } from '../../../src/contract';
+
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
+
+export const validRequests: { [K in Channel]: RequestOf<K> } = {
+  'app:info': {},
+  'engine:restart': {},
+  'model:info': {},
+  'model:load': { source: { kind: 'bundled' } },
+  'model:setCard': { card: { range: '0-255', labels: ['a', 'b'] } },
+  'images:list': { source: { kind: 'path', path: '/data/images' }, page: { offset: 0, limit: 10 } },
+  'images:classify': { source: { kind: 'bundled' } },
+  'attack:list': {},
+  'transform:list': {},
+  'attack:start': { method: 'fgsm', params: { eps: 16 }, images: { kind: 'bundled' }, limit: 4 },
+  'eval:run': { runId: 'run-1', transforms: ['jpeg:quality=30'] },
+  'sheet:render': { runId: 'run-1', paper: 'a4' },
+  'capture:register': { photos: [{ name: 'photo.png', bytes: PNG, source: 'file' }] },
+  'report:export': { format: 'pdf' },
+  'job:list': {},
+  'job:status': { jobId: 'job-1' },
+  'job:cancel': { jobId: 'job-1' },
+  'job:resume': { jobId: 'job-1' },
+  'experiment:new': { location: { kind: 'scratch' }, name: 'first' },
+  'experiment:open': { location: { kind: 'dialog' } },
+  'experiment:current': {},
+  'experiment:recent': {},
+  'run:images': { runId: 'run-1' },
+  'file:read': { path: 'sheets/fgsm-eps16.pdf' },
+  'file:export': { path: 'sheets/fgsm-eps16.pdf' },
+  'file:open': { path: 'sheets/fgsm-eps16.pdf' },
+};
