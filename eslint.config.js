@@ -10,7 +10,7 @@ const noElectronOrRenderer = [
 ];
 
 export default tseslint.config(
-  { ignores: ['.scratch*', 'node_modules/**', 'out/**', 'dist/**', 'assets/**', 'test-results/**', '**/*.d.ts'] },
+  { ignores: ['.scratch*', '.*.ts', 'node_modules/**', 'out/**', 'dist/**', 'assets/**', 'test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -42,7 +42,12 @@ export function handleAppScheme(
   protocol.handle(APP_SCHEME, async (request) => {
     const file = appUrlToFile(root, request.url);
     if (!file) return new Response('not found', { status: 404 });
-    const res = await fetchFile(pathToFileURL(file).href);
+    let res: Response;
+    try {
+      res = await fetchFile(pathToFileURL(file).href);
+    } catch {
+      return new Response('not found', { status: 404 }); // net.fetch rejects for a missing file
+    }
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', csp);
     headers.set('X-Content-Type-Options', 'nosniff');

@@ -76,7 +76,7 @@ async function cwL2Attack(
   const span = tf.tidy(() => tf.sub(hi, lo)) as tf.Tensor4D;
   const w0 = tf.tidy(() => tf.atanh(tf.mul(tf.sub(tf.mul(tf.div(tf.sub(x0, lo), span), 2), 1), 1 - 1e-6))) as tf.Tensor4D;
   const toImage = (w: tf.Tensor) => tf.add(lo, tf.mul(span, tf.mul(tf.add(tf.tanh(w), 1), 0.5))) as tf.Tensor4D;
-  const tracker = new BestTracker(x0, kappa);
+  const tracker = new BestTracker(x0, { classifier: ctx.classifier, classes, targeted, kappa, lo, hi });
 
   const c = new Float64Array(n).fill(p.initialConst);
   const lower = new Float64Array(n).fill(0);
@@ -87,7 +87,8 @@ async function cwL2Attack(
   let w: tf.Tensor4D | undefined;
   let mom: AdamMoments | undefined;
   try {
-    for (let round = 0; round < p.binarySteps; round++) {
+    const allDone = await tracker.offerStart();
+    for (let round = 0; round < p.binarySteps && !allDone; round++) {
       // The reference code's "repeat": with ≥ 10 steps the last one re-runs the upper bound.
       if (p.binarySteps >= 10 && round === p.binarySteps - 1) upper.forEach((u, i) => u < BIG && (c[i] = u));
       const cT = tf.tensor1d(Float32Array.from(c));

@@ -69,7 +69,7 @@ async function lbfgsAttack(ctx: AttackContext, batch: AttackBatch, p: LbfgsParam
   const targeted = targets !== undefined;
   const classes = tf.tensor1d(targets ?? batch.labels, 'int32');
   const { lo, hi } = feasibleBox(x0, p.eps);
-  const tracker = new BestTracker(x0, 0);
+  const tracker = new BestTracker(x0, { classifier: ctx.classifier, classes, targeted, kappa: 0, lo, hi });
 
   const c = new Float64Array(n).fill(p.initialConst);
   const good = new Float64Array(n).fill(NaN); // largest c known to succeed
@@ -77,7 +77,8 @@ async function lbfgsAttack(ctx: AttackContext, batch: AttackBatch, p: LbfgsParam
   const totalSteps = p.searchSteps * p.maxIterations;
   let stepsRun = 0;
   try {
-    for (let round = 0; round < p.searchSteps; round++) {
+    const allDone = await tracker.offerStart();
+    for (let round = 0; round < p.searchSteps && !allDone; round++) {
       const cT = tf.tensor1d(Float32Array.from(c));
       const evaluate = (x: tf.Tensor4D): BoxPoint => tf.tidy(() => {
         let logits: tf.Tensor2D | undefined;

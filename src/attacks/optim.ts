@@ -100,7 +100,7 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
   const { lo, hi } = problem;
   const n = start.shape[0];
   const c1 = 1e-4;
-  const ftol = o.ftol ?? 1e-7;
+  const ftol = o.ftol ?? 1e-5;
   const maxBacktracks = o.maxBacktracks ?? 30;
   const minStep = 1e-6;
   const project = (t: tf.Tensor) => tf.minimum(tf.maximum(t, lo), hi) as tf.Tensor4D;
@@ -161,7 +161,6 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
         let p: BoxPoint | undefined;
         try {
           p = problem.evaluate(trial);
-          (globalThis as any).__evals = ((globalThis as any).__evals ?? 0) + 1;
           await o.onPoint?.(trial, p);
           const moveT = tf.tidy(() => {
             const step = tf.sub(trial, x);
@@ -202,7 +201,6 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
       d.dispose();
       trialState = undefined;
       const fNext = await next.f.data();
-      if (process.env.DBG) console.log(it, Array.from(fNow).map((v) => v.toFixed(5)).join(' '), done.map(Number).join(''), failed.map(Number).join(''), alpha.join(','));
       for (let i = 0; i < n; i++) {
         if (!active[i]) continue;
         if (!done[i]) {

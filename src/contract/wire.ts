@@ -1,51 +1,48 @@
 /**
  * JSON encoding for serve mode: Uint8Array values (PNG, PDF bytes) become {"$bytes": base64} and
- * back. Written without Buffer so the same code runs in Node and in the page. (A JSON
- * replacer cannot do this: JSON.stringify applies Buffer's toJSON before the replacer sees it.)
+ * back. Uses Buffer in Node and btoa in the page, with a portable fallback, and no Node or DOM
+ * types, so the same file compiles for both. (A JSON replacer cannot do this: JSON.stringify
+ * applies Buffer's toJSON before the replacer sees the value.)
  */
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < B64.length; i++) LOOKUP[B64.charCodeAt(i)] = i;
 
 type Btoa = (data: string) => string;
-
 /** Node's Buffer when this runs in Node (the server side); the page has none. */
 type NodeBuffer = { from(data: ArrayBufferLike | string, offsetOrEncoding?: number | string, length?: number): Uint8Array & { toString(enc: string): string } };
 const NodeBuf = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 export function bytesToBase64(bytes: Uint8Array): string {
   if (NodeBuf) return NodeBuf.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   const btoa = (globalThis as { btoa?: Btoa }).btoa;
-  if (btoa) {
-    // Native btoa over binary strings, in chunks that keep fromCharCode's argument list small:
-    // about 50x faster than the table below on megabyte PNGs and PDFs.
-    let binary = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(binary);
-  }
-  const parts: string[] = [];
-  for (let start = 0; start < bytes.length; start += 3 * 8192) {
-    const end = Math.min(bytes.length, start + 3 * 8192);
-    const chunk: string[] = [];
-    for (let i = start; i < end; i += 3) {
-      const a = bytes[i];
-      const b = i + 1 < end ? bytes[i + 1] : 0;
-      const c = i + 2 < end ? bytes[i + 2] : 0;
-      const n = (a << 16) | (b << 8) | c;
-      chunk.push(B64[(n >> 18) & 63], B64[(n >> 12) & 63], i + 1 < end ? B64[(n >> 6) & 63] : '=', i + 2 < end ? B64[n & 63] : '=');
-    }
-    parts.push(chunk.join(''));
-  }
-  return parts.join('');
+  if (!btoa) return encodeBase64Portable(bytes);
+  // Native btoa over a binary string built in chunks (fromCharCode's argument list stays small).
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 export function base64ToBytes(text: string): Uint8Array {
-  if (NodeBuf) {
-    // Buffer skips invalid characters silently; check first so both paths reject the same input.
-    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.replace(/=+$/, '').length % 4 === 1) throw new Error('invalid base64');
-    const b = NodeBuf.from(text, 'base64');
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  if (!NodeBuf) return decodeBase64Portable(text);
+  // Buffer skips invalid characters silently; check first so both paths reject the same input.
+  if (!BASE64.test(text) || text.replace(/=+$/, '').length % 4 === 1) throw new Error('invalid base64');
+  const b = NodeBuf.from(text, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Table-driven encoder for environments with neither Buffer nor btoa. */
+export function encodeBase64Portable(bytes: Uint8Array): string {
+  const out: string[] = [];
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out.push(B64[(n >> 18) & 63], B64[(n >> 12) & 63], i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=', i + 2 < bytes.length ? B64[n & 63] : '=');
   }
+  return out.join('');
+}
+
+export function decodeBase64Portable(text: string): Uint8Array {
   const clean = text.replace(/=+$/, '');
   if (clean.length % 4 === 1) throw new Error('invalid base64 length');
   const out = new Uint8Array(Math.floor((clean.length * 3) / 4));

@@ -4,8 +4,8 @@
  *
  * Guarantees the contract promises, kept here rather than in the engine because the engine can be
  * stuck inside a long synchronous TF.js step:
- * - progress at least every HEARTBEAT_MS (≥ 2/s) for every running job, with elapsed time and ETA;
- * - cancellation within 1 s: a job the engine has not stopped after CANCEL_GRACE_MS is ended by
+ * - progress at least every heartbeatMs (400 ms, so ≥ 2/s) for every running job, with elapsed time and ETA;
+ * - cancellation within 1 s: a job the engine has not stopped after cancelGraceMs (700 ms) is ended by
  *   killing and restarting the engine (finished batches are on disk; other running jobs become
  *   interrupted and resumable);
  * - a crash is reported as engine:crashed, running jobs become interrupted, and restart() brings
@@ -63,7 +63,7 @@ export class EngineHost {
     opts: EngineHostOptions = {},
   ) {
     this.heartbeatMs = opts.heartbeatMs ?? 400;
-    this.cancelGraceMs = opts.cancelGraceMs ?? 900;
+    this.cancelGraceMs = opts.cancelGraceMs ?? 700;
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
   }
 

@@ -20,7 +20,7 @@
  *
  * Depthwise convs are memory-bound and XNNPACK only has fast depthwise kernels for some tap counts
  * (3×3 and 2×2 are fast, 1×2 is ~10× slower per output; a channel multiplier > 1 is ~30× slower),
- * so for them we do zero-dilate dy instead (one pad) and run ONE multiplier-1 depthwise conv with
+ * so for them we zero-dilate dy instead (two 4-D pads) and run ONE multiplier-1 depthwise conv with
  * the full rotated k×k filter at input resolution: measured 9 ms against 28 ms by phases for a
  * MobileNet-sized stride-2 layer.
  */

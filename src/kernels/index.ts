@@ -14,14 +14,14 @@ import '@tensorflow/tfjs-layers';
 import { installBackendHooks } from './backend-hooks';
 import { convGradients } from './conv-gradients';
 import { cropGradients } from './crop';
-import { elementwiseGradients } from './elementwise-gradients';
+import { layerGradients } from './layer-gradients';
 import { poolGradients } from './pool-gradients';
 
 export { FILTER_GRADIENT_ERROR } from './conv-gradients';
 export { conv2dInputGrad, depthwiseInputGrad } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad } from './pool-gradients';
 
-const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...elementwiseGradients, ...cropGradients];
+const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients];
 
 /** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
 export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);

@@ -74,7 +74,7 @@ export interface Captures {
 }
 
 export function emptyCaptureLog(source: string): CaptureLog {
-  return { present: false, source, photos: [], accepted: 0, rejected: 0, discardRate: ratioCell(0, 0), reasons: [] };
+  return { present: false, source, photos: [], accepted: 0, rejected: 0, duplicates: 0, discardRate: ratioCell(0, 0), reasons: [] };
 }
 
 export async function readCaptures(dir: string): Promise<Captures> {
@@ -102,7 +102,8 @@ export async function readCaptures(dir: string): Promise<Captures> {
     const reason = code && p.message ? `${code}: ${p.message}` : code;
     const sheetNo = p.sheetIndex !== undefined && p.sheetIndex !== null ? `sheet ${p.sheetIndex + 1}` : null;
     const sheet = sheetNo ?? (p.sheet !== undefined && p.sheet !== null ? String(p.sheet) : null) ?? p.sheetId ?? null;
-    photos.push({ file, sheet, accepted, reason: accepted ? null : reason, code: accepted ? null : code, crops: accepted ? p.crops.length : 0 });
+    const status = accepted ? 'accepted' : p.status === 'duplicate' ? 'duplicate' : 'rejected';
+    photos.push({ file, sheet, status, reason: accepted ? null : reason, code: accepted ? null : code, crops: accepted ? p.crops.length : 0 });
     if (!accepted) return;
     for (const c of p.crops) {
       const cellInfo = typeof c.cell === 'object' ? c.cell : undefined;
@@ -116,21 +117,26 @@ export async function readCaptures(dir: string): Promise<Captures> {
 }
 
 export function summarizeLog(photos: CapturePhoto[], source: string): CaptureLog {
-  const rejected = photos.filter((p) => !p.accepted);
+  const count = (st: CapturePhoto['status']) => photos.filter((p) => p.status === st).length;
   const byReason = new Map<string, number>();
-  for (const p of rejected) {
-    const k = p.code ?? p.reason ?? 'rejected';
+  for (const p of photos.filter((q) => q.status !== 'accepted')) {
+    const k = p.code ?? p.reason ?? p.status;
     byReason.set(k, (byReason.get(k) ?? 0) + 1);
   }
-  const discardRate: Cell = ratioCell(rejected.length, photos.length);
+  const accepted = count('accepted');
+  const rejected = count('rejected');
+  // A duplicate is a repeat shot, not a photo the pipeline failed on: it stays out of the
+  // discard rate, which is what the paper's 3–10% measures.
+  const discardRate: Cell = ratioCell(rejected, accepted + rejected);
   return {
     present: photos.length > 0,
     source: photos.length ? source : `no photos yet (${source} lists none)`,
     photos,
-    accepted: photos.length - rejected.length,
-    rejected: rejected.length,
+    accepted,
+    rejected,
+    duplicates: count('duplicate'),
     discardRate,
-    reasons: [...byReason].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
+    reasons: [...byReason].map(([reason, n]) => ({ reason, count: n })).sort((a, b) => b.count - a.count),
   };
 }
 

@@ -47,7 +47,7 @@ function fmt(v: number): string {
 }
 
 export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): ChartGeometry {
-  const plot = { x: 44, y: 26, w: width - 44 - 10, h: height - 26 - 50 };
+  const plot = { x: 44, y: 26, w: width - 44 - 10, h: height - 26 - 58 };
   const xs = [...new Set(panel.series.flatMap((s) => s.points.map((p) => p.x)))].sort((a, b) => a - b);
   const x0 = Math.min(panel.paperRange.min, ...xs);
   const x1 = Math.max(panel.paperRange.max, ...xs);
@@ -87,5 +87,5 @@ export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): Char
 /** Legend entries (one per line) laid out in rows under the plot. */
 export function legendLayout(g: ChartGeometry): { x: number; y: number; color: string; dashed: boolean; label: string }[] {
   const colW = (g.width - 20) / 3;
-  return g.lines.map((l, i) => ({ x: 10 + (i % 3) * colW, y: g.plot.y + g.plot.h + 30 + Math.floor(i / 3) * 11, color: l.color, dashed: l.dashed, label: l.label }));
+  return g.lines.map((l, i) => ({ x: 10 + (i % 3) * colW, y: g.plot.y + g.plot.h + 36 + Math.floor(i / 3) * 11, color: l.color, dashed: l.dashed, label: l.label }));
 }

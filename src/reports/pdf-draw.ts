@@ -55,7 +55,7 @@ export function paragraph(c: Cursor, s: string, size = 8.5, color = '#222'): voi
 }
 
 export function heading(c: Cursor, s: string, size = 13): void {
-  c.need(size + 40); // keep a heading with at least a little of what follows
+  c.need(size + 110); // keep a heading with the start of what follows
   c.y += size * 0.6;
   textAt(c.doc, s, c.left, c.y, size, { color: '#000' });
   c.y += size + 2;
@@ -155,7 +155,12 @@ export function reportTable(c: Cursor, t: ReportTable): void {
 function drawCell(doc: PDFKit.PDFDocument, cell: Cell | null, x: number, y: number, w: number, size: number): void {
   textAt(doc, cellText(cell), x, y, size, { align: 'right', width: w });
   const small = [countText(cell), ciText(cell)].filter(Boolean).join(' ');
-  if (small) textAt(doc, fit(doc, small, w, size - 1.5), x, y + size + 2, size - 1.5, { align: 'right', width: w, color: '#666' });
+  if (!small) return;
+  // Shrink rather than truncate: the counts and interval are numbers a reader needs whole.
+  let s = size - 1.5;
+  doc.font(FONT).fontSize(s);
+  while (s > 3.5 && doc.widthOfString(small) > w) doc.fontSize((s -= 0.25));
+  textAt(doc, fit(doc, small, w, s), x, y + size + 2, s, { align: 'right', width: w, color: '#666' });
 }
 
 /** One Fig. 6 panel as vector paths, its top-left corner at (x0, y0). */

@@ -82,9 +82,9 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
     case 'captures': {
       const log = data.captures;
       if (!log.present) return paragraph(c, log.source, 8, '#555');
-      paragraph(c, `${log.accepted} accepted, ${log.rejected} rejected photos; discard rate ${cellText(log.discardRate)}% ${ciText(log.discardRate)} (the paper: 3–10%).`);
-      if (log.reasons.length) textTable(c, ['Rejection reason', 'Photos'], log.reasons.map((r) => [r.reason, String(r.count)]));
-      return textTable(c, ['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], log.photos.map((p) => [p.file, p.sheet ?? '—', p.accepted ? 'accepted' : 'rejected', p.reason ?? '', String(p.crops)]));
+      paragraph(c, `${log.accepted} accepted, ${log.rejected} rejected, ${log.duplicates} duplicate photo(s); discard rate ${cellText(log.discardRate)}% ${ciText(log.discardRate)} (the paper: 3–10%).`);
+      if (log.reasons.length) textTable(c, ['Reason (not accepted)', 'Photos'], log.reasons.map((r) => [r.reason, String(r.count)]));
+      return textTable(c, ['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], log.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
     }
     case 'reproduce':
       keyValues(c, environmentLines(data));

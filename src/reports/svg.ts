@@ -12,7 +12,7 @@ export function panelSvg(panel: Fig6Panel): string {
   const g = chartGeometry(panel);
   const { plot } = g;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${g.width} ${g.height}" width="${g.width}" height="${g.height}" role="img" aria-label="${escapeXml(g.title)}" class="chart">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${g.width} ${g.height}" width="${g.width * 1.5}" height="${g.height * 1.5}" role="img" aria-label="${escapeXml(g.title)}" class="chart">`);
   parts.push(`<text x="${g.width / 2}" y="14" text-anchor="middle" class="chart-title">${escapeXml(g.title)}</text>`);
   for (const t of g.yTicks) {
     parts.push(`<line x1="${plot.x}" y1="${r(t.pos)}" x2="${plot.x + plot.w}" y2="${r(t.pos)}" class="grid"/>`);

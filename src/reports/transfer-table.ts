@@ -11,6 +11,7 @@
  *   classifier, like the paper's phone app, sees of the photographed examples).
  */
 import { ratioCell } from './stats';
+import { methodName } from './tables';
 import type { Cell, ReportTable, TableRow } from './types';
 
 export interface ModelSummary {
@@ -84,7 +85,7 @@ export function transferTables(m: TransferMatrix): ReportTable[] {
   const byRun: ReportTable = {
     id: 'transfer-runs',
     number: 'Transfer',
-    title: 'Transfer by run and target model (%)',
+    title: 'Transfer by run and target model, from the source model of each run (%)',
     columns: [
       { key: 'clean1', label: 'top-1', group: 'Target clean' },
       { key: 'clean5', label: 'top-5', group: 'Target clean' },
@@ -102,7 +103,7 @@ export function transferTables(m: TransferMatrix): ReportTable[] {
     ],
     rows: m.cells.map((c) => ({
       key: `${c.run}:${c.target}`,
-      label: `${c.source} → ${c.target}: ${c.method} eps=${c.eps}`,
+      label: `${methodName(c.method)} eps=${c.eps} → ${c.target}`,
       run: c.run,
       method: c.method,
       eps: c.eps,

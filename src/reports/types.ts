@@ -128,7 +128,8 @@ export interface RunInfo {
 export interface CapturePhoto {
   file: string;
   sheet: string | null;
-  accepted: boolean;
+  /** 'duplicate': a repeat of a photo or sheet already registered (not a failed registration). */
+  status: 'accepted' | 'rejected' | 'duplicate';
   /** Reason with detail, e.g. 'missing-marker: 3 of 4 markers found'. */
   reason: string | null;
   /** The bare reason code, used to count rejections by reason. */
@@ -143,7 +144,8 @@ export interface CaptureLog {
   photos: CapturePhoto[];
   accepted: number;
   rejected: number;
-  /** Rejected / all photos, with Wilson interval (the paper: 3–10%). */
+  duplicates: number;
+  /** Rejected / (accepted + rejected), duplicates left out, with Wilson interval (the paper: 3–10%). */
   discardRate: Cell;
   reasons: { reason: string; count: number }[];
 }

@@ -100,6 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     if (st?.isDirectory()) file = path.join(file, 'index.html');
     else if (!st && !path.extname(file)) file = path.join(root, 'index.html'); // client-side routes
     const body = await readFile(file).catch(() => undefined);
+    if (!body && pathname === '/favicon.ico') return void res.writeHead(204).end(); // browsers ask; don't log a 404
     if (!body) return send(res, 404, file.endsWith('index.html') ? 'the renderer is not built: run npm run build' : 'not found');
     res.statusCode = 200;
     res.setHeader('Content-Type', TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');

@@ -47,6 +47,10 @@ export async function evaluateTransfer(opts: TransferOptions): Promise<TransferM
     opts.onProgress?.(`loading target ${spec}`);
     const model = await openModel(spec);
     try {
+      if (matrix.targets.some((t) => t.fingerprint === model.fingerprint)) {
+        matrix.notes.push(`Target ${spec} has the same weights as ${matrix.targets.find((t) => t.fingerprint === model.fingerprint)!.source}; evaluated once.`);
+        continue;
+      }
       const target: ModelSummary = { name: uniqueName(matrix.targets, model.card.name), fingerprint: model.fingerprint, source: spec };
       matrix.targets.push(target);
       for (const { dir, exp } of experiments) matrix.cells.push(...(await transferOne(dir, exp, model, target, matrix.notes, opts.onProgress)));

@@ -36,3 +36,15 @@ export {
   runDirName,
   type StartRunOptions,
 } from './runs';
+export { checkExperiment, summarizeRows, TEMP_FILE, ARCHIVE_INDEX, type CheckReport, type CheckProblem, type CheckOptions, type RunCheck, type ProblemKind, type Severity } from './check';
+export { migrateExperimentJson, EXPERIMENT_MIGRATIONS, type Migration, type MigrationResult } from './migrate';
+export {
+  listExperiments,
+  renameExperiment,
+  duplicateExperiment,
+  archiveExperiment,
+  unarchiveExperiment,
+  folderNameFor,
+  type ExperimentSummary,
+  type ArchiveIndex,
+} from './manage';

@@ -17,7 +17,7 @@ import {
   type ParsedRequestOf,
   type ResponseOf,
 } from '../../../src/contract';
-import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS } from './fake-data';
+import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
 import type { Bridge } from './types';
 
 export type FakeHandler<K extends Channel> = (request: ParsedRequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>;
@@ -158,6 +158,10 @@ export class FakeBridge implements Bridge {
       'experiment:current': () => experiment,
       'experiment:recent': () => [],
       'run:images': () => ({ total: 0, labels: [...FAKE_LABELS], items: [] }),
+      'report:export': () => {
+        throw new ContractError(ERROR_CODES.notAvailable, 'report export is not available yet', 'it arrives with the reports issue');
+      },
+      'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),
       'file:open': () => ({ opened: false }),
     };

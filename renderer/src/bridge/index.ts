@@ -3,7 +3,7 @@
  * HTTP bridge. Components get it with useBridge(); tests provide a FakeBridge under BridgeKey.
  */
 import { inject, type InjectionKey } from 'vue';
-import { electronBridge, preloadApi } from './electron';
+import { electronBridge, preloadApi } from './preload';
 import { httpBridge } from './http';
 import type { Bridge } from './types';
 

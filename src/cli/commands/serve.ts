@@ -4,7 +4,7 @@
  * installed, otherwise the browser workbench, saying why in one line.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,17 +38,24 @@ export async function runServe(opts: ServeCommandOptions = {}): Promise<void> {
   });
 }
 
-/** Path of the Electron binary if it is installed and downloaded, else why not. */
+/**
+ * Path of the Electron binary if it is installed and downloaded, else why not. Reads what
+ * require('electron') would return (path.txt, ELECTRON_OVERRIDE_DIST_PATH) without requiring it:
+ * electron 45's index.js starts a binary download when the binary is missing.
+ */
 export function electronBinary(): { path: string } | { missing: string } {
+  let pkgDir: string;
   try {
-    const require = createRequire(import.meta.url);
-    const p = require('electron') as unknown;
-    if (typeof p === 'string' && existsSync(p)) return { path: p };
-    return { missing: `the Electron binary is not at ${String(p)}` };
-  } catch (e) {
-    // electron/index.js throws when its binary was never downloaded (no path.txt).
-    return { missing: `the Electron binary is not installed (${(e as Error).message.split('\n')[0]})` };
+    pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+  } catch {
+    return { missing: 'the electron package is not installed' };
   }
+  const pathFile = path.join(pkgDir, 'path.txt');
+  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
+  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
+  const bin = override ? path.join(override, rel ?? 'electron') : rel ? path.join(pkgDir, 'dist', rel) : undefined;
+  if (bin && existsSync(bin)) return { path: bin };
+  return { missing: bin ? `the Electron binary is not at ${bin}` : 'the Electron binary was never downloaded (offline install)' };
 }
 
 /** electron-vite build: main, preload and renderer into out/ (works without the Electron binary). */

@@ -1,7 +1,7 @@
 /** Serve mode's JSON encoding of bytes, and the CSP shared by Electron, serve mode and the page. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, contentSecurityPolicy, fromWire, toWire } from '../../../src/contract';
+import { base64ToBytes, bytesToBase64, contentSecurityPolicy, decodeBase64Portable, encodeBase64Portable, fromWire, toWire } from '../../../src/contract';
 
 describe('wire encoding', () => {
   it('matches Node’s base64 for every length mod 3 and round-trips', () => {
@@ -9,13 +9,18 @@ describe('wire encoding', () => {
       const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) & 255);
       const b64 = bytesToBase64(bytes);
       expect(b64).toBe(Buffer.from(bytes).toString('base64'));
-      expect(base64ToBytes(b64)).toEqual(bytes);
+      expect(Buffer.from(base64ToBytes(b64)).equals(Buffer.from(bytes))).toBe(true);
+      // The page's fallback (no Buffer, no btoa) gives the same text and bytes.
+      expect(encodeBase64Portable(bytes)).toBe(b64);
+      expect(Buffer.from(decodeBase64Portable(b64)).equals(Buffer.from(bytes))).toBe(true);
     }
   });
 
   it('rejects invalid base64', () => {
-    expect(() => base64ToBytes('ab!d')).toThrow();
-    expect(() => base64ToBytes('abcde')).toThrow();
+    for (const bad of ['ab!d', 'abcde']) {
+      expect(() => base64ToBytes(bad)).toThrow();
+      expect(() => decodeBase64Portable(bad)).toThrow();
+    }
   });
 
   it('encodes nested bytes (Buffers included) and decodes them back as Uint8Array', () => {

@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FILTER_GRADIENT_ERROR, OVERRIDDEN_GRADIENTS, registerInputGradients } from '../../../src/kernels';
+import { crop4d } from '../../../src/kernels/crop';
 import { createRng } from '../../../src/shared';
 import { maxRelDiff, randomTensor, seedWeights } from './helpers';
 
@@ -82,6 +83,34 @@ describe('registerInputGradients', () => {
   it('keeps the mean/variance gradients that batch norm needs in training mode', () => {
     const ours = tf.tidy(() => tf.grad(trainingLoss)(x).dataSync().slice());
     expect(maxRelDiff(ours, stockTraining)).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('keeps gradient conventions at the kinks: ReLU6 strict, clipByValue inclusive', () => {
+    const x = tf.tensor1d([-1, 0, 3, 6, 7, -0.5, 1, Infinity]);
+    const grad = (f: (v: tf.Tensor) => tf.Tensor) => Array.from(tf.grad((v: tf.Tensor) => tf.sum(f(v)))(x).dataSync());
+    // As TensorFlow's Relu6Grad and PyTorch: no gradient at exactly 0 or 6 (stock tfjs passes it at 6).
+    expect(grad(tf.relu6)).toEqual([0, 0, 1, 0, 0, 0, 1, 0]);
+    // As stock tfjs and PyTorch's clamp: bounds included; infinite bounds work.
+    expect(grad((v) => tf.clipByValue(v, -0.5, 1))).toEqual([0, 1, 0, 0, 0, 1, 1, 0]);
+    expect(grad((v) => tf.clipByValue(v, -Infinity, 1))).toEqual([1, 1, 0, 0, 0, 1, 1, 0]);
+    expect(grad((v) => tf.clipByValue(v, 0, Infinity))).toEqual([0, 1, 1, 1, 1, 0, 1, 1]);
+    expect(grad((v) => tf.relu(v))).toEqual([0, 0, 1, 1, 1, 0, 1, 1]);
+  });
+
+  it('crops with the one-hot depthwise conv exactly as tf.slice', () => {
+    const t = randomTensor(rng, [2, 9, 8, 5]) as tf.Tensor4D;
+    const crops: Array<[[number, number], [number, number]]> = [
+      [[0, 0], [8, 7]],
+      [[1, 1], [7, 6]],
+      [[0, 1], [9, 7]],
+      [[2, 0], [7, 8]],
+      [[1, 2], [5, 4]], // 4 rows dropped: falls back to tf.slice
+    ];
+    for (const [begin, size] of crops) {
+      const ours = crop4d(t, begin, size);
+      expect(ours.shape).toEqual([2, ...size, 5]);
+      expect(Array.from(ours.dataSync())).toEqual(Array.from(tf.slice(t, [0, ...begin, 0], [2, ...size, 5]).dataSync()));
+    }
   });
 
   it('makes Identity zero-copy on wasm without sharing lifetimes', () => {

@@ -4,9 +4,14 @@
  * corners, and a grid of 25 mm cells holding 28x28 Fashion-MNIST samples in clean/adv pairs.
  */
 import { readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { readImage8 } from '../../../src/images';
+import sharp from 'sharp';
+import { encodePng, readImage8 } from '../../../src/images';
+import { renderSheet } from '../../../src/simulate';
+import { createExperiment } from '../../../src/workspace';
+import { init } from '../../fixtures/images/experiment';
 import { makeImage8, type Image8 } from '../../../src/shared';
 import { encodeMarkerPayload } from '../../../src/sheets/payload';
 import type { CellPlacement, Corner, MarkerPlacement, SheetLayout } from '../../../src/sheets/types';
@@ -100,4 +105,39 @@ export async function cellImages(layout: SheetLayout): Promise<Map<number, Image
 function perturb(img: Image8): Image8 {
   const data = img.data.map((v, i) => Math.min(255, Math.max(0, v + (((i % 28) + Math.floor(i / 28)) % 2 ? 16 : -16))));
   return makeImage8(img.width, img.height, 1, data);
+}
+
+/**
+ * An experiment with two one-sheet layout files (S1, S2) and a folder of photos, one per gate:
+ * a-p1 (S1, accepted), b-p1-copy (same bytes), c-p1-again (S1 again, JPEG), d-p2 (S2, accepted),
+ * e-broken (not an image), f-foreign (another experiment's sheet), g-missing (S2 without its
+ * top-left marker), and notes.txt (not a photo).
+ */
+export async function buildRegisterFixture(root: string): Promise<{ exp: string; photos: string; bytes: Record<string, Buffer> }> {
+  const exp = join(root, 'exp');
+  const photos = join(root, 'photos');
+  const e = await createExperiment(exp, init());
+  const s1 = makeLayout({ experimentId: e.id, sheetId: 'S1' });
+  const s2 = makeLayout({ experimentId: e.id, sheetId: 'S2' });
+  await mkdir(join(exp, 'sheets'), { recursive: true });
+  await writeFile(join(exp, 'sheets', 'a.layout.json'), JSON.stringify([s1]));
+  await writeFile(join(exp, 'sheets', 'b.layout.json'), JSON.stringify([s2]));
+  const cells = await cellImages(s1);
+  const r1 = await renderSheet(s1, cells, 4);
+  const r2 = await renderSheet(s2, cells, 4);
+  const hidden = makeImage8(r2.width, r2.height, 3, r2.data.slice());
+  for (let y = 0; y < 75 * 4; y++) hidden.data.fill(255, y * r2.width * 3, y * r2.width * 3 + 75 * 4 * 3);
+  const again = await renderSheet(s1, cells, 3.5);
+  const bytes: Record<string, Buffer> = {};
+  bytes['a-p1.png'] = await encodePng(r1);
+  bytes['b-p1-copy.png'] = bytes['a-p1.png'];
+  bytes['c-p1-again.jpg'] = await sharp(Buffer.from(again.data), { raw: { width: again.width, height: again.height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+  bytes['d-p2.png'] = await encodePng(r2);
+  bytes['e-broken.jpg'] = Buffer.from('not a jpeg at all');
+  bytes['f-foreign.png'] = await encodePng(await renderSheet(makeLayout({ experimentId: OTHER_EXPERIMENT_ID }), cells, 4));
+  bytes['g-missing.png'] = await encodePng(hidden);
+  await mkdir(photos, { recursive: true });
+  for (const [name, b] of Object.entries(bytes)) await writeFile(join(photos, name), b);
+  await writeFile(join(photos, 'notes.txt'), 'shot with the office lamp on');
+  return { exp, photos, bytes };
 }

@@ -161,7 +161,7 @@ describe('check', () => {
       expect(JSON.parse(out.at(-1) ?? '')).toMatchObject({ ok: true, runs: [{ status: 'incomplete' }] });
       await unlink(join(dir, 'clean/b/2.png'));
       await expect(cli([])).rejects.toMatchObject({ code: 'bad-experiment', message: expect.stringMatching(/check failed \(1 problem/) });
-      expect(out.at(-1)).toMatch(/ERROR   clean\/b\/2\.png: clean image is missing/);
+      expect(out.at(-1)).toMatch(/ERROR {3}clean\/b\/2\.png: clean image is missing/);
     } finally {
       spy.mockRestore();
     }
@@ -204,6 +204,17 @@ it('a SIGKILLed `printshot attack` leaves an experiment that passes check, with 
   expect(report.verdict).toMatch(/1 incomplete run/);
   // Only warnings a kill can leave: a temp file of the write it interrupted.
   expect(report.problems.every((p) => p.kind === 'stray-temp' && p.severity === 'warning')).toBe(true);
+  // The same through the command (exit code 0 = it does not throw).
+  const printed: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (printed.push(String(s)), true));
+  try {
+    const program = new Command().exitOverride();
+    registerCheckCommand(program);
+    await program.parseAsync(['node', 'printshot', 'check', '--experiment', out]);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(printed.join('')).toMatch(/incomplete/);
   const repaired = await runCheckJob({ experiment: out, repair: true });
   expect(repaired).toMatchObject({ ok: true, warnings: 0 });
   expect(repaired.runs[0].status).toBe('incomplete');

@@ -1,4 +1,4 @@
-/** The Bridge over the preload's window.printshot (Electron). */
+/** The Bridge over the preload's window.printshot (Electron). Not named electron.ts: lint forbids that name in renderer/. */
 import { ContractError, type Envelope, type PreloadApi } from '../../../src/contract';
 import type { Bridge } from './types';
 

@@ -1,7 +1,8 @@
 /**
- * Cheaper gradients for Relu, Relu6, FusedBatchNorm and MatMul. The stock gradients run on wasm;
- * these exist for speed: on a MobileNet-sized graph every full-size elementwise op costs
- * milliseconds, and wasm's BatchMatMul with transposeB is ~10× slower than transposing first.
+ * Gradients of the non-convolution layers: Relu, Relu6, ClipByValue, FusedBatchNorm, MatMul.
+ * The stock gradients all run on wasm; these exist for speed: on a MobileNet-sized graph every
+ * full-size elementwise op costs milliseconds, bool-typed ops are ~10× slower than float ones on
+ * wasm, and wasm's BatchMatMul with transposeB is ~10× slower than transposing first.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -133,4 +134,4 @@ const batchMatMulGrad: tf.GradConfig = {
   },
 };
 
-export const elementwiseGradients: readonly tf.GradConfig[] = [reluGrad, relu6Grad, clipByValueGrad, batchNormGrad, batchMatMulGrad];
+export const layerGradients: readonly tf.GradConfig[] = [reluGrad, relu6Grad, clipByValueGrad, batchNormGrad, batchMatMulGrad];
