@@ -3,6 +3,7 @@
 // and electron/ and renderer/ never import each other.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import pluginVue from 'eslint-plugin-vue';
 
 const noElectronOrRenderer = [
   { group: ['**/electron/**', 'electron'], message: 'src/ is the pure core: it must not import Electron.' },
@@ -13,6 +14,20 @@ export default tseslint.config(
   { ignores: ['.scratch*', '.*.ts', 'node_modules/**', 'out/**', 'dist/**', 'assets/**', 'test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+    rules: {
+      // Formatting is not what we lint for; these stylistic Vue rules only add noise.
+      'vue/max-attributes-per-line': 'off',
+      'vue/singleline-html-element-content-newline': 'off',
+      'vue/multiline-html-element-content-newline': 'off',
+      'vue/html-self-closing': 'off',
+      'vue/html-indent': 'off',
+      'vue/html-closing-bracket-newline': 'off',
+    },
+  },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -6,6 +6,14 @@
 import { Command, CommanderError } from 'commander';
 import { isPrintshotError } from '../shared';
 import { registerAttackCommand } from './commands/attack';
+import { registerCheckCommand } from './commands/check';
+import { registerExperimentsCommand } from './commands/experiments';
+import { registerModelsCommand } from './commands/models';
+import { registerRegisterCommand } from './commands/register';
+import { registerReportCommand } from './commands/report';
+import { registerReproduceCommand } from './commands/reproduce';
+import { registerServeCommand } from './commands/serve';
+import { registerSimulateCommand } from './commands/simulate';
 import { registerClassifyCommand } from './commands/classify';
 import { registerDemoCommand } from './commands/demo';
 import { registerDoctorCommand } from './commands/doctor';
@@ -27,7 +35,15 @@ export function buildProgram(): Command {
     registerTransformCommand,
     registerEvaluateCommand,
     registerSheetCommand,
+    registerSimulateCommand,
+    registerRegisterCommand,
+    registerReportCommand,
+    registerReproduceCommand,
+    registerCheckCommand,
+    registerExperimentsCommand,
+    registerModelsCommand,
     registerDemoCommand,
+    registerServeCommand,
     registerStartCommand,
   ]) {
     register(program);

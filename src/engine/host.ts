@@ -40,6 +40,8 @@ interface JobEntry {
   request: unknown;
   meta?: JobMeta;
   lastEmit: number;
+  /** False until the engine accepted the job: no heartbeat for a job that may yet be refused. */
+  accepted: boolean;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -134,6 +136,8 @@ export class EngineHost {
     if (jobId) this.addJob(jobId, JOB_CHANNELS[channel as keyof typeof JOB_CHANNELS], label ?? channel, channel, request);
     try {
       const value = await this.request({ t: 'call', id: this.nextId++, channel, payload: request, ...(jobId ? { jobId } : {}) });
+      const entry = jobId ? this.jobs.get(jobId) : undefined;
+      if (entry) entry.accepted = true;
       this.remember(channel, request, value);
       return value as ResponseOf<K>;
     } catch (e) {
@@ -226,7 +230,7 @@ export class EngineHost {
       startedAt: Date.now(),
       resumable: false,
     };
-    this.jobs.set(id, { dto, channel, request, lastEmit: 0 });
+    this.jobs.set(id, { dto, channel, request, lastEmit: 0, accepted: false });
   }
 
   private onEngineMessage(msg: FromEngine): void {
@@ -243,7 +247,7 @@ export class EngineHost {
     if (!j || j.dto.state !== 'running') return; // e.g. a late message from a job cancelled by restart
     if (msg.t === 'progress') {
       this.updateProgress(j, msg.done, msg.total, msg.stage);
-      if (Date.now() - j.lastEmit >= 100) this.emitProgress(j);
+      if (j.accepted && Date.now() - j.lastEmit >= 100) this.emitProgress(j);
     } else if (msg.t === 'meta') {
       j.meta = msg.meta;
     } else if (msg.t === 'done') {
@@ -270,7 +274,7 @@ export class EngineHost {
   private beat(): void {
     const now = Date.now();
     for (const j of this.jobs.values()) {
-      if (j.dto.state !== 'running' || now - j.lastEmit < this.heartbeatMs - 50) continue;
+      if (!j.accepted || j.dto.state !== 'running' || now - j.lastEmit < this.heartbeatMs - 50) continue;
       const p = j.dto.progress;
       this.updateProgress(j, p.done, p.total, p.stage);
       this.emitProgress(j);

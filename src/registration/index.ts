@@ -1,3 +1,8 @@
+/**
+ * Photo registration: marker detection, homography, rectification and the quality gates.
+ * Browser-safe (no Node imports): Node callers load the QR reader with useNodeMarkerReader()
+ * from ./node-reader, a page with configureMarkerReader({ locateFile }).
+ */
 export {
   applyHomography,
   fitHomography,
@@ -9,7 +14,6 @@ export {
   type ReprojectionStats,
 } from './homography';
 export { configureMarkerReader, detectMarkers, markerReaderConfigured, MARKER_READER_OPTIONS, type MarkerDetection } from './markers';
-export { useNodeMarkerReader } from './node-reader';
 export { cropCell, warpPage, type CropOptions } from './rectify';
 export { sampleBilinear } from './sample';
 export {

@@ -53,7 +53,7 @@ export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): Char
   const x1 = Math.max(panel.paperRange.max, ...xs);
   const yMaxData = Math.max(0, ...panel.series.flatMap((s) => s.points.map((p) => p.rate.value ?? 0)));
   // Like the paper's panels, the y-axis ends just above the data (10% steps), not always at 100%.
-  const yMax = Math.min(1, Math.max(0.1, Math.ceil((yMaxData + 1e-9) * 10) / 10));
+  const yMax = Math.min(1, Math.max(0.1, Math.ceil(yMaxData * 10 - 1e-9) / 10));
   const sx = (v: number) => plot.x + (x1 === x0 ? plot.w / 2 : ((v - x0) / (x1 - x0)) * plot.w);
   const sy = (v: number) => plot.y + plot.h - (Math.min(v, yMax) / yMax) * plot.h;
   const yStep = yMax <= 0.2 ? 0.05 : yMax <= 0.5 ? 0.1 : 0.2;

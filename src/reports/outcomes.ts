@@ -14,7 +14,7 @@ import { readImage8 } from '../images';
 import { predictProbabilities } from '../inference';
 import { imageNorms, psnr, rankPrediction, ssim } from '../metrics';
 import type { LoadedClassifier } from '../model';
-import { createRng, type Image8 } from '../shared';
+import { createRng, log, type Image8 } from '../shared';
 import { applyTransform8, getTransform, parseTransformSpec } from '../transforms';
 import { atomicWriteJson, resolveInExperiment, sha256, type Experiment, type RunManifest, type RunRecord } from '../workspace';
 import { photoPairsForRun, type PhotoCrop } from './captures';
@@ -188,14 +188,23 @@ async function photoOutcomes(dir: string, model: LoadedClassifier, run: RunRecor
   // Crops are resampled to the source size by registration; converting here only adapts
   // channels (a colour photo of a grey image) and guards against a size mismatch.
   const predictFiles = async (files: (string | null)[]): Promise<(Pred | null)[]> => {
-    const idx = files.flatMap((f, i) => (f ? [i] : []));
-    const imgs = await Promise.all(idx.map((i) => readImage8(resolveInExperiment(dir, files[i]!), { channels, width, height })));
+    const read = (f: string) =>
+      readImage8(resolveInExperiment(dir, f), { channels, width, height }).catch((e: unknown) => {
+        // A deleted or damaged crop counts as not photographed rather than failing the report.
+        log.warn(`photo crop ${f} skipped: ${(e as Error).message}`);
+        return null;
+      });
+    const loaded = await Promise.all(files.map((f) => (f ? read(f) : null)));
+    const idx = loaded.flatMap((img, i) => (img ? [i] : []));
+    const imgs = idx.map((i) => loaded[i]!);
     const preds = await classify(model, imgs);
     const out: (Pred | null)[] = files.map(() => null);
     idx.forEach((i, j) => (out[i] = preds[j]));
     return out;
   };
-  return { advFiles, cleanFiles, adversarial: await predictFiles(advFiles), clean: await predictFiles(cleanFiles) };
+  const adversarial = await predictFiles(advFiles);
+  const clean = await predictFiles(cleanFiles);
+  return { advFiles: advFiles.map((f, i) => (adversarial[i] ? f : null)), cleanFiles: cleanFiles.map((f, i) => (clean[i] ? f : null)), adversarial, clean };
 }
 
 function perturbationOf(clean: readonly Image8[], adv: readonly Image8[]): RunOutcomes['perturbation'] {
@@ -208,7 +217,7 @@ function perturbationOf(clean: readonly Image8[], adv: readonly Image8[]): RunOu
     const db = psnr(c, a);
     // JSON has no Infinity: an unchanged image (PSNR = ∞) is stored as null and left out of means.
     p.psnr.push(Number.isFinite(db) ? db : null);
-    let s: number | null = null;
+    let s: number | null;
     try {
       s = ssim(c, a);
     } catch {

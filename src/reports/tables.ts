@@ -47,9 +47,19 @@ export const advRanks = (o: RunOutcomes): Rank[] => o.adversarial.map((p, i) => 
  * random. Prefiltered: clean right and adversarial wrong in top-1 and top-5 with confidence
  * ≥ 0.8 (see src/metrics/selection.ts), then n at random. One seeded draw per run and case.
  */
+/**
+ * Prefilter input with top-k lists padded to 5 entries (-1 = no class): a model with fewer than
+ * five classes then has its label "in the top 5" always, as the definition implies, instead of
+ * failing the top-5 check for lack of entries.
+ */
+export function prefiltered(o: RunOutcomes, confidenceOn: ConfidenceOn): number[] {
+  const pad = (p: RunOutcomes['clean'][number]) => ({ topK: [...p.topK, -1, -1, -1, -1, -1].slice(0, Math.max(5, p.topK.length)), topProb: p.topProb });
+  return selectPrefiltered({ labels: o.labels, clean: o.clean.map(pad), adversarial: o.adversarial.map(pad) }, { confidenceOn });
+}
+
 export function selectCase(o: RunOutcomes, available: (i: number) => boolean, mode: 'average' | 'prefiltered', sel: SelectionOptions): number[] {
   const all = o.labels.map((_, i) => i);
-  const base = mode === 'prefiltered' ? selectPrefiltered({ labels: o.labels, clean: o.clean, adversarial: o.adversarial }, { confidenceOn: sel.confidenceOn }) : all;
+  const base = mode === 'prefiltered' ? prefiltered(o, sel.confidenceOn) : all;
   const eligible = base.filter(available);
   return sel.n === null ? eligible : sampleIndices(eligible, sel.n, createRng(sel.seed));
 }
@@ -136,7 +146,7 @@ export function paperTables(entries: readonly RunEntry[], channel: string, chann
 export function digitalTable(entries: readonly RunEntry[], sel: SelectionOptions): ReportTable {
   const rows = entries.map((e) => {
     const idx = selectCase(e.out, () => true, 'average', sel);
-    const pre = selectPrefiltered({ labels: e.out.labels, clean: e.out.clean, adversarial: e.out.adversarial }, { confidenceOn: sel.confidenceOn });
+    const pre = prefiltered(e.out, sel.confidenceOn);
     const c = cleanRanks(e.out);
     const a = advRanks(e.out);
     return rowOf(e, {

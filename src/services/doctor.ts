@@ -1,5 +1,5 @@
 /** What `printshot doctor` reports: backend, versions, bundled model and samples, Electron. */
-import { createRequire } from 'node:module';
+import { electronBinary } from './electron-binary';
 import { currentBackend, selectBackend, type BackendInfo } from '../model';
 import { openImages, openModel } from './sources';
 
@@ -45,14 +45,6 @@ export async function doctor(): Promise<DoctorReport> {
 
 /** Electron installs its binary lazily; say whether the desktop app can start here. */
 function electronStatus(): string {
-  try {
-    const require = createRequire(import.meta.url);
-    const pathOrError = require('electron') as unknown;
-    return typeof pathOrError === 'string' ? `binary at ${pathOrError}` : 'installed';
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
-    return /Cannot find module 'electron'/.test(msg)
-      ? 'not installed (the browser workbench is used instead)'
-      : `binary missing (${msg}); the browser workbench is used instead`;
-  }
+  const bin = electronBinary();
+  return 'path' in bin ? `binary at ${bin.path}` : `${bin.missing}; the browser workbench is used instead`;
 }

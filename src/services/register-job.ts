@@ -25,7 +25,8 @@ import {
   type CaptureCounts,
   type CaptureEntry,
 } from '../registration/captures-log';
-import { registerImage, useNodeMarkerReader } from '../registration';
+import { registerImage } from '../registration';
+import { useNodeMarkerReader } from '../registration/node-reader';
 import { readSheetLayouts } from '../sheets/layout-file';
 import type { SheetLayout } from '../sheets/types';
 import { log, PrintshotError, throwIfAborted, type Image8 } from '../shared';

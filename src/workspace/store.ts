@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { PrintshotError } from '../shared';
 import { atomicWriteJson } from './atomic';
-import { ExperimentSchema, SCHEMA_VERSION, type Experiment } from './schema';
+import { migrateExperimentJson } from './migrate';
+import { ExperimentSchema, type Experiment } from './schema';
 
 export const EXPERIMENT_FILE = 'experiment.json';
 
@@ -44,16 +45,10 @@ export async function readExperiment(dir: string): Promise<Experiment> {
   } catch (e) {
     throw new PrintshotError('bad-experiment', `${path}: corrupt, not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  // Check the version first so a newer file gets "too new" rather than a list of field errors.
-  const version = (json as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (version !== SCHEMA_VERSION) {
-    throw new PrintshotError(
-      'bad-experiment',
-      `${path}: schemaVersion ${JSON.stringify(version)} is not supported (this Printshot reads version ${SCHEMA_VERSION})`,
-      typeof version === 'number' && version > SCHEMA_VERSION ? 'open it with a newer Printshot' : undefined,
-    );
-  }
-  const parsed = ExperimentSchema.safeParse(json);
+  // Older versions are upgraded in memory (migrate.ts); they reach disk only on the next write.
+  // A newer or unknown version is refused before any field errors are listed.
+  const { json: current } = migrateExperimentJson(json, path);
+  const parsed = ExperimentSchema.safeParse(current);
   if (!parsed.success) throw new PrintshotError('bad-experiment', `${path}: invalid (${formatIssues(parsed.error)})`);
   return parsed.data;
 }

@@ -40,7 +40,7 @@ export function registerReportCommand(program: Command): void {
     .command('report')
     .description("experiment report: model card, attack parameters, the paper's Tables 1–3, Fig. 6 plots, examples, capture log (PDF/HTML/CSV/JSON)")
     .requiredOption('--experiment <dir>', 'experiment folder')
-    .requiredOption('--out <file>', 'output file, format from the extension (.pdf .html .csv .json); repeatable', collect, [])
+    .requiredOption('--out <file>', 'output file, format from the extension (.pdf .html .csv .json); repeatable', collect)
     .option('--transfer-model <dir>', 'also evaluate the adversarial images and photos on this model (repeatable)', collect, [])
     .option('--model <dir>', "the experiment's model, if it moved (must be the same weights)")
     .option('--n <count>', 'images per case after selection (paper: 102; default all)', positiveInt)

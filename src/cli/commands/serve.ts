@@ -4,13 +4,15 @@
  * installed, otherwise the browser workbench, saying why in one line.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_WORKSPACE, RENDERER_DIR, startServe } from '../../serve';
+import { electronBinary } from '../../services/electron-binary';
+
+export { electronBinary };
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -36,26 +38,6 @@ export async function runServe(opts: ServeCommandOptions = {}): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-}
-
-/**
- * Path of the Electron binary if it is installed and downloaded, else why not. Reads what
- * require('electron') would return (path.txt, ELECTRON_OVERRIDE_DIST_PATH) without requiring it:
- * electron 45's index.js starts a binary download when the binary is missing.
- */
-export function electronBinary(): { path: string } | { missing: string } {
-  let pkgDir: string;
-  try {
-    pkgDir = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
-  } catch {
-    return { missing: 'the electron package is not installed' };
-  }
-  const pathFile = path.join(pkgDir, 'path.txt');
-  const rel = existsSync(pathFile) ? readFileSync(pathFile, 'utf8').trim() : undefined;
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const bin = override ? path.join(override, rel ?? 'electron') : rel ? path.join(pkgDir, 'dist', rel) : undefined;
-  if (bin && existsSync(bin)) return { path: bin };
-  return { missing: bin ? `the Electron binary is not at ${bin}` : 'the Electron binary was never downloaded (offline install)' };
 }
 
 /** electron-vite build: main, preload and renderer into out/ (works without the Electron binary). */

@@ -1,19 +1,16 @@
 /**
- * `printshot start` (npm start): the desktop workbench. Until the Electron shell lands, and on
- * machines without the Electron binary, it says so and runs the headless demo instead.
+ * `printshot start` (npm start): the Electron desktop app where its binary is installed;
+ * elsewhere the same workbench in a local browser (serve mode), saying why in one line.
  */
 import type { Command } from 'commander';
-import { doctor } from '../../services/doctor';
+import { startWorkbench } from './serve';
 
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
-    .description('open the workbench (falls back to the headless demo where the desktop app cannot start)')
-    .action(async () => {
-      const report = await doctor();
-      process.stderr.write(
-        `printshot: the desktop workbench is not available here (electron: ${report.electron}); running the headless demo instead.\n`,
-      );
-      await program.parseAsync(['node', 'printshot', 'demo']);
+    .description('open the workbench: the desktop app, or the browser workbench where Electron cannot start')
+    .option('--workspace <dir>', 'folder for new experiments')
+    .action(async (opts: { workspace?: string }) => {
+      await startWorkbench({ workspace: opts.workspace });
     });
 }

@@ -4,7 +4,9 @@
  * parameters, no model, no experiment), so a job that starts has a fair chance to finish; the
  * work itself runs in the background and reports through the JobControl.
  */
-import { basename } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path, { basename } from 'node:path';
 import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
 import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
 import { readImage8 } from '../../images';
@@ -154,14 +156,64 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     });
   },
 
-  async 'capture:register'() {
-    throw new ContractError(ERROR_CODES.notAvailable, 'photo registration is not available yet', 'it arrives with the registration service (src/services/register-job.ts)');
+  async 'capture:register'(req, ctx) {
+    const dir = requireExperiment(ctx.state);
+    // Imported on use, like the sheet service: registration loads zxing-wasm.
+    const { runRegisterJob } = await import('../../services/register-job');
+    const inbox = await stagePhotos(req.photos);
+    return ctx.startJob(undefined, 'register', async (job): Promise<JobResult> => {
+      try {
+        const r = await runRegisterJob({
+          experiment: dir,
+          photos: inbox.dir,
+          signal: job.signal,
+          onProgress: (done, total, name) => job.progress(done, total, name ? `registering ${name}` : 'done'),
+        });
+        return {
+          kind: 'register',
+          photos: r.added.map((e) => ({
+            name: inbox.names.get(path.basename(e.source)) ?? e.id,
+            accepted: e.status === 'accepted',
+            ...(e.status !== 'accepted' ? { reason: [e.reason, e.message].filter(Boolean).join(': ') } : {}),
+            ...(e.sheetId ? { sheet: e.sheetId } : {}),
+            cellsFound: e.crops.length,
+          })),
+          detail: { counts: r.counts, log: r.log, layouts: r.layouts, entries: r.added },
+        };
+      } finally {
+        await rm(inbox.dir, { recursive: true, force: true });
+      }
+    });
   },
 
   async 'report:export'() {
     throw new ContractError(ERROR_CODES.notAvailable, 'report export is not available yet', 'it arrives with the reports issue');
   },
 };
+
+/**
+ * Writes photos sent as bytes to a temporary folder for the register service, which keeps its own
+ * byte-identical copy under captures/originals/. Names are made file-safe and unique, and the
+ * extension follows the bytes (PNG or JPEG), not what the page called them.
+ */
+async function stagePhotos(photos: ParsedRequestOf<'capture:register'>['photos']): Promise<{ dir: string; names: Map<string, string> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'printshot-photos-'));
+  const names = new Map<string, string>();
+  for (const photo of photos) {
+    const b = photo.bytes;
+    const ext = b[0] === 0x89 && b[1] === 0x50 ? '.png' : b[0] === 0xff && b[1] === 0xd8 ? '.jpg' : undefined;
+    if (!ext) {
+      await rm(dir, { recursive: true, force: true });
+      throw new ContractError('bad-image', `${photo.name}: not a PNG or JPEG photo`);
+    }
+    const stem = path.basename(photo.name).replace(/\.(png|jpe?g)$/i, '').replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '') || 'photo';
+    let file = `${stem}${ext}`;
+    for (let n = 2; names.has(file); n++) file = `${stem}-${n}${ext}`;
+    names.set(file, photo.name);
+    await writeFile(path.join(dir, file), b);
+  }
+  return { dir, names };
+}
 
 /** Continues an interrupted attack job (engine crash) from what its run folder holds. */
 export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'>, meta: JobMeta) {

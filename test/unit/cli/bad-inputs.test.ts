@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attackRegistry } from '../../../src/attacks';
 import { ROOT, runCliAsync } from './run-cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'printshot-cli-'));
@@ -126,7 +127,7 @@ describe('printshot attack rejects bad input with one clear line', () => {
     const out = join(tmp, 'out-method');
     const r = await runCliAsync(['attack', '--method', 'deepfool', '--eps', '8', '--out', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe("error: unknown attack method 'deepfool'; known: fgsm, bim, illc, pgd, mifgsm");
+    expect(r.stderr.trim()).toBe(`error: unknown attack method 'deepfool'; known: ${attackRegistry.map((a) => a.id).join(', ')}`);
     expect(existsSync(out)).toBe(false);
   });
 

@@ -3,7 +3,8 @@
  * homography, the crops, and every quality gate that needs only the photo.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detectMarkers, markerCornersMm, registerImage, useNodeMarkerReader } from '../../../src/registration';
+import { detectMarkers, markerCornersMm, registerImage } from '../../../src/registration';
+import { useNodeMarkerReader } from '../../../src/registration/node-reader';
 import { makeImage8, type Image8 } from '../../../src/shared';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { renderSheet } from '../../../src/simulate';

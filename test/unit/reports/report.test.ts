@@ -10,6 +10,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readImage8 } from '../../../src/images';
 import { cellText, SECTIONS, type Cell, type ReportData } from '../../../src/reports';
 import { runReportJob } from '../../../src/services/report-job';
 import { buildFixtureExperiment, type FixtureExperiment } from '../../fixtures/experiment-fixture';
@@ -153,6 +154,17 @@ describe('writers', () => {
     expect(flat).toContain(`${t3.numerator}/${t3.denominator}`);
     const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' });
     expect(fonts).toMatch(/DejaVuSans\s+CID TrueType\s+Identity-H\s+yes/);
+  });
+
+  it('PDF: example images are embedded losslessly (extracted pixels = experiment PNG)', async () => {
+    const pdf = join(out, 'report.pdf');
+    expect(execFileSync('pdfimages', ['-list', pdf], { encoding: 'utf8' })).toMatch(/\s28\s+28\s+gray\s+1\s+8\s+image\s/);
+    const prefix = join(out, 'extracted');
+    execFileSync('pdfimages', ['-png', pdf, prefix]);
+    const first = await readImage8(`${prefix}-000.png`);
+    const source = await readImage8(join(fx.dir, data.examples[0].clean.file));
+    expect(first.width).toBe(source.width);
+    expect(Buffer.compare(Buffer.from(first.data), Buffer.from(source.data))).toBe(0);
   });
 
   it('HTML has every section and table', async () => {

@@ -9,10 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage, EventName, EventPayload, JobDto } from '../../../src/contract';
+import { encodePng, readImage8 } from '../../../src/images';
+import { renderSheet } from '../../../src/simulate';
+import type { SheetLayout } from '../../../src/sheets/types';
 import { startServe, type ServeHandle } from '../../../src/serve';
 import { httpBridge, type EventSourceLike } from '../../../renderer/src/bridge/http';
 
 let serve: ServeHandle;
+let fgsmRunId = '';
 let bridge: ReturnType<typeof httpBridge>;
 const seen: (EventMessage & { at: number })[] = [];
 
@@ -96,6 +100,7 @@ describe('browser workbench over HTTP with the real engine', () => {
     expect(job.state).toBe('done');
     expect(job.result).toMatchObject({ kind: 'attack', method: 'fgsm', eps: 16, summary: { images: 8 } });
     const runId = job.result!.kind === 'attack' ? job.result!.runId : '';
+    fgsmRunId = runId;
     const pairs = await bridge.call('run:images', { runId, page: { offset: 0, limit: 2 } });
     expect(pairs.total).toBe(8);
     expect(pairs.items[0].linf).toBeLessThanOrEqual(16);
@@ -143,5 +148,31 @@ describe('browser workbench over HTTP with the real engine', () => {
     const exp = await bridge.call('experiment:current', {});
     const run = exp!.runs.find((r) => job.result!.kind === 'attack' && r.id === job.result!.runId);
     expect(run).toMatchObject({ status: 'complete', summary: { images: 64 } });
+  });
+
+  it('renders sheets of a run and registers a photo of one (and rejects a photo without markers)', async () => {
+    const sheet = await bridge.call('sheet:render', { runId: fgsmRunId, paper: 'a4' });
+    const sheetJob = await finished(sheet.jobId);
+    expect(sheetJob.state).toBe('done');
+    expect(sheetJob.result).toMatchObject({ kind: 'sheet', files: [expect.stringMatching(/^sheets\/.*\.pdf$/), expect.stringMatching(/layout\.json$/)] });
+    const pdf = await bridge.call('file:read', { path: (sheetJob.result as { files: string[] }).files[0] });
+    expect(new TextDecoder().decode(pdf.bytes.subarray(0, 5))).toBe('%PDF-');
+
+    const exp = (await bridge.call('experiment:current', {}))!;
+    const layout = (sheetJob.result as unknown as { detail: { layouts: SheetLayout[] } }).detail.layouts[0];
+    const photo = await encodePng(await renderSheet(layout, (cell) => readImage8(path.join(exp.dir, cell.file)), 4));
+    const blank = await encodePng({ width: 64, height: 64, channels: 3, data: new Uint8Array(64 * 64 * 3).fill(255) });
+    const reg = await bridge.call('capture:register', {
+      photos: [
+        { name: 'webcam 1.png', bytes: photo, source: 'webcam' },
+        { name: 'blank.png', bytes: blank, source: 'file' },
+      ],
+    });
+    const regJob = await finished(reg.jobId);
+    expect(regJob.state).toBe('done');
+    const photos = (regJob.result as { photos: { name: string; accepted: boolean; reason?: string; cellsFound?: number }[] }).photos;
+    expect(photos.find((p) => p.name === 'webcam 1.png')).toMatchObject({ accepted: true, cellsFound: layout.cells.length });
+    expect(photos.find((p) => p.name === 'blank.png')).toMatchObject({ accepted: false, reason: expect.stringMatching(/marker/) });
+    await expect(bridge.call('capture:register', { photos: [{ name: 'x.gif', bytes: new Uint8Array([71, 73, 70]), source: 'file' }] })).rejects.toMatchObject({ code: 'bad-image' });
   });
 });

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { toChannels } from '../../../src/images/decode';
 import { psnr } from '../../../src/metrics';
 import { selectBackend } from '../../../src/model/backend';
-import { applyHomography, invertHomography, registerImage, useNodeMarkerReader } from '../../../src/registration';
+import { applyHomography, invertHomography, registerImage } from '../../../src/registration';
+import { useNodeMarkerReader } from '../../../src/registration/node-reader';
 import { createRng, makeImage8, type Image8 } from '../../../src/shared';
 import type { SheetLayout } from '../../../src/sheets/types';
 import {
