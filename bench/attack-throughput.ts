@@ -35,7 +35,7 @@ import { selectBackend, type BackendInfo, type BackendName } from '../src/model/
 import type { Classifier } from '../src/model/classifier';
 import { createRng, type LabeledImage } from '../src/shared';
 import { flopCounts, layersMacs, type FlopCounts } from './lib/flops';
-import { describeMachine, machineInfo, peakGflops, wasmPeakGflops, type MachineInfo } from './lib/machine';
+import { describeMachine, machineBusySeconds, machineInfo, peakGflops, wasmPeakGflops, type MachineInfo } from './lib/machine';
 import { buildSmallCnnModel, createSmallCnn } from './lib/small-cnn';
 import { buildMobileNetV2Model, createMobileNetV2 } from './mobilenetv2';
 
@@ -128,6 +128,8 @@ interface Rate {
   imgPerS: number;
   /** Process CPU seconds / wall seconds: ≈ threads when nothing else competes for the cores. */
   cpuPerWall: number;
+  /** Average number of cores other processes kept busy during the loop (0 on an idle machine). */
+  background: number | undefined;
 }
 type Outcome = Rate | { error: string };
 
@@ -146,12 +148,16 @@ function firstLine(e: unknown): string {
 }
 
 async function measure(images: number, body: () => Promise<void>): Promise<Rate> {
+  const b0 = machineBusySeconds();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await body();
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(c0);
-  return { images, seconds, imgPerS: images / seconds, cpuPerWall: (c.user + c.system) / 1e6 / seconds };
+  const b1 = machineBusySeconds();
+  const own = (c.user + c.system) / 1e6;
+  const background = b0 !== undefined && b1 !== undefined ? Math.max(0, (b1 - b0 - own) / seconds) : undefined;
+  return { images, seconds, imgPerS: images / seconds, cpuPerWall: own / seconds, background };
 }
 
 async function attempt(body: () => Promise<Rate>): Promise<Outcome> {
@@ -228,7 +234,8 @@ async function benchClassifier(c: Classifier, cfg: RunConfig): Promise<Partial<R
 function fmtOutcome(o: Outcome | undefined): string {
   if (!o) return 'not run';
   if ('error' in o) return `failed: ${o.error}`;
-  return `${o.imgPerS.toFixed(2)} img/s (${o.images} images in ${o.seconds.toFixed(2)} s, cpu/wall ${o.cpuPerWall.toFixed(2)})`;
+  const bg = o.background !== undefined ? `, background ${o.background.toFixed(2)} cores` : '';
+  return `${o.imgPerS.toFixed(2)} img/s (${o.images} images in ${o.seconds.toFixed(2)} s, cpu/wall ${o.cpuPerWall.toFixed(2)}${bg})`;
 }
 
 /** The bundled model through Printshot's loader, or the stand-in with the reason. */
@@ -300,6 +307,7 @@ interface TorchRate {
   seconds: number;
   img_per_s: number;
   cpu_per_wall: number;
+  background: number | null;
 }
 interface TorchModelResult {
   model: TorchModelId;
@@ -369,12 +377,12 @@ interface Row {
   ratio: number | undefined;
   printshotGflops: number | undefined;
   pytorchGflops: number | undefined;
-  /** Images per CPU-second of each process: robust to time-slicing by other processes. */
-  printshotPerCpuS: number | undefined;
-  pytorchPerCpuS: number | undefined;
   /** cpu/wall of each timed loop (≈ threads when uncontended). */
   printshotCpuPerWall: number | undefined;
   pytorchCpuPerWall: number | undefined;
+  /** Cores kept busy by other processes during each timed loop. */
+  printshotBackground: number | undefined;
+  pytorchBackground: number | undefined;
 }
 
 function pad(s: string, n: number, right = false): string {
@@ -439,10 +447,10 @@ async function main(): Promise<void> {
         ratio: ps !== undefined && pt !== undefined ? ps / pt : undefined,
         printshotGflops: ps !== undefined ? (ps * flops) / 1e9 : undefined,
         pytorchGflops: pt !== undefined ? (pt * flops) / 1e9 : undefined,
-        printshotPerCpuS: ps !== undefined && o && !('error' in o) ? ps / o.cpuPerWall : undefined,
-        pytorchPerCpuS: pt !== undefined && tr ? pt / tr.cpu_per_wall : undefined,
         printshotCpuPerWall: o && !('error' in o) ? o.cpuPerWall : undefined,
         pytorchCpuPerWall: tr?.cpu_per_wall,
+        printshotBackground: o && !('error' in o) ? o.background : undefined,
+        pytorchBackground: tr?.background ?? undefined,
       });
     }
   }
@@ -515,27 +523,23 @@ async function main(): Promise<void> {
   }
   for (const f of failures) lines.push(`  * ${f}`);
   lines.push('');
-  const contended = rows.some(
-    (r) => (r.printshotCpuPerWall !== undefined && r.printshotCpuPerWall < 0.9 * threads) || (r.pytorchCpuPerWall !== undefined && r.pytorchCpuPerWall < 0.9 * torchThreads),
-  );
-  if (threads === 1 && torchThreads === 1) {
-    // With one thread per side, images per CPU-second factor out time-slicing by other processes
-    // (not shared-cache effects). With more threads, OpenMP spin-waits inflate CPU time: skip it.
-    lines.push(`per CPU-second (1 thread each; img/s ÷ cpu/wall)${contended ? ' — some loops were contended (cpu/wall < 0.9), compare these' : ''}:`);
-    const w2 = [26, 9, 16, 14, 9, 10, 10];
-    lines.push(['model', 'workload', 'Printshot img/cpu-s', 'PyTorch img/cpu-s', 'ratio', 'P cpu/wall', 'T cpu/wall'].map((h, i) => pad(h, w2[i], i >= 2)).join('  '));
-    for (const r of rows) {
-      const ratio = r.printshotPerCpuS !== undefined && r.pytorchPerCpuS !== undefined ? (r.printshotPerCpuS / r.pytorchPerCpuS).toFixed(2) : '—';
-      lines.push(
-        [r.model, r.workload, fmtNum(r.printshotPerCpuS), fmtNum(r.pytorchPerCpuS), ratio, fmtNum(r.printshotCpuPerWall), fmtNum(r.pytorchCpuPerWall)]
-          .map((c, i) => pad(c, w2[i], i >= 2))
-          .join('  '),
-      );
-    }
-    lines.push('');
-  } else if (contended) {
-    lines.push('warning: some timed loops got less CPU than their thread count (cpu/wall < 0.9 × threads): the machine was busy; rerun when idle.');
+  // Two vCPUs may share one physical core's SIMD units, so a busy neighbour slows a loop even
+  // when the loop gets its full CPU time: judge rows by the background load, not by cpu/wall.
+  const noisy = rows.filter((r) => (r.printshotBackground ?? 0) > 0.1 || (r.pytorchBackground ?? 0) > 0.1);
+  lines.push('contention check (background = cores kept busy by other processes during the loop; 0 on an idle machine):');
+  const w2 = [26, 9, 12, 13, 12, 13];
+  lines.push(['model', 'workload', 'P cpu/wall', 'P background', 'T cpu/wall', 'T background'].map((h, i) => pad(h, w2[i], i >= 2)).join('  '));
+  for (const r of rows) {
+    lines.push(
+      [r.model, r.workload, fmtNum(r.printshotCpuPerWall), fmtNum(r.printshotBackground), fmtNum(r.pytorchCpuPerWall), fmtNum(r.pytorchBackground)]
+        .map((c, i) => pad(c, w2[i], i >= 2))
+        .join('  '),
+    );
   }
+  if (noisy.length) {
+    lines.push(`warning: ${noisy.length} of ${rows.length} rows ran while other processes used > 0.1 core: those figures (and their ratios) are low and noisy; rerun on an idle machine.`);
+  }
+  lines.push('');
   lines.push(
     `FLOP per image (forward / fwd+bwd / BIM-${BIM_STEPS} incl. 2 verification forwards): ` +
       [...new Map(node.map((m) => [TORCH_MODEL[m.id], m.flops])).entries()]

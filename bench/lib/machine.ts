@@ -114,3 +114,21 @@ export function describeMachine(m: MachineInfo): string {
   const fm = m.family !== undefined ? ` (family ${m.family} model ${m.model})` : '';
   return `${m.cpuModel}${fm}, ${m.cores} cores @ ${m.mhz.toFixed(0)} MHz, ${m.flags.join(' ') || 'no avx'}`;
 }
+
+/**
+ * CPU-seconds all cores of the machine have spent busy since boot (/proc/stat: user, nice,
+ * system, irq, softirq, steal), or undefined where /proc/stat is unreadable. The difference over a
+ * timed loop, minus the process' own CPU time, is the background load during that loop.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = f;
+    return (user + nice + system + irq + softirq + (steal ?? 0)) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux reports /proc/stat in USER_HZ ticks, 100 on every mainstream architecture. */
+const CLK_TCK = 100;

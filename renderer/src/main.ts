@@ -6,8 +6,10 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { BridgeKey, createBridge } from './bridge';
+import './styles.css';
 
 const app = createApp(App);
-app.use(createPinia());
+// Provided before Pinia is installed: setup stores inject the bridge through the app context.
 app.provide(BridgeKey, createBridge());
+app.use(createPinia());
 app.mount('#app');

@@ -26,7 +26,7 @@ import { z } from 'zod';
 import { throwIfAborted } from '../shared';
 import { resolveTargets } from './iterative-core';
 import { BestTracker, capSchema, logitMargin, onFailureSchema } from './minimal-core';
-import { adamUpdate, feasibleBox, perImage, perImageSum, type AdamMoments } from './optim';
+import { adamUpdate, feasibleBox, perImageSum, type AdamMoments } from './optim';
 import { iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
 

@@ -11,3 +11,4 @@ export { pgd } from './pgd';
 export { mifgsm } from './mifgsm';
 export { cwL2 } from './cw-l2';
 export { lbfgs } from './lbfgs';
+export { eotPgd, eotAccuracy, eotGradient, transformBatch } from './eot';

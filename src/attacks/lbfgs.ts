@@ -14,7 +14,7 @@
  * Parameters:
  *   target          'least-likely' (default), 'random', a class index, or 'untargeted'.
  *   initialConst    first c (default 1).
- *   searchSteps     values of c tried (default 10).
+ *   binarySteps     values of c tried (default 10).
  *   maxIterations   L-BFGS iterations per c (default 100).
  *   memory          L-BFGS curvature pairs (default 10).
  *   eps             optional L∞ cap on the 0..255 scale (default 255 = none; 0 returns the input).
@@ -35,7 +35,7 @@ const params = z.strictObject({
   target: (targetSchema as z.ZodType<TargetMode>).default('least-likely'),
   initialConst: z.number().positive('must be greater than 0').max(1e10, 'must be at most 1e10').default(1)
     .describe('first value of c, the weight of ‖r‖²'),
-  searchSteps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(40, 'must be at most 40')
+  binarySteps: z.number().int('must be a whole number').min(1, 'must be at least 1').max(40, 'must be at most 40')
     .default(10).describe('values of c tried in the line search'),
   maxIterations: iterationsSchema.default(100).describe('L-BFGS iterations per value of c'),
   memory: z.number().int('must be a whole number').min(1, 'must be at least 1').max(50, 'must be at most 50')
@@ -74,11 +74,11 @@ async function lbfgsAttack(ctx: AttackContext, batch: AttackBatch, p: LbfgsParam
   const c = new Float64Array(n).fill(p.initialConst);
   const good = new Float64Array(n).fill(NaN); // largest c known to succeed
   const bad = new Float64Array(n).fill(NaN); // smallest c known to fail
-  const totalSteps = p.searchSteps * p.maxIterations;
+  const totalSteps = p.binarySteps * p.maxIterations;
   let stepsRun = 0;
   try {
     const allDone = await tracker.offerStart();
-    for (let round = 0; round < p.searchSteps && !allDone; round++) {
+    for (let round = 0; round < p.binarySteps && !allDone; round++) {
       const cT = tf.tensor1d(Float32Array.from(c));
       const evaluate = (x: tf.Tensor4D): BoxPoint => tf.tidy(() => {
         let logits: tf.Tensor2D | undefined;

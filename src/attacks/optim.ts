@@ -108,8 +108,10 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
   let x = tf.tidy(() => project(start));
   let cur: BoxPoint | undefined;
   let gamma: tf.Tensor1D | undefined;
-  type Trial = { x: tf.Tensor4D; p: BoxPoint; d: tf.Tensor4D };
-  let trialState: Trial | undefined;
+  // The line search's accepted points so far, and its direction: owned here until merged.
+  type Trial = { x: tf.Tensor4D; p: BoxPoint };
+  let best: Trial | undefined;
+  let d: tf.Tensor4D | undefined;
   const S: tf.Tensor4D[] = [];
   const Y: tf.Tensor4D[] = [];
   const RHO: tf.Tensor1D[] = [];
@@ -128,7 +130,7 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
       throwIfAborted(o.signal);
       const here: BoxPoint = cur!;
       const H0 = gamma;
-      const d = tf.tidy(() => {
+      d = tf.tidy(() => {
         const pinned = tf.logicalOr(
           tf.logicalAnd(tf.lessEqual(x, lo), tf.greater(here.g, 0)),
           tf.logicalAnd(tf.greaterEqual(x, hi), tf.less(here.g, 0)),
@@ -154,10 +156,10 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
       const alpha = active.map((a) => (a ? 1 : 0));
       const done = active.map((a) => !a);
       const failed = new Array<boolean>(n).fill(false);
-      let best: Trial = { x: tf.clone(x), p: { f: tf.clone(here.f), g: tf.clone(here.g), aux: tf.clone(here.aux) }, d };
-      trialState = best;
+      const dir: tf.Tensor4D = d;
+      best = { x: tf.clone(x), p: { f: tf.clone(here.f), g: tf.clone(here.g), aux: tf.clone(here.aux) } };
       for (let k = 0; k < maxBacktracks && done.some((v, i) => !v && !failed[i]); k++) {
-        const trial = tf.tidy(() => project(tf.add(x, tf.mul(d, perImage(tf.tensor1d(alpha))))));
+        const trial = tf.tidy(() => project(tf.add(x, tf.mul(dir, perImage(tf.tensor1d(alpha))))));
         let p: BoxPoint | undefined;
         try {
           p = problem.evaluate(trial);
@@ -172,7 +174,7 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
           // A step below float resolution cannot decrease f: the search has failed.
           const stuck = done.map((dn, i) => !dn && !failed[i] && !accept[i] && move[n + i] < minStep);
           if (accept.some(Boolean)) {
-            const old: Trial = best;
+            const old: Trial = best!;
             const pt: BoxPoint = p;
             best = tf.tidy((): Trial => ({
               x: tf.where(selector(accept, 4), trial, old.x) as tf.Tensor4D,
@@ -181,16 +183,19 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
                 g: tf.where(selector(accept, 4), pt.g, old.p.g) as tf.Tensor4D,
                 aux: tf.where(selector(accept, pt.aux.rank), pt.aux, old.p.aux),
               },
-              d,
             }));
-            trialState = best;
             old.x.dispose();
             disposePoint(old.p);
           }
           accept.forEach((a, i) => {
-            if (a) done[i] = true;
-            else if (stuck[i]) (failed[i] = true), (alpha[i] = 0);
-            else if (!done[i]) alpha[i] /= 2;
+            if (a) {
+              done[i] = true;
+            } else if (stuck[i]) {
+              failed[i] = true;
+              alpha[i] = 0;
+            } else if (!done[i]) {
+              alpha[i] /= 2;
+            }
           });
         } finally {
           trial.dispose();
@@ -198,8 +203,9 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
         }
       }
       const { x: nextX, p: next } = best;
-      d.dispose();
-      trialState = undefined;
+      best = undefined;
+      dir.dispose();
+      d = undefined;
       const fNext = await next.f.data();
       for (let i = 0; i < n; i++) {
         if (!active[i]) continue;
@@ -251,10 +257,9 @@ export async function minimizeInBox(problem: BoxProblem, start: tf.Tensor4D, o: 
   } catch (e) {
     x.dispose();
     disposePoint(cur);
-    if (trialState) {
-      tf.dispose([trialState.x, trialState.d]);
-      disposePoint(trialState.p);
-    }
+    d?.dispose();
+    best?.x.dispose();
+    disposePoint(best?.p);
     throw e;
   } finally {
     tf.dispose([...S, ...Y, ...RHO]);

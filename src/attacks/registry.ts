@@ -5,6 +5,7 @@
 import { PrintshotError } from '../shared';
 import { bim } from './bim';
 import { cwL2 } from './cw-l2';
+import { eotPgd } from './eot';
 import { fgsm } from './fgsm';
 import { illc } from './illc';
 import { lbfgs } from './lbfgs';
@@ -12,7 +13,7 @@ import { mifgsm } from './mifgsm';
 import { pgd } from './pgd';
 import type { AttackDescriptor } from './types';
 
-export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, lbfgs];
+export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, lbfgs, eotPgd];
 
 /** The paper's own names, accepted on the command line. */
 const aliases: Record<string, string> = { fast: 'fgsm', 'iter-basic': 'bim', basic: 'bim', 'll-class': 'illc' };

@@ -100,6 +100,14 @@ export class FakeBridge implements Bridge {
     return structuredClone(job);
   }
 
+  /** The most recent job the fake started (of this kind), for tests that finish it. */
+  lastJob(kind?: JobDto['kind']): JobDto {
+    const list = [...this.jobs.values()].filter((j) => kind === undefined || j.kind === kind);
+    const job = list.at(-1);
+    if (!job) throw new Error(`FakeBridge: no ${kind ?? ''} job started`);
+    return structuredClone(job);
+  }
+
   private startJob(kind: JobDto['kind'], label: string): { jobId: string } {
     const id = `job-${this.nextJob++}`;
     this.jobs.set(id, {
@@ -158,9 +166,7 @@ export class FakeBridge implements Bridge {
       'experiment:current': () => experiment,
       'experiment:recent': () => [],
       'run:images': () => ({ total: 0, labels: [...FAKE_LABELS], items: [] }),
-      'report:export': () => {
-        throw new ContractError(ERROR_CODES.notAvailable, 'report export is not available yet', 'it arrives with the reports issue');
-      },
+      'report:export': (req) => this.startJob('report', `report (${req.format})`),
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),
       'file:open': () => ({ opened: false }),

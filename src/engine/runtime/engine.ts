@@ -9,6 +9,7 @@ import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '.
 import { experimentHandlers } from './experiment-handlers';
 import { jobHandlers, resumeAttackJob } from './job-handlers';
 import { modelHandlers } from './model-handlers';
+import { reportHandlers } from './report-handler';
 import type { EngineState } from './state';
 
 /** What a running job can do: check cancellation, report progress, record resume metadata. */
@@ -67,7 +68,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

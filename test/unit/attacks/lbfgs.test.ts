@@ -133,11 +133,11 @@ describe('projected L-BFGS (minimizeInBox)', () => {
 describe('L-BFGS parameters', () => {
   it('defaults', () => {
     expect(parseAttackParams(lbfgs, {})).toEqual({
-      eps: 255, target: 'least-likely', initialConst: 1, searchSteps: 10, maxIterations: 100, memory: 10, onFailure: 'closest',
+      eps: 255, target: 'least-likely', initialConst: 1, binarySteps: 10, maxIterations: 100, memory: 10, onFailure: 'closest',
     });
   });
   it.each([
-    [{ searchSteps: 0 }, /^lbfgs: searchSteps: must be at least 1/],
+    [{ binarySteps: 0 }, /^lbfgs: binarySteps: must be at least 1/],
     [{ initialConst: -1 }, /^lbfgs: initialConst: must be greater than 0/],
     [{ memory: 2.5 }, /^lbfgs: memory: must be a whole number/],
   ])('rejects %o', (params, message) => {

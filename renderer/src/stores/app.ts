@@ -1,0 +1,95 @@
+/**
+ * The workbench as a whole: what the app is (Electron or browser, native dialogs or typed
+ * paths), the engine's health (crash banner, restart), and the open experiment with the
+ * recent list. Views read the experiment from here; jobs that change it call refreshExperiment.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { AppInfo, ExperimentDto, ExperimentLocation, RecentDto } from '../../../src/contract';
+import { useBridge } from '../bridge';
+import { isCancelled, toUiError, type UiError } from '../lib/errors';
+
+export const useAppStore = defineStore('app', () => {
+  const bridge = useBridge();
+  const info = ref<AppInfo | null>(null);
+  const engineDown = ref<{ reason: string; interrupted: string[]; restartable: boolean } | null>(null);
+  const restarting = ref(false);
+  const experiment = ref<ExperimentDto | null>(null);
+  const recent = ref<RecentDto[]>([]);
+  const busy = ref(false);
+  const error = ref<UiError | null>(null);
+
+  const nativeDialogs = computed(() => info.value?.nativeDialogs ?? false);
+  const completeRuns = computed(() => (experiment.value?.runs ?? []).filter((r) => r.status === 'complete'));
+
+  bridge.on('engine:crashed', (p) => (engineDown.value = { reason: p.reason, interrupted: p.interrupted, restartable: p.restartable }));
+  bridge.on('engine:ready', () => {
+    engineDown.value = null;
+    if (info.value) info.value.engine = { ...info.value.engine, state: 'ready' };
+  });
+
+  async function init(): Promise<void> {
+    try {
+      info.value = await bridge.call('app:info', {});
+      if (info.value.engine.state === 'crashed') engineDown.value = { reason: info.value.engine.lastError ?? 'the engine is not running', interrupted: [], restartable: true };
+      experiment.value = await bridge.call('experiment:current', {});
+      recent.value = await bridge.call('experiment:recent', {});
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  async function restartEngine(): Promise<void> {
+    restarting.value = true;
+    try {
+      const state = await bridge.call('engine:restart', {});
+      if (info.value) info.value.engine = state;
+      engineDown.value = null;
+      error.value = null;
+      await refreshExperiment();
+    } catch (e) {
+      error.value = toUiError(e);
+    } finally {
+      restarting.value = false;
+    }
+  }
+
+  async function refreshExperiment(): Promise<void> {
+    try {
+      experiment.value = await bridge.call('experiment:current', {});
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  async function withBusy(fn: () => Promise<void>): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      if (!isCancelled(e)) error.value = toUiError(e);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  /** A new experiment: a fresh folder in the workspace, or one chosen in a dialog (Electron) or typed. */
+  function newExperiment(location: ExperimentLocation = { kind: 'scratch' }, name?: string): Promise<boolean> {
+    return withBusy(async () => {
+      experiment.value = await bridge.call('experiment:new', { location, ...(name ? { name } : {}) });
+      recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
+    });
+  }
+
+  function openExperiment(location: ExperimentLocation): Promise<boolean> {
+    return withBusy(async () => {
+      experiment.value = await bridge.call('experiment:open', { location });
+      recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
+    });
+  }
+
+  return { info, engineDown, restarting, experiment, recent, busy, error, nativeDialogs, completeRuns, init, restartEngine, refreshExperiment, newExperiment, openExperiment };
+});

@@ -1,0 +1,133 @@
+/**
+ * Attacks: the catalogue (attack:list, with a JSON Schema form per attack), the form values, a
+ * queue of jobs (one per eps value, the paper's eps ∈ {2, 4, 8, 16} in one go), and the results
+ * grid of a run (run:images: clean vs adversarial, predictions, success after rounding, norms).
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { AttackInfo, JobDto, RunImageDto } from '../../../src/contract';
+import { useBridge } from '../bridge';
+import { toUiError, type UiError } from '../lib/errors';
+import { parseNumberList } from '../lib/format';
+import { fieldsOf, initialValues, paramsOf, type FormValue } from '../lib/schema-form';
+import { useAppStore } from './app';
+import { useImagesStore } from './images';
+import { useJobsStore } from './jobs';
+
+export const RESULTS_PAGE = 24;
+
+export const useAttackStore = defineStore('attack', () => {
+  const bridge = useBridge();
+  const jobs = useJobsStore();
+  const app = useAppStore();
+  const images = useImagesStore();
+
+  const attacks = ref<AttackInfo[]>([]);
+  const method = ref('fgsm');
+  const values = ref<Record<string, Record<string, FormValue>>>({});
+  /** eps values, comma separated: one run each. */
+  const epsList = ref('16');
+  const limit = ref<string>('8');
+  const seed = ref('0');
+  const error = ref<UiError | null>(null);
+  const fieldErrors = ref<Record<string, string>>({});
+  const currentJob = ref<string | null>(null);
+  const queued = ref<number[]>([]);
+  const lastJob = ref<JobDto | null>(null);
+
+  const runId = ref<string | null>(null);
+  const results = ref<RunImageDto[]>([]);
+  const resultsTotal = ref(0);
+  const resultsOffset = ref(0);
+  const loadingResults = ref(false);
+
+  const selected = computed(() => attacks.value.find((a) => a.id === method.value) ?? null);
+  const fields = computed(() => (selected.value ? fieldsOf(selected.value.params).filter((f) => f.key !== 'eps') : []));
+  const running = computed(() => currentJob.value !== null);
+
+  async function loadCatalogue(): Promise<void> {
+    if (attacks.value.length > 0) return;
+    try {
+      attacks.value = await bridge.call('attack:list', {});
+      for (const a of attacks.value) values.value[a.id] ??= initialValues(fieldsOf(a.params).filter((f) => f.key !== 'eps'), a.defaults);
+      if (!attacks.value.some((a) => a.id === method.value) && attacks.value[0]) method.value = attacks.value[0].id;
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  function validate(): { eps: number[]; params: Record<string, unknown>; limit?: number; seed: number | string } | null {
+    const errs: Record<string, string> = {};
+    const eps = parseNumberList(epsList.value);
+    if (eps === null || eps.length === 0) errs.eps = 'one or more numbers, e.g. 2, 4, 8, 16';
+    else if (eps.some((e) => e < 0 || e > 255)) errs.eps = 'between 0 and 255';
+    const { params, errors } = paramsOf(fields.value, values.value[method.value] ?? {});
+    Object.assign(errs, errors);
+    const n = limit.value.trim() === '' ? undefined : Number(limit.value);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1)) errs.limit = 'a whole number ≥ 1, or empty for all';
+    fieldErrors.value = errs;
+    if (Object.keys(errs).length > 0) return null;
+    const s = seed.value.trim();
+    return { eps: eps!, params, ...(n !== undefined ? { limit: n } : {}), seed: /^-?\d+$/.test(s) ? Number(s) : s || 0 };
+  }
+
+  /** Starts one job per eps value, one after another. Resolves when the queue is done. */
+  async function start(): Promise<void> {
+    error.value = null;
+    const v = validate();
+    if (!v || running.value) return;
+    queued.value = [...v.eps];
+    while (queued.value.length > 0) {
+      const eps = queued.value.shift()!;
+      let jobId: string;
+      try {
+        ({ jobId } = await bridge.call('attack:start', { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit } : {}) }));
+      } catch (e) {
+        error.value = toUiError(e);
+        queued.value = [];
+        break;
+      }
+      currentJob.value = jobId;
+      jobs.track(jobId, 'attack', `${method.value} eps ${eps}`);
+      const job = await jobs.wait(jobId);
+      lastJob.value = job;
+      currentJob.value = null;
+      await app.refreshExperiment();
+      if (job.state === 'done' && job.result?.kind === 'attack') {
+        await showRun(job.result.runId);
+      } else {
+        if (job.state !== 'cancelled') error.value = job.error ? { code: job.error.code, message: job.error.message, ...(job.error.hint ? { hint: job.error.hint } : {}) } : { message: `the attack ended: ${job.state}` };
+        queued.value = [];
+      }
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    queued.value = [];
+    if (currentJob.value) {
+      const err = await jobs.cancel(currentJob.value);
+      if (err) error.value = err;
+    }
+  }
+
+  async function showRun(id: string, offset = 0): Promise<void> {
+    runId.value = id;
+    loadingResults.value = true;
+    try {
+      const r = await bridge.call('run:images', { runId: id, page: { offset, limit: RESULTS_PAGE } });
+      results.value = r.items;
+      resultsTotal.value = r.total;
+      resultsOffset.value = offset;
+    } catch (e) {
+      error.value = toUiError(e);
+    } finally {
+      loadingResults.value = false;
+    }
+  }
+
+  return {
+    attacks, method, values, epsList, limit, seed, error, fieldErrors, currentJob, queued, lastJob,
+    runId, results, resultsTotal, resultsOffset, loadingResults, selected, fields, running,
+    loadCatalogue, validate, start, cancel, showRun,
+  };
+});

@@ -1,0 +1,93 @@
+/**
+ * Capture: photos of printed sheets, from the webcam (manual or auto capture) or dropped files
+ * (phone photos), registered against the experiment's sheets (capture:register). Each photo in
+ * the strip shows whether registration accepted it and, if not, why. The sheet layouts are kept
+ * here too: the live view uses them to say which sheet is in front of the camera.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { SheetLayout } from '../../../src/sheets/types';
+import { useBridge } from '../bridge';
+import { toUiError, type UiError } from '../lib/errors';
+import { parseLayouts } from '../lib/sheet-draw';
+import { useAppStore } from './app';
+import { useJobsStore } from './jobs';
+
+export interface CapturedPhoto {
+  key: number;
+  name: string;
+  source: 'webcam' | 'file';
+  bytes: Uint8Array;
+  state: 'registering' | 'accepted' | 'rejected' | 'failed';
+  reason?: string;
+  sheet?: string;
+  cellsFound?: number;
+}
+
+export const useCaptureStore = defineStore('capture', () => {
+  const bridge = useBridge();
+  const jobs = useJobsStore();
+  const app = useAppStore();
+  const photos = ref<CapturedPhoto[]>([]);
+  const layouts = ref<SheetLayout[]>([]);
+  const error = ref<UiError | null>(null);
+  const registering = ref(0);
+  let nextKey = 1;
+
+  const accepted = computed(() => photos.value.filter((p) => p.state === 'accepted').length);
+  /** Sheets with an accepted photo (auto capture does not take the same sheet again). */
+  const capturedSheets = computed(() => new Set(photos.value.filter((p) => p.state === 'accepted' && p.sheet).map((p) => p.sheet!)));
+
+  async function loadLayouts(): Promise<void> {
+    const files = (app.experiment?.files ?? []).filter((f) => /^sheets\/[^/]+\.layout\.json$/.test(f));
+    try {
+      const lists = await Promise.all(files.map((path) => bridge.call('file:read', { path }).then((f) => parseLayouts(new TextDecoder().decode(f.bytes)))));
+      layouts.value = lists.flat();
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  /** Registers photos in one job; resolves when their verdicts are in the strip. */
+  async function register(items: { name: string; bytes: Uint8Array; source: 'webcam' | 'file' }[]): Promise<void> {
+    if (items.length === 0) return;
+    error.value = null;
+    const added = items.map((it) => ({ ...it, key: nextKey++, state: 'registering' as const }));
+    photos.value = [...added, ...photos.value];
+    const settle = (patch: (p: CapturedPhoto) => Partial<CapturedPhoto>) => {
+      const keys = new Set(added.map((a) => a.key));
+      photos.value = photos.value.map((p) => (keys.has(p.key) ? { ...p, ...patch(p) } : p));
+    };
+    registering.value++;
+    try {
+      const { jobId } = await bridge.call('capture:register', { photos: items.map(({ name, bytes, source }) => ({ name, bytes, source })) });
+      jobs.track(jobId, 'register', `register ${items.length} photo(s)`);
+      const job = await jobs.wait(jobId);
+      if (job.state !== 'done' || job.result?.kind !== 'register') {
+        const why = job.error?.message ?? job.state;
+        settle(() => ({ state: 'failed', reason: why }));
+        if (job.error) error.value = { ...job.error };
+        return;
+      }
+      const verdicts = job.result.photos;
+      settle((p) => {
+        const v = verdicts.find((x) => x.name === p.name);
+        if (!v) return { state: 'failed', reason: 'no verdict came back for this photo' };
+        return { state: v.accepted ? 'accepted' : 'rejected', ...(v.reason ? { reason: v.reason } : {}), ...(v.sheet ? { sheet: v.sheet } : {}), ...(v.cellsFound !== undefined ? { cellsFound: v.cellsFound } : {}) };
+      });
+      await app.refreshExperiment();
+    } catch (e) {
+      const err = toUiError(e);
+      settle(() => ({ state: 'failed', reason: err.message }));
+      error.value = err;
+    } finally {
+      registering.value--;
+    }
+  }
+
+  function remove(key: number): void {
+    photos.value = photos.value.filter((p) => p.key !== key);
+  }
+
+  return { photos, layouts, error, registering, accepted, capturedSheets, loadLayouts, register, remove };
+});

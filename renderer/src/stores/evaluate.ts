@@ -1,0 +1,138 @@
+/**
+ * Evaluate: synthetic transform sweeps of a run (eval:run; destruction rate and accuracy against
+ * the transform parameter, like the paper's Fig. 6) and photo results (the report's JSON, whose
+ * photo tables are the paper's Tables 1–3 computed on the registered crops).
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { EvaluationReportDto, TransformInfo } from '../../../src/contract';
+import { useBridge } from '../bridge';
+import { toUiError, type UiError } from '../lib/errors';
+import { parseNumberList } from '../lib/format';
+import { parseReport, type ReportJson } from '../lib/report-types';
+import { useAppStore } from './app';
+import { useJobsStore } from './jobs';
+
+export interface SweepSeries {
+  transform: TransformInfo;
+  points: { x: number; destruction1: number | null; destruction5: number | null; accuracy1: number | null; accuracy5: number | null; n1: string; n5: string }[];
+}
+
+export const useEvaluateStore = defineStore('evaluate', () => {
+  const bridge = useBridge();
+  const jobs = useJobsStore();
+  const app = useAppStore();
+  const transforms = ref<TransformInfo[]>([]);
+  const runId = ref<string | null>(null);
+  /** Sweep values per transform id, as text; an empty text leaves the transform out. */
+  const sweepValues = ref<Record<string, string>>({});
+  const select = ref<'average' | 'prefiltered'>('average');
+  const sweepJob = ref<string | null>(null);
+  const sweep = ref<EvaluationReportDto | null>(null);
+  const sweepError = ref<UiError | null>(null);
+  const photoJob = ref<string | null>(null);
+  const photo = ref<ReportJson | null>(null);
+  const photoError = ref<UiError | null>(null);
+
+  async function loadCatalogue(): Promise<void> {
+    if (transforms.value.length > 0) return;
+    try {
+      transforms.value = await bridge.call('transform:list', {});
+      for (const t of transforms.value) sweepValues.value[t.id] ??= t.sweep.join(', ');
+    } catch (e) {
+      sweepError.value = toUiError(e);
+    }
+  }
+
+  function specs(): string[] | null {
+    const out: string[] = [];
+    for (const t of transforms.value) {
+      const text = sweepValues.value[t.id] ?? '';
+      if (text.trim() === '') continue;
+      const vs = parseNumberList(text);
+      if (!vs) {
+        sweepError.value = { message: `${t.title}: the values must be numbers separated by commas`, hint: `e.g. ${t.sweep.join(', ')}` };
+        return null;
+      }
+      out.push(`${t.id}:${t.sweepParam}=${vs.join(',')}`);
+    }
+    return out;
+  }
+
+  async function runSweeps(): Promise<void> {
+    sweepError.value = null;
+    if (!runId.value) {
+      sweepError.value = { message: 'choose the attack run to evaluate', hint: 'run an attack first (Attack view)' };
+      return;
+    }
+    const transformsReq = specs();
+    if (!transformsReq) return;
+    if (transformsReq.length === 0) {
+      sweepError.value = { message: 'no transform has values to sweep', hint: 'fill in the values of at least one transform' };
+      return;
+    }
+    try {
+      const { jobId } = await bridge.call('eval:run', { runId: runId.value, transforms: transformsReq, select: select.value });
+      sweepJob.value = jobId;
+      jobs.track(jobId, 'eval', 'transform sweeps');
+      const job = await jobs.wait(jobId);
+      if (job.state === 'done' && job.result?.kind === 'eval') sweep.value = job.result.report;
+      else if (job.state !== 'cancelled') sweepError.value = job.error ? { ...job.error } : { message: `the evaluation ended: ${job.state}` };
+      await app.refreshExperiment();
+    } catch (e) {
+      sweepError.value = toUiError(e);
+    } finally {
+      sweepJob.value = null;
+    }
+  }
+
+  const series = computed<SweepSeries[]>(() => {
+    const r = sweep.value;
+    if (!r) return [];
+    return transforms.value
+      .map((t) => ({
+        transform: t,
+        points: r.transforms
+          .filter((x) => x.id === t.id)
+          .map((x) => ({
+            x: x.params[t.sweepParam] ?? NaN,
+            destruction1: x.destruction.top1.rate,
+            destruction5: x.destruction.top5.rate,
+            accuracy1: x.adversarial.top1.accuracy,
+            accuracy5: x.adversarial.top5.accuracy,
+            n1: `${x.destruction.top1.numerator}/${x.destruction.top1.denominator}`,
+            n5: `${x.destruction.top5.numerator}/${x.destruction.top5.denominator}`,
+          }))
+          .sort((a, b) => a.x - b.x),
+      }))
+      .filter((s) => s.points.length > 0);
+  });
+
+  /** Photo results: a JSON report of the experiment, read back for its photo tables. */
+  async function runPhotos(): Promise<void> {
+    photoError.value = null;
+    try {
+      const { jobId } = await bridge.call('report:export', { format: 'json' });
+      photoJob.value = jobId;
+      jobs.track(jobId, 'report', 'photo results');
+      const job = await jobs.wait(jobId);
+      if (job.state !== 'done' || job.result?.kind !== 'report') {
+        if (job.state !== 'cancelled') photoError.value = job.error ? { ...job.error } : { message: `the evaluation ended: ${job.state}` };
+        return;
+      }
+      const file = job.result.files.find((f) => f.endsWith('.json'));
+      if (!file) throw new Error('the report job wrote no JSON file');
+      const f = await bridge.call('file:read', { path: file });
+      photo.value = parseReport(new TextDecoder().decode(f.bytes));
+      await app.refreshExperiment();
+    } catch (e) {
+      photoError.value = toUiError(e);
+    } finally {
+      photoJob.value = null;
+    }
+  }
+
+  const photoTables = computed(() => (photo.value?.tables ?? []).filter((t) => t.channel === 'photo'));
+
+  return { transforms, runId, sweepValues, select, sweepJob, sweep, sweepError, photoJob, photo, photoError, series, photoTables, loadCatalogue, runSweeps, runPhotos };
+});

@@ -1,0 +1,72 @@
+/**
+ * Report: export the experiment as PDF, HTML, CSV or JSON (report:export), then save, open or
+ * download what was written. Earlier reports of the experiment are listed from reports/.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { useBridge } from '../bridge';
+import { downloadBytes } from '../lib/bytes';
+import { toUiError, type UiError } from '../lib/errors';
+import { useAppStore } from './app';
+import { useJobsStore } from './jobs';
+
+export type ReportFormat = 'pdf' | 'html' | 'csv' | 'json';
+
+export const useReportStore = defineStore('report', () => {
+  const bridge = useBridge();
+  const jobs = useJobsStore();
+  const app = useAppStore();
+  const format = ref<ReportFormat>('pdf');
+  const currentJob = ref<string | null>(null);
+  const written = ref<string[]>([]);
+  const error = ref<UiError | null>(null);
+  const notice = ref<string | null>(null);
+
+  const existing = computed(() => (app.experiment?.files ?? []).filter((f) => f.startsWith('reports/')).reverse());
+
+  async function exportReport(): Promise<void> {
+    error.value = null;
+    notice.value = null;
+    try {
+      const { jobId } = await bridge.call('report:export', { format: format.value });
+      currentJob.value = jobId;
+      jobs.track(jobId, 'report', `report (${format.value})`);
+      const job = await jobs.wait(jobId);
+      if (job.state === 'done' && job.result?.kind === 'report') written.value = job.result.files;
+      else if (job.state !== 'cancelled') error.value = job.error ? { ...job.error } : { message: `the report ended: ${job.state}` };
+      await app.refreshExperiment();
+    } catch (e) {
+      error.value = toUiError(e);
+    } finally {
+      currentJob.value = null;
+    }
+  }
+
+  async function save(path: string): Promise<void> {
+    error.value = null;
+    try {
+      if (app.nativeDialogs) {
+        const r = await bridge.call('file:export', { path });
+        if (r.savedTo) notice.value = `Saved to ${r.savedTo}`;
+      } else {
+        const f = await bridge.call('file:read', { path });
+        downloadBytes(f.bytes, f.name, f.mime);
+        notice.value = `Downloading ${f.name}`;
+      }
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  async function open(path: string): Promise<void> {
+    error.value = null;
+    try {
+      const r = await bridge.call('file:open', { path });
+      notice.value = r.opened ? `Opened ${path}` : 'No viewer could be opened from here: save the file instead.';
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  return { format, currentJob, written, error, notice, existing, exportReport, save, open };
+});
