@@ -1,0 +1,260 @@
+/**
+ * Splits attack jobs across N worker threads, each with its own wasm backend and model copy.
+ * In Node, tfjs-backend-wasm runs one thread per backend instance (its threaded build is off and
+ * cannot be forced, see docs/parallel.md), so using more than one core means more than one
+ * backend: worker_threads.
+ *
+ * Determinism: the batch partition and each batch's RNG stream depend only on (seed, batch
+ * start), never on the worker count or scheduling (see partition.ts). Batches go to whichever
+ * worker is idle, and results are reassembled in input order.
+ *
+ * Starting a worker costs 1-3 s (importing tfjs and the attack modules dominates), so services
+ * that run many jobs should keep an AttackPool; attackImagesParallel is the one-shot form.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
+import { currentBackend, type BackendName } from '../model';
+import { PrintshotError, throwIfAborted, type ErrorCode, type LabeledImage } from '../shared';
+import { partitionBatches, type BatchSpan } from './partition';
+import { transferList, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './protocol';
+
+/** How long cancelled workers get to acknowledge before the pool is torn down. */
+const CANCEL_GRACE_MS = 2_000;
+
+export interface AttackPoolOptions {
+  /** Model folder, or 'default' for the bundled model. Each worker loads it once. */
+  readonly modelDir: string;
+  /** Worker threads; defaults to defaultWorkerCount(). */
+  readonly workers?: number;
+  readonly backend?: BackendName;
+  /**
+   * The worker script. Defaults to worker-entry.mjs, which loads worker.ts through tsx (checkout,
+   * npx, tests). A bundled build (electron-vite) must build src/parallel/worker.ts as its own
+   * entry and pass that file's URL here, since the bundle holds no .ts files.
+   */
+  readonly workerEntry?: URL;
+}
+
+export interface PoolJobOptions {
+  readonly seed: number | string;
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: AttackJobProgress) => void | Promise<void>;
+  /** Each finished batch, in completion order (not input order). */
+  readonly onBatch?: (results: AttackImageResult[]) => void | Promise<void>;
+  /** Per-batch worker diagnostics: timing and tf.memory().numTensors around the batch. */
+  readonly onWorkerReport?: (r: WorkerBatchReport) => void;
+}
+
+export type ParallelAttackOptions = AttackPoolOptions & PoolJobOptions;
+
+export interface WorkerBatchReport {
+  readonly worker: number;
+  readonly start: number;
+  readonly size: number;
+  readonly tensorsBefore: number;
+  readonly tensorsAfter: number;
+  readonly ms: number;
+}
+
+/**
+ * One worker per core on wasm (one thread per backend instance in Node). With tfjs-node the
+ * native runtime already spreads each op over all cores, so extra workers only oversubscribe.
+ */
+export async function defaultWorkerCount(): Promise<number> {
+  const backend = await currentBackend();
+  return backend?.name === 'tensorflow' ? 1 : Math.max(1, availableParallelism());
+}
+
+/** One-shot: starts min(workers, batches) workers, runs the job, stops them. */
+export async function attackImagesParallel(
+  attackId: string,
+  rawParams: unknown,
+  items: readonly LabeledImage[],
+  opts: ParallelAttackOptions,
+): Promise<AttackImageResult[]> {
+  // Validate in the caller's thread so bad input fails before any worker starts.
+  parseAttackParams(getAttack(attackId), rawParams);
+  throwIfAborted(opts.signal);
+  const batches = partitionBatches(items.length, opts.batchSize).length;
+  if (batches === 0) return [];
+  const workers = Math.min(opts.workers ?? (await defaultWorkerCount()), batches);
+  const pool = await AttackPool.create({ modelDir: opts.modelDir, backend: opts.backend, workerEntry: opts.workerEntry, workers });
+  try {
+    return await pool.run(attackId, rawParams, items, opts);
+  } finally {
+    await pool.close();
+  }
+}
+
+type Listener = (w: number, m: FromWorker) => void;
+
+export class AttackPool {
+  private listener: Listener = () => {};
+  private broken: Error | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly flag: Int32Array;
+
+  private constructor(
+    private readonly workers: Worker[],
+    abortFlag: SharedArrayBuffer,
+  ) {
+    this.flag = new Int32Array(abortFlag);
+    workers.forEach((worker, w) => {
+      worker.on('message', (m: FromWorker) => this.listener(w, m));
+      worker.on('error', (e) => this.breakWith(new Error(`worker ${w} crashed: ${e.message}`, { cause: e })));
+      worker.on('exit', (code) => this.breakWith(new Error(`worker ${w} exited (code ${code})`)));
+    });
+  }
+
+  /** Starts the workers and resolves once every one has its backend and model ready. */
+  static async create(opts: AttackPoolOptions): Promise<AttackPool> {
+    const count = opts.workers ?? (await defaultWorkerCount());
+    if (!Number.isInteger(count) || count < 1) throw new PrintshotError('bad-argument', `workers must be a positive integer, got ${count}`);
+    const abortFlag = new SharedArrayBuffer(4);
+    const init: WorkerInit = { modelDir: opts.modelDir, backend: opts.backend, abortFlag };
+    const workers = Array.from({ length: count }, () =>
+      // The .mjs bootstrap registers tsx inside the worker; execArgv is emptied so parent flags
+      // (vitest's, or --import tsx) cannot break or double-register the loader.
+      new Worker(opts.workerEntry ?? new URL('./worker-entry.mjs', import.meta.url), { workerData: init, execArgv: [] }),
+    );
+    const pool = new AttackPool(workers, abortFlag);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let ready = 0;
+        pool.onBreak = reject;
+        pool.listener = (w, m) => {
+          if (m.type === 'init-error') reject(fromWire(m.error, `worker ${w} could not load the model`));
+          else if (m.type === 'ready' && ++ready === count) resolve();
+        };
+      });
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Runs one job; jobs submitted while one runs wait their turn. */
+  run(attackId: string, rawParams: unknown, items: readonly LabeledImage[], opts: PoolJobOptions): Promise<AttackImageResult[]> {
+    const job = this.queue.then(() => this.runNow(attackId, rawParams, items, opts));
+    this.queue = job.catch(() => undefined);
+    return job;
+  }
+
+  async close(): Promise<void> {
+    this.breakWith(new PrintshotError('cancelled', 'the attack pool was closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private onBreak: (e: Error) => void = () => {};
+
+  private breakWith(e: Error): void {
+    if (this.broken) return;
+    this.broken = e;
+    Atomics.store(this.flag, 0, 1);
+    this.onBreak(e);
+  }
+
+  private runNow(attackId: string, rawParams: unknown, items: readonly LabeledImage[], opts: PoolJobOptions): Promise<AttackImageResult[]> {
+    if (this.broken) return Promise.reject(this.broken);
+    parseAttackParams(getAttack(attackId), rawParams);
+    throwIfAborted(opts.signal);
+    const spans = partitionBatches(items.length, opts.batchSize);
+    Atomics.store(this.flag, 0, 0);
+    const byStart = new Map<number, AttackImageResult[]>();
+    const queue = [...spans];
+    const busy = new Map<number, BatchSpan>();
+    const partial = new Map<number, number>();
+    let imagesDone = 0;
+    // onBatch calls still running: the job resolves only after the last one (callers persist there).
+    let persisting = 0;
+    let settled = false;
+
+    return new Promise<AttackImageResult[]>((resolve, reject) => {
+      const settle = (e?: Error): void => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        this.listener = () => {};
+        this.onBreak = () => {};
+        if (e) reject(e);
+        else resolve(spans.flatMap((s) => byStart.get(s.start) ?? []));
+      };
+      const fail = (e: Error): void => {
+        // Stop the other workers' batches too; they answer 'cancelled' and are then idle.
+        Atomics.store(this.flag, 0, 1);
+        queue.length = 0;
+        if (busy.size === 0) settle(e);
+        else {
+          failure ??= e;
+          setTimeout(() => {
+            if (!settled) this.breakWith(new Error('workers did not stop after a cancel'));
+          }, CANCEL_GRACE_MS).unref();
+        }
+      };
+      let failure: Error | undefined;
+      const onAbort = (): void => fail(new PrintshotError('cancelled', 'cancelled by the user'));
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      this.onBreak = (e) => settle(e);
+
+      const progress = (step: number, steps: number): void => {
+        const inFlight = [...partial.values()].reduce((a, b) => a + b, 0);
+        void Promise.resolve(opts.onProgress?.({ imagesDone: imagesDone + inFlight, imagesTotal: items.length, step, steps })).catch(fail);
+      };
+      const dispatch = (w: number): void => {
+        const span = queue.shift();
+        if (!span) {
+          if (busy.size === 0 && persisting === 0) settle(failure);
+          return;
+        }
+        busy.set(w, span);
+        // Copies, so transferring never detaches the caller's images.
+        const batch = items.slice(span.start, span.end).map((it) => ({ ...it, image: { ...it.image, data: it.image.data.slice() } }));
+        const msg: ToWorker = { type: 'batch', attackId, params: rawParams, seed: opts.seed, start: span.start, items: batch };
+        this.workers[w].postMessage(msg, transferList(batch.map((it) => it.image)));
+      };
+
+      this.listener = (w, m) => {
+        if (settled) return;
+        if (m.type === 'progress') {
+          partial.set(w, m.imagesDone);
+          progress(m.step, m.steps);
+        } else if (m.type === 'result') {
+          const span = busy.get(w)!;
+          busy.delete(w);
+          partial.delete(w);
+          byStart.set(m.start, m.results);
+          imagesDone += m.results.length;
+          opts.onWorkerReport?.({ worker: w, start: m.start, size: span.end - span.start, tensorsBefore: m.tensorsBefore, tensorsAfter: m.tensorsAfter, ms: m.ms });
+          const steps = m.results[0]?.steps ?? 0;
+          progress(steps, steps);
+          persisting++;
+          void Promise.resolve(opts.onBatch?.(m.results))
+            .finally(() => persisting--)
+            .then(() => dispatch(w))
+            .catch(fail);
+        } else if (m.type === 'batch-error') {
+          busy.delete(w);
+          partial.delete(w);
+          fail(failure ?? fromWire(m.error, `worker ${w} failed on the batch at ${m.start}`));
+          if (busy.size === 0) settle(failure ?? fromWire(m.error, `worker ${w} failed on the batch at ${m.start}`));
+        }
+      };
+      if (spans.length === 0) settle();
+      else for (let w = 0; w < this.workers.length; w++) dispatch(w);
+    });
+  }
+}
+
+/** Re-creates a worker's PrintshotError with its code; anything else is a bug and stays an Error. */
+function fromWire(e: WireError, context: string): Error {
+  if (e.code === 'cancelled') return new PrintshotError('cancelled', e.message);
+  const message = `${context}: ${e.message}`;
+  return e.code ? new PrintshotError(e.code as ErrorCode, message, e.hint) : new Error(message);
+}

@@ -1,0 +1,129 @@
+/**
+ * The parallel engine: the same seed gives the same PNG bytes whatever the worker count (and
+ * in-process), workers leak no tensors over 1,000 attack steps, and cancellation reaches them.
+ * Real worker threads on the bundled model, wasm backend.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getAttack, type AttackImageResult } from '../../../src/attacks';
+import { encodePng } from '../../../src/images';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { AttackPool, attackImagesParallel, attackImagesPartitioned, partitionBatches, type WorkerBatchReport } from '../../../src/parallel';
+import { isPrintshotError, type LabeledImage } from '../../../src/shared';
+import { openImages } from '../../../src/services/sources';
+
+// Real workers on a shared 2-core machine: allow for heavy load from other jobs.
+vi.setConfig({ testTimeout: 240_000 });
+
+let model: LoadedClassifier;
+let items: LabeledImage[];
+
+beforeAll(async () => {
+  await selectBackend();
+  model = await loadClassifier('default');
+  // 16 images spread over the classes; batch 4 gives 4 batches, so 2 workers really split.
+  const all = (await openImages('samples', model)).items;
+  items = Array.from({ length: 16 }, (_, i) => all[(i * 13) % all.length]);
+});
+afterAll(() => model?.dispose());
+
+async function pngs(results: AttackImageResult[]): Promise<string[]> {
+  return Promise.all(results.map(async (r) => `${r.relPath}:${(await encodePng(r.adversarial)).toString('base64')}`));
+}
+
+describe('partitionBatches', () => {
+  it('cuts at fixed indices independent of anything but size and batch size', () => {
+    expect(partitionBatches(10, 4)).toEqual([{ start: 0, end: 4 }, { start: 4, end: 8 }, { start: 8, end: 10 }]);
+    expect(partitionBatches(0, 4)).toEqual([]);
+    expect(() => partitionBatches(3, 0)).toThrow(RangeError);
+  });
+});
+
+describe.each([
+  ['fgsm', { eps: 8 }],
+  ['bim', { eps: 8, iterations: 20 }],
+  // PGD's random start is the real test: it draws from the per-batch RNG streams.
+  ['pgd', { eps: 8, iterations: 20 }],
+])('%s: same seed, same PNG bytes for any worker count', (id, params) => {
+  it('in-process, 1 worker and 2 workers agree byte for byte', async () => {
+    const opts = { seed: 'inv-7', batchSize: 4 };
+    const inProcess = await pngs(await attackImagesPartitioned(getAttack(id), params, items, { ...opts, classifier: model }));
+    const one = await pngs(await attackImagesParallel(id, params, items, { ...opts, modelDir: 'default', workers: 1 }));
+    const reports: WorkerBatchReport[] = [];
+    let persisted = 0;
+    // A slow onBatch: the job must not resolve before the last one has finished.
+    const onBatch = async (b: AttackImageResult[]): Promise<void> => {
+      await new Promise((r) => setTimeout(r, 50));
+      persisted += b.length;
+    };
+    const two = await pngs(
+      await attackImagesParallel(id, params, items, { ...opts, modelDir: 'default', workers: 2, onBatch, onWorkerReport: (r) => reports.push(r) }),
+    );
+    expect(persisted).toBe(16);
+    expect(inProcess).toHaveLength(16);
+    expect(one).toEqual(inProcess);
+    expect(two).toEqual(inProcess);
+    // The pool starts dispatching once every worker is ready, so both get a batch.
+    expect(new Set(reports.map((r) => r.worker)).size).toBe(2);
+    if (id === 'pgd') {
+      const otherSeed = await pngs(await attackImagesPartitioned(getAttack(id), params, items, { batchSize: 4, seed: 'inv-8', classifier: model }));
+      expect(otherSeed).not.toEqual(inProcess);
+    }
+  });
+});
+
+describe('workers', () => {
+  it('leak no tensors over 1,000 attack steps in each worker', async () => {
+    const reports: WorkerBatchReport[] = [];
+    // Two one-image batches of 1,000 BIM steps: the pool dispatches once both workers are ready,
+    // so each worker runs one batch of 1,000 steps.
+    const results = await attackImagesParallel('bim', { eps: 8, iterations: 1000 }, items.slice(0, 2), {
+      modelDir: 'default',
+      workers: 2,
+      seed: 1,
+      batchSize: 1,
+      onWorkerReport: (r) => reports.push(r),
+    });
+    expect(results.every((r) => r.steps === 1000)).toBe(true);
+    expect(new Set(reports.map((r) => r.worker))).toEqual(new Set([0, 1]));
+    for (const r of reports) {
+      expect(r.tensorsBefore).toBeGreaterThan(0); // the model's weights
+      expect(r.tensorsAfter).toBe(r.tensorsBefore);
+    }
+  });
+
+  it('stop when the job is cancelled, and the pool runs the next job correctly', async () => {
+    const pool = await AttackPool.create({ modelDir: 'default', workers: 2 });
+    try {
+      const controller = new AbortController();
+      let abortedAt = 0;
+      const job = pool.run('bim', { eps: 8, iterations: 10_000 }, items.slice(0, 4), {
+        seed: 1,
+        batchSize: 2,
+        signal: controller.signal,
+        onProgress: () => {
+          if (abortedAt) return;
+          abortedAt = performance.now();
+          controller.abort();
+        },
+      });
+      const err = await job.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isPrintshotError(err) && err.code).toBe('cancelled');
+      // Settled by the workers' own 'cancelled' answers at their next step, not a timeout.
+      expect(performance.now() - abortedAt).toBeLessThan(1_500);
+      const params = { eps: 8, iterations: 3 };
+      const again = await pngs(await pool.run('pgd', params, items, { seed: 5, batchSize: 4 }));
+      const local = await pngs(await attackImagesPartitioned(getAttack('pgd'), params, items, { seed: 5, batchSize: 4, classifier: model }));
+      expect(again).toEqual(local);
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.run('fgsm', { eps: 8 }, items, { seed: 1 })).rejects.toThrow(/closed/);
+  });
+
+  it('rejects a bad parameter before starting any worker', async () => {
+    await expect(attackImagesParallel('bim', { eps: -1 }, items, { modelDir: 'default', seed: 1 })).rejects.toThrow();
+  });
+});
