@@ -6,7 +6,7 @@
  */
 import { imagesToTensor, predict, quantizeIntoBall, tensorToImages, type RankedClass } from '../inference';
 import type { Classifier } from '../model/classifier';
-import { throwIfAborted, type Image8, type LabeledImage, type Rng } from '../shared';
+import { throwIfAborted, yieldToEventLoop, type Image8, type LabeledImage, type Rng } from '../shared';
 import { parseAttackParams } from './params';
 import type { AttackDescriptor } from './types';
 
@@ -64,7 +64,10 @@ export async function attackImages(
           classifier: opts.classifier,
           rng: opts.rng,
           signal: opts.signal,
-          onStep: (p) => opts.onProgress?.({ imagesDone: start, imagesTotal: items.length, ...p }),
+          onStep: async (p) => {
+            await opts.onProgress?.({ imagesDone: start, imagesTotal: items.length, ...p });
+            await yieldToEventLoop();
+          },
         },
         { x, labels },
         params,

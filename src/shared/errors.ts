@@ -35,3 +35,12 @@ export function isPrintshotError(e: unknown): e is PrintshotError {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new PrintshotError('cancelled', 'cancelled by the user');
 }
+
+/**
+ * Lets queued I/O (a cancel message, a progress flush) run between attack steps. Awaiting a
+ * resolved promise only drains microtasks, so without this a job in the engine process would not
+ * see `job:cancel` until its batch ended.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
