@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { isPrintshotError } from '../shared';
 import { registerAttackCommand } from './commands/attack';
+import { registerCalibrateCommand } from './commands/calibrate';
 import { registerCheckCommand } from './commands/check';
 import { registerExperimentsCommand } from './commands/experiments';
 import { registerModelsCommand } from './commands/models';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
     registerSheetCommand,
     registerSimulateCommand,
     registerRegisterCommand,
+    registerCalibrateCommand,
     registerReportCommand,
     registerReproduceCommand,
     registerCheckCommand,

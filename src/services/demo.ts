@@ -1,7 +1,8 @@
 /**
  * The headless loop on the bundled model and samples: fast/BIM/ILLC at eps 4, 8, 16, then the
- * five transform sweeps of the paper's Fig. 6 on every run. Writes an experiment folder plus
- * results/demo.json, and returns everything for the CLI to print.
+ * five transform sweeps of the paper's Fig. 6 on every run, then (unless photos is false) the
+ * physical stage of demo-photos.ts: print → simulate → register → evaluate for every run.
+ * Writes an experiment folder plus results/demo.json, and returns everything for the CLI to print.
  */
 import { join } from 'node:path';
 import { readImage8 } from '../images';
@@ -9,6 +10,7 @@ import type { Image8 } from '../shared';
 import { atomicWriteJson } from '../workspace';
 import { getTransform, listTransforms, type TransformSpec } from '../transforms';
 import { attackIntoExperiment, type AttackSummary } from './attack-job';
+import { runDemoPhotos, type DemoPhotoResult } from './demo-photos';
 import { evaluatePairs, type EvaluationReport } from './evaluate';
 import { openImages, openModel } from './sources';
 import { currentBackend } from '../model';
@@ -20,6 +22,8 @@ export interface DemoOptions {
   /** Limit the number of sample images (all 200 by default). */
   limit?: number;
   seed?: number;
+  /** Print, photograph (simulated), register and evaluate every run (default true). */
+  photos?: boolean;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
@@ -39,6 +43,8 @@ export interface DemoResult {
   images: number;
   seconds: number;
   runs: DemoRun[];
+  /** The photo stage; absent with photos: false. */
+  photos?: DemoPhotoResult;
 }
 
 /** Every transform's paper sweep (Fig. 6 x-axis grid). */
@@ -81,6 +87,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         runs.push({ method, eps, dir: job.run.dir, attack: job.summary, evaluation });
       }
     }
+    const photos = opts.photos === false
+      ? undefined
+      : await runDemoPhotos({ out: opts.out, runs, model, seed: opts.seed ?? 0, onProgress: opts.onProgress });
     const result: DemoResult = {
       out: opts.out,
       resultsFile: join(opts.out, 'results', 'demo.json'),
@@ -89,6 +98,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       images: items.length,
       seconds: (Date.now() - started) / 1000,
       runs,
+      ...(photos ? { photos } : {}),
     };
     await atomicWriteJson(result.resultsFile, result);
     return result;

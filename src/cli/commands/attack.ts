@@ -16,6 +16,9 @@ interface AttackOptions {
   iterations?: number;
   decay?: number;
   target?: string;
+  samples?: number;
+  distribution?: string;
+  confidence?: number;
   seed: string;
   batch: number;
   out: string;
@@ -28,12 +31,15 @@ export function registerAttackCommand(program: Command): void {
     .description('craft adversarial examples into an experiment folder (lossless 8-bit PNGs + manifest)')
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
-    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm')
+    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm | eot-pgd | cw-l2 | lbfgs')
     .requiredOption('--eps <n>', 'L∞ radius on the 0..255 scale', nonNegativeNumber)
     .option('--alpha <n>', 'step size on the 0..255 scale', nonNegativeNumber)
     .option('--iterations <n>', 'number of steps', nonNegativeNumber)
     .option('--decay <mu>', 'MI-FGSM momentum decay', nonNegativeNumber)
     .option('--target <t>', "untargeted | least-likely | random | class index")
+    .option('--samples <k>', 'EOT: transforms averaged per step', positiveInt)
+    .option('--distribution <d>', 'EOT: print-camera | photometric | none, or a JSON file')
+    .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--seed <s>', 'random seed', '0')
     .option('--batch <n>', 'images per batch', positiveInt, 32)
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
@@ -43,6 +49,9 @@ export function registerAttackCommand(program: Command): void {
       if (opts.alpha !== undefined) params.alpha = opts.alpha;
       if (opts.iterations !== undefined) params.iterations = opts.iterations;
       if (opts.decay !== undefined) params.decay = opts.decay;
+      if (opts.samples !== undefined) params.samples = opts.samples;
+      if (opts.distribution !== undefined) params.distribution = opts.distribution;
+      if (opts.confidence !== undefined) params.confidence = opts.confidence;
       if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
       const progress = createProgress(`${opts.method} eps=${opts.eps}`);
       const result = await runAttackJob({

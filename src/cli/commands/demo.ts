@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../services/demo';
 import { createProgress } from '../output';
-import { demoDigitalTable, demoFig6Tables, demoOrdering } from '../demo-tables';
+import { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection } from '../demo-tables';
 import { positiveInt } from './options';
 
 export function defaultDemoDir(): string {
@@ -13,14 +13,15 @@ export function defaultDemoDir(): string {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('attack the bundled samples with fast/BIM/ILLC at eps 4, 8, 16 and run the Fig. 6 transform sweeps')
+    .description('attack the bundled samples with fast/BIM/ILLC at eps 4, 8, 16, run the Fig. 6 transform sweeps, then print, photograph (simulated), register and evaluate')
     .option('--out <dir>', 'experiment folder to write (default printshot-demo/<timestamp>)')
     .option('--limit <n>', 'use only the first n sample images', positiveInt)
+    .option('--no-photos', 'skip the print → simulate → register → evaluate stage')
     .option('--json', 'print JSON')
-    .action(async (opts: { out?: string; limit?: number; json?: boolean }) => {
+    .action(async (opts: { out?: string; limit?: number; photos: boolean; json?: boolean }) => {
       const out = opts.out ?? defaultDemoDir();
       const progress = createProgress('demo');
-      const result = await runDemo({ out, limit: opts.limit, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
+      const result = await runDemo({ out, limit: opts.limit, photos: opts.photos, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
         progress.stop(),
       );
       if (opts.json) {
@@ -39,6 +40,7 @@ export function registerDemoCommand(program: Command): void {
           '',
           demoOrdering(result, 16),
           '',
+          ...(result.photos ? [demoPhotoSection(result.photos), ''] : []),
           `Experiment folder: ${result.out}`,
           `Results JSON:      ${result.resultsFile}`,
         ].join('\n') + '\n',

@@ -1,9 +1,14 @@
 /**
  * `printshot evaluate --model DIR|default --clean DIR --adversarial DIR [--transform SPEC]...
  *  [--select average|prefiltered] [--n N] [--json]`
+ * `printshot evaluate --experiment DIR --photos [--select average|prefiltered] [--n N] [--json]`:
+ *  the paper's Tables 1–3 for the registered photos (src/services/photo-eval.ts).
  */
 import { Option, type Command } from 'commander';
 import { runEvaluateJob } from '../../services/evaluate-job';
+import { evaluatePhotos } from '../../services/photo-eval';
+import { PrintshotError } from '../../shared';
+import { photoTablesText } from '../demo-tables';
 import { createProgress } from '../output';
 import { accuracyLine, destructionTable } from '../tables';
 import { collect, positiveInt } from './options';
@@ -12,22 +17,28 @@ export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('accuracy and destruction rate (top-1/top-5, with confidence intervals) under transforms')
-    .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
-    .requiredOption('--clean <dir>', 'clean images (e.g. EXPERIMENT/clean)')
-    .requiredOption('--adversarial <dir>', 'adversarial images at the same paths (e.g. EXPERIMENT/adversarial/fgsm-eps16)')
+    .option('--model <dir>', "TF.js model folder, or 'default' (with --photos: the experiment's model)")
+    .option('--clean <dir>', 'clean images (e.g. EXPERIMENT/clean)')
+    .option('--adversarial <dir>', 'adversarial images at the same paths (e.g. EXPERIMENT/adversarial/fgsm-eps16)')
+    .option('--experiment <dir>', 'experiment folder (with --photos)')
+    .option('--photos', "Tables 1–3 for the experiment's registered photos")
     .option('--transform <spec>', "transform or sweep, repeatable (e.g. 'jpeg:sweep', 'gaussian-blur:sigma=1')", collect, [])
-    .addOption(new Option('--select <mode>', 'image selection').choices(['average', 'prefiltered']).default('average'))
+    .addOption(new Option('--select <mode>', 'image selection (default average; with --photos: both Tables 1 and 2)').choices(['average', 'prefiltered']))
     .option('--n <count>', 'images to keep after selection (paper: 102)', positiveInt)
     .option('--seed <s>', 'random seed (selection, noise)', '0')
     .option('--json', 'print JSON')
-    .action(async (opts: { model: string; clean: string; adversarial: string; transform: string[]; select: 'average' | 'prefiltered'; n?: number; seed: string; json?: boolean }) => {
+    .action(async (opts: EvaluateOptions) => {
+      if (opts.photos || opts.experiment !== undefined) return evaluatePhotosAction(opts);
+      if (opts.clean === undefined || opts.adversarial === undefined) {
+        throw new PrintshotError('bad-argument', 'give --clean DIR and --adversarial DIR, or --experiment DIR --photos');
+      }
       const progress = createProgress('evaluate');
       const report = await runEvaluateJob({
-        model: opts.model,
+        model: opts.model ?? 'default',
         clean: opts.clean,
         adversarial: opts.adversarial,
         transforms: opts.transform,
-        select: opts.select,
+        select: opts.select ?? 'average',
         n: opts.n,
         seed: opts.seed,
         onProgress: (d, t, label) => progress.update(d, t, label),
@@ -45,4 +56,34 @@ export function registerEvaluateCommand(program: Command): void {
       if (report.transforms.length) lines.push('', destructionTable(report.transforms));
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+interface EvaluateOptions {
+  model?: string;
+  clean?: string;
+  adversarial?: string;
+  experiment?: string;
+  photos?: boolean;
+  transform: string[];
+  select?: 'average' | 'prefiltered';
+  n?: number;
+  seed: string;
+  json?: boolean;
+}
+
+async function evaluatePhotosAction(opts: EvaluateOptions): Promise<void> {
+  if (!opts.photos || opts.experiment === undefined) throw new PrintshotError('bad-argument', '--experiment and --photos go together');
+  if (opts.clean !== undefined || opts.adversarial !== undefined || opts.transform.length) {
+    throw new PrintshotError('bad-argument', '--photos evaluates an experiment: --clean, --adversarial and --transform do not apply');
+  }
+  const progress = createProgress('evaluate photos');
+  const ev = await evaluatePhotos({
+    experiment: opts.experiment,
+    select: opts.select,
+    n: opts.n,
+    seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
+    model: opts.model,
+    onProgress: (stage) => progress.update(0, 1, stage),
+  }).finally(() => progress.stop());
+  process.stdout.write(opts.json ? `${JSON.stringify(ev, null, 2)}\n` : `${photoTablesText(ev)}\n`);
 }
