@@ -5,7 +5,8 @@
  * fetch and EventSource are injectable and typed structurally, so this file needs neither DOM
  * nor Node types and runs in both.
  */
-import { ContractError, ERROR_CODES, fromWire, toWire, type Envelope, type EventMessage } from '../../../src/contract';
+import { ContractError, ERROR_CODES, type Envelope, type EventMessage } from '../../../src/contract';
+import { fromWireFast as fromWire, toWireFast as toWire } from './wire-fast';
 import type { Bridge, EventName } from './types';
 
 export interface FetchResponseLike {

@@ -1,17 +1,17 @@
 /**
  * Live marker detection on the webcam preview, throttled to at most 5 frames a second with one
  * frame in flight: the frame is grabbed as an ImageBitmap (no pixel copy on the main thread) and
- * decoded in the worker. Each result updates the status line, the overlay and the steadiness
+ * decoded in the worker (which the caller owns). Each result updates the status line, the overlay and the steadiness
  * judgement that auto capture waits for.
  */
 import { onBeforeUnmount, ref, shallowRef } from 'vue';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { EMPTY_STATUS, liveStatus, SteadyTracker, type Detection, type LiveStatus } from '../lib/live-markers';
-import type { MarkerDetector } from './marker-detector';
+import type { CaptureWorker } from './capture-worker';
 
 export const DETECT_INTERVAL_MS = 200;
 
-export function useLiveDetection(factory: () => MarkerDetector, context: () => { experimentId?: string; layouts: readonly SheetLayout[] }) {
+export function useLiveDetection(worker: () => CaptureWorker, context: () => { experimentId?: string; layouts: readonly SheetLayout[] }) {
   const status = ref<LiveStatus>({ ...EMPTY_STATUS });
   const detections = shallowRef<Detection[]>([]);
   const frame = ref<{ width: number; height: number }>({ width: 0, height: 0 });
@@ -20,7 +20,6 @@ export function useLiveDetection(factory: () => MarkerDetector, context: () => {
   const error = ref<string | null>(null);
   const running = ref(false);
   const tracker = new SteadyTracker();
-  let detector: MarkerDetector | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
   let inFlight = false;
   let video: HTMLVideoElement | null = null;
@@ -29,9 +28,8 @@ export function useLiveDetection(factory: () => MarkerDetector, context: () => {
     if (inFlight || !video || video.readyState < 2 || video.videoWidth === 0) return;
     inFlight = true;
     try {
-      detector ??= factory();
       const bitmap = await createImageBitmap(video);
-      const r = await detector.detect(bitmap);
+      const r = await worker().detect(bitmap);
       if (!running.value) return;
       frame.value = { width: r.width, height: r.height };
       detections.value = r.detections;
@@ -65,10 +63,6 @@ export function useLiveDetection(factory: () => MarkerDetector, context: () => {
     detections.value = [];
   }
 
-  onBeforeUnmount(() => {
-    stop();
-    detector?.dispose();
-    detector = null;
-  });
+  onBeforeUnmount(stop);
   return { status, detections, frame, steady, detectMs, error, running, start, stop, tick };
 }

@@ -46,7 +46,7 @@ export function parseReport(text: string): ReportJson {
 
 export function cellText(c: ReportCell | null | undefined): string {
   if (!c || c.value === null) return '—';
-  if (c.format === 'pct') return `${(100 * c.value).toFixed(1)}${c.denominator !== undefined ? ` (${c.numerator}/${c.denominator})` : ''}`;
+  if (c.format === 'pct') return `${(100 * c.value).toFixed(1)} %${c.denominator !== undefined ? ` (${c.numerator}/${c.denominator})` : ''}`;
   if (c.format === 'db') return `${c.value.toFixed(1)} dB`;
   return c.value.toFixed(2);
 }

@@ -102,6 +102,25 @@ export const useAttackStore = defineStore('attack', () => {
     }
   }
 
+  /** Continues an attack the engine crash interrupted (after Restart engine): only the images not on disk yet. */
+  async function resume(): Promise<void> {
+    const job = lastJob.value;
+    if (!job?.resumable || running.value) return;
+    error.value = null;
+    const err = await jobs.resume(job.id);
+    if (err) {
+      error.value = err;
+      return;
+    }
+    currentJob.value = job.id;
+    const done = await jobs.wait(job.id);
+    lastJob.value = done;
+    currentJob.value = null;
+    await app.refreshExperiment();
+    if (done.state === 'done' && done.result?.kind === 'attack') await showRun(done.result.runId);
+    else if (done.state !== 'cancelled' && done.error) error.value = { ...done.error };
+  }
+
   async function cancel(): Promise<void> {
     queued.value = [];
     if (currentJob.value) {
@@ -125,9 +144,16 @@ export const useAttackStore = defineStore('attack', () => {
     }
   }
 
+  function clearResults(): void {
+    runId.value = null;
+    results.value = [];
+    resultsTotal.value = 0;
+    resultsOffset.value = 0;
+  }
+
   return {
     attacks, method, values, epsList, limit, seed, error, fieldErrors, currentJob, queued, lastJob,
     runId, results, resultsTotal, resultsOffset, loadingResults, selected, fields, running,
-    loadCatalogue, validate, start, cancel, showRun,
+    loadCatalogue, validate, start, resume, cancel, showRun, clearResults,
   };
 });

@@ -18,6 +18,8 @@ export interface CapturedPhoto {
   name: string;
   source: 'webcam' | 'file';
   bytes: Uint8Array;
+  /** A small JPEG for the strip (made in the capture worker); the strip shows `bytes` without one. */
+  thumb?: Uint8Array;
   state: 'registering' | 'accepted' | 'rejected' | 'failed';
   reason?: string;
   sheet?: string;
@@ -49,7 +51,7 @@ export const useCaptureStore = defineStore('capture', () => {
   }
 
   /** Registers photos in one job; resolves when their verdicts are in the strip. */
-  async function register(items: { name: string; bytes: Uint8Array; source: 'webcam' | 'file' }[]): Promise<void> {
+  async function register(items: { name: string; bytes: Uint8Array; source: 'webcam' | 'file'; thumb?: Uint8Array }[]): Promise<void> {
     if (items.length === 0) return;
     error.value = null;
     const added = items.map((it) => ({ ...it, key: nextKey++, state: 'registering' as const }));
@@ -85,9 +87,14 @@ export const useCaptureStore = defineStore('capture', () => {
     }
   }
 
+  /** Adds a thumbnail made after the photo went to registration (imported files). */
+  function setThumb(name: string, thumb: Uint8Array): void {
+    photos.value = photos.value.map((p) => (p.name === name && !p.thumb ? { ...p, thumb } : p));
+  }
+
   function remove(key: number): void {
     photos.value = photos.value.filter((p) => p.key !== key);
   }
 
-  return { photos, layouts, error, registering, accepted, capturedSheets, loadLayouts, register, remove };
+  return { photos, layouts, error, registering, accepted, capturedSheets, loadLayouts, register, setThumb, remove };
 });

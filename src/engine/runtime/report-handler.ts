@@ -25,7 +25,7 @@ export const reportHandlers: Pick<EngineHandlers, 'report:export'> = {
         onProgress: (stage) => {
           // The report service reports stages, not counts; its callback is also the cancellation point.
           if (job.signal.aborted) throw new Error('cancelled');
-          job.progress(Math.min(0.95, 1 - 1 / (2 + ++step / 4)), 1, stage);
+          job.progress(Math.min(0.95, 1 - 1 / (1 + ++step / 8)), 1, stage);
         },
       });
       return { kind: 'report', files: r.files.map((f) => path.relative(dir, f.path).split(path.sep).join('/')) };

@@ -1,0 +1,60 @@
+/**
+ * Helpers for the workbench E2E test: calling the API from the page (its session cookie is the
+ * credential), making the fake webcam's picture from a simulated photo of a rendered sheet, and
+ * saving screenshots (test artifacts; copied to docs/screenshots/ with UPDATE_SCREENSHOTS=1).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Page, TestInfo } from '@playwright/test';
+import sharp from 'sharp';
+import { writeY4m } from './y4m';
+
+const run = promisify(execFile);
+export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+
+/** POST /api/<channel> from inside the page, as the renderer's bridge does (bytes stay base64). */
+export async function api<T = unknown>(page: Page, channel: string, request: unknown = {}): Promise<T> {
+  const envelope = await page.evaluate(
+    async ([c, body]) => {
+      const res = await fetch(`/api/${c}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
+    },
+    [channel, request] as const,
+  );
+  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error?.message}`);
+  return envelope.value as T;
+}
+
+/**
+ * `printshot simulate` on the experiment's sheet (one lossless 1280×720 photo with a random pose,
+ * lighting and camera noise), then that photo as the fake webcam's .y4m.
+ */
+export async function webcamFromSheet(experimentDir: string, layoutFile: string, y4m: string): Promise<string> {
+  const out = await mkdtemp(path.join(tmpdir(), 'printshot-e2e-sim-'));
+  await run(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'printshot.mjs'), 'simulate', '--sheets', path.join(experimentDir, layoutFile), '--experiment', experimentDir, '--count', '1', '--lossless', '--width', '1280', '--height', '720', '--seed', '7', '--out', out],
+    { cwd: ROOT, timeout: 120_000 },
+  );
+  const photo = (await readdir(out)).find((f) => f.endsWith('.png') && !f.includes('truth'));
+  if (!photo) throw new Error(`printshot simulate wrote no photo into ${out}`);
+  const { data, info } = await sharp(path.join(out, photo)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  await writeY4m(y4m, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), info.width, info.height, { channels: info.channels, frames: 2 });
+  return path.join(out, photo);
+}
+
+/** A screenshot of the page as a test artifact; with UPDATE_SCREENSHOTS=1 also docs/screenshots/NAME.png. */
+export async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    const docs = path.join(ROOT, 'docs', 'screenshots');
+    await mkdir(docs, { recursive: true });
+    // A palette PNG for the README: a quarter of the size, no visible difference for UI shots.
+    await sharp(file).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(path.join(docs, `${name}.png`));
+  }
+}
