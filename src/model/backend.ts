@@ -9,6 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { log, PrintshotError } from '../shared';
+// Register tfjs's stock gradients before ours: importing it later (e.g. src/attacks loaded
+// lazily after selectBackend) would put the stock ones back over the input-only gradients.
+import '../inference/gradients-runtime';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
