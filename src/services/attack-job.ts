@@ -106,7 +106,8 @@ export async function attackIntoExperiment(
   return { experimentDir: spec.out, run: done, manifest: final, summary };
 }
 
-async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
+/** Writes one result's PNG and returns its manifest row (shared with the engine's resume path). */
+export async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
   const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
   return {
     relPath: r.relPath,

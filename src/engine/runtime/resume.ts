@@ -8,12 +8,13 @@
  * run's seed and the number of images already done: deterministic, but not the stream an
  * uninterrupted run would have used for those images.
  */
-import { attackImages, getAttack, type AttackImageResult, type AttackJobProgress } from '../../attacks';
+import { attackImages, getAttack, type AttackJobProgress } from '../../attacks';
+import { toRunImage } from '../../services/attack-job';
 import type { AttackSummaryDto } from '../../contract';
 import { ContractError } from '../../contract';
 import type { LoadedClassifier } from '../../model';
 import { createRng, type LabeledImage } from '../../shared';
-import { completeRun, readRunManifest, writeAdversarialImage, writeRunManifest, type RunImage, type RunManifest, type RunRecord } from '../../workspace';
+import { completeRun, readRunManifest, writeRunManifest, type RunImage, type RunManifest, type RunRecord } from '../../workspace';
 import { findRun } from './experiment-handlers';
 
 export interface ResumeOptions {
@@ -55,22 +56,6 @@ export async function resumeAttackRun(
   const final: RunManifest = { ...manifest, images, finishedAt: new Date().toISOString(), summary: { ...summary, resumed: true } };
   await writeRunManifest(dir, run, final);
   return { run: await completeRun(dir, run.id), summary };
-}
-
-async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
-  const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
-  return {
-    relPath: r.relPath,
-    label: r.label,
-    file,
-    sha256,
-    cleanTop5: r.cleanTop.slice(0, 5),
-    advTop5: r.advTop.slice(0, 5),
-    success: r.success,
-    linf: r.linf,
-    l2: r.l2,
-    steps: r.steps,
-  };
 }
 
 /** The attack summary from recorded per-image results (same fields as services' summarize). */
