@@ -13,12 +13,15 @@ import { registerModelsCommand } from './commands/models';
 import { registerRegisterCommand } from './commands/register';
 import { registerReportCommand } from './commands/report';
 import { registerReproduceCommand } from './commands/reproduce';
+import { registerRobustnessCommand } from './commands/robustness';
 import { registerServeCommand } from './commands/serve';
 import { registerSimulateCommand } from './commands/simulate';
 import { registerClassifyCommand } from './commands/classify';
 import { registerDemoCommand } from './commands/demo';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerDistillCommand } from './commands/distill';
 import { registerEvaluateCommand } from './commands/evaluate';
+import { registerHardenCommand } from './commands/harden';
 import { registerSheetCommand } from './commands/sheet';
 import { registerStartCommand } from './commands/start';
 import { registerTransformCommand } from './commands/transform';
@@ -41,10 +44,13 @@ export function buildProgram(): Command {
     registerCalibrateCommand,
     registerReportCommand,
     registerReproduceCommand,
+    registerRobustnessCommand,
     registerCheckCommand,
     registerExperimentsCommand,
     registerModelsCommand,
     registerDemoCommand,
+    registerHardenCommand,
+    registerDistillCommand,
     registerServeCommand,
     registerStartCommand,
   ]) {

@@ -1,8 +1,9 @@
 /**
- * Loading a labelled image set from a folder, in one of two layouts:
+ * Loading a labelled image set from a folder, in one of three layouts:
  *
  * - ImageFolder: one sub-folder per class (`Trouser/001.png`). Sub-folders are searched
  *   recursively; the top-level folder name gives the label.
+ * - IDX (MNIST-style `t10k-images-idx3-ubyte.gz` + labels): see idx.ts.
  * - labels.csv at the root, header `file,label`: each row names a file (relative path) and its
  *   label, by name or by 0-based index. When present it is authoritative; folders are ignored.
  *
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { log, PrintshotError, type LabeledImage } from '../shared';
 import { readImage8 } from './decode';
 import { parseCsv } from './csv';
+import { findIdxFiles, loadIdxDataset } from './idx';
 import { mapLimit } from './limit';
 
 export interface LoadDatasetOptions {
@@ -29,7 +31,7 @@ export interface LoadDatasetOptions {
 
 export interface Dataset {
   items: LabeledImage[];
-  source: 'imagefolder' | 'labels.csv';
+  source: 'imagefolder' | 'labels.csv' | 'idx';
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -55,6 +57,12 @@ export function matchLabel(name: string, labels: readonly string[]): number | un
 }
 
 export async function loadDataset(dir: string, labels: readonly string[], opts: LoadDatasetOptions): Promise<Dataset> {
+  const idx = await findIdxFiles(dir);
+  if (idx) {
+    const items = await loadIdxDataset(idx, { numClasses: labels.length, height: opts.height, width: opts.width, channels: opts.channels });
+    log.info(`${idx.images}: loaded ${items.length} images (idx)`);
+    return { items, source: 'idx' };
+  }
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });

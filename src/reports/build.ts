@@ -16,6 +16,7 @@ import { runOutcomes } from './outcomes';
 import { ratioCell } from './stats';
 import { digitalTable, methodName, paperTables, perturbationTable, sortRuns, type RunEntry, type SelectionOptions } from './tables';
 import { transferTables, type TransferMatrix } from './transfer-table';
+import { robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
 import { REPORT_SCHEMA_VERSION, type ChannelInfo, type ReportData, type RunInfo } from './types';
 
 export interface ReportOptions {
@@ -43,6 +44,8 @@ export interface BuildInput {
   /** Why the model is null, shown in the notes. */
   modelNote?: string;
   transfer?: TransferMatrix | null;
+  /** A defence comparison to include (its experiments are separate; this report's is one of them). */
+  robustness?: RobustnessComparison | null;
   options?: ReportOptions;
 }
 
@@ -99,6 +102,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     tables.push(...transferTables(input.transfer));
     notes.push(...input.transfer.notes);
   }
+  if (input.robustness) tables.push(...robustnessTables(input.robustness));
   const fig6Eps = pickFig6Eps(entries, opts.fig6Eps);
   const panels = model ? fig6Panels(entries, sweeps, fig6Eps, sel) : [];
   if (model && sweeps.length && !panels.length) notes.push(`No run at eps ${opts.fig6Eps ?? fig6Eps ?? '—'}: Fig. 6 is left out.`);
@@ -140,6 +144,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     examples: pickExamples(entries, labels, opts.examplesPerRun ?? 3),
     captures: captures.log,
     environment: await environment(),
+    ...(input.robustness ? { robustness: { panels: robustnessPanels(input.robustness) } } : {}),
     reproduce: { seeds: [...new Set([sel.seed, ...manifests.map((m) => m.seed)])], commands },
     notes,
   };

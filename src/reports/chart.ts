@@ -53,7 +53,7 @@ export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): Char
   const x1 = Math.max(panel.paperRange.max, ...xs);
   const yMaxData = Math.max(0, ...panel.series.flatMap((s) => s.points.map((p) => p.rate.value ?? 0)));
   // Like the paper's panels, the y-axis ends just above the data (10% steps), not always at 100%.
-  const yMax = Math.min(1, Math.max(0.1, Math.ceil(yMaxData * 10 - 1e-9) / 10));
+  const yMax = panel.yMax ?? Math.min(1, Math.max(0.1, Math.ceil(yMaxData * 10 - 1e-9) / 10));
   const sx = (v: number) => plot.x + (x1 === x0 ? plot.w / 2 : ((v - x0) / (x1 - x0)) * plot.w);
   const sy = (v: number) => plot.y + plot.h - (Math.min(v, yMax) / yMax) * plot.h;
   const yStep = yMax <= 0.2 ? 0.05 : yMax <= 0.5 ? 0.1 : 0.2;
@@ -64,8 +64,8 @@ export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): Char
     const pts = s.points.filter((p) => p.rate.value !== null);
     return {
       color: methodColor(s.method, methods.indexOf(s.method)),
-      dashed: s.k === 'top5',
-      label: `${methodName(s.method)} ${s.k === 'top1' ? 'top-1' : 'top-5'}`,
+      dashed: s.dashed ?? s.k === 'top5',
+      label: s.label ?? `${methodName(s.method)} ${s.k === 'top1' ? 'top-1' : 'top-5'}`,
       points: pts.map((p) => ({ x: sx(p.x), y: sy(p.rate.value as number) })),
       bars: pts.filter((p) => p.rate.ci).map((p) => ({ x: sx(p.x), y0: sy(p.rate.ci!.low), y1: sy(p.rate.ci!.high) })),
       titles: pts.map((p) => `${panel.param}=${fmt(p.x)}: ${cellText(p.rate)}% (${p.rate.numerator}/${p.rate.denominator})`),
@@ -76,7 +76,7 @@ export function chartGeometry(panel: Fig6Panel, width = 320, height = 220): Char
     height,
     title: panel.title,
     xLabel: panel.param,
-    yLabel: 'destruction rate',
+    yLabel: panel.yLabel ?? 'destruction rate',
     plot,
     xTicks: xs.map((v) => ({ pos: sx(v), label: fmt(v) })),
     yTicks,

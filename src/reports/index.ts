@@ -2,6 +2,7 @@ export * from './types';
 export { buildReportData, type BuildInput, type ReportOptions } from './build';
 export { readCaptures, photoPairsForRun, CAPTURES_FILE, type Captures, type PhotoCrop } from './captures';
 export { defaultTableSpecs, paperSweepSpecs } from './figures';
+export { attackLabel, robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
 export { transferTables, type ModelSummary, type TopCells, type TransferCell, type TransferMatrix } from './transfer-table';
 export { methodName, sortRuns } from './tables';
 export { ratioCell, cellText, ciText } from './stats';

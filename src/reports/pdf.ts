@@ -12,7 +12,7 @@ import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
 import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { cellText, ciText } from './stats';
-import type { Example, ExampleImage, ReportData } from './types';
+import type { Example, ExampleImage, Fig6Panel, ReportData } from './types';
 
 const BUNDLED_FONT = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url));
 const SYSTEM_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
@@ -77,6 +77,12 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
     }
     case 'fig6':
       return fig6(c, data);
+    case 'robustness': {
+      const ts = tablesOf(data, id);
+      if (!ts.length) return paragraph(c, 'No defended models compared (printshot robustness, or printshot demo --defended).', 8, '#555');
+      for (const t of ts) reportTable(c, t);
+      return charts(c, data.robustness?.panels ?? []);
+    }
     case 'examples':
       return examples(c, data);
     case 'captures': {
@@ -101,12 +107,17 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
 function fig6(c: Cursor, data: ReportData): void {
   if (!data.fig6.panels.length) return paragraph(c, 'No transform sweeps in this report.', 8, '#555');
   paragraph(c, `Average case, eps = ${data.fig6.eps}. Solid: top-1, dashed: top-5; bars: 95% Wilson intervals. Every point's numbers are in the CSV.`, 8, '#555');
+  charts(c, data.fig6.panels);
+}
+
+/** Panels two to a row. */
+function charts(c: Cursor, panels: readonly Fig6Panel[]): void {
   const w = c.width / 2 - 4;
   const h = 200;
-  data.fig6.panels.forEach((p, i) => {
+  panels.forEach((p, i) => {
     if (i % 2 === 0) c.need(h + 6);
     chart(c.doc, p, c.left + (i % 2) * (w + 8), c.y, w, h);
-    if (i % 2 === 1 || i === data.fig6.panels.length - 1) c.y += h + 6;
+    if (i % 2 === 1 || i === panels.length - 1) c.y += h + 6;
   });
 }
 

@@ -14,6 +14,7 @@ export const SECTIONS = [
   { id: 'examples', title: 'Examples: clean / adversarial / photo' },
   { id: 'perturbation', title: 'Perturbation statistics' },
   { id: 'transfer', title: 'Transfer to other models' },
+  { id: 'robustness', title: 'Robustness of defended models' },
   { id: 'captures', title: 'Capture log' },
   { id: 'reproduce', title: 'Reproducibility' },
   { id: 'notes', title: 'Notes' },
@@ -25,6 +26,7 @@ export function tablesOf(data: ReportData, section: SectionId): ReportTable[] {
   if (section === 'digital') return data.tables.filter((t) => t.id === 'digital');
   if (section === 'perturbation') return data.tables.filter((t) => t.id === 'perturbation');
   if (section === 'transfer') return data.tables.filter((t) => t.id.startsWith('transfer'));
+  if (section === 'robustness') return data.tables.filter((t) => t.id.startsWith('robustness'));
   if (section === 'tables') return data.tables.filter((t) => /^table[123]-/.test(t.id));
   return [];
 }

@@ -72,6 +72,9 @@ export interface Fig6Series {
   eps: number;
   k: 'top1' | 'top5';
   points: SeriesPoint[];
+  /** Legend text and line style, when not the Fig. 6 defaults ('<method> top-1', top-5 dashed). */
+  label?: string;
+  dashed?: boolean;
 }
 
 export interface Fig6Panel {
@@ -80,6 +83,9 @@ export interface Fig6Panel {
   param: string;
   paperRange: { min: number; max: number };
   series: Fig6Series[];
+  /** Other charts drawn the same way (robustness): y-axis label and a fixed top (default: destruction rate, fitted). */
+  yLabel?: string;
+  yMax?: number;
 }
 
 export interface Prediction {
@@ -184,6 +190,8 @@ export interface ReportData {
   captures: CaptureLog;
   environment: Environment;
   reproduce: { seeds: (number | string)[]; commands: string[] };
+  /** Defence comparison across models (printshot robustness / demo --defended); absent otherwise. */
+  robustness?: { panels: Fig6Panel[] } | null;
   /** Honest remarks: what was skipped and why. */
   notes: string[];
 }

@@ -5,13 +5,12 @@
  * Writes an experiment folder plus results/demo.json, and returns everything for the CLI to print.
  */
 import { join } from 'node:path';
-import { readImage8 } from '../images';
-import type { Image8 } from '../shared';
 import { atomicWriteJson } from '../workspace';
 import { getTransform, listTransforms, type TransformSpec } from '../transforms';
 import { attackIntoExperiment, type AttackSummary } from './attack-job';
 import { runDemoPhotos, type DemoPhotoResult } from './demo-photos';
 import { evaluatePairs, type EvaluationReport } from './evaluate';
+import { loadRunImages } from './run-reuse';
 import { openImages, openModel } from './sources';
 import { currentBackend } from '../model';
 
@@ -105,9 +104,4 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   } finally {
     model.dispose();
   }
-}
-
-/** Reads back the saved PNGs, so evaluation sees exactly the files that would be printed. */
-function loadRunImages(dir: string, files: string[]): Promise<Image8[]> {
-  return Promise.all(files.map((f) => readImage8(join(dir, f))));
 }

@@ -17,8 +17,9 @@ import { access } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { buildReportData, writeReport, type ReportData } from '../reports';
 import { log } from '../shared';
-import { atomicWriteJson, listRuns, readRunManifest } from '../workspace';
+import { atomicWriteJson } from '../workspace';
 import { attackIntoExperiment } from './attack-job';
+import { findCompleteRun } from './run-reuse';
 import { runSheetJob } from './sheet-job';
 import { openImages, openModel } from './sources';
 
@@ -82,9 +83,9 @@ export async function runReproduce(opts: ReproduceOptions): Promise<ReproduceRes
     for (const method of plan.methods) {
       for (const eps of plan.eps) {
         opts.onProgress?.(`attack ${method} eps=${eps}`, runs.length, total);
-        const reuse = await findCompleteRun(opts.out, method, eps, seed, items.length);
+        const reuse = await findCompleteRun(opts.out, method, { eps }, seed, items.length);
         if (reuse) {
-          runs.push({ method, eps, dir: reuse, reused: true });
+          runs.push({ method, eps, dir: reuse.run.dir, reused: true });
           continue;
         }
         const job = await attackIntoExperiment(model, items, data.root, { method, params: { eps }, seed, out: opts.out });
@@ -130,15 +131,4 @@ export async function runReproduce(opts: ReproduceOptions): Promise<ReproduceRes
   } finally {
     model.dispose();
   }
-}
-
-/** A complete run of this method/eps/seed over exactly these many images, or null. */
-async function findCompleteRun(dir: string, method: string, eps: number, seed: number, images: number): Promise<string | null> {
-  const runs = await listRuns(dir).catch(() => []);
-  for (const r of runs) {
-    if (r.status !== 'complete' || r.method !== method || r.eps !== eps) continue;
-    const m = await readRunManifest(dir, r).catch(() => null);
-    if (m && String(m.seed) === String(seed) && m.images.length === images) return r.dir;
-  }
-  return null;
 }

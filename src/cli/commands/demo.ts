@@ -1,9 +1,53 @@
-/** `printshot demo [--out DIR] [--limit N] [--json]`: the whole headless loop on the bundled model. */
+/**
+ * `printshot demo [--out DIR] [--limit N] [--json]`: the whole headless loop on the bundled model;
+ * `--defended` runs the defence comparison of services/demo-defended.ts instead.
+ */
 import type { Command } from 'commander';
 import { runDemo } from '../../services/demo';
+import { FASHION_MNIST_DIR, runDefendedDemo } from '../../services/demo-defended';
+import { robustnessText } from '../robustness-tables';
 import { createProgress } from '../output';
 import { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection } from '../demo-tables';
 import { positiveInt } from './options';
+
+interface DemoCliOptions {
+  out?: string;
+  limit?: number;
+  photos: boolean;
+  defended?: boolean;
+  hardened?: string;
+  distilled?: string;
+  testSet: string | false;
+  json?: boolean;
+}
+
+async function defendedDemo(out: string, opts: DemoCliOptions): Promise<void> {
+  const progress = createProgress('demo --defended');
+  const result = await runDefendedDemo({
+    out,
+    limit: opts.limit,
+    photos: opts.photos,
+    hardened: opts.hardened,
+    distilled: opts.distilled,
+    testSet: opts.testSet === false ? null : opts.testSet,
+    onProgress: (stage, d, t) => progress.update(d, t, stage),
+  }).finally(() => progress.stop());
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(
+    [
+      'Printshot demo --defended: the same attacks on the plain, adversarially trained and distilled bundled model',
+      '',
+      robustnessText(result.samples),
+      ...(result.testSet ? ['', 'Full test set:', robustnessText(result.testSet)] : []),
+      '',
+      `Total: ${result.seconds.toFixed(0)} s`,
+      `Report: ${result.reports.join(', ')}`,
+    ].join('\n') + '\n',
+  );
+}
 
 export function defaultDemoDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
@@ -17,9 +61,15 @@ export function registerDemoCommand(program: Command): void {
     .option('--out <dir>', 'experiment folder to write (default printshot-demo/<timestamp>)')
     .option('--limit <n>', 'use only the first n sample images', positiveInt)
     .option('--no-photos', 'skip the print → simulate → register → evaluate stage')
+    .option('--defended', 'instead: plain vs adversarially trained vs distilled bundled model under the same attacks (docs/defended-models.md)')
+    .option('--hardened <dir>', 'with --defended: the adversarially trained model', undefined)
+    .option('--distilled <dir>', 'with --defended: the distilled model', undefined)
+    .option('--test-set <dir>', 'with --defended: IDX test set for the full-test-set FGSM eps 25 error', FASHION_MNIST_DIR)
+    .option('--no-test-set', 'with --defended: skip the full-test-set measurement')
     .option('--json', 'print JSON')
-    .action(async (opts: { out?: string; limit?: number; photos: boolean; json?: boolean }) => {
+    .action(async (opts: DemoCliOptions) => {
       const out = opts.out ?? defaultDemoDir();
+      if (opts.defended) return defendedDemo(out, opts);
       const progress = createProgress('demo');
       const result = await runDemo({ out, limit: opts.limit, photos: opts.photos, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
         progress.stop(),
