@@ -179,7 +179,12 @@ class Stopper:
     def watch_stdin(self) -> None:
         """Stop when stdin closes: the parent (printshot) died without a chance to send SIGTERM."""
         def wait() -> None:
-            while sys.stdin.buffer.read(4096):
+            # os.read on the raw fd: a daemon thread blocked in sys.stdin's buffered reader makes
+            # the interpreter abort at exit ("could not acquire lock for <stdin>").
+            try:
+                while os.read(0, 4096):
+                    pass
+            except OSError:
                 pass
             self.stop = True
         threading.Thread(target=wait, daemon=True).start()
