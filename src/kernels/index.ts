@@ -15,13 +15,14 @@ import { installBackendHooks } from './backend-hooks';
 import { convGradients } from './conv-gradients';
 import { cropGradients } from './crop';
 import { layerGradients } from './layer-gradients';
+import { matMulGradients } from './matmul-gradients';
 import { poolGradients } from './pool-gradients';
 
 export { FILTER_GRADIENT_ERROR } from './conv-gradients';
 export { conv2dInputGrad, depthwiseInputGrad } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad } from './pool-gradients';
 
-const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients];
+const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients];
 
 /** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
 export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);

@@ -29,6 +29,11 @@ export interface AttackPoolOptions {
   readonly workers?: number;
   readonly backend?: BackendName;
   /**
+   * wasm threads per worker (experimental: tfjs-backend-wasm's threaded build, see wasm-threads.ts
+   * and docs/parallel.md). Default 1: one single-threaded backend per worker measured faster.
+   */
+  readonly wasmThreads?: number;
+  /**
    * The worker script. Defaults to worker-entry.mjs, which loads worker.ts through tsx (checkout,
    * npx, tests). A bundled build (electron-vite) must build src/parallel/worker.ts as its own
    * entry and pass that file's URL here, since the bundle holds no .ts files.
@@ -80,7 +85,7 @@ export async function attackImagesParallel(
   const batches = partitionBatches(items.length, opts.batchSize).length;
   if (batches === 0) return [];
   const workers = Math.min(opts.workers ?? (await defaultWorkerCount()), batches);
-  const pool = await AttackPool.create({ modelDir: opts.modelDir, backend: opts.backend, workerEntry: opts.workerEntry, workers });
+  const pool = await AttackPool.create({ modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, workerEntry: opts.workerEntry, workers });
   try {
     return await pool.run(attackId, rawParams, items, opts);
   } finally {
@@ -95,6 +100,7 @@ export class AttackPool {
   private broken: Error | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly flag: Int32Array;
+  private readonly threads: number[] = [];
 
   private constructor(
     private readonly workers: Worker[],
@@ -113,7 +119,7 @@ export class AttackPool {
     const count = opts.workers ?? (await defaultWorkerCount());
     if (!Number.isInteger(count) || count < 1) throw new PrintshotError('bad-argument', `workers must be a positive integer, got ${count}`);
     const abortFlag = new SharedArrayBuffer(4);
-    const init: WorkerInit = { modelDir: opts.modelDir, backend: opts.backend, abortFlag };
+    const init: WorkerInit = { modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, abortFlag };
     const workers = Array.from({ length: count }, () =>
       // The .mjs bootstrap registers tsx inside the worker; execArgv is emptied so parent flags
       // (vitest's, or --import tsx) cannot break or double-register the loader.
@@ -126,7 +132,10 @@ export class AttackPool {
         pool.onBreak = reject;
         pool.listener = (w, m) => {
           if (m.type === 'init-error') reject(fromWire(m.error, `worker ${w} could not load the model`));
-          else if (m.type === 'ready' && ++ready === count) resolve();
+          else if (m.type === 'ready') {
+            pool.threads[w] = m.threads ?? 1;
+            if (++ready === count) resolve();
+          }
         };
       });
     } catch (e) {
@@ -138,6 +147,11 @@ export class AttackPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Threads of each worker's backend as it reported them (wasm: getThreadsCount()). */
+  get backendThreads(): readonly number[] {
+    return [...this.threads];
   }
 
   /** Runs one job; jobs submitted while one runs wait their turn. */

@@ -10,6 +10,8 @@ export interface WorkerInit {
   /** Model folder or 'default'; each worker loads it once, at start. */
   readonly modelDir: string;
   readonly backend?: BackendName;
+  /** Threads of the wasm backend in this worker (experimental threaded build, wasm-threads.ts); default 1. */
+  readonly wasmThreads?: number;
   /**
    * One Int32 set to 1 by the pool on cancel. A worker running an attack only yields to
    * microtasks between steps, so a posted 'abort' message would not be seen until the batch

@@ -10,6 +10,7 @@ import { loadClassifier, selectBackend, type LoadedClassifier } from '../model';
 import { PrintshotError } from '../shared';
 import { attackBatch } from './partition';
 import { toWireError, transferList, type FromWorker, type ToWorker, type WorkerInit } from './protocol';
+import { withWasmThreads } from './wasm-threads';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -33,7 +34,8 @@ port.on('message', (m: ToWorker) => {
 
 async function start(): Promise<void> {
   try {
-    const info = await selectBackend(init.backend ? { prefer: init.backend } : {});
+    const select = () => selectBackend(init.backend ? { prefer: init.backend } : {});
+    const info = init.wasmThreads && init.wasmThreads > 1 ? await withWasmThreads(init.wasmThreads, select) : await select();
     classifier = await loadClassifier(init.modelDir);
     post({ type: 'ready', backend: info.name, threads: info.threads });
   } catch (e) {

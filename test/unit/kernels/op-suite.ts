@@ -102,20 +102,25 @@ const elementwise: OpCase[] = [
 ];
 
 /** x reshaped to 14×24 as either operand of matMul (stored transposed when its flag is set). */
-function matMulCase(operand: 'a' | 'b', ta: boolean, tb: boolean): OpCase {
-  const name = `matMul x as ${operand} transposeA=${ta} transposeB=${tb}`;
+function matMulCase(operand: 'a' | 'b', ta: boolean, tb: boolean, fused = false): OpCase {
+  const name = `${fused ? 'fused.matMul(bias)' : 'matMul'} x as ${operand} transposeA=${ta} transposeB=${tb}`;
   const stored = (t: tf.Tensor, transposed: boolean) => (transposed ? tf.transpose(t) : t);
   return {
     name,
     xShape: X,
     build: () => {
       const rng = createRng(name);
+      // Linear fused matMul (Dense layers) is the fused op tfjs keeps in gradient mode.
+      const mm = (a: tf.Tensor, b: tf.Tensor, bias: tf.Tensor): tf.Tensor =>
+        fused ? tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, transposeA: ta, transposeB: tb, bias }) : tf.matMul(a, b, ta, tb);
       if (operand === 'a') {
         const other = stored(randomTensor(rng, [24, 5]), tb); // effective [24, 5]
-        return (x) => tf.matMul(stored(tf.reshape(x, [14, 24]), ta), other, ta, tb);
+        const bias = randomTensor(rng, [5], 0.1);
+        return (x) => mm(stored(tf.reshape(x, [14, 24]), ta), other, bias);
       }
       const other = stored(randomTensor(rng, [5, 14]), ta); // effective [5, 14]
-      return (x) => tf.matMul(other, stored(tf.reshape(x, [14, 24]), tb), ta, tb);
+      const bias = randomTensor(rng, [24], 0.1);
+      return (x) => mm(other, stored(tf.reshape(x, [14, 24]), tb), bias);
     },
   };
 }
@@ -136,6 +141,7 @@ const misc: OpCase[] = [
   { name: 'pad spatial (ZeroPadding2D)', xShape: X, build: () => (x) => tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]]) },
   { name: 'pad batch and channels', xShape: X, build: () => (x) => tf.pad(x, [[1, 0], [1, 1], [0, 0], [0, 2]]) },
   ...(['a', 'b'] as const).flatMap((o) => [false, true].flatMap((ta) => [false, true].map((tb) => matMulCase(o, ta, tb)))),
+  ...(['a', 'b'] as const).flatMap((o) => [false, true].flatMap((ta) => [false, true].map((tb) => matMulCase(o, ta, tb, true)))),
 ];
 
 export const opCases: OpCase[] = [

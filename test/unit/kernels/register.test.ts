@@ -2,7 +2,7 @@
  * registerInputGradients() itself: idempotence, surviving a later re-registration of the stock
  * gradients, the filter-gradient error (raised only when a filter gradient is actually asked
  * for), batch norm in training mode (where the tape does ask for the mean/variance gradients),
- * and wasm's zero-copy Identity.
+ * wasm's zero-copy Identity, and wasm's batch norm as an affine 1×1 depthwise convolution.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -111,6 +111,43 @@ describe('registerInputGradients', () => {
       expect(ours.shape).toEqual([2, ...size, 5]);
       expect(Array.from(ours.dataSync())).toEqual(Array.from(tf.slice(t, [0, ...begin, 0], [2, ...size, 5]).dataSync()));
     }
+  });
+
+  it('runs batch norm on wasm as an affine depthwise conv, matching the formula and leaking nothing', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    expect((tf.getKernel('FusedBatchNorm', 'wasm') as unknown as Record<string, unknown>).__printshotInputGradients).toBe(true);
+    const c = 5;
+    const t = randomTensor(rng, [2, 4, 3, c]) as tf.Tensor4D;
+    const mean = randomTensor(rng, [c]) as tf.Tensor1D;
+    const variance = tf.tidy(() => tf.add(tf.abs(randomTensor(rng, [c])), 0.1)) as tf.Tensor1D;
+    const scale = randomTensor(rng, [c]) as tf.Tensor1D;
+    const offset = randomTensor(rng, [c]) as tf.Tensor1D;
+    const eps = 1e-3;
+    // The definition, evaluated in float64.
+    const reference = (m: Float32Array, v: Float32Array, s?: Float32Array, o?: Float32Array): number[] => {
+      const xs = t.dataSync();
+      const at = (a: Float32Array, i: number) => (a.length === 1 ? a[0] : a[i % c]);
+      return Array.from(xs, (xv, i) => ((xv - at(m, i)) * (s ? at(s, i) : 1)) / Math.sqrt(at(v, i) + eps) + (o ? at(o, i) : 0));
+    };
+    const cases: Array<[string, () => tf.Tensor, number[]]> = [
+      ['all parameters', () => tf.batchNorm(t, mean, variance, offset, scale, eps), reference(mean.dataSync() as Float32Array, variance.dataSync() as Float32Array, scale.dataSync() as Float32Array, offset.dataSync() as Float32Array)],
+      ['no scale or offset', () => tf.batchNorm(t, mean, variance, undefined, undefined, eps), reference(mean.dataSync() as Float32Array, variance.dataSync() as Float32Array)],
+      ['scalar parameters', () => tf.batchNorm(t, tf.scalar(0.5), tf.scalar(2), tf.scalar(-1), tf.scalar(3), eps), reference(Float32Array.of(0.5), Float32Array.of(2), Float32Array.of(3), Float32Array.of(-1))],
+    ];
+    for (const [, f, expected] of cases) {
+      const tensors = tf.memory().numTensors;
+      const buffers = tf.memory().numDataBuffers;
+      const y = tf.tidy(f);
+      expect(y.shape).toEqual(t.shape);
+      expect(maxRelDiff(y.dataSync(), expected)).toBeLessThanOrEqual(1e-5);
+      y.dispose();
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(tf.memory().numDataBuffers).toBe(buffers);
+    }
+    // Not NHWC rank 4: the stock kernel, same formula.
+    const flat = tf.tidy(() => tf.batchNorm(tf.reshape(t, [24, c]), mean, variance, offset, scale, eps).dataSync());
+    expect(maxRelDiff(flat, cases[0][2])).toBeLessThanOrEqual(1e-5);
+    tf.dispose([t, mean, variance, scale, offset]);
   });
 
   it('makes Identity zero-copy on wasm without sharing lifetimes', () => {

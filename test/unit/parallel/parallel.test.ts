@@ -123,6 +123,19 @@ describe('workers', () => {
     await expect(pool.run('fgsm', { eps: 8 }, items, { seed: 1 })).rejects.toThrow(/closed/);
   });
 
+  it('run on the threaded wasm build (wasmThreads: 2) with the same bytes', async () => {
+    const params = { eps: 8, iterations: 5 };
+    const pool = await AttackPool.create({ modelDir: 'default', workers: 1, wasmThreads: 2 });
+    try {
+      expect(pool.backendThreads).toEqual([2]);
+      const threaded = await pngs(await pool.run('pgd', params, items, { seed: 3, batchSize: 8 }));
+      const local = await pngs(await attackImagesPartitioned(getAttack('pgd'), params, items, { seed: 3, batchSize: 8, classifier: model }));
+      expect(threaded).toEqual(local);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects a bad parameter before starting any worker', async () => {
     await expect(attackImagesParallel('bim', { eps: -1 }, items, { modelDir: 'default', seed: 1 })).rejects.toThrow();
   });
