@@ -25,6 +25,7 @@ import {
   TransformInfo,
 } from './dto';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
+import { RobustnessModelDto, RobustnessModels, RobustnessRun } from './robustness';
 
 const Empty = z.strictObject({});
 const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
@@ -65,6 +66,10 @@ export const contract = {
   'sheet:render': ch(SheetRender, JobRef),
   'capture:register': ch(CaptureRegister, JobRef),
   'report:export': ch(z.strictObject({ format: z.enum(['pdf', 'html', 'csv', 'json']) }), JobRef),
+  /** Names and defences of models from their cards, before comparing them (a dialog's choice comes back as a path). */
+  'robustness:models': ch(RobustnessModels, z.array(RobustnessModelDto)),
+  /** The same attack grid against each model; writes into the open experiment's robustness/ and results/. */
+  'robustness:run': ch(RobustnessRun, JobRef),
 
   'job:list': ch(Empty, z.array(JobDto)),
   'job:status': ch(JobId, JobDto),

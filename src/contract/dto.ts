@@ -201,7 +201,7 @@ export const CaptureRegister = z.strictObject({
 });
 export type CaptureRegister = z.input<typeof CaptureRegister>;
 
-export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report']);
+export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report', 'robustness']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobRef = z.object({ jobId: z.string() });

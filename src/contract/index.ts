@@ -5,6 +5,7 @@
 export * from './names';
 export * from './dto';
 export * from './results';
+export * from './robustness';
 export * from './channels';
 export * from './events';
 export * from './envelope';

@@ -19,6 +19,8 @@ export const CHANNELS = [
   'sheet:render',
   'capture:register',
   'report:export',
+  'robustness:models',
+  'robustness:run',
   'job:list',
   'job:status',
   'job:cancel',

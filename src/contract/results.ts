@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ProgressDto, RankedClassDto } from './dto';
+import { RobustnessReportDto } from './robustness';
 
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
 export const AccuracyDto = z.object({ correct: z.number(), total: z.number(), accuracy: z.number().nullable(), ci: Interval });
@@ -113,6 +114,8 @@ export const JobResult = z.discriminatedUnion('kind', [
     detail: z.record(z.string(), z.unknown()),
   }),
   z.object({ kind: z.literal('report'), files: z.array(z.string()) }),
+  /** The comparison, also written to `file` (relative to the experiment) so a reload shows it. */
+  z.object({ kind: z.literal('robustness'), file: z.string(), report: RobustnessReportDto }),
 ]);
 export type JobResult = z.infer<typeof JobResult>;
 

@@ -29,6 +29,7 @@ export const JOB_CHANNELS = {
   'sheet:render': 'sheet',
   'capture:register': 'register',
   'report:export': 'report',
+  'robustness:run': 'robustness',
 } as const satisfies Partial<Record<EngineChannel, JobKind>>;
 
 export type JobChannel = keyof typeof JOB_CHANNELS;

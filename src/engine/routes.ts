@@ -6,7 +6,7 @@
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ContractError, ERROR_CODES, type ExperimentDto, type FolderRef, type ParsedRequestOf, type Routes } from '../contract';
+import { ContractError, ERROR_CODES, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
 import type { EngineHost } from './host';
 import { isInside, type FolderPurpose, type Platform } from './platform';
 
@@ -29,6 +29,15 @@ async function resolveFolder(platform: Platform, ref: FolderRef, purpose: Folder
   const picked = await platform.pickFolder(purpose);
   if (!picked) throw new ContractError('cancelled', 'no folder was chosen');
   return { kind: 'path', path: picked };
+}
+
+/** Model references for the comparison: folders vetted like model:load's; the presets pass as they are. */
+async function resolveModels(platform: Platform, refs: ModelRef[]): Promise<ModelRef[]> {
+  const out: ModelRef[] = [];
+  for (const ref of refs) {
+    out.push(ref.kind === 'bundled' || ref.kind === 'dialog' || ref.kind === 'path' ? await resolveFolder(platform, ref, 'model') : ref);
+  }
+  return out;
 }
 
 async function resolveLocation(
@@ -90,6 +99,12 @@ export function createRoutes(host: EngineHost, platform: Platform): Routes {
     'sheet:render': (req) => host.call('sheet:render', req, `sheets (${req.paper})`),
     'capture:register': (req) => host.call('capture:register', req, `register ${req.photos.length} photo(s)`),
     'report:export': (req) => host.call('report:export', req, `report (${req.format})`),
+    'robustness:models': async (req) => host.call('robustness:models', { models: await resolveModels(platform, req.models) }),
+    'robustness:run': async (req) => {
+      const models = await resolveModels(platform, req.models);
+      const images = await resolveFolder(platform, req.images, 'images');
+      return host.call('robustness:run', { ...req, models, images }, `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`);
+    },
 
     'job:list': async () => host.listJobs(),
     'job:status': async (req) => host.job(req.jobId),

@@ -11,7 +11,7 @@
  * that was wrong already counts as wrong (Goodfellow et al. report error rates this way).
  */
 import { join } from 'node:path';
-import { attackImages, getAttack, parseAttackParams, type AttackImageResult } from '../attacks';
+import { attackImages, getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import type { AccuracyResult, DestructionRate } from '../metrics';
 import { accuracy, rankPrediction } from '../metrics';
 import { predictProbabilities } from '../inference';
@@ -48,6 +48,8 @@ export interface RobustnessOptions {
   batchSize?: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Steps inside the attack of the current cell (the workbench moves its bar between cells with it). */
+  onAttackProgress?: (p: AttackJobProgress) => void;
 }
 
 export interface TransformOutcome {
@@ -97,7 +99,14 @@ export interface RobustnessResult {
 /** Short text of a model card's defence: 'adversarial training (fgsm, eps 25, α 0.5)', …. */
 export function defenceOf(provenance: Record<string, unknown> | undefined): string | null {
   const p = (provenance ?? {}) as Record<string, unknown>;
-  const h = (p.hardening ?? p.defence ?? p.defense) as Record<string, unknown> | undefined;
+  const flat = p.defence ?? p.defense;
+  if (typeof flat === 'string') {
+    // scripts/defend_train.py writes the defence flat into the provenance, beside dataset, seed,
+    // history and the like: only the settings that say how it was defended are worth a line.
+    const bits = ['method', 'eps', 'alpha', 'temperature'].filter((k) => typeof p[k] === 'number' || typeof p[k] === 'string').map((k) => `${k} ${String(p[k])}`);
+    return bits.length ? `${flat} (${bits.join(', ')})` : flat;
+  }
+  const h = (p.hardening ?? flat) as Record<string, unknown> | undefined;
   if (!h || typeof h !== 'object') return null;
   const kind = String(h.kind ?? h.method ?? 'defence');
   const bits = Object.entries(h)
@@ -198,7 +207,7 @@ async function attackOutcome(
 ): Promise<Outcome> {
   const attack = getAttack(cell.method);
   if (!dir) {
-    const rows = await attackImages(attack, cell.params, items, { classifier: model, rng: createRng(seed), signal: opts.signal, batchSize: opts.batchSize });
+    const rows = await attackImages(attack, cell.params, items, { classifier: model, rng: createRng(seed), signal: opts.signal, batchSize: opts.batchSize, onProgress: opts.onAttackProgress });
     return { results: { rows, adversarial: rows.map((r) => r.adversarial) }, run: null };
   }
   const reused = await findCompleteRun(dir, attack.id, cell.params, seed, items.length);
@@ -206,7 +215,15 @@ async function attackOutcome(
     const adversarial = await loadRunImages(dir, reused.files);
     return { results: { rows: reused.rows.map((r, i) => ({ ...r, adversarial: adversarial[i] })), adversarial }, run: reused.run };
   }
-  const job = await attackIntoExperiment(model, items, imagesRoot, { method: attack.id, params: cell.params, seed, out: dir, signal: opts.signal, batchSize: opts.batchSize });
+  const job = await attackIntoExperiment(model, items, imagesRoot, {
+    method: attack.id,
+    params: cell.params,
+    seed,
+    out: dir,
+    signal: opts.signal,
+    batchSize: opts.batchSize,
+    onProgress: opts.onAttackProgress,
+  });
   const byPath = new Map(job.manifest.images.map((im) => [im.relPath, im]));
   const adversarial = await loadRunImages(dir, items.map((it) => byPath.get(it.relPath)!.file));
   const rows = items.map((it, i) => {

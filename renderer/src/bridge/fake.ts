@@ -18,6 +18,7 @@ import {
   type ResponseOf,
 } from '../../../src/contract';
 import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
+import { fakeRobustnessModels } from './fake-robustness';
 import type { Bridge } from './types';
 
 export type FakeHandler<K extends Channel> = (request: ParsedRequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>;
@@ -167,6 +168,8 @@ export class FakeBridge implements Bridge {
       'experiment:recent': () => [],
       'run:images': () => ({ total: 0, labels: [...FAKE_LABELS], items: [] }),
       'report:export': (req) => this.startJob('report', `report (${req.format})`),
+      'robustness:models': (req) => fakeRobustnessModels(req.models),
+      'robustness:run': (req) => this.startJob('robustness', `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`),
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),
       'file:open': () => ({ opened: false }),

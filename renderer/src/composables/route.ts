@@ -8,6 +8,7 @@ export const VIEWS = [
   { id: 'print', title: 'Print' },
   { id: 'capture', title: 'Capture' },
   { id: 'evaluate', title: 'Evaluate' },
+  { id: 'defences', title: 'Defences' },
   { id: 'report', title: 'Report' },
 ] as const;
 

@@ -10,6 +10,7 @@ import { experimentHandlers } from './experiment-handlers';
 import { jobHandlers, resumeAttackJob } from './job-handlers';
 import { modelHandlers } from './model-handlers';
 import { reportHandlers } from './report-handler';
+import { robustnessHandlers } from './robustness-handler';
 import type { EngineState } from './state';
 
 /** What a running job can do: check cancellation, report progress, record resume metadata. */
@@ -68,7 +69,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...robustnessHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

@@ -86,7 +86,8 @@ describe('every channel has a route', () => {
     const { modelHandlers } = await import('../../../src/engine/runtime/model-handlers');
     const { experimentHandlers } = await import('../../../src/engine/runtime/experiment-handlers');
     const { jobHandlers } = await import('../../../src/engine/runtime/job-handlers');
-    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers });
+    const { robustnessHandlers } = await import('../../../src/engine/runtime/robustness-handler');
+    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers });
     const hostSide: readonly string[] = HOST_CHANNELS;
     expect([...engineSide, ...hostSide].sort()).toEqual([...CHANNELS].sort());
     expect(engineSide.filter((c) => hostSide.includes(c))).toEqual([]);

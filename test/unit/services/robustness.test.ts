@@ -94,6 +94,11 @@ describe('compareRobustness', () => {
 
   it('summarises a card defence', () => {
     expect(defenceOf({ hardening: { kind: 'adversarial training', method: 'fgsm', eps: 25, alpha: 0.5 } })).toBe('adversarial training (method fgsm, eps 25, alpha 0.5)');
+    // The flat form scripts/defend_train.py writes (harden, distill).
+    expect(defenceOf({ defence: 'adversarial-training', paper: 'Goodfellow et al.', method: 'fgsm', eps: 25, epsScale: '0..255', alpha: 0.5, seed: 0 })).toBe(
+      'adversarial-training (method fgsm, eps 25, alpha 0.5)',
+    );
+    expect(defenceOf({ defence: 'defensive-distillation', temperature: 100, deployedTemperature: 1 })).toBe('defensive-distillation (temperature 100)');
     expect(defenceOf({ dataset: 'x' })).toBeNull();
     expect(defenceOf(undefined)).toBeNull();
   });

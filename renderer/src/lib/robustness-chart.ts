@@ -1,0 +1,48 @@
+/**
+ * A robustness chart panel (one per model) as a chart.js line chart: accuracy under attack (%)
+ * against eps on a linear axis, a line per method, digital solid and photo dashed in the
+ * method's colour, as the report draws it (src/reports/chart.ts). The same numbers as text, for
+ * the canvas's text alternative.
+ */
+import type { ChartConfiguration } from 'chart.js';
+import type { ChartPanelDto } from '../../../src/contract';
+
+const COLOURS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
+
+const percent = (v: number | null) => (v === null ? null : Math.round(1000 * v) / 10);
+
+export function robustnessChart(panel: ChartPanelDto): ChartConfiguration {
+  const methods = [...new Set(panel.series.map((s) => s.method))];
+  const yMax = panel.yMax !== undefined ? 100 * panel.yMax : 100;
+  return {
+    type: 'line',
+    data: {
+      datasets: panel.series.map((s) => {
+        const colour = COLOURS[methods.indexOf(s.method) % COLOURS.length];
+        return {
+          label: s.label ?? s.method,
+          data: s.points.map((p) => ({ x: p.x, y: percent(p.rate.value) })),
+          borderColor: colour,
+          backgroundColor: colour,
+          ...(s.dashed ? { borderDash: [6, 4] } : {}),
+        };
+      }),
+    },
+    options: {
+      plugins: { title: { display: true, text: panel.title } },
+      scales: {
+        x: { type: 'linear', min: 0, max: panel.paperRange.max, title: { display: true, text: panel.param } },
+        y: { min: 0, max: yMax, title: { display: true, text: `${panel.yLabel ?? 'rate'} (%)` } },
+      },
+    },
+  };
+}
+
+/** "fast digital: eps 0 91.0 %, eps 8 38.0 %; …" */
+export function robustnessChartText(panel: ChartPanelDto): string {
+  const lines = panel.series.map((s) => {
+    const points = s.points.map((p) => `${panel.param} ${p.x} ${p.rate.value === null ? '—' : `${(100 * p.rate.value).toFixed(1)} %`}`);
+    return `${s.label ?? s.method}: ${points.join(', ')}`;
+  });
+  return `${panel.title}. ${lines.join('; ')}.`;
+}

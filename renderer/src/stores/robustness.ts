@@ -1,0 +1,185 @@
+/**
+ * Defences: the same attack grid (methods × eps) against several models, typically the plain,
+ * adversarially trained and distilled bundled models (issue 8). The model list is described by
+ * the engine from each card (robustness:models), so names and defences show before anything
+ * runs, and a folder chosen in a dialog comes back as a path the run can reuse without asking
+ * again. The comparison is a job (robustness:run); its result is also saved in the experiment
+ * (results/robustness.json), which this store reads back after a reload.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { ROBUSTNESS_RESULT_FILE, RobustnessReportDto, type AttackInfo, type FolderRef, type ModelRef, type RobustnessModelDto, type TransformInfo } from '../../../src/contract';
+import { useBridge } from '../bridge';
+import { isCancelled, toUiError, type UiError } from '../lib/errors';
+import { useAppStore } from './app';
+import { useImagesStore } from './images';
+import { useJobsStore } from './jobs';
+
+/** eps on the 0..255 scale: the paper's 2..32 and Goodfellow et al.'s 25 (≈ 0.1). */
+export const EPS_CHOICES = [2, 4, 8, 16, 25, 32] as const;
+
+/** A transform at its default setting, as a spec ('jpeg:quality=75'; keys sorted like the engine's). */
+export function defaultSpec(t: TransformInfo): string {
+  return [t.id, ...Object.keys(t.defaults).sort().map((k) => `${k}=${t.defaults[k]}`)].join(':');
+}
+
+export const useRobustnessStore = defineStore('robustness', () => {
+  const bridge = useBridge();
+  const jobs = useJobsStore();
+  const app = useAppStore();
+  const images = useImagesStore();
+
+  const attacks = ref<AttackInfo[]>([]);
+  const transforms = ref<TransformInfo[]>([]);
+  const models = ref<RobustnessModelDto[]>([]);
+  const methods = ref<string[]>(['fgsm', 'bim']);
+  const eps = ref<number[]>([8, 16, 25]);
+  /** Transform ids to judge under, each at its default setting. */
+  const transformsOn = ref<string[]>([]);
+  const photos = ref(false);
+  const limit = ref('16');
+  const adding = ref(false);
+  const modelsError = ref<UiError | null>(null);
+  const error = ref<UiError | null>(null);
+  const fieldErrors = ref<Record<string, string>>({});
+  const job = ref<string | null>(null);
+  const report = ref<RobustnessReportDto | null>(null);
+  /** The experiment the shown result belongs to, and whether it was read back from disk. */
+  const reportFor = ref<string | null>(null);
+  const restored = ref(false);
+  const savedNote = ref<string | null>(null);
+
+  const running = computed(() => job.value !== null);
+  const runs = computed(() => models.value.length * methods.value.length * eps.value.length);
+
+  async function loadCatalogue(): Promise<void> {
+    if (attacks.value.length > 0) return;
+    try {
+      [attacks.value, transforms.value] = await Promise.all([bridge.call('attack:list', {}), bridge.call('transform:list', {})]);
+      methods.value = methods.value.filter((m) => attacks.value.some((a) => a.id === m));
+      // All of them by default, as in `printshot demo --defended`: they cost forward passes only.
+      if (transformsOn.value.length === 0) transformsOn.value = transforms.value.map((t) => t.id);
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  /** Adds models (a folder already listed is not added twice); errors show beside the list. */
+  async function addModels(refs: ModelRef[]): Promise<boolean> {
+    adding.value = true;
+    modelsError.value = null;
+    try {
+      const found = await bridge.call('robustness:models', { models: refs });
+      for (const m of found) if (!models.value.some((x) => x.dir === m.dir)) models.value.push(m);
+      return true;
+    } catch (e) {
+      if (!isCancelled(e)) modelsError.value = toUiError(e);
+      return false;
+    } finally {
+      adding.value = false;
+    }
+  }
+
+  const addLoaded = () => addModels([{ kind: 'loaded' }]);
+  const addDefended = () => addModels([{ kind: 'defended' }]);
+  const addFolder = (folder: FolderRef) => addModels([folder]);
+
+  function remove(dir: string): void {
+    models.value = models.value.filter((m) => m.dir !== dir);
+  }
+
+  function validate(): { limit?: number } | null {
+    const errs: Record<string, string> = {};
+    if (models.value.length === 0) errs.models = 'add at least one model';
+    if (methods.value.length === 0) errs.methods = 'choose at least one attack';
+    if (eps.value.length === 0) errs.eps = 'choose at least one eps';
+    const n = limit.value.trim() === '' ? undefined : Number(limit.value);
+    if (n !== undefined && (!Number.isInteger(n) || n < 1)) errs.limit = 'a whole number ≥ 1, or empty for all';
+    fieldErrors.value = errs;
+    return Object.keys(errs).length ? null : n !== undefined ? { limit: n } : {};
+  }
+
+  async function run(): Promise<void> {
+    error.value = null;
+    const v = validate();
+    if (!v || running.value) return;
+    const specs = transforms.value.filter((t) => transformsOn.value.includes(t.id)).map(defaultSpec);
+    try {
+      const { jobId } = await bridge.call('robustness:run', {
+        models: models.value.map((m) => m.ref),
+        methods: [...methods.value],
+        eps: [...eps.value].sort((a, b) => a - b),
+        transforms: specs,
+        photos: photos.value,
+        images: images.source,
+        ...v,
+      });
+      job.value = jobId;
+      jobs.track(jobId, 'robustness', 'robustness comparison');
+      const done = await jobs.wait(jobId);
+      if (done.state === 'done' && done.result?.kind === 'robustness') {
+        report.value = done.result.report;
+        reportFor.value = app.experiment?.dir ?? null;
+        restored.value = false;
+        savedNote.value = null;
+      } else if (done.state !== 'cancelled') error.value = done.error ? { ...done.error } : { message: `the comparison ended: ${done.state}` };
+      await app.refreshExperiment();
+    } catch (e) {
+      error.value = toUiError(e);
+    } finally {
+      job.value = null;
+    }
+  }
+
+  /** The experiment's last comparison, read back from results/robustness.json (after a reload). */
+  async function loadSaved(): Promise<void> {
+    const exp = app.experiment;
+    if (!exp || reportFor.value === exp.dir) return;
+    report.value = null;
+    savedNote.value = null;
+    reportFor.value = exp.dir;
+    if (!exp.files.includes(ROBUSTNESS_RESULT_FILE)) return;
+    try {
+      const f = await bridge.call('file:read', { path: ROBUSTNESS_RESULT_FILE });
+      const parsed = RobustnessReportDto.safeParse(JSON.parse(new TextDecoder().decode(f.bytes)));
+      if (parsed.success) {
+        report.value = parsed.data;
+        restored.value = true;
+      } else {
+        // e.g. `printshot robustness --out <experiment>`: numbers only, no tables to lay out.
+        savedNote.value = `${ROBUSTNESS_RESULT_FILE} was not written by the workbench; run the comparison here to see it as tables and charts.`;
+      }
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  return {
+    attacks,
+    transforms,
+    models,
+    methods,
+    eps,
+    transformsOn,
+    photos,
+    limit,
+    adding,
+    modelsError,
+    error,
+    fieldErrors,
+    job,
+    report,
+    restored,
+    savedNote,
+    running,
+    runs,
+    loadCatalogue,
+    addModels,
+    addLoaded,
+    addDefended,
+    addFolder,
+    remove,
+    run,
+    loadSaved,
+  };
+});
