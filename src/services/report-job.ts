@@ -4,7 +4,9 @@
  * one or more formats. A model that moved or changed does not stop the report: it falls back to
  * what the run manifests recorded, and the report says so.
  */
-import { buildReportData, reportFormat, writeReport, type ReportData, type ReportFormat, type ReportOptions } from '../reports';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildReportData, reportFormat, writeReport, type ReportData, type ReportFormat, type ReportOptions, type RobustnessComparison } from '../reports';
 import { isPrintshotError } from '../shared';
 import { openExperiment } from '../workspace';
 import type { LoadedClassifier } from '../model';
@@ -19,6 +21,11 @@ export interface ReportJobSpec extends ReportOptions {
   model?: string;
   /** Target models for the transfer matrix. */
   transferModels?: string[];
+  /**
+   * A defence comparison to include. By default the experiment's own results/robustness.json
+   * (the last comparison run from it in the workbench) is used when present.
+   */
+  robustness?: RobustnessComparison | null;
 }
 
 export interface ReportJobResult {
@@ -36,7 +43,9 @@ export async function runReportJob(spec: ReportJobSpec): Promise<ReportJobResult
     const transfer = spec.transferModels?.length
       ? await evaluateTransfer({ experiments: [spec.experiment], targets: spec.transferModels, onProgress: spec.onProgress })
       : null;
-    const data = await buildReportData({ dir: spec.experiment, model, modelNote: note, transfer, options: spec });
+    const robustness = spec.robustness !== undefined ? { value: spec.robustness } : await readRobustness(spec.experiment);
+    const data = await buildReportData({ dir: spec.experiment, model, modelNote: note, transfer, robustness: robustness?.value ?? null, options: spec });
+    if (robustness?.note) data.notes.push(robustness.note);
     const files: ReportJobResult['files'] = [];
     for (const path of spec.out) {
       spec.onProgress?.(`writing ${path}`);
@@ -45,6 +54,24 @@ export async function runReportJob(spec: ReportJobSpec): Promise<ReportJobResult
     return { files, data, seconds: (Date.now() - started) / 1000 };
   } finally {
     model?.dispose();
+  }
+}
+
+/** The experiment's saved comparison, or null; an unreadable file becomes a note, not a failure. */
+async function readRobustness(dir: string): Promise<{ value: RobustnessComparison | null; note?: string } | null> {
+  // The workbench keeps its last comparison here (ROBUSTNESS_RESULT_FILE of the contract).
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'results', 'robustness.json'), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    const value = JSON.parse(text) as RobustnessComparison;
+    if (!Array.isArray(value.models) || !value.images) throw new Error('no models');
+    return { value };
+  } catch (e) {
+    return { value: null, note: `results/robustness.json could not be read (${(e as Error).message}); the robustness section is left out.` };
   }
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildReportData, renderHtml } from '../../../src/reports';
+import { runReportJob } from '../../../src/services/report-job';
 import { compareRobustness, defenceOf } from '../../../src/services/robustness';
 import { openModel } from '../../../src/services/sources';
 import { checkExperiment } from '../../../src/workspace';
@@ -87,6 +88,15 @@ describe('compareRobustness', () => {
       expect(html).toContain('Robustness of defended models');
       expect(html).toContain('data-table="robustness-transforms"');
       expect(html.match(/aria-label="fashion-cnn[^"]*"/g)).toHaveLength(2);
+      // The report job picks up a comparison saved in the experiment (as the workbench saves it).
+      const exp = r.models[0].experiment!;
+      writeFileSync(join(exp, 'results', 'robustness.json'), JSON.stringify(r));
+      const job = await runReportJob({ experiment: exp, out: [join(out, 'report.html')], sweeps: [] });
+      expect(job.data.tables.filter((t) => t.id.startsWith('robustness'))).toHaveLength(3);
+      writeFileSync(join(exp, 'results', 'robustness.json'), '{"models": 3');
+      const broken = await runReportJob({ experiment: exp, out: [join(out, 'report.json')], sweeps: [] });
+      expect(broken.data.tables.filter((t) => t.id.startsWith('robustness'))).toHaveLength(0);
+      expect(broken.data.notes.join(' ')).toMatch(/robustness.json could not be read/);
     } finally {
       model.dispose();
     }
