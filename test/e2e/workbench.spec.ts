@@ -2,13 +2,15 @@
  * The browser workbench end to end, on the bundled model: load → attack (FGSM, eps 16, 8 sample
  * images) → render a sheet → capture it through Chromium's fake webcam, fed a .y4m made from a
  * simulated photo of that very sheet → registration → the destruction rate on photos. Screenshots
- * of every view are saved as artifacts. A second test measures responsiveness during a BIM job.
+ * of every view are saved as artifacts. A second test measures responsiveness during a BIM job
+ * and asserts it (no long task, cancel ≤ 1 s) when other jobs leave the machine's cores alone.
  */
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { expect, test, type Page } from '@playwright/test';
 import { E2E_WEBCAM } from '../../playwright.config';
-import { installResponsivenessProbe, measureCancel, readLongTasks } from './support/responsiveness';
+import { cpuLoad, cpuSnapshot, loadTooHigh } from './support/cpu-load';
+import { installResponsivenessProbe, measureCancel, readLongFrames, readLongTasks } from './support/responsiveness';
 import { api, shot, webcamFromSheet } from './support/workbench';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
@@ -118,7 +120,7 @@ test('the whole loop: model → attack → sheet → fake-webcam capture → reg
   });
 });
 
-test('measures responsiveness during a BIM job (long tasks, cancel latency); Cancel ends the job', async ({ page }, testInfo) => {
+test('responsiveness during a BIM job: no main-thread task over 50 ms, cancel within 1 s (asserted unless other jobs load the machine)', async ({ page }, testInfo) => {
   await installResponsivenessProbe(page);
   await freshWorkbench(page);
   await page.getByRole('button', { name: 'Load the bundled model' }).click();
@@ -132,6 +134,11 @@ test('measures responsiveness during a BIM job (long tasks, cancel latency); Can
 
   const now = () => page.evaluate(() => performance.now());
   const marks: Record<string, number> = {};
+  // PRINTSHOT_TRACE=1 also writes a Chromium trace of the window (trace.json) for attribution.
+  const tracing = process.env.PRINTSHOT_TRACE === '1';
+  if (tracing) await page.context().browser()!.startTracing(page, { path: testInfo.outputPath('trace.json'), categories: (process.env.PRINTSHOT_TRACE_CATS ?? 'toplevel,devtools.timeline,blink.user_timing').split(',') });
+  // The window is the job: from the click on Start to the page showing it cancelled.
+  const cpu0 = cpuSnapshot();
   const t0 = await now();
   await page.getByTestId('attack-start').click();
   const progress = page.getByTestId('job-progress');
@@ -141,7 +148,9 @@ test('measures responsiveness during a BIM job (long tasks, cancel latency); Can
   await page.waitForTimeout(1500);
   marks.navigate = await now();
   await open(page, 'images');
+  marks.images = await now();
   await open(page, 'model');
+  marks.model = await now();
   await open(page, 'attack');
   marks.back = await now();
   await page.waitForTimeout(1500);
@@ -153,28 +162,44 @@ test('measures responsiveness during a BIM job (long tasks, cancel latency); Can
   marks.cancel = await now();
   const cancel = await measureCancel(page, progress.getByRole('button', { name: 'Cancel' }), 'attack-cancelled');
   const t1 = await now();
+  const load = cpuLoad(cpu0, cpuSnapshot());
+  if (tracing) await page.context().browser()!.stopTracing();
+
   const seen = await readLongTasks(page, t0, t1);
   const duringShot = (t: { start: number; duration: number }) => t.start < shotTo && t.start + t.duration > shotFrom;
   const longTasks = seen.filter((t) => !duringShot(t));
+  const rel = (t: number) => Math.round(t - t0);
   const result = {
     windowMs: Math.round(t1 - t0),
     longTasks: longTasks.length,
     longestTaskMs: longTasks.reduce((m, t) => Math.max(m, t.duration), 0),
     cancelLatencyMs: Math.round(cancel),
     duringScreenshot: seen.filter(duringShot).length,
-    // Other work on the machine competes for its cores (the engine already takes one): say how busy it was.
+    // Cores busy during the window: ours (engine, server, browser, test) and everyone else's.
+    foreignCores: load.foreignCores,
+    ownCores: load.ownCores,
     loadavg1: Number(loadavg()[0].toFixed(2)),
     browser: page.context().browser()?.version(),
   };
-  const rel = (t: number) => Math.round(t - t0);
   const timeline = { ...Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, rel(v)])), shot: [rel(shotFrom), rel(shotTo)], end: rel(t1) };
-  await writeFile(testInfo.outputPath('responsiveness.json'), JSON.stringify({ ...result, timeline, tasks: seen.map((t) => ({ ...t, start: rel(t.start) })) }, null, 2));
-  await testInfo.attach('responsiveness', { body: JSON.stringify(result, null, 2), contentType: 'application/json' });
+  // Long animation frames carry script attribution (which handler, which file) for any long task.
+  const frames = (await readLongFrames(page, t0, t1)).map((f) => ({ ...f, start: rel(f.start) }));
+  const report = { ...result, load, timeline, tasks: seen.map((t) => ({ ...t, start: rel(t.start) })), frames };
+  await writeFile(testInfo.outputPath('responsiveness.json'), JSON.stringify(report, null, 2));
+  await testInfo.attach('responsiveness', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
   console.log(`responsiveness: ${JSON.stringify(result)}`);
-  // Timings are measurements, not pass/fail gates (they depend on what else the machine runs):
-  // they are printed, attached and recorded in docs/BENCHMARKS.md. What the test asserts is the
-  // behaviour: the measurement happened and Cancel ended the job.
+
+  // Behaviour, always: the measurement happened and Cancel ended the job.
   expect(result.windowMs).toBeGreaterThan(0);
   expect(Number.isFinite(cancel)).toBe(true);
-  if (longTasks.length) console.warn(`responsiveness: ${longTasks.length} long task(s) over 50 ms (load average ${result.loadavg1})`);
+  // Timings, only where they measure the app: a task is timed in wall-clock ms, so other jobs on
+  // the same cores stretch it. Above FOREIGN_LOAD_MAX the figures are recorded, not judged.
+  const overloaded = loadTooHigh(load);
+  testInfo.annotations.push({ type: 'responsiveness', description: `${JSON.stringify(result)}${overloaded ? `; not asserted: ${overloaded}` : '; asserted'}` });
+  if (overloaded) {
+    console.warn(`responsiveness: timings not asserted (${overloaded})`);
+    return;
+  }
+  expect(longTasks, `main-thread tasks over 50 ms during the BIM job; attribution: ${JSON.stringify(frames)}`).toEqual([]);
+  expect(result.cancelLatencyMs, 'cancel latency (click → "cancelled" shown)').toBeLessThanOrEqual(1000);
 });
