@@ -4,6 +4,8 @@
  * engine channels of the contract and reports job progress, results and failures as messages.
  * Nothing here blocks the caller: a job call returns as soon as the job is validated and started.
  */
+import os from 'node:os';
+import { log } from '../../shared';
 import { contract, ContractError, dispatch, ERROR_CODES, toErrorDto, type JobKind, type JobResult, type ParsedRequestOf, type ResponseOf } from '../../contract';
 import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '../protocol';
 import { experimentHandlers } from './experiment-handlers';
@@ -105,7 +107,25 @@ function withJobId(ctx: EngineContext, jobId: string | undefined): EngineContext
 
 /** Connects an engine to a port and announces it; the entry points of both transports call this. */
 export function runEngine(port: EnginePort, pid: number): void {
+  lowerEnginePriority();
   const engine = createEngine(port);
   port.onMessage((msg) => engine.handle(msg));
   port.send({ t: 'ready', pid });
+}
+
+/**
+ * Attacks keep a core busy for minutes; on a 2-core laptop the window would then wait for a core
+ * on every frame (docs/BENCHMARKS.md, UI responsiveness). Below-normal priority lets the UI win
+ * without slowing the engine when the machine is otherwise idle. PRINTSHOT_ENGINE_NICE=0 keeps
+ * normal priority.
+ */
+export function lowerEnginePriority(env: NodeJS.ProcessEnv = process.env): number | null {
+  if (env.PRINTSHOT_ENGINE_NICE === '0') return null;
+  try {
+    os.setPriority(os.constants.priority.PRIORITY_BELOW_NORMAL);
+    return os.getPriority();
+  } catch (e) {
+    log.warn(`engine: could not lower its priority (${(e as Error).message})`);
+    return null;
+  }
 }
