@@ -54,8 +54,14 @@ class Cancelled(Exception):
 
 def emit(kind: str, **fields: Any) -> None:
     """One JSON object per line on stdout: the protocol src/services/defend reads."""
-    sys.stdout.write(json.dumps({"type": kind, **fields}) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps({"type": kind, **fields}) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nobody reads any more (printshot was killed): stop as if cancelled, so the run still
+        # ends with a checkpoint, and send further output nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def rel_to_repo(path: str) -> str:

@@ -168,8 +168,8 @@ class RunTest(unittest.TestCase):
     def tearDown(self) -> None:
         self.tmp.cleanup()
 
-    def args(self, cmd: str, out: str) -> list[str]:
-        return [sys.executable, SCRIPT, cmd, "--data", self.data, "--out", out, "--epochs", "2", "--batch-size", "16",
+    def args(self, cmd: str, out: str, batch: int = 16) -> list[str]:
+        return [sys.executable, SCRIPT, cmd, "--data", self.data, "--out", out, "--epochs", "2", "--batch-size", str(batch),
                 "--checkpoint-every", "3", "--eval-bim-steps", "2"]
 
     def run_to_end(self, argv: list[str]) -> list[dict]:
@@ -178,12 +178,13 @@ class RunTest(unittest.TestCase):
         return [json.loads(line) for line in p.stdout.splitlines()]
 
     def test_sigterm_then_resume_gives_identical_weights(self) -> None:
-        for cmd in ("harden", "distill"):
-            with self.subTest(cmd=cmd):
-                straight, stopped = os.path.join(self.tmp.name, f"{cmd}-a"), os.path.join(self.tmp.name, f"{cmd}-b")
-                events = self.run_to_end(self.args(cmd, straight))
+        # batch 256 > 200 images: every step ends an epoch, so the stop lands on an epoch boundary.
+        for cmd, batch in (("harden", 16), ("distill", 16), ("harden", 256)):
+            with self.subTest(cmd=cmd, batch=batch):
+                straight, stopped = (os.path.join(self.tmp.name, f"{cmd}-{batch}-{k}") for k in "ab")
+                events = self.run_to_end(self.args(cmd, straight, batch))
                 self.assertEqual(events[-1]["type"], "done")
-                p = subprocess.Popen(self.args(cmd, stopped), stdout=subprocess.PIPE, text=True)
+                p = subprocess.Popen(self.args(cmd, stopped, batch), stdout=subprocess.PIPE, text=True)
                 for line in p.stdout:  # stop as soon as training is under way
                     if json.loads(line)["type"] == "progress":
                         p.send_signal(signal.SIGTERM)
@@ -194,7 +195,7 @@ class RunTest(unittest.TestCase):
                 self.assertEqual(rest[-1]["type"], "cancelled")
                 self.assertFalse(os.path.exists(stopped))
                 self.assertTrue(os.path.isfile(os.path.join(stopped + ".partial", ".checkpoint", "state.pt")))
-                resumed = self.run_to_end(self.args(cmd, stopped))
+                resumed = self.run_to_end(self.args(cmd, stopped, batch))
                 self.assertTrue(resumed[0]["resumed"])
                 self.assertFalse(os.path.exists(stopped + ".partial"))
                 for name in ("group1-shard1of1.bin", "model.json"):
@@ -203,6 +204,15 @@ class RunTest(unittest.TestCase):
                 card = events[-1]["card"]
                 self.assertEqual(card["provenance"]["baseModel"]["dir"], "default")
                 self.assertEqual(load_tfjs_model(stopped).input_hwc, (28, 28, 1))
+
+    def test_a_vanished_reader_stops_the_run_with_a_checkpoint(self) -> None:
+        out = os.path.join(self.tmp.name, "orphan")
+        p = subprocess.Popen(self.args("harden", out, 4) + ["--stop-on-stdin-eof"], stdout=subprocess.PIPE, stdin=subprocess.PIPE)
+        p.stdout.readline()
+        p.stdout.close()  # printshot died: stdout is a broken pipe, stdin hits EOF
+        p.stdin.close()
+        self.assertEqual(p.wait(timeout=120), 130)
+        self.assertTrue(os.path.isfile(os.path.join(out + ".partial", ".checkpoint", "state.pt")))
 
     def test_bad_data_is_reported(self) -> None:
         with open(os.path.join(self.data, "t10k-labels-idx1-ubyte.gz"), "wb") as f:

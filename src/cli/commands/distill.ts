@@ -21,7 +21,7 @@ export function registerDistillCommand(program: Command): void {
     .description('defensive distillation (Papernot et al.): teacher and student trained at temperature T, student deployed at T = 1; writes a new model folder')
     .option('--temperature <T>', 'distillation temperature', positiveNumber, 100)
     .option('--teacher-epochs <k>', 'teacher epochs (default: --epochs)', positiveInt);
-  addTrainingOptions(cmd, 2).action(async (o: DistillCliOptions) => {
+  addTrainingOptions(cmd, 5).action(async (o: DistillCliOptions) => {
     await runTraining('distill', o.json, (signal, onEvent) =>
       runDistill({ ...commonArgs(o), temperature: o.temperature, teacherEpochs: o.teacherEpochs, signal, onEvent }),
     );

@@ -39,7 +39,7 @@ export function addTrainingOptions(cmd: Command, epochsDefault: number): Command
     .option('--seed <n>', 'random seed (default 0)', (v) => Number.parseInt(v, 10))
     .option('--threads <n>', 'PyTorch CPU threads (default 1)', positiveInt)
     .option('--batch-size <n>', 'minibatch size (default 64)', positiveInt)
-    .option('--lr <rate>', 'Adam learning rate (default 5e-4 fine-tuning, 1e-3 from scratch)', positiveNumber)
+    .option('--lr <rate>', 'Adam learning rate (default 5e-4 for harden fine-tuning, else 1e-3)', positiveNumber)
     .option('--limit <n>', 'train and test on the first n images only (quick checks)', positiveInt)
     .option('--checkpoint-every <steps>', 'minibatches between checkpoints (default 200; also after every epoch)', positiveInt)
     .option('--eval-eps <eps>', 'eps (0..255) of the final PyTorch FGSM/BIM measurement (default 25)', positiveNumber)
