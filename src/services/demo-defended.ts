@@ -10,7 +10,7 @@
  * (reports/defended.{pdf,html,csv,json}) built on the plain model's experiment.
  */
 import { access } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildReportData, defaultTableSpecs, writeReport } from '../reports';
 import { PrintshotError, log } from '../shared';
@@ -37,6 +37,8 @@ export interface DefendedDemoOptions {
   photos?: boolean;
   hardened?: string;
   distilled?: string;
+  /** Attack grid (default DEFENDED_GRID; tests use a smaller one). */
+  grid?: GridCell[];
   /** IDX folder for the full-test-set FGSM measurement; null skips it. */
   testSet?: string | null;
   seed?: number;
@@ -63,7 +65,8 @@ export async function runDefendedDemo(opts: DefendedDemoOptions): Promise<Defend
     }
   }
   const seed = opts.seed ?? 0;
-  const grid = opts.photos === false ? DEFENDED_GRID.map((c) => ({ ...c, photo: false })) : DEFENDED_GRID;
+  const base = opts.grid ?? DEFENDED_GRID;
+  const grid = opts.photos === false ? base.map((c) => ({ ...c, photo: false })) : base;
   const samples = await compareRobustness({
     out: opts.out,
     models,
@@ -114,7 +117,7 @@ async function writeDefendedReport(out: string, samples: RobustnessResult, testS
         data.notes.push(`Full test set (${testSet.images.count} images): ${m.name} clean top-1 ${pct(m.clean.top1.accuracy)}, error under FGSM eps ${c.eps} ${pct(c.error)}.`);
       }
     }
-    const files = ['pdf', 'html', 'csv', 'json'].map((ext) => join(out, 'reports', `defended.${ext}`)).map((f) => (isAbsolute(f) ? f : join(process.cwd(), f)));
+    const files = ['pdf', 'html', 'csv', 'json'].map((ext) => join(out, 'reports', `defended.${ext}`));
     for (const f of files) await writeReport(data, f);
     return files;
   } finally {
