@@ -24,9 +24,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { throwIfAborted } from '../shared';
+import { disposeIterate, TanhAdam, TanhBox, type AdamSpec } from './cw-core';
 import { resolveTargets } from './iterative-core';
-import { BestTracker, capSchema, logitMargin, onFailureSchema } from './minimal-core';
-import { adamUpdate, feasibleBox, perImageSum, type AdamMoments } from './optim';
+import { BestTracker, capSchema, onFailureSchema, type Seen } from './minimal-core';
+import { perImageSum } from './optim';
 import { iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
 
@@ -72,11 +73,13 @@ async function cwL2Attack(
   const targeted = targets !== undefined;
   const kappa = p.confidence;
   const classes = tf.tensor1d(targets ?? batch.labels, 'int32');
-  const { lo, hi } = feasibleBox(x0, p.eps);
-  const span = tf.tidy(() => tf.sub(hi, lo)) as tf.Tensor4D;
-  const w0 = tf.tidy(() => tf.atanh(tf.mul(tf.sub(tf.mul(tf.div(tf.sub(x0, lo), span), 2), 1), 1 - 1e-6))) as tf.Tensor4D;
-  const toImage = (w: tf.Tensor) => tf.add(lo, tf.mul(span, tf.mul(tf.add(tf.tanh(w), 1), 0.5))) as tf.Tensor4D;
-  const tracker = new BestTracker(x0, { classifier: ctx.classifier, classes, targeted, kappa, lo, hi });
+  const box = new TanhBox(x0, p.eps);
+  const w0 = box.toW(x0);
+  const tracker = new BestTracker(x0, { classifier: ctx.classifier, classes, targeted, kappa, lo: box.lo, hi: box.hi });
+  const spec: AdamSpec = {
+    classifier: ctx.classifier, classes, targeted, box, learningRate: p.learningRate,
+    objective: (image, margin, c) => tf.add(perImageSum(tf.square(tf.sub(image, x0))), tf.mul(c, tf.maximum(margin, -kappa))),
+  };
 
   const c = new Float64Array(n).fill(p.initialConst);
   const lower = new Float64Array(n).fill(0);
@@ -84,47 +87,29 @@ async function cwL2Attack(
   const totalSteps = p.binarySteps * p.maxIterations;
   const checkEvery = Math.max(1, Math.floor(p.maxIterations / 10));
   let stepsRun = 0;
-  let w: tf.Tensor4D | undefined;
-  let mom: AdamMoments | undefined;
   try {
-    const allDone = await tracker.offerStart();
+    const allDone = (await tracker.offerStart()).every(Boolean);
     for (let round = 0; round < p.binarySteps && !allDone; round++) {
       // The reference code's "repeat": with ≥ 10 steps the last one re-runs the upper bound.
       if (p.binarySteps >= 10 && round === p.binarySteps - 1) upper.forEach((u, i) => u < BIG && (c[i] = u));
-      const cT = tf.tensor1d(Float32Array.from(c));
       const wonThisRound = new Array<boolean>(n).fill(false);
-      w = tf.clone(w0);
-      mom = { m: tf.zerosLike(w0), v: tf.zerosLike(w0) };
+      // Adam is reset, and w restarted from w0, at every search step.
+      const adam = new TanhAdam(spec, w0);
       let prev = Infinity;
       try {
         for (let it = 0; it < p.maxIterations; it++) {
           throwIfAborted(ctx.signal);
-          const wNow: tf.Tensor4D = w!;
-          const momNow: AdamMoments = mom;
-          const out = tf.tidy((): AdamMoments & { param: tf.Tensor4D; image: tf.Tensor4D; margin: tf.Tensor1D } => {
-            let image: tf.Tensor4D | undefined;
-            let margin: tf.Tensor1D | undefined;
-            const { grad } = tf.valueAndGrad((wv: tf.Tensor) => {
-              image = tf.keep(toImage(wv));
-              margin = tf.keep(logitMargin(ctx.classifier.logits(image), classes, targeted));
-              const dist = perImageSum(tf.square(tf.sub(image, x0)));
-              return tf.add(dist, tf.mul(cT, tf.maximum(margin, -kappa)));
-            })(wNow);
-            return { ...adamUpdate(wNow, grad as tf.Tensor4D, momNow, it + 1, p.learningRate), image: image!, margin: margin! };
-          });
-          // The iterate and margin belong to the point *before* this update, as in the reference code.
-          let seen;
+          const iterate = adam.step(c);
+          let seen: Seen;
           try {
-            seen = await tracker.offer(out.image, out.margin);
+            seen = await tracker.offer(iterate.image, iterate.margin);
           } finally {
-            tf.dispose([out.image, out.margin, wNow, momNow.m, momNow.v]);
-            w = out.param;
-            mom = { m: out.m, v: out.v };
+            disposeIterate(iterate);
           }
           seen.success.forEach((s, i) => s && (wonThisRound[i] = true));
           stepsRun++;
           let loss = 0;
-          for (let i = 0; i < n; i++) loss += seen.l2sq[i] + c[i] * Math.max(seen.margin[i], -kappa);
+          for (let i = 0; i < n; i++) loss += seen.dist[i] + c[i] * Math.max(seen.margin[i], -kappa);
           await ctx.onStep?.({ step: round * p.maxIterations + it + 1, steps: totalSteps });
           if (p.abortEarly && it % checkEvery === 0) {
             if (loss > prev * 0.9999) break;
@@ -132,9 +117,7 @@ async function cwL2Attack(
           }
         }
       } finally {
-        cT.dispose();
-        tf.dispose([w, mom.m, mom.v]);
-        w = undefined;
+        adam.dispose();
       }
       for (let i = 0; i < n; i++) {
         if (wonThisRound[i]) {
@@ -149,6 +132,7 @@ async function cwL2Attack(
     return { adversarial: tracker.result(p.onFailure), steps: stepsRun, targets, linfRadius };
   } finally {
     tracker.dispose();
-    tf.dispose([classes, lo, hi, span, w0]);
+    box.dispose();
+    tf.dispose([classes, w0]);
   }
 }

@@ -10,5 +10,7 @@ export { illc } from './illc';
 export { pgd } from './pgd';
 export { mifgsm } from './mifgsm';
 export { cwL2 } from './cw-l2';
+export { cwL0 } from './cw-l0';
+export { cwLinf } from './cw-linf';
 export { lbfgs } from './lbfgs';
 export { eotPgd, eotAccuracy, eotGradient, transformBatch } from './eot';

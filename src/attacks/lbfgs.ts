@@ -77,7 +77,7 @@ async function lbfgsAttack(ctx: AttackContext, batch: AttackBatch, p: LbfgsParam
   const totalSteps = p.binarySteps * p.maxIterations;
   let stepsRun = 0;
   try {
-    const allDone = await tracker.offerStart();
+    const allDone = (await tracker.offerStart()).every(Boolean);
     for (let round = 0; round < p.binarySteps && !allDone; round++) {
       const cT = tf.tensor1d(Float32Array.from(c));
       const evaluate = (x: tf.Tensor4D): BoxPoint => tf.tidy(() => {

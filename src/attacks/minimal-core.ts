@@ -1,7 +1,8 @@
 /**
- * Pieces shared by the minimal-perturbation attacks (C&W-L2, box-constrained L-BFGS): the
- * logit margin that decides success, the optional L∞ cap, the failure policy, and a tracker
- * that keeps, per image, the smallest-L2 successful point seen (and the closest miss).
+ * Pieces shared by the minimal-perturbation attacks (C&W L0/L2/L∞, box-constrained L-BFGS): the
+ * logit margin that decides success, the optional L∞ cap, the failure policy, the distances
+ * they minimise, and a tracker that keeps, per image, the smallest successful point seen (and
+ * the closest miss).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -37,6 +38,26 @@ export function logitMargin(logits: tf.Tensor2D, classes: tf.Tensor1D, targeted:
 /** Success with confidence κ ≥ 0: margin ≤ −κ, and strictly below 0 (ties are not a win). */
 export const succeeded = (margin: number, kappa: number) => margin < 0 && margin <= -kappa;
 
+/** A per-image distance of a perturbation δ [B,H,W,C]; smaller is better. Call inside tf.tidy. */
+export type Distance = (delta: tf.Tensor4D) => tf.Tensor1D;
+
+/** Squared L2, ‖δ‖₂² (the default: C&W-L2, L-BFGS). */
+export const squaredL2: Distance = (d) => perImageSum(tf.square(d));
+
+/** L∞, max_i |δ_i|. */
+export const linfDistance: Distance = (d) => tf.max(tf.abs(d), [1, 2, 3]) as tf.Tensor1D;
+
+/**
+ * L0 in pixels: the number of pixels with any channel moved by at least half an 8-bit level
+ * (smaller moves vanish in the rounding), plus ‖δ‖₂²/(1 + ‖δ‖₂²) < 1 so that among points with
+ * the same count the smaller L2 wins.
+ */
+export const pixelCount: Distance = (d) => {
+  const moved = tf.cast(tf.greaterEqual(tf.max(tf.abs(d), 3), 0.5 / 255), 'float32');
+  const l2 = squaredL2(d);
+  return tf.add(tf.sum(moved, [1, 2]), tf.div(l2, tf.add(l2, 1))) as tf.Tensor1D;
+};
+
 export interface TrackerSetup {
   readonly classifier: Classifier;
   /** Target classes (targeted) or true labels (untargeted). */
@@ -47,23 +68,32 @@ export interface TrackerSetup {
   /** The feasible box; its 8-bit grid points bound the rounded candidates. */
   readonly lo: tf.Tensor4D;
   readonly hi: tf.Tensor4D;
+  /** What "smallest" means (default: squared L2). */
+  readonly distance?: Distance;
+  /**
+   * When a success fails rounded to nearest, also try it rounded away from x0, leaving values
+   * that moved less than this many 8-bit levels at nearest (C&W L0: 0.5, so that no pixel is
+   * added; L∞: about 0, so that a success smaller than half a level still becomes one level).
+   */
+  readonly roundAwayFrom?: number;
 }
 
 /**
- * Per-image best-so-far over every point an optimiser offers. A successful float point that
- * beats the best so far is also rounded to the 8-bit grid (inside the box) and re-classified,
- * so the attack can return the smallest-L2 point that is still adversarial after the rounding
- * execute.ts applies (C&W round at the end and restore success by a lattice search; this is
- * the cheap version: pick among the iterates). Kept per image, in order of preference:
- *   1. the smallest-L2 point whose 8-bit rounding succeeds (returned rounded);
- *   2. the smallest-L2 float success (rounding will break it; execute.ts then reports failure);
+ * Per-image best-so-far over every point an optimiser offers, by the setup's distance (squared
+ * L2 unless told otherwise). A successful float point that beats the best so far is also
+ * rounded to the 8-bit grid (inside the box) and re-classified, so the attack can return the
+ * smallest point that is still adversarial after the rounding execute.ts applies (C&W round
+ * at the end and restore success by a lattice search; this is the cheap version: pick among
+ * the iterates, optionally trying a second rounding). Kept per image, in order of preference:
+ *   1. the smallest point whose 8-bit rounding succeeds (returned rounded);
+ *   2. the smallest float success (rounding will break it; execute.ts then reports failure);
  *   3. the failed point with the smallest margin (the closest miss), or x0, per the policy.
  * Owns its tensors; call dispose().
  */
 export class BestTracker {
-  /** Squared L2 of choice 1 per image (Infinity while none). */
-  readonly bestL2: Float64Array;
-  private readonly floatL2: Float64Array;
+  /** Distance of choice 1 per image (Infinity while none). */
+  readonly best: Float64Array;
+  private readonly floatBest: Float64Array;
   private readonly closestMargin: Float64Array;
   private readonly gridLo: tf.Tensor4D;
   private readonly gridHi: tf.Tensor4D;
@@ -73,8 +103,8 @@ export class BestTracker {
 
   constructor(private readonly x0: tf.Tensor4D, private readonly s: TrackerSetup) {
     const n = x0.shape[0];
-    this.bestL2 = new Float64Array(n).fill(Infinity);
-    this.floatL2 = new Float64Array(n).fill(Infinity);
+    this.best = new Float64Array(n).fill(Infinity);
+    this.floatBest = new Float64Array(n).fill(Infinity);
     this.closestMargin = new Float64Array(n).fill(Infinity);
     this.gridLo = tf.tidy(() => tf.div(tf.ceil(tf.sub(tf.mul(s.lo, 255), 1e-3)), 255)) as tf.Tensor4D;
     this.gridHi = tf.tidy(() => tf.div(tf.floor(tf.add(tf.mul(s.hi, 255), 1e-3)), 255)) as tf.Tensor4D;
@@ -84,44 +114,44 @@ export class BestTracker {
   }
 
   /**
-   * Offers points x with their margins; returns per image the squared L2 distance, the margin
-   * and whether the float point succeeded.
+   * Offers points x with their margins; returns per image the distance to x0, the margin and
+   * whether the float point succeeded.
    */
-  async offer(x: tf.Tensor4D, margin: tf.Tensor1D): Promise<{ l2sq: Float32Array; margin: Float32Array; success: boolean[] }> {
-    const { l2sq, margin: m } = await this.measure(x, margin);
+  async offer(x: tf.Tensor4D, margin: tf.Tensor1D): Promise<Seen> {
+    const { dist, margin: m } = await this.measure(x, margin);
     const success = Array.from(m, (v) => succeeded(v, this.s.kappa));
-    const betterFloat = success.map((ok, i) => ok && l2sq[i] < this.floatL2[i]);
-    const nearer = success.map((ok, i) => !ok && this.floatL2[i] === Infinity && m[i] < this.closestMargin[i]);
-    betterFloat.forEach((b, i) => b && (this.floatL2[i] = l2sq[i]));
+    const betterFloat = success.map((ok, i) => ok && dist[i] < this.floatBest[i]);
+    const nearer = success.map((ok, i) => !ok && this.floatBest[i] === Infinity && m[i] < this.closestMargin[i]);
+    betterFloat.forEach((b, i) => b && (this.floatBest[i] = dist[i]));
     nearer.forEach((b, i) => b && (this.closestMargin[i] = m[i]));
     if (betterFloat.some(Boolean)) this.float = replace(this.float, betterFloat, x);
     if (nearer.some(Boolean)) this.closest = replace(this.closest, nearer, x);
     // Candidates for the rounded best: float successes that are not already beaten.
-    const candidate = success.map((ok, i) => ok && l2sq[i] < this.bestL2[i]);
+    const candidate = success.map((ok, i) => ok && dist[i] < this.best[i]);
     if (candidate.some(Boolean)) {
-      const q = tf.tidy(() => tf.minimum(tf.maximum(tf.div(tf.round(tf.mul(x, 255)), 255), this.gridLo), this.gridHi)) as tf.Tensor4D;
-      try {
-        const qm = tf.tidy(() => logitMargin(this.s.classifier.logits(q), this.s.classes, this.s.targeted));
-        const rq = await this.measure(q, qm);
-        qm.dispose();
-        const better = candidate.map((c, i) => c && succeeded(rq.margin[i], this.s.kappa) && rq.l2sq[i] < this.bestL2[i]);
-        better.forEach((b, i) => b && (this.bestL2[i] = rq.l2sq[i]));
-        if (better.some(Boolean)) this.rounded = replace(this.rounded, better, q);
-      } finally {
-        q.dispose();
+      const missed = await this.tryGrid(x, candidate, (t) => tf.round(t));
+      // A success right at the boundary often fails rounded to nearest; rounded away from x0,
+      // every moved value keeps (at least) its push, at ≤ 1 level more than nearest.
+      const from = this.s.roundAwayFrom;
+      if (from !== undefined && missed.some(Boolean)) {
+        await this.tryGrid(x, missed, (t) => {
+          const x0 = tf.mul(this.x0, 255);
+          const away = tf.where(tf.greater(t, x0), tf.ceil(tf.sub(t, 1e-3)), tf.floor(tf.add(t, 1e-3)));
+          return tf.where(tf.less(tf.abs(tf.sub(t, x0)), from), tf.round(t), away);
+        });
       }
     }
-    return { l2sq, margin: m, success };
+    return { dist, margin: m, success };
   }
 
   /**
    * Offers the clean images themselves: an image that is already adversarial needs no
-   * perturbation at all (L2 = 0 is the minimum). Returns whether that holds for every image.
+   * perturbation at all (0 is the minimum of every distance). Returns which images are.
    */
-  async offerStart(): Promise<boolean> {
+  async offerStart(): Promise<boolean[]> {
     const margin = tf.tidy(() => logitMargin(this.s.classifier.logits(this.x0), this.s.classes, this.s.targeted));
     try {
-      return (await this.offer(this.x0, margin)).success.every(Boolean);
+      return (await this.offer(this.x0, margin)).success;
     } finally {
       margin.dispose();
     }
@@ -132,7 +162,7 @@ export class BestTracker {
     const pick = (flags: ArrayLike<number>) => tf.reshape(tf.tensor1d(Array.from(flags, (v) => v < Infinity), 'bool'), [-1, 1, 1, 1]);
     return tf.tidy(() => {
       const fallback = policy === 'closest' ? this.closest : this.x0;
-      return tf.where(pick(this.bestL2), this.rounded, tf.where(pick(this.floatL2), this.float, fallback));
+      return tf.where(pick(this.best), this.rounded, tf.where(pick(this.floatBest), this.float, fallback));
     }) as tf.Tensor4D;
   }
 
@@ -140,16 +170,48 @@ export class BestTracker {
     tf.dispose([this.rounded, this.float, this.closest, this.gridLo, this.gridHi]);
   }
 
+  /**
+   * Puts the marked images of x on the 8-bit grid (`round` on the 0..255 scale, then into the
+   * box), classifies them and keeps those that still succeed and beat the best; returns the
+   * marked images whose rounding failed.
+   */
+  private async tryGrid(x: tf.Tensor4D, marked: boolean[], round: (x255: tf.Tensor) => tf.Tensor): Promise<boolean[]> {
+    const q = tf.tidy(() => tf.minimum(tf.maximum(tf.div(round(tf.mul(x, 255)), 255), this.gridLo), this.gridHi)) as tf.Tensor4D;
+    try {
+      const qm = tf.tidy(() => logitMargin(this.s.classifier.logits(q), this.s.classes, this.s.targeted));
+      const rq = await this.measure(q, qm);
+      qm.dispose();
+      const ok = marked.map((c, i) => c && succeeded(rq.margin[i], this.s.kappa));
+      const better = ok.map((o, i) => o && rq.dist[i] < this.best[i]);
+      better.forEach((b, i) => b && (this.best[i] = rq.dist[i]));
+      if (better.some(Boolean)) this.rounded = replace(this.rounded, better, q);
+      return marked.map((c, i) => c && !ok[i]);
+    } finally {
+      q.dispose();
+    }
+  }
+
   private async measure(x: tf.Tensor4D, margin: tf.Tensor1D) {
-    const stacked = tf.tidy(() => tf.stack([perImageSum(tf.square(tf.sub(x, this.x0))), margin]));
+    const distance = this.s.distance ?? squaredL2;
+    const stacked = tf.tidy(() => tf.stack([distance(tf.sub(x, this.x0) as tf.Tensor4D), margin]));
     const values = (await stacked.data()) as Float32Array;
     stacked.dispose();
-    const n = this.bestL2.length;
-    return { l2sq: values.subarray(0, n), margin: values.subarray(n, 2 * n) };
+    const n = this.best.length;
+    return { dist: values.subarray(0, n), margin: values.subarray(n, 2 * n) };
   }
 }
 
-function replace(old: tf.Tensor4D, where: boolean[], x: tf.Tensor4D): tf.Tensor4D {
+/** What the tracker saw of one batch of points, per image. */
+export interface Seen {
+  /** Distance to x0 by the setup's measure. */
+  readonly dist: Float32Array;
+  readonly margin: Float32Array;
+  /** The float point succeeded (margin ≤ −κ and < 0). */
+  readonly success: boolean[];
+}
+
+/** `old` with the images marked in `where` taken from x; disposes `old`. */
+export function replace(old: tf.Tensor4D, where: boolean[], x: tf.Tensor4D): tf.Tensor4D {
   const next = tf.tidy(() => tf.where(tf.reshape(tf.tensor1d(where, 'bool'), [-1, 1, 1, 1]), x, old)) as tf.Tensor4D;
   old.dispose();
   return next;

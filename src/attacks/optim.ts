@@ -1,5 +1,5 @@
 /**
- * Optimisers for the minimal-perturbation attacks (C&W-L2, box-constrained L-BFGS), batched:
+ * Optimisers for the minimal-perturbation attacks (C&W, box-constrained L-BFGS), batched:
  * every image of an NHWC batch is its own independent problem, so per-image scalars (step
  * sizes, curvature pairs, convergence) live in [B] vectors and JS arrays, while the vectors
  * themselves stay on the tfjs backend.
@@ -39,16 +39,22 @@ export type AdamMoments = {
   readonly v: tf.Tensor4D;
 };
 
-/** One Adam step on `param` at step number t ≥ 1. Call inside tf.tidy. */
+/**
+ * One Adam step on `param` at step number t ≥ 1, one t for the batch or one per image (images
+ * restarted at different times). Call inside tf.tidy.
+ */
 export function adamUpdate(
-  param: tf.Tensor4D, grad: tf.Tensor4D, mom: AdamMoments, t: number, lr: number,
+  param: tf.Tensor4D, grad: tf.Tensor4D, mom: AdamMoments, t: number | readonly number[], lr: number,
 ): AdamMoments & { param: tf.Tensor4D } {
   const b1 = 0.9;
   const b2 = 0.999;
   const m = tf.add(tf.mul(mom.m, b1), tf.mul(grad, 1 - b1)) as tf.Tensor4D;
   const v = tf.add(tf.mul(mom.v, b2), tf.mul(tf.square(grad), 1 - b2)) as tf.Tensor4D;
-  const mHat = tf.div(m, 1 - b1 ** t);
-  const vHat = tf.div(v, 1 - b2 ** t);
+  const correction = (beta: number) => typeof t === 'number'
+    ? 1 - beta ** t
+    : perImage(tf.tensor1d(t.map((ti) => 1 - beta ** Math.max(ti, 1))));
+  const mHat = tf.div(m, correction(b1));
+  const vHat = tf.div(v, correction(b2));
   const next = tf.sub(param, tf.mul(lr, tf.div(mHat, tf.add(tf.sqrt(vHat), 1e-8)))) as tf.Tensor4D;
   return { param: next, m, v };
 }

@@ -4,7 +4,9 @@
  */
 import { PrintshotError } from '../shared';
 import { bim } from './bim';
+import { cwL0 } from './cw-l0';
 import { cwL2 } from './cw-l2';
+import { cwLinf } from './cw-linf';
 import { eotPgd } from './eot';
 import { fgsm } from './fgsm';
 import { illc } from './illc';
@@ -13,7 +15,7 @@ import { mifgsm } from './mifgsm';
 import { pgd } from './pgd';
 import type { AttackDescriptor } from './types';
 
-export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, lbfgs, eotPgd];
+export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, cwL0, cwLinf, lbfgs, eotPgd];
 
 /** The paper's own names, accepted on the command line. */
 const aliases: Record<string, string> = { fast: 'fgsm', 'iter-basic': 'bim', basic: 'bim', 'll-class': 'illc' };

@@ -23,7 +23,12 @@ beforeAll(async () => {
 afterAll(() => model?.dispose());
 
 /** Small budgets for the optimisation attacks, whose defaults are sized for real use. */
-const budgets: Record<string, object> = { 'cw-l2': { binarySteps: 4, maxIterations: 100 }, lbfgs: { binarySteps: 3, maxIterations: 30 } };
+const budgets: Record<string, object> = {
+  'cw-l2': { binarySteps: 4, maxIterations: 100 },
+  'cw-l0': { maxIterations: 20, largestConst: 1, removeFraction: 0.5, maxRounds: 2 },
+  'cw-linf': { maxIterations: 20, largestConst: 1, learningRate: 0.05, decreaseFactor: 0.5 },
+  lbfgs: { binarySteps: 3, maxIterations: 30 },
+};
 
 describe.each(attackRegistry.map((a) => [a.id, a] as const))('%s on the bundled model', (_id, attack) => {
   const budget = budgets[attack.id] ?? {};

@@ -19,7 +19,12 @@ const items = randomImages(spec, 6).map((it) => ({
   label: tf.tidy(() => tf.argMax(clf.logits(tf.div(tf.tensor4d(it.image.data, [1, 8, 8, 3], 'float32'), 255) as tf.Tensor4D), 1).dataSync()[0]),
 }));
 /** Small budgets for the optimisation attacks, whose defaults are sized for real use. */
-const budgets: Record<string, object> = { 'cw-l2': { binarySteps: 4, maxIterations: 100 }, lbfgs: { binarySteps: 3, maxIterations: 30 } };
+const budgets: Record<string, object> = {
+  'cw-l2': { binarySteps: 4, maxIterations: 100 },
+  'cw-l0': { maxIterations: 10, largestConst: 10, removeFraction: 0.25, maxRounds: 4 },
+  'cw-linf': { maxIterations: 10, largestConst: 2 },
+  lbfgs: { binarySteps: 3, maxIterations: 30 },
+};
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
