@@ -65,9 +65,7 @@ export const cwL0: AttackDescriptor<CwL0Params> = {
   id: 'cw-l0',
   title: 'Carlini & Wagner L0',
   paper: 'Carlini & Wagner 2016, arXiv 1608.04644',
-  // The IPC contract (src/contract/dto.ts, AttackInfo.norm) only knows 'linf' | 'l2' so far; the
-  // inner attack is L2. Switch to 'l0' together with the contract.
-  norm: 'l2',
+  norm: 'l0',
   summary: 'Fewest changed pixels: the L2 attack restricted to an allowed set that shrinks by the pixels that matter least.',
   params,
   run: (ctx, batch, p) => cwL0Attack(ctx, batch, p),

@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { Classifier } from '../model/classifier';
 import type { Rng } from '../shared';
 
-export type Norm = 'linf' | 'l2';
+export type Norm = 'linf' | 'l2' | 'l0';
 
 export interface AttackProgress {
   readonly step: number;

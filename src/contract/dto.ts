@@ -133,7 +133,7 @@ export const AttackInfo = z.object({
   id: z.string(),
   title: z.string(),
   paper: z.string(),
-  norm: z.enum(['linf', 'l2']),
+  norm: z.enum(['linf', 'l2', 'l0']),
   summary: z.string(),
   params: JsonSchemaDto,
   /** The parameters an empty form means (the schema's defaults). */

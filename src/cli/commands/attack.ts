@@ -31,7 +31,7 @@ export function registerAttackCommand(program: Command): void {
     .description('craft adversarial examples into an experiment folder (lossless 8-bit PNGs + manifest)')
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
-    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm | eot-pgd | cw-l2 | lbfgs')
+    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm | eot-pgd | cw-l2 | cw-l0 | cw-linf | lbfgs')
     .requiredOption('--eps <n>', 'L∞ radius on the 0..255 scale', nonNegativeNumber)
     .option('--alpha <n>', 'step size on the 0..255 scale', nonNegativeNumber)
     .option('--iterations <n>', 'number of steps', nonNegativeNumber)
