@@ -42,7 +42,7 @@ function category(name: string, inputShapes: (number[] | null)[]): string {
   if (/Depthwise/.test(name)) return 'depthwise';
   if (/BatchNorm/.test(name)) return 'batch norm';
   if (/^(Relu|Relu6|ClipByValue|Step|Prelu|Elu|LeakyRelu)$/.test(name)) return 'activation';
-  if (/^(Add|AddN|Sub|Mul|RealDiv|Maximum|Minimum|Neg|Sign|Round|Floor|Square|Sqrt|Rsqrt|Exp|Log|Cast|Greater|Less|GreaterEqual|LessEqual|Equal|LogicalAnd|Select)$/.test(name)) return 'elementwise';
+  if (/^(Add|AddN|Sub|Multiply|RealDiv|Maximum|Minimum|Neg|Sign|Round|Floor|Square|Sqrt|Rsqrt|Exp|Log|Cast|Greater|Less|GreaterEqual|LessEqual|Equal|LogicalAnd|Select|SelectV2)$/.test(name)) return 'elementwise';
   if (/^(Transpose|Pad|PadV2|Reshape|Concat|Slice|StridedSlice|Identity|Tile|Pack|Unpack|SplitV|MirrorPad|Reverse)$/.test(name)) return 'layout/copy';
   if (/Pool/.test(name)) return 'pooling';
   if (/MatMul/.test(name)) return 'matmul';

@@ -1,8 +1,9 @@
 /**
  * Splits attack jobs across N worker threads, each with its own wasm backend and model copy.
- * In Node, tfjs-backend-wasm runs one thread per backend instance (its threaded build is off and
- * cannot be forced, see docs/parallel.md), so using more than one core means more than one
- * backend: worker_threads.
+ * In Node, tfjs-backend-wasm runs one thread per backend instance (its threaded build is off by
+ * default; wasm-threads.ts can force it on, but one single-threaded backend per worker is the
+ * default, see docs/parallel.md), so using more than one core means more than one backend:
+ * worker_threads.
  *
  * Determinism: the batch partition and each batch's RNG stream depend only on (seed, batch
  * start), never on the worker count or scheduling (see partition.ts). Batches go to whichever
