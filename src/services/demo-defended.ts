@@ -23,7 +23,7 @@ export const DISTILLED_MODEL_DIR = fileURLToPath(new URL('../../assets/models/fa
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
 
 /** C&W budget for the demo: fewer search steps than the paper, enough on a 28×28 model. */
-export const DEMO_CW = { confidence: 0, binarySteps: 6, maxIterations: 200, initialConst: 0.01 };
+export const DEMO_CW = { confidence: 0, binarySteps: 5, maxIterations: 100, initialConst: 0.1 };
 
 export const DEFENDED_GRID: GridCell[] = [
   ...[8, 16, 25].map((eps) => ({ method: 'fgsm', params: { eps }, photo: eps === 16 })),
