@@ -15,12 +15,14 @@ import { fileURLToPath } from 'node:url';
 import { buildReportData, defaultTableSpecs, writeReport } from '../reports';
 import { PrintshotError, log } from '../shared';
 import { parseTransformSpec } from '../transforms';
+import { DEFAULT_DATA_DIR } from './defend';
 import { compareRobustness, type GridCell, type RobustnessResult } from './robustness';
 import { openModel } from './sources';
 
 export const HARDENED_MODEL_DIR = fileURLToPath(new URL('../../assets/models/fashion-cnn-hardened', import.meta.url));
 export const DISTILLED_MODEL_DIR = fileURLToPath(new URL('../../assets/models/fashion-cnn-distilled', import.meta.url));
-export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
+/** Debian's dataset-fashion-mnist, the same folder harden/distill train from. */
+export const FASHION_MNIST_DIR = DEFAULT_DATA_DIR;
 
 /** C&W budget for the demo: fewer search steps than the paper, enough on a 28×28 model. */
 export const DEMO_CW = { confidence: 0, binarySteps: 5, maxIterations: 100, initialConst: 0.1 };

@@ -12,11 +12,10 @@
  */
 import { join } from 'node:path';
 import { attackImages, getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
-import type { AccuracyResult, DestructionRate } from '../metrics';
-import { accuracy, rankPrediction } from '../metrics';
+import { accuracy, rankPrediction, type AccuracyResult, type DestructionRate } from '../metrics';
 import { predictProbabilities } from '../inference';
 import { currentBackend, type LoadedClassifier } from '../model';
-import type { Cell } from '../reports';
+import type { Cell, ReportTable } from '../reports';
 import { createRng, throwIfAborted, type Image8, type LabeledImage } from '../shared';
 import type { TransformSpec } from '../transforms';
 import { atomicWriteJson } from '../workspace';
@@ -233,7 +232,7 @@ async function attackOutcome(
   return { results: { rows, adversarial }, run: { id: job.run.id, dir: job.run.dir } };
 }
 
-function attachPhotoOutcomes(cells: CellOutcome[], tables: readonly { id: string; rows: readonly { run?: string; cells: Record<string, Cell | null> }[] }[], runs: readonly { id: string }[]): void {
+function attachPhotoOutcomes(cells: CellOutcome[], tables: readonly ReportTable[], runs: readonly { id: string }[]): void {
   const t1 = tables.find((t) => t.id === 'table1-photo');
   const t3 = tables.find((t) => t.id === 'table3-photo');
   for (const r of runs) {

@@ -4,26 +4,14 @@
  * in PyTorch. Ctrl+C checkpoints; the same command resumes. See docs/defended-models.md.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_DATA_DIR, runHarden, type DefendEvent, type DefendResult } from '../../services/defend';
+import { DEFAULT_DATA_DIR, runHarden, type CommonOptions, type DefendEvent, type DefendResult } from '../../services/defend';
 import { createProgress, formatTable, pct } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
 
-/** Options both commands share, as commander hands them over. */
-export interface TrainCliOptions {
+/** Options both commands share, as commander hands them over (defaults already applied). */
+export interface TrainCliOptions extends Omit<CommonOptions, 'model' | 'data' | 'evalBimSteps' | 'python' | 'signal' | 'onEvent'> {
   model: string;
-  fromScratch?: boolean;
-  epochs?: number;
   data: string;
-  out: string;
-  force?: boolean;
-  resume?: boolean;
-  seed?: number;
-  threads?: number;
-  batchSize?: number;
-  lr?: number;
-  limit?: number;
-  checkpointEvery?: number;
-  evalEps?: number;
   json?: boolean;
 }
 

@@ -16,7 +16,7 @@ export { DEFEND_SCRIPT, findPython, runDefendScript, type DefendEvent, type Robu
 export const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
-interface CommonOptions {
+export interface CommonOptions {
   /** TF.js Layers folder to start from, or 'default' (the bundled fashion-cnn). */
   model?: string;
   /** Keep the model's architecture, reinitialise its weights. */
