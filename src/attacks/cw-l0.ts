@@ -33,8 +33,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ConstSchedule, TanhAdam, TanhBox, warmStartRounds, type AdamSpec } from './cw-core';
-import { resolveTargets } from './iterative-core';
-import { BestTracker, capSchema, logitMargin, onFailureSchema, pixelCount, succeeded } from './minimal-core';
+import { BestTracker, capSchema, minimalStart, logitMargin, onFailureSchema, pixelCount, succeeded } from './minimal-core';
 import { perImageSum } from './optim';
 import { iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
@@ -73,12 +72,10 @@ export const cwL0: AttackDescriptor<CwL0Params> = {
 
 async function cwL0Attack(ctx: AttackContext, batch: AttackBatch, p: CwL0Params): Promise<AttackOutput> {
   const x0 = batch.x;
-  const targets = resolveTargets(ctx, batch, p.target);
-  const linfRadius = p.eps < 255 ? p.eps : undefined;
-  if (p.eps === 0) return { adversarial: tf.clone(x0), steps: 0, targets, linfRadius };
+  const { targets, targeted, linfRadius, unchanged } = minimalStart(ctx, batch, p.eps, p.target);
+  if (unchanged) return unchanged;
   const [n, h, w] = x0.shape;
   const pixels = h * w;
-  const targeted = targets !== undefined;
   const kappa = p.confidence;
   const classes = tf.tensor1d(targets ?? batch.labels, 'int32');
   const box = new TanhBox(x0, p.eps);

@@ -25,8 +25,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { throwIfAborted } from '../shared';
 import { disposeIterate, TanhAdam, TanhBox, type AdamSpec } from './cw-core';
-import { resolveTargets } from './iterative-core';
-import { BestTracker, capSchema, onFailureSchema, type Seen } from './minimal-core';
+import { BestTracker, capSchema, minimalStart, onFailureSchema, type Seen } from './minimal-core';
 import { perImageSum } from './optim';
 import { iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
@@ -66,11 +65,9 @@ async function cwL2Attack(
   p: CwL2Params,
 ): Promise<AttackOutput> {
   const x0 = batch.x;
-  const targets = resolveTargets(ctx, batch, p.target);
-  const linfRadius = p.eps < 255 ? p.eps : undefined;
-  if (p.eps === 0) return { adversarial: tf.clone(x0), steps: 0, targets, linfRadius };
+  const { targets, targeted, linfRadius, unchanged } = minimalStart(ctx, batch, p.eps, p.target);
+  if (unchanged) return unchanged;
   const n = x0.shape[0];
-  const targeted = targets !== undefined;
   const kappa = p.confidence;
   const classes = tf.tensor1d(targets ?? batch.labels, 'int32');
   const box = new TanhBox(x0, p.eps);

@@ -24,8 +24,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { crossEntropyFromLogits } from './gradient';
-import { resolveTargets } from './iterative-core';
-import { BestTracker, capSchema, logitMargin, onFailureSchema, succeeded } from './minimal-core';
+import { BestTracker, capSchema, minimalStart, logitMargin, onFailureSchema, succeeded } from './minimal-core';
 import { feasibleBox, minimizeInBox, perImageSum, type BoxPoint } from './optim';
 import { iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput, TargetMode } from './types';
@@ -62,11 +61,9 @@ function notClassLoss(logits: tf.Tensor2D, classes: tf.Tensor1D): tf.Tensor1D {
 
 async function lbfgsAttack(ctx: AttackContext, batch: AttackBatch, p: LbfgsParams): Promise<AttackOutput> {
   const x0 = batch.x;
-  const targets = resolveTargets(ctx, batch, p.target);
-  const linfRadius = p.eps < 255 ? p.eps : undefined;
-  if (p.eps === 0) return { adversarial: tf.clone(x0), steps: 0, targets, linfRadius };
+  const { targets, targeted, linfRadius, unchanged } = minimalStart(ctx, batch, p.eps, p.target);
+  if (unchanged) return unchanged;
   const n = x0.shape[0];
-  const targeted = targets !== undefined;
   const classes = tf.tensor1d(targets ?? batch.labels, 'int32');
   const { lo, hi } = feasibleBox(x0, p.eps);
   const tracker = new BestTracker(x0, { classifier: ctx.classifier, classes, targeted, kappa: 0, lo, hi });

@@ -7,8 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Classifier } from '../model/classifier';
+import { resolveTargets } from './iterative-core';
 import { perImageSum } from './optim';
 import { epsSchema } from './params';
+import type { AttackBatch, AttackContext, AttackOutput, TargetMode } from './types';
 
 /** eps as an optional budget: 255 (the default) is no cap at all. */
 export const capSchema = epsSchema
@@ -21,6 +23,23 @@ export const onFailureSchema = z
   .describe("what a failed image returns: 'closest' (the iterate nearest success) or 'original'");
 
 export type FailurePolicy = z.infer<typeof onFailureSchema>;
+
+export interface MinimalStart {
+  targets: Int32Array | undefined;
+  targeted: boolean;
+  /** The L∞ cap on the 0..255 scale, or undefined for none (eps 255). */
+  linfRadius: number | undefined;
+  /** With eps 0 the answer is the input itself: return this at once. */
+  unchanged: AttackOutput | null;
+}
+
+/** The shared opening of every minimal-perturbation attack: targets, the cap, the eps-0 answer. */
+export function minimalStart(ctx: AttackContext, batch: AttackBatch, eps: number, target: TargetMode): MinimalStart {
+  const targets = resolveTargets(ctx, batch, target);
+  const linfRadius = eps < 255 ? eps : undefined;
+  const unchanged = eps === 0 ? { adversarial: tf.clone(batch.x), steps: 0, targets, linfRadius } : null;
+  return { targets, targeted: targets !== undefined, linfRadius, unchanged };
+}
 
 /**
  * Margin on the logits, negative when the attack succeeds:
