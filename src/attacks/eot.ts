@@ -28,11 +28,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { Classifier } from '../model/classifier';
-import { throwIfAborted, type Rng } from '../shared';
+import type { Rng } from '../shared';
 import { distributionParamSchema, resolveDistribution, sampleTransform, type EotDistribution, type EotSample } from './eot-distribution';
 import { applyEotSample, jpegResidual } from './eot-ops';
-import { crossEntropyFromLogits, exactSign } from './gradient';
-import { resolveTargets } from './iterative-core';
+import { crossEntropyFromLogits } from './gradient';
+import { iterativeSignAttack, resolveTargets } from './iterative-core';
 import { epsSchema, iterationsSchema, stepSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
 
@@ -124,38 +124,20 @@ export interface EotSettings {
   targets?: Int32Array;
 }
 
-export async function eotSignAttack(ctx: AttackContext, batch: AttackBatch, s: EotSettings): Promise<AttackOutput> {
-  const x0 = batch.x;
-  const [, h, w, c] = x0.shape;
-  const eps = s.eps / 255;
-  const alpha = s.alpha / 255;
-  const direction = s.targets ? -1 : 1;
-  const classes = s.targets ?? batch.labels;
-  const lo = tf.tidy(() => tf.maximum(tf.sub(x0, eps), 0)) as tf.Tensor4D;
-  const hi = tf.tidy(() => tf.minimum(tf.add(x0, eps), 1)) as tf.Tensor4D;
-  const project = (t: tf.Tensor): tf.Tensor4D => tf.minimum(tf.maximum(t, lo), hi) as tf.Tensor4D;
-  let x: tf.Tensor4D = s.randomStart && eps > 0
-    ? tf.tidy(() => project(tf.add(x0, tf.randomUniform(x0.shape, -eps, eps, 'float32', ctx.rng.seed32()))))
-    : tf.clone(x0);
-  try {
-    for (let step = 0; step < s.steps; step++) {
-      throwIfAborted(ctx.signal);
+/** PGD with the EOT gradient: the shared sign core, with k fresh transformations drawn per step. */
+export function eotSignAttack(ctx: AttackContext, batch: AttackBatch, s: EotSettings): Promise<AttackOutput> {
+  const [, h, w, c] = batch.x.shape;
+  return iterativeSignAttack(ctx, batch, {
+    eps: s.eps,
+    alpha: s.alpha,
+    steps: s.steps,
+    targets: s.targets,
+    randomStart: s.randomStart,
+    gradient: (x, classes) => {
       const draws = Array.from({ length: s.samples }, () => sampleTransform(s.distribution, ctx.rng, h, w, c));
-      const grad = await eotGradient(ctx.classifier, x, classes, draws);
-      const next = tf.tidy(() => project(tf.add(x, tf.mul(exactSign(grad), direction * alpha))));
-      grad.dispose();
-      x.dispose();
-      x = next;
-      await ctx.onStep?.({ step: step + 1, steps: s.steps });
-    }
-    return { adversarial: x, steps: s.steps, targets: s.targets, linfRadius: s.eps };
-  } catch (e) {
-    x.dispose();
-    throw e;
-  } finally {
-    lo.dispose();
-    hi.dispose();
-  }
+      return eotGradient(ctx.classifier, x, classes, draws);
+    },
+  });
 }
 
 /**

@@ -6,8 +6,10 @@
  * with s = +1 (ascend the true-class cross-entropy) or -1 (descend a target's cross-entropy),
  * d_N the input gradient (or MI-FGSM's momentum accumulator) and Clip projecting into the L∞
  * ball around the clean X and into the valid range at every step (Kurakin et al. p.4).
- * Each step runs synchronously in tf.tidy; the only awaits (progress, cancellation) happen
- * between steps, and the previous iterate is disposed explicitly.
+ * EOT is this same core with another gradient (the expectation over transformations), passed
+ * as `gradient`. Each step runs synchronously in tf.tidy; the only awaits (an asynchronous
+ * gradient, progress, cancellation) happen outside it, and the previous iterate is disposed
+ * explicitly.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PrintshotError, throwIfAborted } from '../shared';
@@ -28,6 +30,8 @@ export interface IterativeSettings {
   readonly momentum?: number;
   /** Round the iterate to the 8-bit grid after every step (the paper's integer pixels). */
   readonly quantizeEachStep?: boolean;
+  /** The gradient to follow instead of the cross-entropy's (EOT); the core disposes what it returns. */
+  readonly gradient?: (x: tf.Tensor4D, classes: Int32Array) => Promise<tf.Tensor4D>;
 }
 
 export async function iterativeSignAttack(
@@ -54,8 +58,9 @@ export async function iterativeSignAttack(
   try {
     for (let step = 0; step < s.steps; step++) {
       throwIfAborted(ctx.signal);
+      const custom = s.gradient ? await s.gradient(x, classes) : undefined;
       const next = tf.tidy(() => {
-        const grad = lossGradient(ctx.classifier, x, classes);
+        const grad = custom ?? lossGradient(ctx.classifier, x, classes);
         let dir: tf.Tensor;
         let m: tf.Tensor4D | undefined;
         if (momentum && s.momentum !== undefined) {
@@ -70,6 +75,7 @@ export async function iterativeSignAttack(
         if (s.quantizeEachStep) moved = project(tf.div(tf.round(tf.mul(moved, 255)), 255));
         return { x: moved, m };
       });
+      custom?.dispose();
       x.dispose();
       x = next.x;
       if (next.m) {
