@@ -119,6 +119,86 @@ function interleave(z: tf.Tensor4D[], h: AxisPlan, v: AxisPlan): tf.Tensor4D {
   return crop4d(full, [h.pad - h.first * h.s, v.pad - v.first * v.s], [h.size, v.size]);
 }
 
+/**
+ * The per-phase filters of a conv's input gradient, ready for forward kernels: they depend only
+ * on the filter and the strides, so a model compiled for attacks (src/model/layer-plan.ts)
+ * prepares them once instead of slicing and reversing the filter at every step.
+ */
+export interface PreparedConvInputGrad {
+  readonly filterShape: Shape4;
+  readonly strides: Pair;
+  /** One per phase (a·sw + b); null where the phase has no taps (stride > kernel size). */
+  readonly phases: readonly (tf.Tensor4D | null)[];
+  /** True when phases are depthwise filters [Ja, Jb, Cout, 1] (one input channel, stride 1). */
+  readonly depthwise: boolean;
+}
+
+const pair = (v: number | Pair): Pair => (typeof v === 'number' ? [v, v] : v);
+const phaseTaps = (k: number, s: number, a: number): number => (a < k ? Math.ceil((k - a) / s) : 0);
+
+/** Creates the phase filters (new tensors: the caller disposes them, e.g. with tf.dispose(p.phases)). */
+export function prepareConv2dInputGrad(filter: tf.Tensor4D, strides: number | Pair): PreparedConvInputGrad {
+  const [sh, sw] = pair(strides);
+  const [kh, kw, cin, cout] = filter.shape;
+  const depthwise = cin === 1 && sh === 1 && sw === 1;
+  const h = { k: kh, s: sh } as AxisPlan;
+  const v = { k: kw, s: sw } as AxisPlan;
+  const phases: (tf.Tensor4D | null)[] = [];
+  for (let a = 0; a < sh; a++) {
+    for (let b = 0; b < sw; b++) {
+      const [ja, jb] = [phaseTaps(kh, sh, a), phaseTaps(kw, sw, b)];
+      if (ja === 0 || jb === 0) {
+        phases.push(null);
+        continue;
+      }
+      phases.push(
+        tf.tidy(() => {
+          const f = phaseFilter(filter, h, v, a, b);
+          // One input channel (grayscale images): a GEMM with a single output column is slow; a
+          // depthwise conv over dy's channels plus a channel sum is 2× faster (measured).
+          // Otherwise in/out channels swap: [Ja, Jb, Cin, Cout] becomes [Ja, Jb, Cout, Cin].
+          return depthwise ? tf.reshape(f, [ja, jb, cout, 1]) : tf.transpose(f, [0, 1, 3, 2]);
+        }),
+      );
+    }
+  }
+  return { filterShape: filter.shape, strides: [sh, sw], phases, depthwise };
+}
+
+/** ∂L/∂x of y = conv2d(x, w) (NHWC) from prepared phase filters; see conv2dInputGrad. */
+export function conv2dInputGradPrepared(
+  prepared: PreparedConvInputGrad,
+  dy: tf.Tensor4D,
+  xShape: Shape4,
+  pad: PadArg,
+  dimRoundingMode?: RoundingMode,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(xShape, prepared.filterShape, prepared.strides, 1, pad, dimRoundingMode);
+    const [h, v] = plan(info);
+    const z: tf.Tensor4D[] = [];
+    for (let a = 0; a < h.s; a++) {
+      for (let b = 0; b < v.s; b++) {
+        const f = prepared.phases[a * v.s + b];
+        if (f === null) {
+          z.push(tf.zeros([dy.shape[0], h.rows - h.first, v.rows - v.first, xShape[3]]));
+          continue;
+        }
+        // J taps in this phase; phase row r reads dy rows [r − J + 1, r].
+        const [ja, jb] = [f.shape[0], f.shape[1]];
+        const [input, padding] = convWindow(
+          dy,
+          [ja, jb],
+          { shift: ja - 1, from: h.first, to: h.rows },
+          { shift: jb - 1, from: v.first, to: v.rows },
+        );
+        z.push(prepared.depthwise ? tf.sum(tf.depthwiseConv2d(input, f, 1, padding), 3, true) : tf.conv2d(input, f, 1, padding));
+      }
+    }
+    return interleave(z, h, v);
+  });
+}
+
 /** ∂L/∂x of y = conv2d(x, w) (NHWC), given dy = ∂L/∂y. Only forward Conv2D is used. */
 export function conv2dInputGrad(
   dy: tf.Tensor4D,
@@ -128,38 +208,7 @@ export function conv2dInputGrad(
   pad: PadArg,
   dimRoundingMode?: RoundingMode,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(xShape, filter.shape, strides, 1, pad, dimRoundingMode);
-    const [h, v] = plan(info);
-    const z: tf.Tensor4D[] = [];
-    for (let a = 0; a < h.s; a++) {
-      for (let b = 0; b < v.s; b++) {
-        // J taps in this phase; phase row r reads dy rows [r − J + 1, r].
-        const [ja, jb] = [a < h.k ? Math.ceil((h.k - a) / h.s) : 0, b < v.k ? Math.ceil((v.k - b) / v.s) : 0];
-        if (ja === 0 || jb === 0) {
-          z.push(tf.zeros([dy.shape[0], h.rows - h.first, v.rows - v.first, xShape[3]]));
-          continue;
-        }
-        const [input, padding] = convWindow(
-          dy,
-          [ja, jb],
-          { shift: ja - 1, from: h.first, to: h.rows },
-          { shift: jb - 1, from: v.first, to: v.rows },
-        );
-        const f = phaseFilter(filter, h, v, a, b);
-        if (xShape[3] === 1 && h.s === 1 && v.s === 1) {
-          // One input channel (grayscale images): a GEMM with a single output column is slow;
-          // a depthwise conv over dy's channels plus a channel sum is 2× faster (measured).
-          const dw = tf.depthwiseConv2d(input, tf.reshape(f, [ja, jb, dy.shape[3], 1]), 1, padding);
-          z.push(tf.sum(dw, 3, true));
-          continue;
-        }
-        // In/out channels swap: the sub-filter [Ja, Jb, Cin, Cout] becomes [Ja, Jb, Cout, Cin].
-        z.push(tf.conv2d(input, tf.transpose(f, [0, 1, 3, 2]), 1, padding));
-      }
-    }
-    return interleave(z, h, v);
-  });
+  return tf.tidy(() => conv2dInputGradPrepared(prepareConv2dInputGrad(filter, strides), dy, xShape, pad, dimRoundingMode));
 }
 
 /** dy with s − 1 zeros after every row and column (two 4-D pads; reshapes are free). */

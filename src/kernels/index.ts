@@ -16,11 +16,14 @@ import { convGradients } from './conv-gradients';
 import { cropGradients } from './crop';
 import { layerGradients } from './layer-gradients';
 import { matMulGradients } from './matmul-gradients';
+import { registerMaxPoolKernel } from './max-pool-kernel';
 import { poolGradients } from './pool-gradients';
 
 export { FILTER_GRADIENT_ERROR } from './conv-gradients';
-export { conv2dInputGrad, depthwiseInputGrad } from './conv-input-grad';
-export { avgPoolInputGrad, maxPoolInputGrad } from './pool-gradients';
+export { conv2dInputGrad, conv2dInputGradPrepared, depthwiseInputGrad, prepareConv2dInputGrad, type PreparedConvInputGrad } from './conv-input-grad';
+export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from './pool-gradients';
+export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
+export { unaryCustomGrad } from './unary-custom-grad';
 
 const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients];
 
@@ -39,6 +42,7 @@ export function registerInputGradients(): void {
     throw new Error(`printshot input gradients: tested with tfjs-core 4.22, found ${tf.version_core}`);
   }
   installBackendHooks();
+  registerMaxPoolKernel();
   for (const config of overrides) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }

@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { convWindow, depthwiseInputGrad, type PadArg, type RoundingMode } from './conv-input-grad';
+import { hasMaxPoolKernel, maxPoolInputGradKernel } from './max-pool-kernel';
 
 interface PoolAttrs {
   filterSize: number | [number, number];
@@ -98,7 +99,13 @@ function writeWindows(values: tf.Tensor, xShape: Shape4, info: Info, a: PoolAttr
   return tf.sum(tf.reshape(spread, [n, h, w, c, m]), 4);
 }
 
+/** Max-pool input gradient: the one-pass kernel where the backend has it, else the composite. */
 export function maxPoolInputGrad(dy: tf.Tensor4D, x: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
+  return hasMaxPoolKernel() ? maxPoolInputGradKernel(dy, x, a) : maxPoolInputGradComposite(dy, x, a);
+}
+
+/** The same gradient from forward kernels only (backends without the one-pass kernel). */
+export function maxPoolInputGradComposite(dy: tf.Tensor4D, x: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
   return tf.tidy(() => {
     const info = poolInfo(x.shape, a);
     const m = info.filterHeight * info.filterWidth;

@@ -13,6 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type * as tfconv from '@tensorflow/tfjs-converter';
 import { PrintshotError } from '../shared';
 import type { ModelInputShape } from './infer-card';
+import { tryCompileLayerPlan } from './layer-plan';
 
 export interface ModelHead {
   inputShape: ModelInputShape;
@@ -27,6 +28,10 @@ export interface ModelHead {
   output(x: tf.Tensor): tf.Tensor;
   /** The tensor feeding the final softmax; present when `softmax` is set and supported. */
   preSoftmax?: (x: tf.Tensor) => tf.Tensor;
+  /** How the model runs: the compiled layer plan's ops, or why tfjs-layers' apply() is used. */
+  execution?: { compiled: readonly string[] } | { notCompiled: string };
+  /** Frees what the head owns (the compiled plan's prepared weights); the model is the caller's. */
+  dispose?: () => void;
 }
 
 function fail(message: string): never {
@@ -60,6 +65,17 @@ export function layersHead(model: tfl.LayersModel): ModelHead {
     output: (x) => model.apply(x, { training: false }) as tf.Tensor,
   };
   if (outShape.length !== 2) return head; // rejected by the caller with the actual shape
+  const plan = tryCompileLayerPlan(model);
+  if (typeof plan === 'string') {
+    head.execution = { notCompiled: plan };
+  } else {
+    head.execution = { compiled: plan.ops };
+    head.dispose = () => plan.dispose();
+    head.softmax = plan.softmax;
+    head.output = plan.softmax ? (x) => tf.softmax(plan.logits(x)) : (x) => plan.logits(x);
+    if (plan.softmax) head.preSoftmax = (x) => plan.logits(x);
+    return head;
+  }
   const last = out.sourceLayer as AnyLayer;
   const cls = last.getClassName();
   const config = last.getConfig();

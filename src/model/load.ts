@@ -93,8 +93,9 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
   else await tf.ready();
   const model = await loadModel(bundle, src.label);
   const disposables: tf.Tensor[] = [];
+  let head: ModelHead | undefined;
   try {
-    const head = bundle.format === 'layers' ? layersHead(model as tfl.LayersModel) : graphHead(model as tfconv.GraphModel, bundle.modelJSON);
+    head = bundle.format === 'layers' ? layersHead(model as tfl.LayersModel) : graphHead(model as tfconv.GraphModel, bundle.modelJSON);
     if (head.inputDtype !== 'float32') throw new PrintshotError('bad-model', `unsupported input dtype ${head.inputDtype}: Printshot feeds float32 images`);
     const assumptions: string[] = [];
     const input = src.card ? src.card.input : inferInput(head.inputShape, src.label, assumptions);
@@ -126,6 +127,12 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
     }
     if (assumptions.length > 0) log.warn(`${src.name}: no model-card.json, assuming: ${assumptions.join('; ')}`);
     log.info(`loaded ${bundle.format} model ${card.name} (${input.height}x${input.width}x${input.channels}, ${classes} classes, ${bundle.fingerprint.slice(0, 12)})`);
+    if (head.execution) {
+      log.debug('compiled' in head.execution
+        ? `${card.name} runs as ${head.execution.compiled.length} fused ops: ${head.execution.compiled.join('; ')}`
+        : `${card.name} runs through tfjs-layers (not compiled: ${head.execution.notCompiled})`);
+    }
+    const ownedByHead = head;
 
     let disposed = false;
     const inputSpec: InputSpec = { height: input.height, width: input.width, channels: input.channels };
@@ -141,11 +148,13 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
       dispose: () => {
         if (disposed) return;
         disposed = true;
+        ownedByHead.dispose?.();
         model.dispose();
         tf.dispose(disposables);
       },
     };
   } catch (e) {
+    head?.dispose?.();
     model.dispose();
     tf.dispose(disposables);
     throw e;
