@@ -83,9 +83,10 @@ async function profileOf(label: string, run: () => Promise<void>): Promise<Profi
   const categories: Record<string, number> = {};
   let kernelMs = 0;
   for (const k of calls) {
-    // Op scopes of customGrad ops (fusedConv2d__op, …) are recorded around the kernel they run:
-    // counting both would count that kernel twice.
-    if (k.name.endsWith('__op')) continue;
+    // customGrad ops (tfjs' fusedConv2d__op, …, and the compiled layer plan's, recorded under the
+    // enclosing scope's name) are recorded around the kernels they run: counting both would count
+    // those kernels twice. Anything that is not a registered kernel is such a wrapper.
+    if (k.name.endsWith('__op') || tf.getKernel(k.name, tf.getBackend()) == null) continue;
     const ms = k.ms;
     const cat = category(k.name, k.inputShapes);
     const key = /^(Conv2D|FusedConv2D)$/.test(k.name) ? `${k.name} ${cat.slice(5)}` : k.name;

@@ -13,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { PrintshotError, throwIfAborted } from '../shared';
-import { exactSign, lossGradient } from './gradient';
+import { signStep } from '../kernels';
+import { lossGradient } from './gradient';
 import type { AttackBatch, AttackContext, AttackOutput, TargetMode } from './types';
 
 export interface IterativeSettings {
@@ -61,17 +62,14 @@ export async function iterativeSignAttack(
       const custom = s.gradient ? await s.gradient(x, classes) : undefined;
       const next = tf.tidy(() => {
         const grad = custom ?? lossGradient(ctx.classifier, x, classes);
-        let dir: tf.Tensor;
         let m: tf.Tensor4D | undefined;
         if (momentum && s.momentum !== undefined) {
           // Dong et al.: accumulate L1-normalised gradients so no single step dominates.
           const l1 = tf.add(tf.mean(tf.abs(grad), [1, 2, 3], true), 1e-12);
           m = tf.add(tf.mul(momentum, s.momentum), tf.div(grad, l1)) as tf.Tensor4D;
-          dir = exactSign(m);
-        } else {
-          dir = exactSign(grad);
         }
-        let moved = project(tf.add(x, tf.mul(dir, direction * alpha)));
+        // x + s·alpha·sign(d), projected onto the feasible box, as one kernel.
+        let moved = signStep(x, m ?? grad, direction * alpha, lo, hi) as tf.Tensor4D;
         if (s.quantizeEachStep) moved = project(tf.div(tf.round(tf.mul(moved, 255)), 255));
         return { x: moved, m };
       });

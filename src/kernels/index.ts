@@ -18,11 +18,13 @@ import { layerGradients } from './layer-gradients';
 import { matMulGradients } from './matmul-gradients';
 import { registerMaxPoolKernel } from './max-pool-kernel';
 import { poolGradients } from './pool-gradients';
+import { registerSignStepKernel } from './sign-step-kernel';
 
 export { FILTER_GRADIENT_ERROR } from './conv-gradients';
 export { conv2dInputGrad, conv2dInputGradPrepared, depthwiseInputGrad, prepareConv2dInputGrad, type PreparedConvInputGrad } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from './pool-gradients';
 export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
+export { signStep } from './sign-step-kernel';
 export { unaryCustomGrad } from './unary-custom-grad';
 
 const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients];
@@ -43,6 +45,7 @@ export function registerInputGradients(): void {
   }
   installBackendHooks();
   registerMaxPoolKernel();
+  registerSignStepKernel();
   for (const config of overrides) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }

@@ -12,6 +12,7 @@
  * two more full-size ops otherwise). Comparisons run on integer keys (see orderedKeys).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MEMORY_BACKENDS, memoryAccess } from './backend-memory';
 
 export const MAX_POOL_INPUT_GRAD = 'PrintshotMaxPoolInputGrad';
 
@@ -21,44 +22,6 @@ export interface MaxPoolGradAttrs {
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   positiveOnly?: boolean;
-}
-
-/** Reads and writes float32 tensor memory without copies, per backend. */
-interface MemoryAccess {
-  view(t: tf.TensorInfo): Float32Array;
-  /** A new zero-filled output and a writable view of it. */
-  output(shape: number[]): [tf.TensorInfo, Float32Array];
-}
-
-interface WasmLike {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
-}
-interface CpuLike {
-  data: { get(dataId: object): { values: ArrayLike<number> } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): tf.TensorInfo;
-}
-
-function memoryAccess(backendName: string, backend: unknown): MemoryAccess {
-  if (backendName === 'wasm') {
-    const b = backend as WasmLike;
-    return {
-      view: (t) => b.typedArrayFromHeap(t),
-      output: (shape) => {
-        const out = b.makeOutput(shape, 'float32');
-        // Views are taken after the allocation: growing the heap detaches older ones.
-        return [out, b.typedArrayFromHeap(out).fill(0)];
-      },
-    };
-  }
-  const b = backend as CpuLike;
-  return {
-    view: (t) => b.data.get(t.dataId).values as Float32Array,
-    output: (shape) => {
-      const values = new Float32Array(shape.reduce((a, d) => a * d, 1));
-      return [b.makeTensorInfo(shape, 'float32', values), values];
-    },
-  };
 }
 
 /**
@@ -171,11 +134,9 @@ function kernelFor(backendName: string): tf.KernelFunc {
   };
 }
 
-const BACKENDS = ['wasm', 'cpu'];
-
 /** Registers the kernel on the backends it knows how to read; idempotent. */
 export function registerMaxPoolKernel(): void {
-  for (const backendName of BACKENDS) {
+  for (const backendName of MEMORY_BACKENDS) {
     if (tf.getKernel(MAX_POOL_INPUT_GRAD, backendName) == null) {
       tf.registerKernel({ kernelName: MAX_POOL_INPUT_GRAD, backendName, kernelFunc: kernelFor(backendName) });
     }
