@@ -21,6 +21,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Classifier } from '../src/model/classifier';
 import type { ModelCard } from '../src/model/card';
+import { layersHead } from '../src/model/head';
 import { createRng, type Rng } from '../src/shared';
 
 export const MOBILENETV2_TRAINABLE_PARAMS = 3_504_872;
@@ -158,8 +159,10 @@ export interface LayersClassifier extends Classifier {
 }
 
 /**
- * A Classifier around any single-input tfjs-layers model taking `range` inputs. Used for the
- * random MobileNetV2 and for the bench's stand-in of the bundled model.
+ * A Classifier around any single-input tfjs-layers model taking `range` inputs, run the way
+ * loadClassifier runs a user's model (layersHead: the compiled layer plan when the model
+ * compiles, else tfjs-layers' apply). Used for the random MobileNetV2 and for the bench's
+ * stand-in of the bundled model.
  */
 export function layersClassifier(model: tfl.LayersModel, name: string, range: '0-1' | '-1-1', labels?: string[]): LayersClassifier {
   const [, height, width, channels] = model.inputs[0].shape as number[];
@@ -167,6 +170,8 @@ export function layersClassifier(model: tfl.LayersModel, name: string, range: '0
   const lbls = labels ?? Array.from({ length: classes }, (_, i) => `class_${i}`);
   const inputSpec = { height, width, channels: channels as 1 | 3 };
   const card: ModelCard = { schemaVersion: 1, name, labels: lbls, input: inputSpec, range, outputs: 'logits' };
+  const head = layersHead(model);
+  const raw = head.preSoftmax ?? head.output;
   return {
     model,
     card,
@@ -176,9 +181,12 @@ export function layersClassifier(model: tfl.LayersModel, name: string, range: '0
     logits: (x) =>
       tf.tidy(() => {
         const scaled = range === '-1-1' ? tf.sub(tf.mul(x, 2), 1) : x;
-        return model.apply(scaled, { training: false }) as tf.Tensor2D;
+        return raw(scaled) as tf.Tensor2D;
       }),
-    dispose: () => model.dispose(),
+    dispose: () => {
+      head.dispose?.();
+      model.dispose();
+    },
   };
 }
 

@@ -220,6 +220,47 @@ function zeroDilate(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   return tf.reshape(t, [n, oh * sh, ow * sw, c]);
 }
 
+/** The rotated multiplier-1 filter [kh, kw, C·M, 1] a depthwise input gradient convolves with. */
+export interface PreparedDepthwiseInputGrad {
+  readonly filterShape: Shape4;
+  readonly rotated: tf.Tensor4D;
+}
+
+/** Creates the rotated filter (a new tensor: the caller disposes `rotated`). */
+export function prepareDepthwiseInputGrad(filter: tf.Tensor4D): PreparedDepthwiseInputGrad {
+  const [kh, kw, c, m] = filter.shape;
+  const rotated = tf.tidy(() => tf.reshape(kh === 1 && kw === 1 ? filter : tf.reverse(filter, [0, 1]), [kh, kw, c * m, 1]) as tf.Tensor4D);
+  return { filterShape: filter.shape, rotated };
+}
+
+/** ∂L/∂x of y = depthwiseConv2d(x, w) from a prepared filter; see depthwiseInputGrad. */
+export function depthwiseInputGradPrepared(
+  prepared: PreparedDepthwiseInputGrad,
+  dy: tf.Tensor4D,
+  xShape: Shape4,
+  strides: number | Pair,
+  pad: PadArg,
+  dimRoundingMode?: RoundingMode,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const info = tf.backend_util.computeConv2DInfo(xShape, prepared.filterShape, strides, 1, pad, dimRoundingMode, true);
+    const [h, v] = plan(info);
+    const [kh, kw, c, m] = prepared.filterShape;
+    // Full-resolution dy: dx[p] = Σ_t dyd[p + P − (k − 1) + t] · rot(w)[t], for p ∈ [0, X).
+    const dilated = zeroDilate(dy, h.s, v.s);
+    const [input, padding] = convWindow(
+      dilated,
+      [kh, kw],
+      { shift: kh - 1 - h.pad, from: 0, to: h.size },
+      { shift: kw - 1 - v.pad, from: 0, to: v.size },
+    );
+    // dy channel c·M + q only ever meets filter[.., c, q]: a multiplier-1 depthwise conv over
+    // C·M channels, then the M contributions of each input channel are summed.
+    const z = tf.depthwiseConv2d(input, prepared.rotated, 1, padding);
+    return m === 1 ? z : tf.sum(tf.reshape(z, [xShape[0], h.size, v.size, c, m]), 4);
+  });
+}
+
 /** ∂L/∂x of y = depthwiseConv2d(x, w) (NHWC, channel multiplier M). Only forward depthwise is used. */
 export function depthwiseInputGrad(
   dy: tf.Tensor4D,
@@ -229,22 +270,5 @@ export function depthwiseInputGrad(
   pad: PadArg,
   dimRoundingMode?: RoundingMode,
 ): tf.Tensor4D {
-  return tf.tidy(() => {
-    const info = tf.backend_util.computeConv2DInfo(xShape, filter.shape, strides, 1, pad, dimRoundingMode, true);
-    const [h, v] = plan(info);
-    const [kh, kw, c, m] = filter.shape;
-    // Full-resolution dy: dx[p] = Σ_t dyd[p + P − (k − 1) + t] · rot(w)[t], for p ∈ [0, X).
-    const dilated = zeroDilate(dy, h.s, v.s);
-    const [input, padding] = convWindow(
-      dilated,
-      [kh, kw],
-      { shift: kh - 1 - h.pad, from: 0, to: h.size },
-      { shift: kw - 1 - v.pad, from: 0, to: v.size },
-    );
-    const rotated = kh === 1 && kw === 1 ? filter : tf.reverse(filter, [0, 1]);
-    // dy channel c·M + q only ever meets filter[.., c, q]: a multiplier-1 depthwise conv over
-    // C·M channels, then the M contributions of each input channel are summed.
-    const z = tf.depthwiseConv2d(input, tf.reshape(rotated, [kh, kw, c * m, 1]), 1, padding);
-    return m === 1 ? z : tf.sum(tf.reshape(z, [xShape[0], h.size, v.size, c, m]), 4);
-  });
+  return tf.tidy(() => depthwiseInputGradPrepared(prepareDepthwiseInputGrad(filter), dy, xShape, strides, pad, dimRoundingMode));
 }

@@ -21,7 +21,16 @@ import { poolGradients } from './pool-gradients';
 import { registerSignStepKernel } from './sign-step-kernel';
 
 export { FILTER_GRADIENT_ERROR } from './conv-gradients';
-export { conv2dInputGrad, conv2dInputGradPrepared, depthwiseInputGrad, prepareConv2dInputGrad, type PreparedConvInputGrad } from './conv-input-grad';
+export {
+  conv2dInputGrad,
+  conv2dInputGradPrepared,
+  depthwiseInputGrad,
+  depthwiseInputGradPrepared,
+  prepareConv2dInputGrad,
+  prepareDepthwiseInputGrad,
+  type PreparedConvInputGrad,
+  type PreparedDepthwiseInputGrad,
+} from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from './pool-gradients';
 export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
 export { signStep } from './sign-step-kernel';

@@ -11,7 +11,7 @@ import { registerInputGradients } from '../../../src/kernels';
 import { compileLayerPlan, tryCompileLayerPlan, type LayerPlan } from '../../../src/model/layer-plan';
 import { createRng } from '../../../src/shared';
 import { crossEntropyLoss, directionalCheck, maxRelDiff, randomTensor, seedWeights } from './helpers';
-import { fashionCnn, mobileNetStyle } from './models';
+import { fashionCnn, MOBILE_CLASSES, MOBILE_INPUT, mobileNetStyle } from './models';
 
 /** A chain with every other layer kind the plan compiles: BN folding, strides, 'same', relu6. */
 function variedChain(): tfl.LayersModel {
@@ -46,6 +46,8 @@ interface PlanCase {
   /** Logits from tfjs-layers: the model output, or the input of its final softmax. */
   reference: (x: tf.Tensor) => tf.Tensor;
   ops: number;
+  /** Coordinates per finite-difference direction. */
+  pixels: number;
 }
 
 function preSoftmaxOf(model: tfl.LayersModel): (x: tf.Tensor) => tf.Tensor {
@@ -55,13 +57,17 @@ function preSoftmaxOf(model: tfl.LayersModel): (x: tf.Tensor) => tf.Tensor {
 }
 
 function cases(): PlanCase[] {
-  const rng = createRng('model inputs'); // model-suite.ts' CNN input: its 1-pixel directions stay off kinks
+  // model-suite.ts' inputs, whose 1-pixel (CNN) and 4-pixel (MobileNet) directions stay off kinks.
+  const rng = createRng('model inputs');
   const cnn = fashionCnn('linear');
+  const mobile = mobileNetStyle();
   const varied = variedChain();
   const cnnX = tf.clipByValue(randomTensor(rng, [3, 28, 28, 1], 0.5), -1, 1) as tf.Tensor4D;
+  const mobileX = randomTensor(rng, [2, ...MOBILE_INPUT]) as tf.Tensor4D;
   return [
-    { name: 'fashion CNN', model: cnn, x: cnnX, labels: [3, 7, 1], classes: 10, reference: (x) => cnn.apply(x) as tf.Tensor, ops: 5 },
-    { name: 'varied chain', model: varied, x: randomTensor(rng, [2, 12, 12, 3]) as tf.Tensor4D, labels: [4, 0], classes: 5, reference: preSoftmaxOf(varied), ops: 9 },
+    { name: 'fashion CNN', model: cnn, x: cnnX, labels: [3, 7, 1], classes: 10, reference: (x) => cnn.apply(x) as tf.Tensor, ops: 5, pixels: 1 },
+    { name: 'MobileNet-style', model: mobile, x: mobileX, labels: [4, 0], classes: MOBILE_CLASSES, reference: (x) => mobile.apply(x) as tf.Tensor, ops: 12, pixels: 4 },
+    { name: 'varied chain', model: varied, x: randomTensor(rng, [2, 12, 12, 3]) as tf.Tensor4D, labels: [4, 0], classes: 5, reference: preSoftmaxOf(varied), ops: 8, pixels: 1 },
   ];
 }
 
@@ -87,23 +93,27 @@ export function describeLayerPlan(backend: 'wasm' | 'cpu'): void {
   });
 
   describe(`compiled layer plan on ${backend}`, () => {
-    it.each(['fashion CNN', 'varied chain'])('%s: compiles to fused ops and gives the same logits as apply()', (name) => {
+    it.each(['fashion CNN', 'MobileNet-style', 'varied chain'])('%s: compiles to fused ops and gives the same logits as apply()', (name) => {
       const c = all.find((m) => m.name === name)!;
       const plan = plans.get(name)!;
       expect(plan.ops).toHaveLength(c.ops);
-      expect(plan.softmax === null).toBe(name === 'fashion CNN');
+      expect(plan.softmax === null).toBe(name !== 'varied chain');
       const [ours, ref] = tf.tidy(() => [plan.logits(c.x).dataSync(), c.reference(c.x).dataSync()]);
       expect(maxRelDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
     });
 
-    it('folds a batch norm that follows a linear conv and pairs conv(relu) with its max-pool', () => {
+    it('folds batch norms into convs, fuses the activation after them and pairs conv(relu) with its max-pool', () => {
       const ops = plans.get('varied chain')!.ops;
-      expect(ops[0]).toMatch(/^conv 3×3×8\/2 same linear/);
-      expect(ops.filter((o) => o.startsWith('batch norm'))).toHaveLength(1); // the one after relu6
+      expect(ops[0]).toMatch(/^conv 3×3×8\/2 same relu6 \(/); // conv → BN → ReLU(6) as one op
+      expect(ops.filter((o) => o.startsWith('batch norm'))).toHaveLength(1); // the one after a relu6 conv
       expect(plans.get('fashion CNN')!.ops[0]).toMatch(/relu \+ max-pool 2×2\/2/);
+      const mobile = plans.get('MobileNet-style')!.ops;
+      expect(mobile.filter((o) => o.startsWith('batch norm'))).toHaveLength(0);
+      expect(mobile.filter((o) => /^depthwise 3×3×1\/[12] (same|valid) relu6/.test(o))).toHaveLength(2);
+      expect(mobile.filter((o) => o.startsWith('add'))).toHaveLength(1);
     });
 
-    it.each(['fashion CNN', 'varied chain'])('%s: input gradient matches the stock gradient on cpu and finite differences', (name) => {
+    it.each(['fashion CNN', 'MobileNet-style', 'varied chain'])('%s: input gradient matches the stock gradient on cpu and finite differences', (name) => {
       const c = all.find((m) => m.name === name)!;
       const plan = plans.get(name)!;
       const ours = ceGradient((x) => plan.logits(x), c);
@@ -111,7 +121,7 @@ export function describeLayerPlan(backend: 'wasm' | 'cpu'): void {
       expect(maxRelDiff(ours, ref)).toBeLessThanOrEqual(1e-4);
       // Dead ReLUs and unrouted pool taps give exact zeros; sign() relies on them.
       expect(ours.filter((g) => g === 0).length).toBe(ref.filter((g) => g === 0).length);
-      const fd = directionalCheck((x) => plan.logits(x), c.x, crossEntropyLoss(c.labels, c.classes), name, 1, 3);
+      const fd = directionalCheck((x) => plan.logits(x), c.x, crossEntropyLoss(c.labels, c.classes), name, c.pixels, 3);
       for (const r of fd) expect(r.relErr, JSON.stringify(r)).toBeLessThanOrEqual(1e-3);
     });
 
@@ -149,10 +159,12 @@ export function describeLayerPlan(backend: 'wasm' | 'cpu'): void {
     });
 
     it('says why it does not compile a model, and can be turned off', () => {
-      const branchy = mobileNetStyle();
+      const input = tfl.input({ shape: [4] });
+      const shared = tfl.layers.dense({ units: 4 });
+      const branchy = tfl.model({ inputs: input, outputs: shared.apply(shared.apply(input)) as tfl.SymbolicTensor });
       const tanh = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [4], units: 3, activation: 'tanh' })] });
       try {
-        expect(tryCompileLayerPlan(branchy)).toMatch(/is not part of a single chain/);
+        expect(tryCompileLayerPlan(branchy)).toMatch(/is called 2 times/);
         expect(tryCompileLayerPlan(tanh)).toMatch(/has activation tanh/);
         process.env.PRINTSHOT_LAYER_PLAN = 'off';
         expect(tryCompileLayerPlan(all[0].model)).toBe('PRINTSHOT_LAYER_PLAN=off');

@@ -1,0 +1,205 @@
+/**
+ * The ops a compiled layer plan is made of (see layer-plan.ts): each builder turns a tfjs-layers
+ * layer (or a fused group of them) into one function of concrete tensors, with input-only
+ * gradients prepared at compile time. Weights are copied into tensors the plan owns.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import {
+  conv2dInputGradPrepared,
+  depthwiseInputGradPrepared,
+  hasMaxPoolKernel,
+  maxPoolInputGrad,
+  maxPoolInputGradKernel,
+  prepareConv2dInputGrad,
+  prepareDepthwiseInputGrad,
+  unaryCustomGrad,
+} from '../kernels';
+
+export type AnyLayer = tfl.LayersModel['layers'][number];
+/** One compiled op: the layer's input tensors in, its output out. */
+export type Step = (inputs: tf.Tensor[]) => tf.Tensor;
+export type Activation = 'linear' | 'relu' | 'relu6';
+type Pair = [number, number];
+
+/** Why a model was not compiled; the caller falls back to tfjs-layers. */
+export class PlanUnsupported extends Error {}
+
+export function unsupported(message: string): never {
+  throw new PlanUnsupported(message);
+}
+
+const pair = (v: unknown): Pair => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
+
+/** Tensors the plan owns and frees in dispose(). */
+export class Owned {
+  readonly tensors: tf.Tensor[] = [];
+  add<T extends tf.Tensor | null>(t: T): T {
+    if (t) this.tensors.push(t);
+    return t;
+  }
+}
+
+export function activationOf(layer: AnyLayer, name: unknown): Activation {
+  if (name === undefined || name === null || name === 'linear' || name === 'relu' || name === 'relu6') return (name ?? 'linear') as Activation;
+  return unsupported(`layer ${layer.name} has activation ${String(name)}`);
+}
+
+/** The activation a ReLU / Activation layer applies, if it is one a fused conv can take over. */
+export function standaloneActivation(layer: AnyLayer): Activation | null {
+  const c = layer.getConfig();
+  if (layer.getClassName() === 'ReLU') return c.maxValue == null ? 'relu' : c.maxValue === 6 ? 'relu6' : null;
+  if (layer.getClassName() === 'Activation' && (c.activation === 'relu' || c.activation === 'relu6')) return c.activation;
+  return null;
+}
+
+/** dy through a fused activation, given the op's output y. */
+function throughActivation(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf.Tensor {
+  if (activation === 'relu') return tf.mul(dy, tf.step(y));
+  // 0 < y < 6 exactly when y·(6 − y) > 0 (see kernels/layer-gradients.ts' Relu6).
+  if (activation === 'relu6') return tf.mul(dy, tf.step(tf.mul(y, tf.sub(6, y))));
+  return dy;
+}
+
+export interface ConvSpec {
+  depthwise: boolean;
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D | null;
+  strides: Pair;
+  pad: 'valid' | 'same';
+  activation: Activation;
+  layer: AnyLayer;
+}
+
+export interface PoolSpec {
+  filterSize: Pair;
+  strides: Pair;
+  pad: 'valid' | 'same';
+}
+
+function channelsLast(layer: AnyLayer): void {
+  if (layer.getConfig().dataFormat === 'channelsFirst') unsupported(`layer ${layer.name} is channels-first`);
+}
+
+/** A Conv2D or DepthwiseConv2D layer's weights (copies) and attributes. */
+export function convSpec(layer: AnyLayer): ConvSpec {
+  const c = layer.getConfig();
+  channelsLast(layer);
+  if (pair(c.dilationRate ?? 1).some((d) => d !== 1)) unsupported(`layer ${layer.name} is dilated`);
+  const [kernel, bias] = layer.getWeights();
+  return {
+    depthwise: layer.getClassName() === 'DepthwiseConv2D',
+    filter: tf.clone(kernel) as tf.Tensor4D,
+    bias: c.useBias === false || !bias ? null : (tf.clone(bias) as tf.Tensor1D),
+    strides: pair(c.strides ?? 1),
+    pad: c.padding === 'same' ? 'same' : 'valid',
+    activation: activationOf(layer, c.activation),
+    layer,
+  };
+}
+
+export function poolSpec(layer: AnyLayer): PoolSpec {
+  const c = layer.getConfig();
+  channelsLast(layer);
+  const filterSize = pair(c.poolSize ?? 2);
+  return { filterSize, strides: pair(c.strides ?? filterSize), pad: c.padding === 'same' ? 'same' : 'valid' };
+}
+
+/** [gamma | null, beta | null, moving mean, moving variance], in the layer's weight order. */
+function batchNormWeights(bn: AnyLayer): [tf.Tensor | null, tf.Tensor | null, tf.Tensor, tf.Tensor] {
+  const c = bn.getConfig();
+  const axis = c.axis as number | number[] | undefined;
+  if (!(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)))) {
+    unsupported(`batch normalization ${bn.name} normalises axis ${JSON.stringify(axis)}`);
+  }
+  const w = [...bn.getWeights()];
+  const scale = c.scale === false ? null : (w.shift() as tf.Tensor);
+  const offset = c.center === false ? null : (w.shift() as tf.Tensor);
+  return [scale, offset, w[0], w[1]];
+}
+
+/** Inference batch norm as y = x·a + b: a = γ / √(σ² + ε), b = β − μ·a (new tensors). */
+export function batchNormAffine(bn: AnyLayer): [tf.Tensor1D, tf.Tensor1D] {
+  const [scale, offset, mean, variance] = batchNormWeights(bn);
+  const epsilon = Number(bn.getConfig().epsilon ?? 1e-3);
+  return tf.tidy(() => {
+    const a = tf.div(scale ?? tf.scalar(1), tf.sqrt(tf.add(variance, epsilon))) as tf.Tensor1D;
+    return [a, tf.sub(offset ?? tf.scalar(0), tf.mul(mean, a)) as tf.Tensor1D];
+  });
+}
+
+/** Folds a batch norm that reads a linear conv's output into its weights: w·a, b·a + (β − μ·a). */
+export function foldBatchNorm(conv: ConvSpec, bn: AnyLayer): ConvSpec {
+  const [a, b] = batchNormAffine(bn);
+  const [filter, bias] = tf.tidy(() => {
+    const [, , c, m] = conv.filter.shape;
+    // Output channel of a depthwise filter [kh, kw, C, M] is c·M + q.
+    const scale = conv.depthwise ? tf.reshape(a, [1, 1, c, m]) : a;
+    return [tf.mul(conv.filter, scale) as tf.Tensor4D, (conv.bias ? tf.add(tf.mul(conv.bias, a), b) : tf.clone(b)) as tf.Tensor1D];
+  });
+  tf.dispose([a, b, conv.filter, ...(conv.bias ? [conv.bias] : [])]);
+  return { ...conv, filter, bias };
+}
+
+/** A (depthwise) conv with bias and activation as one fused kernel, optionally with its max-pool. */
+export function convStep(spec: ConvSpec, pool: PoolSpec | null, owned: Owned): [Step, string] {
+  owned.add(spec.filter);
+  owned.add(spec.bias);
+  let inputGrad: (dy: tf.Tensor4D, xShape: [number, number, number, number]) => tf.Tensor4D;
+  if (spec.depthwise) {
+    const prepared = prepareDepthwiseInputGrad(spec.filter);
+    owned.add(prepared.rotated);
+    inputGrad = (dy, xShape) => depthwiseInputGradPrepared(prepared, dy, xShape, spec.strides, spec.pad);
+  } else {
+    const prepared = prepareConv2dInputGrad(spec.filter, spec.strides);
+    prepared.phases.forEach((p) => owned.add(p));
+    inputGrad = (dy, xShape) => conv2dInputGradPrepared(prepared, dy, xShape, spec.pad);
+  }
+  const kernel = spec.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D';
+  const attrs = { strides: spec.strides, pad: spec.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: spec.activation } as unknown as tf.NamedAttrMap;
+  const poolAttrs = pool && { filterSize: pool.filterSize, strides: pool.strides, pad: pool.pad };
+  // The pool's kernel applies the relu mask while routing dy (only when the pool reads a relu).
+  const maskInPool = pool !== null && spec.activation === 'relu' && hasMaxPoolKernel();
+  const op = unaryCustomGrad<tf.Tensor4D>((x, save) => {
+    const inputs: tf.NamedTensorMap = spec.bias ? { x, filter: spec.filter, bias: spec.bias } : { x, filter: spec.filter };
+    const y = tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor4D;
+    save([y]);
+    return {
+      value: poolAttrs ? (tf.engine().runKernel('MaxPool', { x: y }, poolAttrs as unknown as tf.NamedAttrMap) as tf.Tensor) : y,
+      gradFunc: (dy, [saved]) => {
+        const yy = saved as tf.Tensor4D;
+        let g = dy as tf.Tensor4D;
+        if (poolAttrs && maskInPool) g = maxPoolInputGradKernel(g, yy, { ...poolAttrs, positiveOnly: true });
+        else {
+          if (poolAttrs) g = maxPoolInputGrad(g, yy, poolAttrs);
+          g = throughActivation(g, yy, spec.activation) as tf.Tensor4D;
+        }
+        return inputGrad(g, x.shape);
+      },
+    };
+  });
+  const [kh, kw, , m] = spec.filter.shape;
+  const what = spec.depthwise ? `depthwise ${kh}×${kw}×${m}` : `conv ${kh}×${kw}×${m}`;
+  const label = `${what}/${spec.strides[0]} ${spec.pad} ${spec.activation}${pool ? ` + max-pool ${pool.filterSize.join('×')}/${pool.strides[0]}` : ''} (${spec.layer.name})`;
+  return [([x]) => op(x as tf.Tensor4D), label];
+}
+
+/** Dense as one _FusedMatMul kernel; the input gradient multiplies by a kept transposed kernel. */
+export function denseStep(layer: AnyLayer, activation: Activation, owned: Owned): [Step, string] {
+  const c = layer.getConfig();
+  const [k, b] = layer.getWeights();
+  const [inner, units] = k.shape as [number, number];
+  const kernel = owned.add(tf.reshape(k, [1, inner, units]) as tf.Tensor3D);
+  const bias = c.useBias === false || !b ? null : owned.add(tf.clone(b));
+  const kernelT = owned.add(tf.transpose(k) as tf.Tensor2D);
+  const attrs = { transposeA: false, transposeB: false, activation } as unknown as tf.NamedAttrMap;
+  const op = unaryCustomGrad<tf.Tensor2D>((x, save) => {
+    if (x.rank !== 2) throw new Error(`dense layer ${layer.name} expects rank-2 input, got rank ${x.rank}`);
+    const a = tf.reshape(x, [1, x.shape[0], x.shape[1]]);
+    const inputs: tf.NamedTensorMap = bias ? { a, b: kernel, bias } : { a, b: kernel };
+    const y = tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [x.shape[0], units]);
+    save([y]);
+    return { value: y, gradFunc: (dy, [yy]) => tf.matMul(throughActivation(dy, yy, activation) as tf.Tensor2D, kernelT) };
+  });
+  return [([x]) => op(x as tf.Tensor2D), `dense ${units} ${activation} (${layer.name})`];
+}
