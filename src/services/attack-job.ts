@@ -5,9 +5,10 @@
  * killed job leaves complete files and a 'running' run; a new job adds a run and never
  * modifies earlier ones.
  */
-import { attackImages, getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
+import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type LoadedClassifier } from '../model';
-import { createRng, type LabeledImage } from '../shared';
+import { attackImagesParallel, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
+import { log, type LabeledImage } from '../shared';
 import {
   completeRun,
   openOrCreateExperiment,
@@ -28,6 +29,13 @@ export interface AttackJobSpec {
   params: Record<string, unknown>;
   seed: number | string;
   batchSize?: number;
+  /**
+   * Worker threads, each with its own backend and copy of the model (src/parallel). Default 1:
+   * in-process. The same seed gives the same bytes for any worker count (fixed batch partition,
+   * one RNG stream per batch); more than one worker needs a model folder and more than one batch.
+   * 'auto': one per core (defaultWorkerCount).
+   */
+  workers?: number | 'auto';
   out: string;
   signal?: AbortSignal;
   onProgress?: (p: AttackJobProgress) => void;
@@ -77,6 +85,7 @@ export async function attackIntoExperiment(
   });
   await writeCleanImages(spec.out, items);
   const run = await startRun(spec.out, { method: attack.id, eps });
+  const backend = (await currentBackend())?.name;
   const manifest: RunManifest = {
     schemaVersion: 1,
     runId: run.id,
@@ -84,23 +93,32 @@ export async function attackIntoExperiment(
     params: spec.params,
     seed: spec.seed,
     modelFingerprint: model.fingerprint,
-    backend: (await currentBackend())?.name ?? 'unknown',
+    backend: backend ?? 'unknown',
     startedAt: new Date().toISOString(),
     images: [],
   };
-  const results = await attackImages(attack, spec.params, items, {
-    classifier: model,
-    rng: createRng(spec.seed),
+  const job = {
+    seed: spec.seed,
     signal: spec.signal,
     batchSize: spec.batchSize,
     onProgress: spec.onProgress,
-    onBatch: async (batch) => {
+    onBatch: async (batch: AttackImageResult[]) => {
       for (const r of batch) manifest.images.push(await toRunImage(spec.out, run, r));
       await writeRunManifest(spec.out, run, manifest);
     },
-  });
+  };
+  const wanted = spec.workers === 'auto' ? await defaultWorkerCount() : (spec.workers ?? 1);
+  const workers = Math.min(wanted, partitionBatches(items.length, spec.batchSize).length);
+  const parallel = workers > 1 && model.dir !== '(memory)';
+  if (parallel) log.info(`${attack.id}: ${items.length} images on ${workers} workers`);
+  const results = parallel
+    ? await attackImagesParallel(attack.id, spec.params, items, { ...job, modelDir: model.dir, workers, backend })
+    : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
   const summary = summarize(results);
-  const final: RunManifest = { ...manifest, finishedAt: new Date().toISOString(), summary: { ...summary } };
+  // Workers finish batches out of order: the final manifest lists images in input order.
+  const order = new Map(items.map((it, i) => [it.relPath, i]));
+  const images = [...manifest.images].sort((a, b) => (order.get(a.relPath) ?? 0) - (order.get(b.relPath) ?? 0));
+  const final: RunManifest = { ...manifest, images, finishedAt: new Date().toISOString(), summary: { ...summary } };
   await writeRunManifest(spec.out, run, final);
   const done = await completeRun(spec.out, run.id);
   return { experimentDir: spec.out, run: done, manifest: final, summary };

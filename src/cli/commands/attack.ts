@@ -1,6 +1,6 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
- *  [--iterations N] [--target T] [--seed S] [--batch N] --out DIR [--json]`
+ *  [--iterations N] [--target T] [--seed S] [--batch N] [--workers N] --out DIR [--json]`
  */
 import type { Command } from 'commander';
 import { runAttackJob } from '../../services/attack-job';
@@ -21,6 +21,7 @@ interface AttackOptions {
   confidence?: number;
   seed: string;
   batch: number;
+  workers?: number;
   out: string;
   json?: boolean;
 }
@@ -42,6 +43,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--seed <s>', 'random seed', '0')
     .option('--batch <n>', 'images per batch', positiveInt, 32)
+    .option('--workers <n>', 'worker threads, each attacking whole batches (default: one per core; same bytes for any count)', positiveInt)
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
     .option('--json', 'print JSON')
     .action(async (opts: AttackOptions) => {
@@ -61,6 +63,7 @@ export function registerAttackCommand(program: Command): void {
         params,
         seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
         batchSize: opts.batch,
+        workers: opts.workers ?? 'auto',
         out: opts.out,
         // Progress in image-steps: a batch of b images at step s has done b·s of its b·steps.
         onProgress: (p) => {

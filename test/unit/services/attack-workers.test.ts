@@ -1,0 +1,76 @@
+/**
+ * Attack jobs (the CLI's `printshot attack`, default --workers = one per core) split batches
+ * across worker threads: the experiment's PNGs and manifest are the same for any worker count,
+ * the manifest lists images in input order although workers finish out of order, and jobs that
+ * cannot use workers (one batch, an in-memory model) run in-process.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { attackIntoExperiment } from '../../../src/services/attack-job';
+import { openImages } from '../../../src/services/sources';
+import { log, type LabeledImage } from '../../../src/shared';
+
+vi.setConfig({ testTimeout: 240_000 });
+
+let model: LoadedClassifier;
+let items: LabeledImage[];
+let root: string;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  await selectBackend();
+  model = await loadClassifier('default');
+  const data = await openImages('samples', model);
+  root = data.root;
+  // 12 images over several classes, batch 4: three batches, so two workers really split.
+  items = Array.from({ length: 12 }, (_, i) => data.items[(i * 17) % data.items.length]);
+});
+afterAll(async () => {
+  model?.dispose();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function run(workers: number | 'auto'): Promise<{ rows: string[]; messages: string[] }> {
+  const out = await mkdtemp(path.join(tmpdir(), 'printshot-workers-'));
+  dirs.push(out);
+  const messages: string[] = [];
+  const spy = vi.spyOn(log, 'info').mockImplementation((m: string) => void messages.push(m));
+  try {
+    const job = await attackIntoExperiment(model, items, root, { method: 'pgd', params: { eps: 8, iterations: 3 }, seed: 'w', batchSize: 4, workers, out });
+    const rows = await Promise.all(
+      job.manifest.images.map(async (im) => `${im.relPath}|${im.sha256}|${(await readFile(path.join(out, im.file))).length}`),
+    );
+    return { rows, messages };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('attack jobs on worker threads', () => {
+  it('give the same PNGs and manifest rows, in input order, for 1 and 2 workers', async () => {
+    const one = await run(1);
+    const two = await run(2);
+    expect(two.messages.some((m) => /pgd: 12 images on 2 workers/.test(m))).toBe(true);
+    expect(one.messages.some((m) => /workers/.test(m))).toBe(false);
+    expect(two.rows).toEqual(one.rows);
+    expect(one.rows.map((r) => r.split('|')[0])).toEqual(items.map((it) => it.relPath));
+  });
+
+  it("'auto' uses one worker per core, and a single batch stays in-process", async () => {
+    const auto = await run('auto');
+    const cores = (await import('node:os')).availableParallelism();
+    expect(auto.messages.some((m) => m.includes(`on ${Math.min(cores, 3)} workers`))).toBe(cores > 1);
+    const out = await mkdtemp(path.join(tmpdir(), 'printshot-workers-'));
+    dirs.push(out);
+    const spy = vi.spyOn(log, 'info');
+    try {
+      await attackIntoExperiment(model, items.slice(0, 3), root, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 4, workers: 2, out });
+      expect(spy.mock.calls.some(([m]) => /workers/.test(String(m)))).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
