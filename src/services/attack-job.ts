@@ -97,15 +97,21 @@ export async function attackIntoExperiment(
     startedAt: new Date().toISOString(),
     images: [],
   };
+  let persisted: Promise<void> = Promise.resolve();
   const job = {
     seed: spec.seed,
     signal: spec.signal,
     batchSize: spec.batchSize,
     onProgress: spec.onProgress,
-    onBatch: async (batch: AttackImageResult[]) => {
-      for (const r of batch) manifest.images.push(await toRunImage(spec.out, run, r));
-      await writeRunManifest(spec.out, run, manifest);
-    },
+    // Workers can finish batches while an earlier one is still being written: persist one batch
+    // at a time, whole, so the manifest always lists complete batches (and a failure stops the rest).
+    onBatch: (batch: AttackImageResult[]) =>
+      (persisted = persisted.then(async () => {
+        const rows: RunImage[] = [];
+        for (const r of batch) rows.push(await toRunImage(spec.out, run, r));
+        manifest.images.push(...rows);
+        await writeRunManifest(spec.out, run, manifest);
+      })),
   };
   const wanted = spec.workers === 'auto' ? await defaultWorkerCount() : (spec.workers ?? 1);
   const workers = Math.min(wanted, partitionBatches(items.length, spec.batchSize).length);
