@@ -41,10 +41,3 @@ export function lossGradient(classifier: Classifier, x: tf.Tensor4D, classes: In
   return grad(x) as tf.Tensor4D;
 }
 
-/**
- * sign(g) built from comparisons: 0 only for an exact zero. tfjs-backend-wasm's tf.sign
- * returns 0 for |g| < 2^-23, which silently freezes pixels on confidently classified images.
- */
-export function exactSign(g: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32')));
-}

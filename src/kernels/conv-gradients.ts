@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { recordedFusedAttrs, type FusedConvAttrs } from './backend-hooks';
 import { conv2dInputGrad, depthwiseInputGrad, type PadArg, type RoundingMode } from './conv-input-grad';
+import { throughFusedActivation } from './fused-activation';
 
 export const FILTER_GRADIENT_ERROR = "filter gradients are not supported by printshot's input-only gradient kernels";
 
@@ -82,13 +83,6 @@ const depthwiseGrad: tf.GradConfig = {
   },
 };
 
-/** dy through the fused activation, mirroring tfjs-core's getFusedDyActivation. */
-function throughActivation(dy: tf.Tensor, y: tf.Tensor, activation: string | undefined): tf.Tensor {
-  if (activation == null || activation === 'linear') return dy;
-  if (activation === 'relu') return tf.mul(dy, tf.step(y));
-  throw new Error(`printshot input gradients: cannot differentiate fused activation '${activation}'`);
-}
-
 /** Bias gradient: dy summed over the axes the bias was broadcast along. */
 function biasGradient(bias: tf.Tensor, dyAct: tf.Tensor): tf.Tensor {
   const axes = tf.backend_util.getReductionAxes(bias.shape, dyAct.shape);
@@ -112,7 +106,7 @@ function fusedGrad(scope: string, fn: InputGrad): tf.GradConfig {
         );
       }
       assertNoDilation(scope, attrs.dilations);
-      const dyAct = throughActivation(dy as tf.Tensor, y, attrs.activation) as tf.Tensor4D;
+      const dyAct = throughFusedActivation(dy as tf.Tensor, y, attrs.activation) as tf.Tensor4D;
       const grads: Record<string, () => tf.Tensor> = {
         0: () => inputGradInFormat(fn, dyAct, filter, x.shape, attrs),
         1: unsupportedFilterGradient,

@@ -33,7 +33,8 @@ export {
 } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from './pool-gradients';
 export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
-export { signStep } from './sign-step-kernel';
+export { throughFusedActivation } from './fused-activation';
+export { exactSign, signStep } from './sign-step-kernel';
 export { unaryCustomGrad } from './unary-custom-grad';
 
 const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients];

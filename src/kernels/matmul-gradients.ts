@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { recordedMatMulAttrs } from './backend-hooks';
+import { throughFusedActivation } from './fused-activation';
 import { matMul } from './layer-gradients';
 
 export const FUSED_MATMUL_SCOPE = 'fusedMatMul__op';
@@ -26,14 +27,8 @@ const fusedMatMulGrad: tf.GradConfig = {
       throw new Error(`printshot input gradients: no recorded attributes for '${FUSED_MATMUL_SCOPE}'; call registerInputGradients() after importing the tfjs backend packages`);
     }
     const { transposeA: ta, transposeB: tb, activation } = attrs;
-    if (activation != null && activation !== 'linear' && activation !== 'relu') {
-      throw new Error(`printshot input gradients: cannot differentiate fused activation '${activation}'`);
-    }
     // dy arrives in the op's output shape; y is the kernel's 3-D output.
-    const g = (): tf.Tensor => {
-      const d = tf.reshape(dy as tf.Tensor, y.shape);
-      return activation === 'relu' ? tf.mul(d, tf.step(y)) : d;
-    };
+    const g = (): tf.Tensor => throughFusedActivation(tf.reshape(dy as tf.Tensor, y.shape), y, activation);
     const grads: Record<string, () => tf.Tensor> = {
       0: () => (!ta ? matMul(g(), b, false, !tb) : matMul(b, g(), tb, true)),
       1: () => (!tb ? matMul(a, g(), !ta, false) : matMul(g(), a, true, ta)),

@@ -4,7 +4,7 @@
  * casts, a subtraction for an exact sign, then mul, add, max, min), which cost ~2 ms of a small
  * CNN's 20 ms BIM step in per-op overhead. The arithmetic is float32's: x + step is the float32
  * sum (float64 sum of two float32 values rounded once), so results are bit-identical to the ops.
- * wasm's own tf.sign is not used: it returns 0 for |g| < 2⁻²³ (see attacks/gradient.ts).
+ * wasm's own tf.sign is not used: it returns 0 for |g| < 2⁻²³ (see exactSign).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { MEMORY_BACKENDS, memoryAccess } from './backend-memory';
@@ -45,8 +45,13 @@ export function signStep(x: tf.Tensor, g: tf.Tensor, step: number, lo: tf.Tensor
   if (tf.getKernel(SIGN_STEP, tf.getBackend()) != null) {
     return tf.engine().runKernel(SIGN_STEP, { x, g, lo, hi }, { step } as unknown as tf.NamedAttrMap) as tf.Tensor;
   }
-  return tf.tidy(() => {
-    const sign = tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32'));
-    return tf.minimum(tf.maximum(tf.add(x, tf.mul(sign, step)), lo), hi);
-  });
+  return tf.tidy(() => tf.minimum(tf.maximum(tf.add(x, tf.mul(exactSign(g), step)), lo), hi));
+}
+
+/**
+ * sign(g) built from comparisons: 0 only for an exact zero. tfjs-backend-wasm's tf.sign
+ * returns 0 for |g| < 2^-23, which silently freezes pixels on confidently classified images.
+ */
+export function exactSign(g: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.sub(tf.cast(tf.greater(g, 0), 'float32'), tf.cast(tf.less(g, 0), 'float32')));
 }

@@ -13,6 +13,7 @@ import {
   maxPoolInputGradKernel,
   prepareConv2dInputGrad,
   prepareDepthwiseInputGrad,
+  throughFusedActivation,
   unaryCustomGrad,
 } from '../kernels';
 
@@ -51,14 +52,6 @@ export function standaloneActivation(layer: AnyLayer): Activation | null {
   if (layer.getClassName() === 'ReLU') return c.maxValue == null ? 'relu' : c.maxValue === 6 ? 'relu6' : null;
   if (layer.getClassName() === 'Activation' && (c.activation === 'relu' || c.activation === 'relu6')) return c.activation;
   return null;
-}
-
-/** dy through a fused activation, given the op's output y. */
-function throughActivation(dy: tf.Tensor, y: tf.Tensor, activation: Activation): tf.Tensor {
-  if (activation === 'relu') return tf.mul(dy, tf.step(y));
-  // 0 < y < 6 exactly when y·(6 − y) > 0 (see kernels/layer-gradients.ts' Relu6).
-  if (activation === 'relu6') return tf.mul(dy, tf.step(tf.mul(y, tf.sub(6, y))));
-  return dy;
 }
 
 export interface ConvSpec {
@@ -172,7 +165,7 @@ export function convStep(spec: ConvSpec, pool: PoolSpec | null, owned: Owned): [
         if (poolAttrs && maskInPool) g = maxPoolInputGradKernel(g, yy, { ...poolAttrs, positiveOnly: true });
         else {
           if (poolAttrs) g = maxPoolInputGrad(g, yy, poolAttrs);
-          g = throughActivation(g, yy, spec.activation) as tf.Tensor4D;
+          g = throughFusedActivation(g, yy, spec.activation) as tf.Tensor4D;
         }
         return inputGrad(g, x.shape);
       },
@@ -199,7 +192,7 @@ export function denseStep(layer: AnyLayer, activation: Activation, owned: Owned)
     const inputs: tf.NamedTensorMap = bias ? { a, b: kernel, bias } : { a, b: kernel };
     const y = tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [x.shape[0], units]);
     save([y]);
-    return { value: y, gradFunc: (dy, [yy]) => tf.matMul(throughActivation(dy, yy, activation) as tf.Tensor2D, kernelT) };
+    return { value: y, gradFunc: (dy, [yy]) => tf.matMul(throughFusedActivation(dy, yy, activation) as tf.Tensor2D, kernelT) };
   });
   return [([x]) => op(x as tf.Tensor2D), `dense ${units} ${activation} (${layer.name})`];
 }
