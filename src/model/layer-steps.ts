@@ -134,8 +134,16 @@ export function foldBatchNorm(conv: ConvSpec, bn: AnyLayer): ConvSpec {
   return { ...conv, filter, bias };
 }
 
+/** A conv's weights and attributes without a tfjs-layers layer (graph models: graph-plan.ts). */
+export type ConvWeights = Omit<ConvSpec, 'layer' | 'pad'> & { pad: 'valid' | 'same' | tf.backend_util.ExplicitPadding; name: string };
+
 /** A (depthwise) conv with bias and activation as one fused kernel, optionally with its max-pool. */
 export function convStep(spec: ConvSpec, pool: PoolSpec | null, owned: Owned): [Step, string] {
+  return convStepFromWeights({ ...spec, name: spec.layer.name }, pool, owned);
+}
+
+/** convStep for weights that come from elsewhere than a layer; takes ownership of filter and bias. */
+export function convStepFromWeights(spec: ConvWeights, pool: PoolSpec | null, owned: Owned): [Step, string] {
   owned.add(spec.filter);
   owned.add(spec.bias);
   let inputGrad: (dy: tf.Tensor4D, xShape: [number, number, number, number]) => tf.Tensor4D;
@@ -173,26 +181,31 @@ export function convStep(spec: ConvSpec, pool: PoolSpec | null, owned: Owned): [
   });
   const [kh, kw, , m] = spec.filter.shape;
   const what = spec.depthwise ? `depthwise ${kh}×${kw}×${m}` : `conv ${kh}×${kw}×${m}`;
-  const label = `${what}/${spec.strides[0]} ${spec.pad} ${spec.activation}${pool ? ` + max-pool ${pool.filterSize.join('×')}/${pool.strides[0]}` : ''} (${spec.layer.name})`;
+  const pad = typeof spec.pad === 'string' ? spec.pad : 'explicit';
+  const label = `${what}/${spec.strides[0]} ${pad} ${spec.activation}${pool ? ` + max-pool ${pool.filterSize.join('×')}/${pool.strides[0]}` : ''} (${spec.name})`;
   return [([x]) => op(x as tf.Tensor4D), label];
 }
 
 /** Dense as one _FusedMatMul kernel; the input gradient multiplies by a kept transposed kernel. */
 export function denseStep(layer: AnyLayer, activation: Activation, owned: Owned): [Step, string] {
-  const c = layer.getConfig();
   const [k, b] = layer.getWeights();
+  return denseStepFromWeights(k as tf.Tensor2D, layer.getConfig().useBias === false || !b ? null : b, activation, owned, layer.name);
+}
+
+/** denseStep for a kernel [inner, units] and bias that come from elsewhere (copied, not taken). */
+export function denseStepFromWeights(k: tf.Tensor2D, b: tf.Tensor | null, activation: Activation, owned: Owned, name: string): [Step, string] {
   const [inner, units] = k.shape as [number, number];
   const kernel = owned.add(tf.reshape(k, [1, inner, units]) as tf.Tensor3D);
-  const bias = c.useBias === false || !b ? null : owned.add(tf.clone(b));
+  const bias = b ? owned.add(tf.clone(b)) : null;
   const kernelT = owned.add(tf.transpose(k) as tf.Tensor2D);
   const attrs = { transposeA: false, transposeB: false, activation } as unknown as tf.NamedAttrMap;
   const op = unaryCustomGrad<tf.Tensor2D>((x, save) => {
-    if (x.rank !== 2) throw new Error(`dense layer ${layer.name} expects rank-2 input, got rank ${x.rank}`);
+    if (x.rank !== 2) throw new Error(`dense layer ${name} expects rank-2 input, got rank ${x.rank}`);
     const a = tf.reshape(x, [1, x.shape[0], x.shape[1]]);
     const inputs: tf.NamedTensorMap = bias ? { a, b: kernel, bias } : { a, b: kernel };
     const y = tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [x.shape[0], units]);
     save([y]);
     return { value: y, gradFunc: (dy, [yy]) => tf.matMul(throughFusedActivation(dy, yy, activation) as tf.Tensor2D, kernelT) };
   });
-  return [([x]) => op(x as tf.Tensor2D), `dense ${units} ${activation} (${layer.name})`];
+  return [([x]) => op(x as tf.Tensor2D), `dense ${units} ${activation} (${name})`];
 }
