@@ -37,7 +37,7 @@ export default defineConfig({
   webServer: {
     // One line on stdout carries the URL with its token; the named group lands in process.env.PRINTSHOT_URL.
     command: `rm -rf "${E2E_WORKSPACE}" && node bin/printshot.mjs serve --workspace "${E2E_WORKSPACE}"`,
-    wait: { stdout: /\(browser mode\): (?<printshot_url>http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/ },
+    wait: { stdout: /\(browser mode\): (?<printshot_url>http:\/\/127\.0\.0\.1:\d+\/[?#]token=[A-Za-z0-9_-]+)/ },
     reuseExistingServer: false,
     timeout: 90_000,
     stdout: 'pipe',
@@ -47,7 +47,7 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /workbench\.spec\.ts$/,
+      testMatch: /(workbench|security)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         headless: true,

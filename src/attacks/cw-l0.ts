@@ -35,7 +35,7 @@ import { z } from 'zod';
 import { ConstSchedule, TanhAdam, TanhBox, warmStartRounds, type AdamSpec } from './cw-core';
 import { BestTracker, capSchema, minimalStart, logitMargin, onFailureSchema, pixelCount, succeeded } from './minimal-core';
 import { perImageSum } from './optim';
-import { iterationsSchema, targetSchema } from './params';
+import { constStages, iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
 
 const positive = (max: number) => z.number().positive('must be greater than 0').max(max, `must be at most ${max}`);
@@ -96,7 +96,7 @@ async function cwL0Attack(ctx: AttackContext, batch: AttackBatch, p: CwL0Params)
   const sched = new ConstSchedule(n, p);
   adam.pin = { free: maskOf(), value: x0 };
   // Nominal progress: one full search over c, the cost of the final, failing round.
-  const nominal = p.maxIterations * Math.ceil(Math.log(p.largestConst / p.initialConst) / Math.log(p.constFactor) + 1);
+  const nominal = p.maxIterations * constStages(p);
   try {
     const running = (await tracker.offerStart()).map((done) => !done);
     const steps = await warmStartRounds(adam, tracker, sched, running, {

@@ -34,7 +34,7 @@ import { z } from 'zod';
 import { ConstSchedule, TanhAdam, TanhBox, warmStartRounds, type AdamSpec } from './cw-core';
 import { BestTracker, capSchema, minimalStart, linfDistance, onFailureSchema, succeeded } from './minimal-core';
 import { perImage, perImageSum } from './optim';
-import { iterationsSchema, targetSchema } from './params';
+import { constStages, iterationsSchema, targetSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
 
 const positive = (max: number) => z.number().positive('must be greater than 0').max(max, `must be at most ${max}`);
@@ -99,7 +99,7 @@ async function cwLinfAttack(ctx: AttackContext, batch: AttackBatch, p: CwLinfPar
   const adam = new TanhAdam(spec, start);
   const sched = new ConstSchedule(n, p);
   // Nominal progress: one full search over c.
-  const nominal = p.maxIterations * Math.ceil(Math.log(p.largestConst / p.initialConst) / Math.log(p.constFactor) + 1);
+  const nominal = p.maxIterations * constStages(p);
   try {
     const running = (await tracker.offerStart()).map((done) => !done);
     const steps = await warmStartRounds(adam, tracker, sched, running, {

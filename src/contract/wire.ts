@@ -75,16 +75,53 @@ export function toWire(value: unknown): unknown {
   return value;
 }
 
-/** The inverse of toWire, applied to parsed JSON. */
-export function fromWire(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(fromWire);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === '$bytes' && typeof o.$bytes === 'string') return base64ToBytes(o.$bytes);
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = fromWire(o[k]);
-    return out;
+/** A body the wire decoder refuses (a prototype key, nesting too deep, bad base64). */
+export class WireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WireError';
   }
-  return value;
 }
+
+/**
+ * Keys that would reach Object.prototype through plain assignment (`out['__proto__'] = …` sets
+ * the prototype) or confuse code that reads them. No channel uses them, so they are refused.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Deeper than any contract value (the deepest, a robustness result, is under 10 levels). */
+export const WIRE_MAX_DEPTH = 64;
+
+/** Throws WireError for a key fromWire refuses. */
+export function checkWireKey(key: string): void {
+  if (FORBIDDEN_KEYS.has(key)) throw new WireError(`the key "${key}" is not allowed`);
+}
+
+/** The decoder shared by fromWire and the page's fromWireFast (only the base64 decoder differs). */
+export function wireDecoder(decode: (text: string) => Uint8Array): (value: unknown) => unknown {
+  const walk = (value: unknown, depth: number): unknown => {
+    if (depth > WIRE_MAX_DEPTH) throw new WireError(`nested deeper than ${WIRE_MAX_DEPTH} levels`);
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1));
+    if (value && typeof value === 'object') {
+      const o = value as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && keys[0] === '$bytes' && typeof o.$bytes === 'string') {
+        try {
+          return decode(o.$bytes);
+        } catch (e) {
+          throw new WireError((e as Error).message);
+        }
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of keys) {
+        checkWireKey(k);
+        out[k] = walk(o[k], depth + 1);
+      }
+      return out;
+    }
+    return value;
+  };
+  return (value) => walk(value, 0);
+}
+
+/** The inverse of toWire, applied to parsed JSON; refuses prototype keys (WireError). */
+export const fromWire: (value: unknown) => unknown = wireDecoder(base64ToBytes);

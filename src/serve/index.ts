@@ -3,21 +3,20 @@
  * together. `printshot serve` and `npm run serve` call startServe; tests call it with a
  * temporary workspace.
  */
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createRoutes, EngineHost, type SpawnEngine } from '../engine';
 import { forkEngine } from '../engine/fork';
+import { DEFAULT_WORKSPACE, fromPackageRoot } from '../shared/paths';
 import { servePlatform } from './platform';
 import { startServer, type ServerHandle } from './server';
 
 export { startServer, type ServerHandle, type ServerOptions } from './server';
-export { authenticate, cookieName, hostAllowed, newToken, tokenMatches } from './auth';
+export { authenticate, hostAllowed, isJsonContentType, newToken, tokenMatches } from './auth';
+export { DEFAULT_MAX_BODY_BYTES } from './server';
 export { servePlatform } from './platform';
 
 /** Where electron-vite writes the renderer build (see electron.vite.config.ts). */
-export const RENDERER_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
-export const DEFAULT_WORKSPACE = path.join(os.homedir(), 'Printshot');
+export const RENDERER_DIR = fromPackageRoot('out', 'renderer');
+export { DEFAULT_WORKSPACE };
 
 export interface ServeOptions {
   port?: number;

@@ -1,15 +1,16 @@
 /**
  * The browser workbench's HTTP server (node:http): the built renderer, the contract's routes as
  * POST /api/<channel>, and push events as Server-Sent Events on GET /api/events. Bound to
- * 127.0.0.1 on a random port; every request needs the token (see auth.ts), the page and its
- * assets included. Responses carry the same CSP as the Electron window.
+ * 127.0.0.1 on a random port; the API and the events need the token in a header (see auth.ts).
+ * The page and its assets are the public renderer build and need none: the page reads the token
+ * from the URL fragment. Responses carry the same CSP as the Electron window.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { contentSecurityPolicy, dispatch, fromWire, toWire, type EventMessage, type Routes } from '../contract';
-import { authenticate, hostAllowed, newToken, originAllowed, sessionCookie } from './auth';
+import { authenticate, hostAllowed, isJsonContentType, newToken, originAllowed, tokenMatches } from './auth';
 
 export interface ServerOptions {
   routes: Routes;
@@ -18,7 +19,7 @@ export interface ServerOptions {
   token?: string;
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Largest request body (base64 photos can be large). */
+  /** Largest request body; DEFAULT_MAX_BODY_BYTES unless given. */
   maxBodyBytes?: number;
 }
 
@@ -26,7 +27,7 @@ export interface ServerHandle {
   server: Server;
   port: number;
   token: string;
-  /** The URL to open: it carries the token once, the page then keeps it as a cookie. */
+  /** The URL to open: the token is in the fragment, which the browser never sends to a server. */
   url: string;
   broadcast(message: EventMessage): void;
   close(): Promise<void>;
@@ -50,6 +51,14 @@ const TYPES: Record<string, string> = {
 
 const CSP = contentSecurityPolicy();
 
+/**
+ * The largest legitimate request is capture:register with photos (see docs/security.md): one
+ * photo at the decoder's 50-megapixel limit is a ~25 MB JPEG, 33 MB in base64; a webcam frame is
+ * 2-3 MB. 64 MiB takes that photo with margin, or a drop of about ten phone photos, and keeps a
+ * hostile body from costing more than a few hundred MB while it is parsed.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+
 function securityHeaders(res: ServerResponse): void {
   res.setHeader('Content-Security-Policy', CSP);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -68,7 +77,9 @@ function send(res: ServerResponse, status: number, body: string, type = 'text/pl
   res.end(body);
 }
 
+/** The body, or null as soon as it passes `max` bytes (declared or counted): nothing more is buffered. */
 async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+  if (Number(req.headers['content-length'] ?? 0) > max) return null;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -79,9 +90,16 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | nul
   return Buffer.concat(chunks).toString('utf8');
 }
 
+function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
+  res.setHeader('Connection', 'close');
+  send(res, 413, `request too large (over ${Math.round(max / 1024 / 1024)} MB)`);
+  // Stop reading the rest of the body: the socket closes after the answer.
+  res.on('finish', () => req.destroy());
+}
+
 export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
   const token = opts.token ?? newToken();
-  const maxBody = opts.maxBodyBytes ?? 512 * 1024 * 1024;
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const clients = new Set<ServerResponse>();
   let port = 0;
 
@@ -125,18 +143,21 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const method = req.method ?? 'GET';
     const isPage = method === 'GET' || method === 'HEAD';
-    const auth = authenticate(req, token, port, isPage ? url.searchParams.get('token') : null);
-    if (!auth.ok) {
-      res.setHeader('WWW-Authenticate', 'Bearer realm="printshot"');
-      return send(res, auth.status, `${auth.reason}: open the URL printed by printshot serve`);
-    }
-    if (auth.via === 'query') {
-      // Trade the token in the URL for a cookie, and drop it from the address bar and history.
+    const queryToken = isPage ? url.searchParams.get('token') : null;
+    if (queryToken !== null) {
+      // An old-style ?token= URL: move the token into the fragment, which never reaches a server again.
+      if (!tokenMatches(queryToken, token)) return send(res, 403, 'wrong token: open the URL printed by printshot serve');
       url.searchParams.delete('token');
-      res.setHeader('Set-Cookie', sessionCookie(port, token));
       res.statusCode = 303;
-      res.setHeader('Location', url.pathname + url.search);
+      res.setHeader('Location', `${url.pathname}${url.search}#token=${token}`);
       return void res.end();
+    }
+    if (url.pathname.startsWith('/api/')) {
+      const auth = authenticate(req, token);
+      if (!auth.ok) {
+        res.setHeader('WWW-Authenticate', 'Bearer realm="printshot"');
+        return send(res, auth.status, `${auth.reason}: open the URL printed by printshot serve`);
+      }
     }
     if (url.pathname === '/api/events') {
       if (method !== 'GET') return send(res, 405, 'method not allowed');
@@ -145,15 +166,15 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     if (url.pathname.startsWith('/api/')) {
       if (method !== 'POST') return send(res, 405, 'method not allowed');
       if (!originAllowed(req, port)) return send(res, 403, 'cross-origin request refused');
-      // A JSON content type cannot be sent by a plain cross-site form: one more CSRF guard.
-      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return send(res, 415, 'expected application/json');
+      if (!isJsonContentType(req.headers['content-type'])) return send(res, 415, 'expected application/json');
       const text = await readBody(req, maxBody);
-      if (text === null) return send(res, 413, 'request too large');
+      if (text === null) return tooLarge(req, res, maxBody);
       let payload: unknown;
       try {
         payload = fromWire(JSON.parse(text));
-      } catch {
-        return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message: 'body is not JSON' } }), 'application/json');
+      } catch (e) {
+        const message = e instanceof SyntaxError ? 'body is not JSON' : `body refused: ${(e as Error).message}`;
+        return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message } }), 'application/json');
       }
       const envelope = await dispatch(opts.routes, url.pathname.slice('/api/'.length), payload);
       return send(res, 200, JSON.stringify(toWire(envelope)), 'application/json');
@@ -179,7 +200,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     server,
     port,
     token,
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    url: `http://127.0.0.1:${port}/#token=${token}`,
     broadcast(message) {
       const data = `data: ${JSON.stringify(toWire(message))}\n\n`;
       for (const c of clients) c.write(data);

@@ -26,7 +26,7 @@ async function freshWorkbench(page: Page): Promise<void> {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   await page.goto(URL_WITH_TOKEN!);
-  // The token was traded for a cookie and removed from the address bar.
+  // The page took the token from the URL fragment and removed it from the address bar.
   expect(page.url()).not.toContain('token=');
   await expect(page.getByRole('heading', { name: 'Printshot' })).toBeVisible();
   test.info().annotations.push({ type: 'console-errors', description: () => errors.join(' | ') } as never);

@@ -1,12 +1,13 @@
 /**
  * The Bridge in serve mode: POST /api/<channel> with a JSON body (bytes as base64, see
- * src/contract/wire.ts) and one shared EventSource on /api/events. In the page the token travels
- * as the HttpOnly cookie set by the first load; other clients (tests, scripts) pass it explicitly.
- * fetch and EventSource are injectable and typed structurally, so this file needs neither DOM
- * nor Node types and runs in both.
+ * src/contract/wire.ts) and one shared event stream on /api/events. The token travels as the
+ * x-printshot-token header on every request, events included (event-stream.ts), never as a
+ * cookie; the page takes it from the URL fragment (page-token.ts). fetch and EventSource are
+ * injectable and typed structurally, so this file needs neither DOM nor Node types and runs in both.
  */
 import { ContractError, ERROR_CODES, type Envelope, type EventMessage } from '../../../src/contract';
 import { fromWireFast as fromWire, toWireFast as toWire } from './wire-fast';
+import { fetchEventSource } from './event-stream';
 import type { Bridge, EventName } from './types';
 
 export interface FetchResponseLike {
@@ -14,7 +15,7 @@ export interface FetchResponseLike {
   status: number;
   text(): Promise<string>;
 }
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; credentials?: 'same-origin' }) => Promise<FetchResponseLike>;
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; credentials?: 'omit' }) => Promise<FetchResponseLike>;
 
 export interface EventSourceLike {
   addEventListener(type: 'message', listener: (e: { data: string }) => void): void;
@@ -25,7 +26,7 @@ export type EventSourceFactory = (url: string) => EventSourceLike;
 export interface HttpBridgeOptions {
   /** '' for the page's own origin, or http://127.0.0.1:PORT. */
   baseUrl?: string;
-  /** Sent as x-printshot-token (clients without the cookie). */
+  /** Sent as x-printshot-token on every request. */
   token?: string;
   fetch?: FetchLike;
   eventSource?: EventSourceFactory;
@@ -35,7 +36,10 @@ export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): vo
   const base = opts.baseUrl ?? '';
   const g = globalThis as { fetch?: FetchLike; EventSource?: new (url: string) => EventSourceLike };
   const doFetch = opts.fetch ?? g.fetch?.bind(globalThis);
-  const openEvents = opts.eventSource ?? (g.EventSource ? (url: string) => new g.EventSource!(url) : undefined);
+  // With a token, events come over fetch so the token stays in a header; EventSource only without one.
+  const openEvents =
+    opts.eventSource ??
+    (opts.token && doFetch ? fetchEventSource(opts.token, doFetch as never) : g.EventSource ? (url: string) => new g.EventSource!(url) : undefined);
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
   let source: EventSourceLike | undefined;
 
@@ -59,7 +63,7 @@ export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): vo
       if (!doFetch) throw new ContractError(ERROR_CODES.internal, 'no fetch available');
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (opts.token) headers['x-printshot-token'] = opts.token;
-      const res = await doFetch(`${base}/api/${channel}`, { method: 'POST', headers, body: JSON.stringify(toWire(request)), credentials: 'same-origin' });
+      const res = await doFetch(`${base}/api/${channel}`, { method: 'POST', headers, body: JSON.stringify(toWire(request)), credentials: 'omit' });
       if (res.status === 401 || res.status === 403) {
         throw new ContractError(ERROR_CODES.forbidden, 'the workbench refused the request (no valid token)', 'open the URL printed by printshot serve again');
       }

@@ -5,6 +5,7 @@
 import { inject, type InjectionKey } from 'vue';
 import { electronBridge, preloadApi } from './preload';
 import { httpBridge } from './http';
+import { takePageToken } from './page-token';
 import type { Bridge } from './types';
 
 export type { Bridge } from './types';
@@ -14,7 +15,7 @@ export const BridgeKey: InjectionKey<Bridge> = Symbol('printshot-bridge');
 
 export function createBridge(): Bridge {
   const api = preloadApi();
-  return api ? electronBridge(api) : httpBridge();
+  return api ? electronBridge(api) : httpBridge({ token: takePageToken() });
 }
 
 export function useBridge(): Bridge {

@@ -5,7 +5,7 @@
  * string on the page's main thread. Same format, same strictness; the contract's functions are
  * the fallback.
  */
-import { base64ToBytes, bytesToBase64 } from '../../../src/contract';
+import { base64ToBytes, bytesToBase64, wireDecoder } from '../../../src/contract';
 
 type NativeEncode = (this: Uint8Array) => string;
 type NativeDecode = (text: string) => Uint8Array;
@@ -37,16 +37,5 @@ export function toWireFast(value: unknown): unknown {
   return value;
 }
 
-/** fromWire: the inverse, applied to parsed JSON. */
-export function fromWireFast(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(fromWireFast);
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.length === 1 && keys[0] === '$bytes' && typeof o.$bytes === 'string') return decodeBytes(o.$bytes);
-    const out: Record<string, unknown> = {};
-    for (const k of keys) out[k] = fromWireFast(o[k]);
-    return out;
-  }
-  return value;
-}
+/** fromWire: the inverse, applied to parsed JSON, with the contract's prototype-key and depth checks. */
+export const fromWireFast: (value: unknown) => unknown = wireDecoder(decodeBytes);

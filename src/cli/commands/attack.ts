@@ -1,9 +1,8 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
- *  [--iterations N] [--target T] [--seed S] [--batch N] [--workers N] --out DIR [--json]`
+ *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--batch N] [--workers N] --out DIR [--json]`
  */
 import type { Command } from 'commander';
-import { runAttackJob } from '../../services/attack-job';
 import { createProgress, formatTable, pct } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
 
@@ -14,6 +13,8 @@ interface AttackOptions {
   eps: number;
   alpha?: number;
   iterations?: number;
+  steps?: number;
+  binarySteps?: number;
   decay?: number;
   target?: string;
   samples?: number;
@@ -36,6 +37,8 @@ export function registerAttackCommand(program: Command): void {
     .requiredOption('--eps <n>', 'L∞ radius on the 0..255 scale', nonNegativeNumber)
     .option('--alpha <n>', 'step size on the 0..255 scale', nonNegativeNumber)
     .option('--iterations <n>', 'number of steps', nonNegativeNumber)
+    .option('--steps <n>', 'step budget: iterations, or C&W/L-BFGS optimiser steps per value of c (maxIterations)', positiveInt)
+    .option('--binary-steps <n>', 'C&W/L-BFGS: values of the constant c searched (binarySteps; C&W-L0/L∞: the c schedule length)', positiveInt)
     .option('--decay <mu>', 'MI-FGSM momentum decay', nonNegativeNumber)
     .option('--target <t>', "untargeted | least-likely | random | class index")
     .option('--samples <k>', 'EOT: transforms averaged per step', positiveInt)
@@ -55,12 +58,14 @@ export function registerAttackCommand(program: Command): void {
       if (opts.distribution !== undefined) params.distribution = opts.distribution;
       if (opts.confidence !== undefined) params.confidence = opts.confidence;
       if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
+      const [{ applyBudget, getAttack }, { runAttackJob }] = await Promise.all([import('../../attacks'), import('../../services/attack-job')]);
+      const budgeted = applyBudget(getAttack(opts.method), params, { steps: opts.steps, binarySteps: opts.binarySteps });
       const progress = createProgress(`${opts.method} eps=${opts.eps}`);
       const result = await runAttackJob({
         model: opts.model,
         images: opts.images,
         method: opts.method,
-        params,
+        params: budgeted,
         seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
         batchSize: opts.batch,
         workers: opts.workers ?? 'auto',

@@ -1,6 +1,6 @@
 /**
- * Helpers for the workbench E2E test: calling the API from the page (its session cookie is the
- * credential), making the fake webcam's picture from a simulated photo of a rendered sheet, and
+ * Helpers for the workbench E2E test: calling the API from the page (with the token the page keeps
+ * in sessionStorage, as the renderer's bridge does), making the fake webcam's picture from a simulated photo of a rendered sheet, and
  * saving screenshots (test artifacts; copied to docs/screenshots/ with UPDATE_SCREENSHOTS=1).
  */
 import { execFile } from 'node:child_process';
@@ -19,7 +19,8 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export async function api<T = unknown>(page: Page, channel: string, request: unknown = {}): Promise<T> {
   const envelope = await page.evaluate(
     async ([c, body]) => {
-      const res = await fetch(`/api/${c}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const token = sessionStorage.getItem('printshot-token') ?? '';
+      const res = await fetch(`/api/${c}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-printshot-token': token }, body: JSON.stringify(body) });
       return (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
     },
     [channel, request] as const,

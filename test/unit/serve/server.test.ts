@@ -1,7 +1,8 @@
 /**
- * Serve mode's HTTP server: loopback only, every request needs the token (page, assets, API,
- * events), the token in the URL is traded for an HttpOnly SameSite=Strict cookie, foreign Host
- * and Origin headers are refused, and the routes answer with contract envelopes (bytes base64).
+ * Serve mode's HTTP server: loopback only, the API and the event stream need the token in a
+ * header (never a cookie, never the query), the page reads it from the URL fragment, foreign Host
+ * and Origin headers and inexact content types are refused, and the routes answer with contract
+ * envelopes (bytes base64).
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -52,64 +53,70 @@ beforeAll(async () => {
 afterAll(() => srv.close());
 
 describe('serve mode binding and token', () => {
-  it('listens on 127.0.0.1 only, and prints a URL carrying the token', () => {
+  it('listens on 127.0.0.1 only, and prints a URL carrying the token in its fragment', () => {
     expect((srv.server.address() as AddressInfo).address).toBe('127.0.0.1');
-    expect(srv.url).toBe(`http://127.0.0.1:${srv.port}/?token=${srv.token}`);
+    expect(srv.url).toBe(`http://127.0.0.1:${srv.port}/#token=${srv.token}`);
     expect(srv.token.length).toBeGreaterThanOrEqual(32);
   });
 
   it.each([
-    ['the page', 'GET', '/'],
-    ['index.html', 'GET', '/index.html'],
-    ['an asset', 'GET', '/assets/app.js'],
-    ['a missing asset', 'GET', '/assets/nope.js'],
     ['an API route', 'POST', '/api/app:info'],
     ['the event stream', 'GET', '/api/events'],
-  ])('refuses %s without the token (401) and with a wrong one (403)', async (_what, method, p) => {
-    const none = await raw(p, { method, headers: json, body: method === 'POST' ? '{}' : undefined });
+  ])('refuses %s without the token (401), with a wrong one (403), and with it only as a cookie or query', async (_what, method, p) => {
+    const body = method === 'POST' ? '{}' : undefined;
+    const none = await raw(p, { method, headers: json, body });
     expect(none.status).toBe(401);
-    expect(none.body).not.toContain('Printshot</title>');
-    const wrong = await raw(p, { method, headers: { ...json, 'x-printshot-token': 'nope' }, body: method === 'POST' ? '{}' : undefined });
+    const wrong = await raw(p, { method, headers: { ...json, 'x-printshot-token': 'nope' }, body });
     expect(wrong.status).toBe(403);
-    const wrongCookie = await raw(`${p}`, { method, headers: { ...json, cookie: `printshot_token_${srv.port}=nope` }, body: method === 'POST' ? '{}' : undefined });
-    expect(wrongCookie.status).toBe(403);
-    const wrongQuery = await raw(`${p}?token=nope`, { method });
-    expect([401, 403]).toContain(wrongQuery.status);
+    // The right token in a cookie or the query is not a credential: a cookie would reach other ports.
+    const cookie = await raw(p, { method, headers: { ...json, cookie: `printshot_token=${srv.token}; printshot_token_${srv.port}=${srv.token}` }, body });
+    expect(cookie.status).toBe(401);
+    if (method === 'POST') expect((await raw(`${p}?token=${srv.token}`, { method, headers: json, body })).status).toBe(401);
   });
 
-  it('trades ?token= for an HttpOnly SameSite=Strict cookie and drops it from the URL', async () => {
-    const first = await raw(`/?token=${srv.token}`);
-    expect(first.status).toBe(303);
-    expect(first.headers.location).toBe('/');
-    const cookie = String(first.headers['set-cookie']);
-    expect(cookie).toContain(`printshot_token_${srv.port}=${srv.token}`);
-    expect(cookie).toMatch(/HttpOnly/);
-    expect(cookie).toMatch(/SameSite=Strict/);
-    const jar = cookie.split(';')[0];
-    const page = await raw('/', { headers: { cookie: jar } });
+  it('serves the public page and assets without a token, and never sets a cookie', async () => {
+    const page = await raw('/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('Printshot</title>');
     expect(page.headers['content-security-policy']).toBe(contentSecurityPolicy());
     expect(page.headers['referrer-policy']).toBe('no-referrer');
-    const asset = await raw('/assets/app.js', { headers: { cookie: jar } });
+    expect(page.headers['set-cookie']).toBeUndefined();
+    const asset = await raw('/assets/app.js');
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
   });
 
+  it('moves an old-style ?token= into the fragment without a cookie, and refuses a wrong one', async () => {
+    const first = await raw(`/?token=${srv.token}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe(`/#token=${srv.token}`);
+    expect(first.headers['set-cookie']).toBeUndefined();
+    expect((await raw('/?token=nope')).status).toBe(403);
+  });
+
   it('accepts the token as Authorization: Bearer or x-printshot-token', async () => {
-    expect((await raw('/', { headers: { authorization: `Bearer ${srv.token}` } })).status).toBe(200);
-    expect((await raw('/', { headers: auth() })).status).toBe(200);
+    const post = (headers: Record<string, string>) => raw('/api/app:info', { method: 'POST', headers: { ...json, ...headers }, body: '{}' });
+    expect((await post({ authorization: `Bearer ${srv.token}` })).status).toBe(200);
+    expect((await post(auth())).status).toBe(200);
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
     expect((await raw('/', { headers: { ...auth(), host: `evil.example:${srv.port}` } })).status).toBe(403);
   });
 
-  it('refuses cross-origin and non-JSON API posts', async () => {
+  it('refuses cross-origin API posts and any content type but exactly application/json', async () => {
     const evil = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), ...json, origin: 'https://evil.example' }, body: '{}' });
     expect(evil.status).toBe(403);
     const form = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
     expect(form.status).toBe(415);
+    for (const type of ['application/json-evil', 'application/jsonp', 'text/plain; application/json', 'application/json; charset=latin1']) {
+      const r = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), 'content-type': type }, body: '{}' });
+      expect(r.status, type).toBe(415);
+    }
+    for (const type of ['application/json', 'Application/JSON; charset=UTF-8', 'application/json;charset=utf-8']) {
+      const r = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), 'content-type': type }, body: '{}' });
+      expect(r.status, type).toBe(200);
+    }
     expect((await raw('/api/app:info', { method: 'GET', headers: auth() })).status).toBe(405);
   });
 
@@ -126,6 +133,10 @@ describe('serve mode API', () => {
   it('validates payloads and answers with envelopes', async () => {
     const bad = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), ...json }, body: '{"extra":1}' });
     expect(JSON.parse(bad.body)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    const proto = await raw('/api/app:info', { method: 'POST', headers: { ...auth(), ...json }, body: '{"__proto__":{"polluted":1}}' });
+    expect(proto.status).toBe(400);
+    expect(JSON.parse(proto.body)).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('__proto__') } });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const unknown = await raw('/api/model:delete', { method: 'POST', headers: { ...auth(), ...json }, body: '{}' });
     expect(JSON.parse(unknown.body)).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
   });
