@@ -145,9 +145,25 @@ const affineBatchNorm: Wrap = (original) => (args: KernelArgs) => {
   }
 };
 
+/**
+ * Batch norm without scale or offset (Keras' `scale=False`/`center=False`, e.g. all 94 of
+ * InceptionV3's) reaches the kernel with those inputs `undefined`. tfjs-core then crashes when
+ * recording a gradient: the engine clones every input the gradient saves (scale included), and the
+ * tape reads `.id` of every input. The kernel receives the very `inputs` object that the engine
+ * saves from and puts on the tape, so here the absent offset is removed from it and the absent
+ * scale becomes ones (C floats, freed with the op's scope; the tape keeps its own clone). Values
+ * are unchanged: x·1.
+ */
+const completeBatchNormInputs: Wrap = (original) => (args: KernelArgs) => {
+  const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  if ('offset' in inputs && inputs.offset == null) delete inputs.offset;
+  if (inputs.scale == null && inputs.mean != null) inputs.scale = tf.ones(inputs.mean.shape, 'float32');
+  return original(args);
+};
+
 export function installBackendHooks(): void {
-  wrapKernel('FusedBatchNorm', 'wasm', affineBatchNorm);
   for (const backendName of BACKENDS) {
+    wrapKernel('FusedBatchNorm', backendName, backendName === 'wasm' ? (o) => completeBatchNormInputs(affineBatchNorm(o)) : completeBatchNormInputs);
     wrapKernel('FusedConv2D', backendName, recordAttrs);
     wrapKernel('FusedDepthwiseConv2D', backendName, recordAttrs);
     wrapKernel('_FusedMatMul', backendName, recordAttrs);

@@ -127,8 +127,9 @@ function drawDirection(rng: Rng, grad: Float32Array, shape: number[], kind: Dire
 
 /**
  * Compares ⟨∇ₓL, v⟩ from tf.grad with the finite difference along drawn directions v, taking the
- * largest step h for which f stays on one linear piece, until `wanted` directions were decided.
- * Throws if too few direction/step pairs stay on one piece.
+ * largest step h (of `steps`) for which f stays on one linear piece, until `wanted` directions were
+ * decided. Throws if too few direction/step pairs stay on one piece. Deep models on wasm need
+ * steps ≥ 0.01: at h = 0.003, float32 rounding of the forward alone is ~1e-3 of the difference.
  */
 export function directionalCheck(
   f: (x: tf.Tensor) => tf.Tensor,
@@ -137,6 +138,7 @@ export function directionalCheck(
   seed: number | string,
   directions: Directions = 'dense',
   wanted = 1,
+  steps: readonly number[] = [0.3, 0.1, 0.03, 0.01, 0.003],
 ): DirectionalResult[] {
   const rng = createRng(seed);
   const grad = tf.tidy(() => tf.grad((v: tf.Tensor) => loss.tf(f(v)))(x).dataSync().slice()) as Float32Array;
@@ -147,7 +149,7 @@ export function directionalCheck(
   for (let d = 0; d < 60 && results.length < wanted; d++) {
     const v = drawDirection(rng, grad, x.shape, directions);
     const autodiff = dot(grad, v.dataSync());
-    for (const h of [0.3, 0.1, 0.03, 0.01, 0.003]) {
+    for (const h of steps) {
       tries++;
       const [plus, minus] = tf.tidy(() => [1, -1].map((sign) => f(tf.add(x, tf.mul(v, sign * h))).dataSync().slice()));
       let curvature = 0;
