@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyBudget, constStages, cwL0, cwL2, cwLinf, fgsm, getAttack, parseAttackParams } from '../../../src/attacks';
+import { applyBudget, constStages, cwL0, cwL2, cwLinf, fgsm, getAttack, parseAttackParams, type AttackDescriptor } from '../../../src/attacks';
 import { ROOT, runCliAsync } from './run-cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'printshot-budget-'));
@@ -35,7 +35,7 @@ describe('applyBudget', () => {
   });
 
   it('C&W-L0/L∞: --binary-steps N caps the c schedule at exactly N values', () => {
-    for (const attack of [cwL0, cwLinf]) {
+    for (const attack of [cwL0, cwLinf] as AttackDescriptor[]) {
       for (const n of [1, 2, 5]) {
         const p = parseAttackParams(attack, applyBudget(attack, { constFactor: 3 }, { binarySteps: n })) as Parameters<typeof constStages>[0];
         expect(constStages(p)).toBe(n);
