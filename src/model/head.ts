@@ -13,6 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type * as tfconv from '@tensorflow/tfjs-converter';
 import { PrintshotError } from '../shared';
 import type { ModelInputShape } from './infer-card';
+import { tryCompileGraphPlan } from './graph-plan';
 import { tryCompileLayerPlan } from './layer-plan';
 
 export interface ModelHead {
@@ -28,7 +29,7 @@ export interface ModelHead {
   output(x: tf.Tensor): tf.Tensor;
   /** The tensor feeding the final softmax; present when `softmax` is set and supported. */
   preSoftmax?: (x: tf.Tensor) => tf.Tensor;
-  /** How the model runs: the compiled layer plan's ops, or why tfjs-layers' apply() is used. */
+  /** How the model runs: the compiled plan's ops, or why tfjs-layers' apply() / model.execute is used. */
   execution?: { compiled: readonly string[] } | { notCompiled: string };
   /** Frees what the head owns (the compiled plan's prepared weights); the model is the caller's. */
   dispose?: () => void;
@@ -147,7 +148,7 @@ export function graphHead(model: tfconv.GraphModel, modelJSON: tf.io.ModelJSON):
   let node = nodes.get(nodeName(name));
   // Converters commonly append Identity nodes after the softmax.
   while (node && node.op === 'Identity' && node.input?.length) node = nodes.get(nodeName(node.input[0]));
-  if (!node || node.op !== 'Softmax') return head;
+  if (!node || node.op !== 'Softmax') return withGraphPlan(head, model, modelJSON, name, false);
   const pre = (node.input ?? []).find((i) => !i.startsWith('^'));
   head.softmax = `graph node ${node.name} is a Softmax`;
   if (!pre) {
@@ -155,6 +156,24 @@ export function graphHead(model: tfconv.GraphModel, modelJSON: tf.io.ModelJSON):
     return head;
   }
   head.preSoftmax = (x) => model.execute(x, pre) as tf.Tensor;
+  return withGraphPlan(head, model, modelJSON, pre, true);
+}
+
+/**
+ * Runs `target` (the softmax input, or the output) through the compiled graph plan when it
+ * compiles. With a softmax, output() stays model.execute, so the load-time probe checks the plan's
+ * logits against the model's own probabilities.
+ */
+function withGraphPlan(head: ModelHead, model: tfconv.GraphModel, modelJSON: tf.io.ModelJSON, target: string, softmax: boolean): ModelHead {
+  const plan = tryCompileGraphPlan(model, modelJSON, target);
+  if (typeof plan === 'string') {
+    head.execution = { notCompiled: plan };
+    return head;
+  }
+  head.execution = { compiled: plan.ops };
+  head.dispose = () => plan.dispose();
+  if (softmax) head.preSoftmax = (x) => plan.logits(x);
+  else head.output = (x) => plan.logits(x);
   return head;
 }
 
