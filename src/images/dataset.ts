@@ -9,13 +9,18 @@
  *
  * A folder or label name matches a model label when it is equal, or equal after writing the
  * characters file names cannot hold ('/', '\', ':') as '-': 'T-shirt-top' ↔ 'T-shirt/top'.
+ * - Unlabelled (only when asked, e.g. by `classify`): image files directly in the folder, no
+ *   sub-folders; every label is -1.
+ *
  * Items come back sorted by relPath in code-point order, so runs are reproducible on any OS.
+ * Images are brought to the model's size by `fit` (decode.ts); with the default 'fill', images
+ * of another aspect ratio are stretched, and one notice line says how many and how to avoid it.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { log, PrintshotError, type LabeledImage } from '../shared';
-import { readImage8 } from './decode';
+import { aspectDiffers, readImage8, type FitMode } from './decode';
 import { parseCsv } from './csv';
 import { findIdxFiles, loadIdxDataset } from './idx';
 import { mapLimit } from './limit';
@@ -27,11 +32,20 @@ export interface LoadDatasetOptions {
   maxPixels?: number;
   /** Images decoded at once (sharp decodes on libuv's thread pool). Default 8. */
   concurrency?: number;
+  /** Resize mode for images of another aspect ratio (default 'fill': stretch). */
+  fit?: FitMode;
+  /** Accept a folder of images with no class folders: labels -1, `labelled` false. */
+  unlabelled?: boolean;
 }
 
 export interface Dataset {
   items: LabeledImage[];
-  source: 'imagefolder' | 'labels.csv' | 'idx';
+  source: 'imagefolder' | 'labels.csv' | 'idx' | 'unlabelled';
+  /** False for an unlabelled folder (every label is -1). */
+  labelled: boolean;
+  fit: FitMode;
+  /** Images whose aspect ratio differs from the model input's, and the first one. */
+  aspect: { differing: number; example?: string };
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -61,7 +75,7 @@ export async function loadDataset(dir: string, labels: readonly string[], opts: 
   if (idx) {
     const items = await loadIdxDataset(idx, { numClasses: labels.length, height: opts.height, width: opts.width, channels: opts.channels });
     log.info(`${idx.images}: loaded ${items.length} images (idx)`);
-    return { items, source: 'idx' };
+    return { items, source: 'idx', labelled: true, fit: opts.fit ?? 'fill', aspect: { differing: 0 } };
   }
   let entries;
   try {
@@ -72,24 +86,50 @@ export async function loadDataset(dir: string, labels: readonly string[], opts: 
     throw new PrintshotError('bad-dataset', `${dir}: ${why}`);
   }
   const hasCsv = entries.some((e) => e.name === 'labels.csv' && !e.isDirectory());
-  const source = hasCsv ? 'labels.csv' : 'imagefolder';
-  const files = hasCsv ? await listFromCsv(dir, labels) : await listFromFolders(dir, labels);
+  const unlabelled = !hasCsv && opts.unlabelled === true && isFlatImageFolder(entries);
+  const source = hasCsv ? 'labels.csv' : unlabelled ? 'unlabelled' : 'imagefolder';
+  const files = hasCsv ? await listFromCsv(dir, labels)
+    : unlabelled ? entries.filter((e) => !e.name.startsWith('.') && IMAGE_EXT.test(e.name)).map((e) => ({ relPath: e.name, label: -1 }))
+    : await listFromFolders(dir, labels);
   if (files.length === 0) {
     throw new PrintshotError('bad-dataset', `${dir}: no images found (expected one folder per class, or a labels.csv)`);
   }
   files.sort((a, b) => compareCodePoints(a.relPath, b.relPath));
 
+  const fit = opts.fit ?? 'fill';
+  const aspect: Dataset['aspect'] = { differing: 0 };
+  let firstPath: string | undefined;
   const items = await mapLimit(files, opts.concurrency ?? 8, async (f): Promise<LabeledImage> => {
     const image = await readImage8(join(dir, ...f.relPath.split('/')), {
       channels: opts.channels,
       width: opts.width,
       height: opts.height,
       maxPixels: opts.maxPixels,
+      fit,
+      onSourceSize: (w, h) => {
+        if (!aspectDiffers(w, h, opts.width, opts.height)) return;
+        aspect.differing++;
+        // The first in path order, whatever order the decodes finish in.
+        if (firstPath === undefined || compareCodePoints(f.relPath, firstPath) < 0) {
+          firstPath = f.relPath;
+          aspect.example = `${f.relPath} ${w}×${h}`;
+        }
+      },
     });
     return { image, label: f.label, relPath: f.relPath };
   });
-  log.info(`${dir}: loaded ${items.length} images (${source})`);
-  return { items, source };
+  if (aspect.differing > 0 && fit === 'fill') {
+    const n = aspect.differing;
+    log.warn(`${n} image${n === 1 ? ' is' : 's are'} not ${opts.width}×${opts.height}'s aspect ratio (e.g. ${aspect.example}): stretched; use --fit crop|pad`);
+  }
+  log.info(`${dir}: loaded ${items.length} images (${source}${aspect.differing ? `, ${aspect.differing} fitted by ${fit}` : ''})`);
+  return { items, source, labelled: !unlabelled, fit, aspect };
+}
+
+/** Image files at the top and no visible sub-folder: a folder of unlabelled images. */
+function isFlatImageFolder(entries: Dirent[]): boolean {
+  const visible = entries.filter((e) => !e.name.startsWith('.'));
+  return visible.some((e) => !e.isDirectory() && IMAGE_EXT.test(e.name)) && !visible.some((e) => e.isDirectory() || e.isSymbolicLink());
 }
 
 interface FileEntry {

@@ -10,8 +10,11 @@
  * - EXIF orientation is applied, so phone photos of prints come out upright.
  * - RGB→gray uses Rec. 601 luma with PIL's integer rounding (`convert('L')`), which is what
  *   Python training pipelines used for the bundled models; gray→RGB replicates the channel.
- * - Resizing (only when width/height are given and differ) stretches to the exact size with
- *   lanczos3, like torchvision's Resize((h, w)); nothing is cropped away.
+ * - Resizing (only when width/height are given and differ) uses lanczos3 and `fit`: 'fill'
+ *   (default) stretches to the exact size, like torchvision's Resize((h, w)); 'crop' cuts the
+ *   centred largest region of the target's aspect ratio, then resizes (Resize(s) + CenterCrop);
+ *   'pad' resizes to fit inside and letterboxes with PAD_VALUE. Crop and pad boxes are whole
+ *   pixels computed here (fitBox), so the result does not depend on libvips' rounding.
  */
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { stat } from 'node:fs/promises';
@@ -25,6 +28,42 @@ export interface ReadImageOptions {
   height?: number;
   /** Reject images with more pixels than this (default 50 megapixels). */
   maxPixels?: number;
+  /** How to reach width×height when the aspect ratio differs (default 'fill'). */
+  fit?: FitMode;
+  /** Told the upright source size before any resize (the dataset's aspect-ratio notice). */
+  onSourceSize?: (width: number, height: number) => void;
+}
+
+export type FitMode = 'fill' | 'crop' | 'pad';
+export const FIT_MODES: readonly FitMode[] = ['fill', 'crop', 'pad'];
+/** The letterbox value of --fit pad, on every channel: black, as torchvision's Pad default. */
+export const PAD_VALUE = 0;
+
+/**
+ * Whole-pixel geometry of a fit from w×h to tw×th: the source region kept (crop) and where the
+ * resized image sits in the output (pad). 'fill' keeps everything and fills the output.
+ */
+export function fitBox(w: number, h: number, tw: number, th: number, fit: FitMode) {
+  const all = { left: 0, top: 0, width: w, height: h };
+  const full = { left: 0, top: 0, width: tw, height: th };
+  if (fit === 'crop') {
+    // The widest region of aspect tw:th inside w×h, centred (odd leftovers go right/bottom).
+    const cw = Math.min(w, Math.max(1, Math.round((h * tw) / th)));
+    const ch = Math.min(h, Math.max(1, Math.round((w * th) / tw)));
+    return { source: { left: Math.floor((w - cw) / 2), top: Math.floor((h - ch) / 2), width: cw, height: ch }, target: full };
+  }
+  if (fit === 'pad') {
+    const scale = Math.min(tw / w, th / h);
+    const rw = Math.min(tw, Math.max(1, Math.round(w * scale)));
+    const rh = Math.min(th, Math.max(1, Math.round(h * scale)));
+    return { source: all, target: { left: Math.floor((tw - rw) / 2), top: Math.floor((th - rh) / 2), width: rw, height: rh } };
+  }
+  return { source: all, target: full };
+}
+
+/** Whether w×h has another aspect ratio than tw×th (beyond one pixel of rounding). */
+export function aspectDiffers(w: number, h: number, tw: number, th: number): boolean {
+  return Math.abs(w * th - h * tw) >= Math.max(w, h, tw, th);
 }
 
 export const DEFAULT_MAX_PIXELS = 50_000_000;
@@ -80,11 +119,20 @@ async function decodeImage8(input: string | Buffer, name: string, opts: ReadImag
     // failOn 'warning' makes truncated or corrupt data an error instead of a half-grey image.
     let pipe = sharp(input, { limitInputPixels: Math.max(maxPixels, 1), failOn: 'warning', autoOrient: true });
     if (meta.hasAlpha) pipe = pipe.flatten({ background: '#ffffff' });
+    const [ow, oh] = (meta.orientation ?? 1) >= 5 ? [h, w] : [w, h];
+    opts.onSourceSize?.(ow, oh);
     if (opts.width !== undefined && opts.height !== undefined) {
-      const [ow, oh] = (meta.orientation ?? 1) >= 5 ? [h, w] : [w, h];
       if (ow !== opts.width || oh !== opts.height) {
-        log.info(`${name}: resized ${ow}×${oh} to ${opts.width}×${opts.height} for the model input`);
-        pipe = pipe.resize(opts.width, opts.height, { fit: 'fill', kernel: 'lanczos3' });
+        const fit = opts.fit ?? 'fill';
+        log.info(`${name}: resized ${ow}×${oh} to ${opts.width}×${opts.height} (${fit}) for the model input`);
+        const { source: s, target: t } = fitBox(ow, oh, opts.width, opts.height, fit);
+        // sharp extracts before a resize called after it; the letterbox goes on after the resize.
+        if (s.width !== ow || s.height !== oh) pipe = pipe.extract(s);
+        if (s.width !== t.width || s.height !== t.height) pipe = pipe.resize(t.width, t.height, { fit: 'fill', kernel: 'lanczos3' });
+        if (t.width !== opts.width || t.height !== opts.height) {
+          const background = { r: PAD_VALUE, g: PAD_VALUE, b: PAD_VALUE, alpha: 1 };
+          pipe = pipe.extend({ left: t.left, top: t.top, right: opts.width - t.width - t.left, bottom: opts.height - t.height - t.top, background });
+        }
       }
     }
     // Always take 8-bit sRGB out of sharp and convert channels ourselves, so the gray formula
@@ -145,6 +193,9 @@ function validateOptions(opts: ReadImageOptions, name: string): void {
     if (d !== undefined && (!Number.isInteger(d) || d < 1)) {
       throw new PrintshotError('bad-argument', `${name}: resize size must be positive integers, got ${opts.width}×${opts.height}`);
     }
+  }
+  if (opts.fit !== undefined && !FIT_MODES.includes(opts.fit)) {
+    throw new PrintshotError('bad-argument', `${name}: fit must be ${FIT_MODES.join(', ')}, got ${String(opts.fit)}`);
   }
   if (opts.channels !== undefined && opts.channels !== 1 && opts.channels !== 3) {
     throw new PrintshotError('bad-argument', `${name}: channels must be 1 or 3, got ${String(opts.channels)}`);

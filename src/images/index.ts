@@ -1,4 +1,4 @@
-export { readImage8, decodeImage, rgbToGray, grayToRgb, toChannels, DEFAULT_MAX_PIXELS, type ReadImageOptions } from './decode';
+export { readImage8, decodeImage, rgbToGray, grayToRgb, toChannels, DEFAULT_MAX_PIXELS, FIT_MODES, PAD_VALUE, fitBox, aspectDiffers, type FitMode, type ReadImageOptions } from './decode';
 export { encodePng, decodePng, writePng } from './encode';
 export {
   loadDataset,
