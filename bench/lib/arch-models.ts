@@ -1,0 +1,104 @@
+/**
+ * The full-size ImageNet architectures of bench/architectures.ts, built with tfjs-layers from the
+ * Keras Applications fixtures (test/fixtures/architectures: exact Keras topologies, seeded random
+ * weights) and saved as TF.js Layers folders with a model card, so that the CLI, the pool workers
+ * and the leak check load them exactly like a user's converted Keras model.
+ *
+ * MobileNetV2 falls back to bench/mobilenetv2.ts (the same Keras topology) when the fixtures are
+ * not there; InceptionV3 and ResNet50 have no fallback: the bench reports them as not built.
+ */
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { ModelCard } from '../../src/model/card';
+import { createRng } from '../../src/shared';
+import { buildMobileNetV2Model, randomizeWeights } from '../mobilenetv2';
+import { firstLine } from './config';
+import { layersMacs } from './flops';
+import { ROOT } from './node-bench';
+import { saveLayersModel, tempModelDir } from './save-model';
+
+export type ArchId = 'inceptionv3' | 'resnet50' | 'mobilenetv2';
+export const ARCH_IDS: readonly ArchId[] = ['inceptionv3', 'resnet50', 'mobilenetv2'];
+export const ARCH_TITLE: Record<ArchId, string> = { inceptionv3: 'InceptionV3', resnet50: 'ResNet50', mobilenetv2: 'MobileNetV2' };
+export const ARCH_SIZE: Record<ArchId, number> = { inceptionv3: 299, resnet50: 224, mobilenetv2: 224 };
+
+/** Helper A's fixture module and builder per architecture (test/fixtures/architectures). */
+const FIXTURE: Record<ArchId, [file: string, builder: string]> = {
+  inceptionv3: ['inception-v3.ts', 'buildInceptionV3'],
+  resnet50: ['resnet50.ts', 'buildResNet50'],
+  mobilenetv2: ['mobilenet-v2.ts', 'buildMobileNetV2'],
+};
+type Builder = (opts: { size?: number; seed?: number }) => LayersModel;
+
+async function fixtureBuilder(id: ArchId): Promise<Builder | string> {
+  const [file, name] = FIXTURE[id];
+  const path = join(ROOT, 'test/fixtures/architectures', file);
+  if (!existsSync(path)) return `test/fixtures/architectures/${file} does not exist`;
+  try {
+    // A computed specifier: the fixtures are written separately and may not exist at type-check time.
+    const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    const build = mod[name];
+    return typeof build === 'function' ? (build as Builder) : `test/fixtures/architectures/${file} exports no ${name}`;
+  } catch (e) {
+    return `test/fixtures/architectures/${file} failed to load: ${firstLine(e)}`;
+  }
+}
+
+export interface ArchModel {
+  id: ArchId;
+  dir: string;
+  /** Where the topology came from. */
+  source: string;
+  params: number;
+  /** Multiply-accumulates per image of the convolutions and dense layers (bench/lib/flops.ts). */
+  macs: number;
+  layers: number;
+  card: ModelCard;
+}
+
+/**
+ * Builds the full-size model and saves it to a fresh temporary folder. The card always says range
+ * '-1-1' with 1000 generated labels, whatever preprocessing the Keras original expects, so that
+ * both sides feed the network x·2−1 (preprocessing is a negligible elementwise op either way).
+ */
+export async function saveArch(id: ArchId, seed = 0): Promise<ArchModel | { id: ArchId; error: string }> {
+  const entry = await fixtureBuilder(id);
+  let model: LayersModel;
+  let source: string;
+  try {
+    if (typeof entry !== 'string') {
+      model = entry({ size: ARCH_SIZE[id], seed });
+      source = `test/fixtures/architectures/${FIXTURE[id][0]}`;
+    } else if (id === 'mobilenetv2') {
+      model = buildMobileNetV2Model({ relu6: 'keras' });
+      randomizeWeights(model, createRng(seed));
+      source = `bench/mobilenetv2.ts (${entry})`;
+    } else {
+      return { id, error: entry };
+    }
+  } catch (e) {
+    return { id, error: `building ${id} failed: ${firstLine(e)}` };
+  }
+  const card: ModelCard = {
+    schemaVersion: 1,
+    name: `${id}-random`,
+    description: `${source}, seed ${seed} (random weights, for throughput only)`,
+    labels: Array.from({ length: 1000 }, (_, i) => `class_${i}`),
+    input: { height: ARCH_SIZE[id], width: ARCH_SIZE[id], channels: 3 },
+    range: '-1-1',
+    outputs: (model.layers[model.layers.length - 1].getConfig().activation as string | undefined) === 'softmax' ? 'probabilities' : 'logits',
+  };
+  const dir = tempModelDir(id);
+  try {
+    await saveLayersModel(model, card, dir);
+    const params = model.countParams();
+    return { id, dir, source, params, macs: layersMacs(model), layers: model.layers.length, card };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return { id, error: `saving ${id} failed: ${firstLine(e)}` };
+  } finally {
+    model.dispose();
+  }
+}
