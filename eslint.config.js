@@ -11,7 +11,7 @@ const noElectronOrRenderer = [
 ];
 
 export default tseslint.config(
-  { ignores: ['.scratch*', '.*.ts', 'node_modules/**', 'out/**', 'dist/**', 'assets/**', 'test-results/**', '**/*.d.ts'] },
+  { ignores: ['.scratch*', '.*.ts', 'node_modules/**', 'out/**', 'bundle/**', 'dist/**', 'assets/**', 'test-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...pluginVue.configs['flat/recommended'],

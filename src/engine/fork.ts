@@ -8,6 +8,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BUNDLED, bundleEntry } from '../shared/paths';
 import type { EngineTransport, SpawnEngine } from './host';
 import type { FromEngine } from './protocol';
 
@@ -19,13 +20,13 @@ export interface ForkEngineOptions {
 }
 
 export function forkEngine(opts: ForkEngineOptions = {}): SpawnEngine {
-  // The engine is TypeScript run through tsx, like bin/printshot.mjs; resolve tsx from here so it
-  // works whatever the working directory is.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const entry = fileURLToPath(new URL('./child.ts', import.meta.url));
+  // From the CLI bundle the engine is its bundled entry; from src/ it is TypeScript run through
+  // tsx, resolved from here so that it works whatever the working directory is.
+  const entry = BUNDLED ? bundleEntry('engine-child') : fileURLToPath(new URL('./child.ts', import.meta.url));
+  const execArgv = BUNDLED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
   return () => {
     const child = fork(entry, [], {
-      execArgv: ['--import', tsx],
+      execArgv,
       serialization: 'advanced',
       stdio: opts.quiet ? ['ignore', 'ignore', 'ignore', 'ipc'] : ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, ...opts.env, PRINTSHOT_ENGINE: '1' },

@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../shared/paths';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tfconv from '@tensorflow/tfjs-converter';
@@ -27,7 +27,7 @@ export interface LoadedClassifier extends Classifier {
 }
 
 /** The bundled default model, resolved from this file so it works from any working directory. */
-export const DEFAULT_MODEL_DIR = fileURLToPath(new URL('../../assets/models/fashion-cnn', import.meta.url));
+export const DEFAULT_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn');
 
 /** Loads `dir` (a model folder or its model.json), or the bundled model for 'default'. */
 export async function loadClassifier(dirOrDefault: string): Promise<LoadedClassifier> {

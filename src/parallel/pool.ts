@@ -13,10 +13,12 @@
  * that run many jobs should keep an AttackPool; attackImagesParallel is the one-shot form.
  */
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type BackendName } from '../model';
 import { PrintshotError, throwIfAborted, type ErrorCode, type LabeledImage } from '../shared';
+import { BUNDLED, bundleEntry } from '../shared/paths';
 import { partitionBatches, type BatchSpan } from './partition';
 import { transferList, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './protocol';
 
@@ -94,6 +96,11 @@ export async function attackImagesParallel(
   }
 }
 
+/** The bundled worker when this code is the CLI bundle, else the tsx bootstrap next to this file. */
+function defaultWorkerEntry(): URL {
+  return BUNDLED ? pathToFileURL(bundleEntry('worker')) : new URL('./worker-entry.mjs', import.meta.url);
+}
+
 type Listener = (w: number, m: FromWorker) => void;
 
 export class AttackPool {
@@ -122,9 +129,9 @@ export class AttackPool {
     const abortFlag = new SharedArrayBuffer(4);
     const init: WorkerInit = { modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, abortFlag };
     const workers = Array.from({ length: count }, () =>
-      // The .mjs bootstrap registers tsx inside the worker; execArgv is emptied so parent flags
-      // (vitest's, or --import tsx) cannot break or double-register the loader.
-      new Worker(opts.workerEntry ?? new URL('./worker-entry.mjs', import.meta.url), { workerData: init, execArgv: [] }),
+      // From src/, the .mjs bootstrap registers tsx inside the worker; execArgv is emptied so parent
+      // flags (vitest's, or --import tsx) cannot break or double-register the loader.
+      new Worker(opts.workerEntry ?? defaultWorkerEntry(), { workerData: init, execArgv: [] }),
     );
     const pool = new AttackPool(workers, abortFlag);
     try {

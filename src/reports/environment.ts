@@ -6,12 +6,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, arch } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packageRoot } from '../shared/paths';
 import { currentBackend, DEFAULT_MODEL_DIR } from '../model';
 import { resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
 import type { Environment } from './types';
 
-const ROOT = new URL('../../', import.meta.url);
+const ROOT = pathToFileURL(`${packageRoot()}/`);
 /** Same folder as services/sources.ts SAMPLES_DIR (not imported: reports must not depend on services). */
 const SAMPLES_DIR = fileURLToPath(new URL('assets/samples', ROOT));
 const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', 'pdfkit', 'sharp', 'zod', 'zxing-wasm'];

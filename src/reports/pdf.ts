@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../shared/paths';
 import PDFDocument from 'pdfkit';
 import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
@@ -14,7 +14,7 @@ import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tabl
 import { cellText, ciText } from './stats';
 import type { Example, ExampleImage, Fig6Panel, ReportData } from './types';
 
-const BUNDLED_FONT = fileURLToPath(new URL('../../assets/fonts/DejaVuSans.ttf', import.meta.url));
+const BUNDLED_FONT = fromPackageRoot('assets', 'fonts', 'DejaVuSans.ttf');
 const SYSTEM_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 /** assets/fonts first (shipped with Printshot); the Debian system copy as a fallback. */

@@ -3,12 +3,12 @@
  * 'default', an image folder or 'samples'. The bundled assets are found relative to this file,
  * so they work from a checkout, `npx printshot` and a packaged app alike.
  */
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../shared/paths';
 import { loadDataset, type Dataset } from '../images';
 import { loadClassifier, selectBackend, type LoadedClassifier } from '../model';
 import { log } from '../shared';
 
-export const SAMPLES_DIR = fileURLToPath(new URL('../../assets/samples', import.meta.url));
+export const SAMPLES_DIR = fromPackageRoot('assets', 'samples');
 
 export async function openModel(spec: string): Promise<LoadedClassifier> {
   await selectBackend();

@@ -4,7 +4,6 @@
  * and store EXPERIMENT/calibration/<photo>.json. See docs/calibration.md.
  */
 import type { Command } from 'commander';
-import { calibrateCaptures, calibratePhoto, calibrationText, fitText, meanFit } from '../../calibration';
 
 export function registerCalibrateCommand(program: Command): void {
   program
@@ -15,6 +14,7 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--redo', 'measure photos that already have a record again')
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; photo?: string; redo?: boolean; json?: boolean }) => {
+      const { calibrateCaptures, calibratePhoto, calibrationText, fitText, meanFit } = await import('../../calibration');
       const results = opts.photo !== undefined ? [await calibratePhoto(opts.experiment, opts.photo)] : await calibrateCaptures(opts.experiment, { redo: opts.redo });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -6,7 +6,6 @@
  * the usual one-line error.
  */
 import type { Command } from 'commander';
-import { runCheckJob } from '../../services/check-job';
 import { PrintshotError } from '../../shared';
 import { createProgress, formatTable } from '../output';
 
@@ -25,6 +24,7 @@ export function registerCheckCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: CheckOptions) => {
       const progress = createProgress('verifying');
+      const { runCheckJob } = await import('../../services/check-job');
       const report = await runCheckJob({
         experiment: opts.experiment,
         repair: opts.repair,

@@ -1,7 +1,5 @@
 /** `printshot classify --model DIR|default --images DIR|samples [--top 5] [--json]` */
 import type { Command } from 'commander';
-import { classifyImages } from '../../services/classify';
-import { openImages, openModel } from '../../services/sources';
 import { formatTable, pct } from '../output';
 import { positiveInt } from './options';
 
@@ -14,6 +12,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--top <k>', 'classes to list per image', positiveInt, 5)
     .option('--json', 'print JSON')
     .action(async (opts: { model: string; images: string; top: number; json?: boolean }) => {
+      const [{ classifyImages }, { openImages, openModel }] = await Promise.all([import('../../services/classify'), import('../../services/sources')]);
       const model = await openModel(opts.model);
       const data = await openImages(opts.images, model);
       const result = await classifyImages(model, data.items, opts.top);

@@ -3,11 +3,8 @@
  * `--defended` runs the defence comparison of services/demo-defended.ts instead.
  */
 import type { Command } from 'commander';
-import { runDemo } from '../../services/demo';
-import { FASHION_MNIST_DIR, runDefendedDemo } from '../../services/demo-defended';
-import { robustnessText } from '../robustness-tables';
+import { DEFAULT_DATA_DIR as FASHION_MNIST_DIR } from '../../shared/paths';
 import { createProgress } from '../output';
-import { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection } from '../demo-tables';
 import { positiveInt } from './options';
 
 interface DemoCliOptions {
@@ -23,6 +20,7 @@ interface DemoCliOptions {
 
 async function defendedDemo(out: string, opts: DemoCliOptions): Promise<void> {
   const progress = createProgress('demo --defended');
+  const [{ runDefendedDemo }, { robustnessText }] = await Promise.all([import('../../services/demo-defended'), import('../robustness-tables')]);
   const result = await runDefendedDemo({
     out,
     limit: opts.limit,
@@ -71,6 +69,7 @@ export function registerDemoCommand(program: Command): void {
       const out = opts.out ?? defaultDemoDir();
       if (opts.defended) return defendedDemo(out, opts);
       const progress = createProgress('demo');
+      const [{ runDemo }, { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection }] = await Promise.all([import('../../services/demo'), import('../demo-tables')]);
       const result = await runDemo({ out, limit: opts.limit, photos: opts.photos, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
         progress.stop(),
       );

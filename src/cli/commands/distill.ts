@@ -6,7 +6,6 @@
  * (--from-scratch: fresh weights). See docs/defended-models.md.
  */
 import type { Command } from 'commander';
-import { runDistill } from '../../services/defend';
 import { positiveInt } from './options';
 import { addTrainingOptions, commonArgs, positiveNumber, runTraining, type TrainCliOptions } from './harden';
 
@@ -22,6 +21,7 @@ export function registerDistillCommand(program: Command): void {
     .option('--temperature <T>', 'distillation temperature', positiveNumber, 100)
     .option('--teacher-epochs <k>', 'teacher epochs (default: --epochs)', positiveInt);
   addTrainingOptions(cmd, 5).action(async (o: DistillCliOptions) => {
+    const { runDistill } = await import('../../services/defend');
     await runTraining('distill', o.json, (signal, onEvent) =>
       runDistill({ ...commonArgs(o), temperature: o.temperature, teacherEpochs: o.teacherEpochs, signal, onEvent }),
     );

@@ -1,6 +1,5 @@
 /** `printshot doctor`: backend, versions, and whether the bundled model and samples are usable. */
 import type { Command } from 'commander';
-import { doctor } from '../../services/doctor';
 
 export function registerDoctorCommand(program: Command): void {
   program
@@ -8,6 +7,7 @@ export function registerDoctorCommand(program: Command): void {
     .description('show the compute backend, versions, and the bundled model and samples')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { doctor } = await import('../../services/doctor');
       const report = await doctor();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

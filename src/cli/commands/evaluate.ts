@@ -5,10 +5,7 @@
  *  the paper's Tables 1–3 for the registered photos (src/services/photo-eval.ts).
  */
 import { Option, type Command } from 'commander';
-import { runEvaluateJob } from '../../services/evaluate-job';
-import { evaluatePhotos } from '../../services/photo-eval';
 import { PrintshotError } from '../../shared';
-import { photoTablesText } from '../demo-tables';
 import { createProgress } from '../output';
 import { accuracyLine, destructionTable } from '../tables';
 import { collect, positiveInt } from './options';
@@ -33,6 +30,7 @@ export function registerEvaluateCommand(program: Command): void {
         throw new PrintshotError('bad-argument', 'give --clean DIR and --adversarial DIR, or --experiment DIR --photos');
       }
       const progress = createProgress('evaluate');
+      const { runEvaluateJob } = await import('../../services/evaluate-job');
       const report = await runEvaluateJob({
         model: opts.model ?? 'default',
         clean: opts.clean,
@@ -76,6 +74,7 @@ async function evaluatePhotosAction(opts: EvaluateOptions): Promise<void> {
   if (opts.clean !== undefined || opts.adversarial !== undefined || opts.transform.length) {
     throw new PrintshotError('bad-argument', '--photos evaluates an experiment: --clean, --adversarial and --transform do not apply');
   }
+  const [{ evaluatePhotos }, { photoTablesText }] = await Promise.all([import('../../services/photo-eval'), import('../demo-tables')]);
   const progress = createProgress('evaluate photos');
   const ev = await evaluatePhotos({
     experiment: opts.experiment,

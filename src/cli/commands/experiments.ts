@@ -3,7 +3,6 @@
  * experiment folders. See docs/experiments.md.
  */
 import type { Command } from 'commander';
-import { archiveExperiment, duplicateExperiment, listExperiments, renameExperiment, unarchiveExperiment } from '../../workspace/manage';
 import { createProgress, formatTable } from '../output';
 
 const print = (json: boolean | undefined, value: unknown, human: string): void => {
@@ -19,6 +18,7 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--depth <n>', 'how many folder levels to search', (v) => Number(v), 2)
     .option('--json', 'print JSON')
     .action(async (root: string | undefined, opts: { depth: number; json?: boolean }) => {
+      const { listExperiments } = await import('../../workspace/manage');
       const list = await listExperiments(root ?? '.', opts.depth);
       const rows = list.map((e) =>
         e.ok
@@ -36,6 +36,7 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--folder', 'also rename the folder to match')
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; name: string; folder?: boolean; json?: boolean }) => {
+      const { renameExperiment } = await import('../../workspace/manage');
       const r = await renameExperiment(opts.experiment, opts.name, { folder: opts.folder });
       print(opts.json, { dir: r.dir, id: r.experiment.id, name: r.experiment.name }, `renamed to '${r.experiment.name}' (${r.dir})`);
     });
@@ -48,6 +49,7 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--name <name>', "name of the copy (default: '<name> (copy)')")
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; out: string; name?: string; json?: boolean }) => {
+      const { duplicateExperiment } = await import('../../workspace/manage');
       const exp = await duplicateExperiment(opts.experiment, opts.out, { name: opts.name });
       print(opts.json, { dir: opts.out, id: exp.id, name: exp.name }, `copied to ${opts.out} as '${exp.name}' (${exp.id})`);
     });
@@ -61,6 +63,7 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; out: string; overwrite?: boolean; json?: boolean }) => {
       const progress = createProgress('archiving');
+      const { archiveExperiment } = await import('../../workspace/manage');
       const index = await archiveExperiment(opts.experiment, opts.out, { overwrite: opts.overwrite, onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
       const bytes = index.files.reduce((s, f) => s + f.size, 0);
       print(opts.json, { zip: opts.out, files: index.files.length, bytes }, `wrote ${opts.out}: ${index.files.length} files, ${(bytes / 1e6).toFixed(1)} MB before compression`);
@@ -73,6 +76,7 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (zip: string, opts: { out: string; json?: boolean }) => {
       const progress = createProgress('extracting');
+      const { unarchiveExperiment } = await import('../../workspace/manage');
       const r = await unarchiveExperiment(zip, opts.out, { onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
       const incomplete = r.report.runs.filter((x) => x.status === 'incomplete').length;
       print(

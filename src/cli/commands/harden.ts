@@ -4,7 +4,8 @@
  * in PyTorch. Ctrl+C checkpoints; the same command resumes. See docs/defended-models.md.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_DATA_DIR, runHarden, type CommonOptions, type DefendEvent, type DefendResult } from '../../services/defend';
+import type { CommonOptions, DefendEvent, DefendResult } from '../../services/defend';
+import { DEFAULT_DATA_DIR } from '../../shared/paths';
 import { createProgress, formatTable, pct } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
 
@@ -110,6 +111,7 @@ export function registerHardenCommand(program: Command): void {
       return v;
     });
   addTrainingOptions(cmd, 3).action(async (o: HardenCliOptions) => {
+    const { runHarden } = await import('../../services/defend');
     await runTraining('harden', o.json, (signal, onEvent) =>
       runHarden({ ...commonArgs(o), method: o.method, eps: o.eps, alpha: o.alpha, pgdSteps: o.pgdSteps, pgdStep: o.pgdStep, advLabels: o.advLabels, signal, onEvent }),
     );

@@ -4,7 +4,6 @@
  * a pulled model is used with `--model <folder printed by pull>`. See docs/model-zoo.md.
  */
 import type { Command } from 'commander';
-import { listZoo, pullModel, zooStatus } from '../../zoo';
 import { createProgress, formatTable } from '../output';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -17,6 +16,7 @@ export function registerModelsCommand(program: Command): void {
     .description('catalogue models and whether they are downloaded')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { listZoo } = await import('../../zoo');
       const all = await listZoo();
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(all.map((s) => ({ name: s.entry.name, title: s.entry.title, state: s.state, dir: s.dir, approxBytes: s.entry.approxBytes })), null, 2)}\n`);
@@ -33,6 +33,7 @@ export function registerModelsCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { force?: boolean; json?: boolean }) => {
       const progress = createProgress(`pull ${name}`);
+      const { pullModel } = await import('../../zoo');
       const r = await pullModel(name, {
         force: opts.force,
         onProgress: (p) => progress.update(p.received, p.total ?? p.received, `${p.file} (${p.index}/${p.files ?? '?'})`),
@@ -55,6 +56,7 @@ export function registerModelsCommand(program: Command): void {
     .description('catalogue entry, preprocessing, labels and download state of a model')
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
+      const { zooStatus } = await import('../../zoo');
       const s = await zooStatus(name);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);

@@ -2,7 +2,6 @@
  * `printshot register --experiment DIR --photos FILE|DIR [--max-error-mm N] [--allow-repeat-sheets] [--json]`
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { runRegisterJob } from '../../services/register-job';
 import { createProgress, formatTable, pct } from '../output';
 
 interface RegisterOptions {
@@ -30,6 +29,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: RegisterOptions) => {
       const progress = createProgress('register');
+      const { runRegisterJob } = await import('../../services/register-job');
       const result = await runRegisterJob({
         experiment: opts.experiment,
         photos: opts.photos,

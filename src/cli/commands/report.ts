@@ -5,9 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { ReportTable } from '../../reports';
-import { cellText } from '../../reports';
-import { runReportJob } from '../../services/report-job';
-import { parseTransformSpec, formatTransformSpec } from '../../transforms';
+import { cellText } from '../../reports/stats';
 import { createProgress, formatTable } from '../output';
 import { collect, nonNegativeNumber, positiveInt } from './options';
 
@@ -33,7 +31,10 @@ export function reportTableText(t: ReportTable): string {
   return `${t.number}. ${t.title}\n${formatTable(head, t.rows.map((r) => [r.label, ...t.columns.map((c) => cellText(r.cells[c.key]))]))}`;
 }
 
-const expand = (specs: string[]) => specs.flatMap((s) => parseTransformSpec(s).map(formatTransformSpec));
+async function expand(specs: string[]): Promise<string[]> {
+  const { parseTransformSpec, formatTransformSpec } = await import('../../transforms');
+  return specs.flatMap((s) => parseTransformSpec(s).map(formatTransformSpec));
+}
 
 export function registerReportCommand(program: Command): void {
   program
@@ -56,6 +57,7 @@ export function registerReportCommand(program: Command): void {
       const progress = createProgress('report');
       let step = 0;
       const seed = /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed;
+      const { runReportJob } = await import('../../services/report-job');
       const result = await runReportJob({
         experiment: opts.experiment,
         out: opts.out,
@@ -64,8 +66,8 @@ export function registerReportCommand(program: Command): void {
         n: opts.n ?? null,
         seed,
         confidenceOn: opts.confidenceOn,
-        tableTransforms: opts.transform.length ? expand(opts.transform) : undefined,
-        sweeps: !opts.sweeps ? [] : opts.sweep.length ? expand(opts.sweep) : undefined,
+        tableTransforms: opts.transform.length ? await expand(opts.transform) : undefined,
+        sweeps: !opts.sweeps ? [] : opts.sweep.length ? await expand(opts.sweep) : undefined,
         fig6Eps: opts.fig6Eps,
         examplesPerRun: opts.examples,
         reportArgs: reportArgs(opts),

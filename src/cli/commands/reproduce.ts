@@ -3,11 +3,17 @@
  *  [--n N] [--seed S] [--limit N] [--no-sheets] --out DIR [--json]`
  */
 import { Argument, type Command } from 'commander';
-import { cellText, methodName, type ReportData } from '../../reports';
-import { runReproduce, TEMPLATES, type Template } from '../../services/reproduce';
+import type { ReportData } from '../../reports';
+import { cellText } from '../../reports/stats';
+import type { Template } from '../../services/reproduce';
 import { createProgress, formatTable } from '../output';
 import { positiveInt } from './options';
 import { reportTableText } from './report';
+
+// Listed here rather than imported so that `--help` does not load the reproduce service; the
+// types keep the list equal to the service's.
+const TEMPLATES = ['kurakin-table', 'kurakin-fig6'] as const satisfies readonly Template[];
+const _allTemplates: [Exclude<Template, (typeof TEMPLATES)[number]>] extends [never] ? true : never = true;
 
 interface ReproduceCliOptions {
   model: string;
@@ -20,8 +26,11 @@ interface ReproduceCliOptions {
   json?: boolean;
 }
 
+/** The reports module's method names; passed in, since importing it at start would load tfjs. */
+type MethodName = (method: string) => string;
+
 /** Fig. 6 as text: one block per transform, rows = parameter values, columns = method × top-k. */
-export function fig6Text(d: ReportData): string {
+export function fig6Text(d: ReportData, methodName: MethodName): string {
   return d.fig6.panels
     .map((p) => {
       const xs = p.series[0]?.points.map((pt) => pt.x) ?? [];
@@ -33,7 +42,7 @@ export function fig6Text(d: ReportData): string {
 }
 
 /** Mean destruction per method over all sweep settings: the paper finds fast < basic < l.l. */
-export function fig6Means(d: ReportData): string {
+export function fig6Means(d: ReportData, methodName: MethodName): string {
   const rows: string[][] = [];
   for (const method of [...new Set(d.fig6.panels.flatMap((p) => p.series.map((s) => s.method)))]) {
     const mean = (k: 'top1' | 'top5') => {
@@ -61,6 +70,7 @@ export function registerReproduceCommand(program: Command): void {
     .action(async (template: Template, opts: ReproduceCliOptions) => {
       const progress = createProgress(template);
       const command = ['printshot', 'reproduce', template, '--model', opts.model, '--images', opts.images, ...(opts.n ? ['--n', String(opts.n)] : []), ...(opts.seed ? ['--seed', String(opts.seed)] : []), ...(opts.limit ? ['--limit', String(opts.limit)] : []), '--out', opts.out];
+      const [{ runReproduce }, { methodName }] = await Promise.all([import('../../services/reproduce'), import('../../reports/tables')]);
       const r = await runReproduce({
         template,
         out: opts.out,
@@ -81,7 +91,7 @@ export function registerReproduceCommand(program: Command): void {
       const lines = [`printshot reproduce ${template}: model ${d.model.name}, ${d.imageSet.count} images, backend ${d.environment.backend}, ${r.seconds.toFixed(0)} s`, ''];
       lines.push(reportTableText(d.tables.find((t) => t.id === 'digital')!), '');
       if (template === 'kurakin-fig6') {
-        lines.push(`Destruction rate under synthetic transforms at eps ${d.fig6.eps ?? '—'} (Kurakin et al. Fig. 6, average case):`, fig6Text(d), '', fig6Means(d), '');
+        lines.push(`Destruction rate under synthetic transforms at eps ${d.fig6.eps ?? '—'} (Kurakin et al. Fig. 6, average case):`, fig6Text(d, methodName), '', fig6Means(d, methodName), '');
       } else {
         const photo = d.tables.filter((t) => t.channel === 'photo');
         if (photo.length) for (const t of photo) lines.push(reportTableText(t), '');

@@ -5,10 +5,7 @@
  * (for a full test set); otherwise each model gets an experiment folder under --out.
  */
 import type { Command } from 'commander';
-import { compareRobustness } from '../../services/robustness';
-import { parseTransformSpec } from '../../transforms';
 import { createProgress } from '../output';
-import { robustnessText } from '../robustness-tables';
 import { collect, nonNegativeNumber, positiveInt } from './options';
 
 interface RobustnessCliOptions {
@@ -46,6 +43,11 @@ export function registerRobustnessCommand(program: Command): void {
       const eps = (opts.eps ?? ['25']).map((e) => nonNegativeNumber(e));
       const grid = (opts.method ?? ['fgsm']).flatMap((method) => eps.map((e) => ({ method, params: { eps: e }, photo: Boolean(opts.photos) })));
       const progress = createProgress('robustness');
+      const [{ compareRobustness }, { parseTransformSpec }, { robustnessText }] = await Promise.all([
+        import('../../services/robustness'),
+        import('../../transforms'),
+        import('../robustness-tables'),
+      ]);
       const result = await compareRobustness({
         out: opts.out,
         models: opts.model,

@@ -7,14 +7,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DEFAULT_WORKSPACE, RENDERER_DIR, startServe } from '../../serve';
 import { electronBinary } from '../../services/electron-binary';
+import { DEFAULT_WORKSPACE, packageRoot } from '../../shared/paths';
 
 export { electronBinary };
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = packageRoot();
 
 export interface ServeCommandOptions {
   port?: number;
@@ -25,6 +24,7 @@ export interface ServeCommandOptions {
 
 /** Runs serve mode until SIGINT/SIGTERM. */
 export async function runServe(opts: ServeCommandOptions = {}): Promise<void> {
+  const { RENDERER_DIR, startServe } = await import('../../serve');
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) await buildApp();
   const handle = await startServe({ port: opts.port, workspace: opts.workspace ?? DEFAULT_WORKSPACE });
   if (opts.urlFile) {

@@ -5,7 +5,6 @@
  * `printshot sheet --images DIR [--pairs-with DIR] ... --out FILE.pdf`
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { runSheetJob } from '../../services/sheet-job';
 import type { PaperName } from '../../sheets/layout';
 import { formatTable } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
@@ -58,6 +57,7 @@ export function registerSheetCommand(program: Command): void {
     .option('--out <file>', 'output PDF (default <experiment>/sheets/<run>.pdf); the layout goes to <file>.layout.json')
     .option('--json', 'print JSON')
     .action(async (opts: SheetOptions) => {
+      const { runSheetJob } = await import('../../services/sheet-job');
       const result = await runSheetJob({
         experiment: opts.experiment,
         run: opts.run,

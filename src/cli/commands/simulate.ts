@@ -3,7 +3,6 @@
  *  [--ideal] [--jpeg-quality Q | --lossless] [--width W --height H] --out DIR [--json]`
  */
 import type { Command } from 'commander';
-import { runSimulateJob } from '../../services/simulate-job';
 import type { SimulateOverrides } from '../../simulate';
 import { createProgress } from '../output';
 import { positiveInt } from './options';
@@ -43,6 +42,7 @@ export function registerSimulateCommand(program: Command): void {
       else if (opts.jpegQuality !== undefined) camera.jpegQuality = opts.jpegQuality;
       if (opts.width !== undefined || opts.height !== undefined) camera.frame = { width: opts.width ?? 1280, height: opts.height ?? 720 };
       const progress = createProgress('simulate');
+      const { runSimulateJob } = await import('../../services/simulate-job');
       const result = await runSimulateJob({
         sheets: opts.sheets,
         experiment: opts.experiment,

@@ -1,6 +1,5 @@
 /** `printshot transform --images DIR --transform NAME:param=value[,...] --out DIR` */
 import type { Command } from 'commander';
-import { runTransformJob } from '../../services/transform-job';
 import { createProgress } from '../output';
 
 export function registerTransformCommand(program: Command): void {
@@ -14,6 +13,7 @@ export function registerTransformCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { images: string; transform: string; out: string; seed: string; json?: boolean }) => {
       const progress = createProgress(opts.transform);
+      const { runTransformJob } = await import('../../services/transform-job');
       const result = await runTransformJob({ ...opts, onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
       process.stdout.write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : `wrote ${result.images} images (${result.spec}) to ${result.out}\n`);
     });

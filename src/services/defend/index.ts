@@ -9,11 +9,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MODEL_DIR } from '../../model/load';
 import { PrintshotError } from '../../shared';
+import { DEFAULT_DATA_DIR } from '../../shared/paths';
 import { runDefendScript, type DefendEvent, type RobustnessReport } from './script';
 
 export { DEFEND_SCRIPT, findPython, runDefendScript, type DefendEvent, type RobustnessReport } from './script';
 
-export const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+export { DEFAULT_DATA_DIR };
 const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 
 export interface CommonOptions {

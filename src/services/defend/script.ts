@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromPackageRoot } from '../../shared/paths';
 import { PrintshotError, type ErrorCode } from '../../shared';
 
-export const DEFEND_SCRIPT = fileURLToPath(new URL('../../../scripts/defend_train.py', import.meta.url));
+export const DEFEND_SCRIPT = fromPackageRoot('scripts', 'defend_train.py');
 
 /** One line of the script's stdout; see scripts/defend_io.py emit(). */
 export type DefendEvent =
