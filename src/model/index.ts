@@ -4,5 +4,7 @@ export * from './classifier';
 export { selectBackend, describeBackend, currentBackend } from './backend';
 export type { BackendInfo, BackendName, SelectBackendOptions } from './backend';
 export { loadClassifier, loadClassifierFromMemory, DEFAULT_MODEL_DIR } from './load';
-export type { LoadedClassifier, InMemoryModel } from './load';
+export type { LoadedClassifier, InMemoryModel, LoadOptions } from './load';
+export { describeExecution, formatSummary, FLOPS_CONVENTION } from './summary';
+export type { ExecutionPath, ModelSummary, LayerSummary } from './summary';
 export type { ModelFormat } from './io-handler';

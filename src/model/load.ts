@@ -14,9 +14,11 @@ import { log, PrintshotError } from '../shared';
 import { selectBackend } from './backend';
 import type { ModelCard } from './card';
 import type { Classifier, InputSpec } from './classifier';
+import { probeGradient, type ProbeSite } from './gradient-probe';
 import { graphHead, layersHead, type ModelHead } from './head';
 import { checkInputShape, formatShape, inferCard, inferInput, parseCard, validateCard } from './infer-card';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
+import { summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
 export interface LoadedClassifier extends Classifier {
   /** What was guessed because model-card.json was missing (empty when a card was found). */
@@ -24,13 +26,28 @@ export interface LoadedClassifier extends Classifier {
   readonly format: ModelFormat;
   /** The model folder, or "(memory)" for loadClassifierFromMemory. */
   readonly dir: string;
+  /** How logits are computed here: the compiled layer plan's fused ops, or the stock path and why. */
+  readonly execution: ExecutionPath;
+  /** Architecture summary (layers, parameters, FLOPs, preprocessing); computed on first call. */
+  describe(): ModelSummary;
+  /** Runs the gradient probe: null when attacks can differentiate the model, else the one-line reason. */
+  gradientProblem(): string | null;
+}
+
+export interface LoadOptions {
+  /**
+   * Check at load time that the input gradient exists and is usable (one forward and backward
+   * pass on one image). Default true: attacks, robustness and the engine need it. Paths that only
+   * classify pass false, so an undifferentiable model still classifies.
+   */
+  probeGradient?: boolean;
 }
 
 /** The bundled default model, resolved from this file so it works from any working directory. */
 export const DEFAULT_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn');
 
 /** Loads `dir` (a model folder or its model.json), or the bundled model for 'default'. */
-export async function loadClassifier(dirOrDefault: string): Promise<LoadedClassifier> {
+export async function loadClassifier(dirOrDefault: string, opts: LoadOptions = {}): Promise<LoadedClassifier> {
   const dir = await resolveModelDir(dirOrDefault);
   const bundle = await readModelDir(dir);
   const cardPath = path.join(dir, 'model-card.json');
@@ -39,7 +56,7 @@ export async function loadClassifier(dirOrDefault: string): Promise<LoadedClassi
     throw new PrintshotError('io', `cannot read ${cardPath}: ${e.message}`);
   });
   const card = cardBytes ? parseCard(cardBytes, cardPath) : undefined;
-  return buildClassifier(bundle, { card, name: path.basename(dir), dir, label: path.join(dir, 'model.json') });
+  return buildClassifier(bundle, { card, name: path.basename(dir), dir, label: path.join(dir, 'model.json') }, opts);
 }
 
 export interface InMemoryModel {
@@ -53,7 +70,7 @@ export interface InMemoryModel {
 }
 
 /** Same checks and wrapping as loadClassifier, for bytes already in memory (tests, downloads). */
-export async function loadClassifierFromMemory(m: InMemoryModel): Promise<LoadedClassifier> {
+export async function loadClassifierFromMemory(m: InMemoryModel, opts: LoadOptions = {}): Promise<LoadedClassifier> {
   const text = typeof m.modelJSON === 'string' ? m.modelJSON : JSON.stringify(m.modelJSON);
   const bundle = await assembleModel(
     new TextEncoder().encode(text),
@@ -64,7 +81,7 @@ export async function loadClassifierFromMemory(m: InMemoryModel): Promise<Loaded
     'model.json',
   );
   const card = m.card === undefined ? undefined : validateCard(m.card, 'model-card.json');
-  return buildClassifier(bundle, { card, name: m.name ?? 'in-memory model', dir: '(memory)', label: 'model.json' });
+  return buildClassifier(bundle, { card, name: m.name ?? 'in-memory model', dir: '(memory)', label: 'model.json' }, opts);
 }
 
 async function resolveModelDir(dirOrDefault: string): Promise<string> {
@@ -87,7 +104,7 @@ interface Source {
   label: string;
 }
 
-async function buildClassifier(bundle: ModelBundle, src: Source): Promise<LoadedClassifier> {
+async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptions): Promise<LoadedClassifier> {
   // Loading needs a backend; keep one chosen by the caller (tests pin cpu), else pick the best.
   if (tf.engine().backendName == null) await selectBackend();
   else await tf.ready();
@@ -125,6 +142,12 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
     if (card.labels.length !== classes) {
       throw new PrintshotError('bad-model', `label count mismatch: model-card.json lists ${card.labels.length} labels but the model outputs ${classes} classes`);
     }
+    const inputSpec: InputSpec = { height: input.height, width: input.width, channels: input.channels };
+    const execution = executionPath(head, bundle.format);
+    const site: ProbeSite = bundle.format === 'layers'
+      ? { kind: 'layers', model: model as tfl.LayersModel, compiled: execution.compiled }
+      : { kind: 'graph', nodes: graphNodes(bundle.modelJSON) };
+    if (opts.probeGradient !== false) probeGradient(logits, inputSpec, site);
     if (assumptions.length > 0) log.warn(`${src.name}: no model-card.json, assuming: ${assumptions.join('; ')}`);
     log.info(`loaded ${bundle.format} model ${card.name} (${input.height}x${input.width}x${input.channels}, ${classes} classes, ${bundle.fingerprint.slice(0, 12)})`);
     if (head.execution) {
@@ -135,7 +158,7 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
     const ownedByHead = head;
 
     let disposed = false;
-    const inputSpec: InputSpec = { height: input.height, width: input.width, channels: input.channels };
+    let summary: ModelSummary | undefined;
     return {
       card,
       inputSpec,
@@ -144,7 +167,31 @@ async function buildClassifier(bundle: ModelBundle, src: Source): Promise<Loaded
       assumptions,
       format: bundle.format,
       dir: src.dir,
+      execution,
       logits,
+      describe: () =>
+        (summary ??= summarizeModel({
+          name: card.name,
+          format: bundle.format,
+          fingerprint: bundle.fingerprint,
+          input: inputSpec,
+          card,
+          outputsWhy,
+          classes,
+          execution,
+          compiledOps: ownedByHead.execution && 'compiled' in ownedByHead.execution ? ownedByHead.execution.compiled : [],
+          layersModel: bundle.format === 'layers' ? (model as tfl.LayersModel) : undefined,
+          graph: bundle.format === 'graph' ? { nodes: graphNodes(bundle.modelJSON), weightSpecs: bundle.weightSpecs } : undefined,
+        })),
+      gradientProblem: () => {
+        try {
+          probeGradient(logits, inputSpec, site);
+          return null;
+        } catch (e) {
+          if (e instanceof PrintshotError) return e.message;
+          throw e;
+        }
+      },
       dispose: () => {
         if (disposed) return;
         disposed = true;
@@ -247,6 +294,19 @@ function probe(
     }
     return y.shape[1];
   }) as number;
+}
+
+/** What the run records say about how the model ran (see LoadedClassifier.execution). */
+function executionPath(head: ModelHead, format: ModelFormat): ExecutionPath {
+  const backend = tf.getBackend();
+  const e = head.execution;
+  if (e && 'compiled' in e) return { backend, compiled: true, ops: e.compiled.length };
+  if (e) return { backend, compiled: false, reason: `tfjs-layers (not compiled: ${e.notCompiled})` };
+  return { backend, compiled: false, reason: format === 'graph' ? 'tfjs-converter graph execution (no compiled plan for graph models)' : 'tfjs-layers' };
+}
+
+function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: string }[] {
+  return (modelJSON.modelTopology as { node?: { name: string; op: string }[] } | undefined)?.node ?? [];
 }
 
 function firstLine(e: unknown): string {

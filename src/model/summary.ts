@@ -1,0 +1,206 @@
+/**
+ * Architecture summary of a loaded classifier, for `printshot models info DIR`, `doctor --model`
+ * and the workbench: layers, parameters, FLOPs per image, how it runs (compiled layer plan or
+ * not, and why), input size, preprocessing and output.
+ *
+ * FLOPs convention: 2 × multiply-accumulates of the convolution (Conv1D/2D/3D, depthwise,
+ * separable, transposed) and Dense layers, per image. Bias adds, activations, pooling, batch
+ * norm and element-wise ops are not counted (they are a few percent of a CNN's work). A layer's
+ * multiply-accumulates are (output positions) × (kernel elements): every output position of a
+ * convolution multiplies the whole kernel slice it sees, and a Dense layer is a 1×1 convolution
+ * over its input's leading positions. Transposed convolutions count input positions instead.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ModelCard } from './card';
+import type { InputSpec } from './classifier';
+import type { ModelFormat } from './io-handler';
+
+/** How the attacks ran the model: the compiled layer plan (fused ops) or the stock tfjs path, with why. */
+export type ExecutionPath = { backend: string; compiled: true; ops: number } | { backend: string; compiled: false; reason: string };
+
+export const FLOPS_CONVENTION = '2 × multiply-accumulates of conv, depthwise, separable and dense layers per image (bias, activations, pooling, batch norm not counted)';
+
+export interface LayerSummary {
+  name: string;
+  className: string;
+  /** Output shape without the batch dimension (several for multi-output layers). */
+  outputShape: (number | null)[] | (number | null)[][];
+  params: number;
+  /** Per image, by FLOPS_CONVENTION; 0 for uncounted layers. */
+  flops: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  format: ModelFormat;
+  fingerprint: string;
+  input: InputSpec;
+  preprocessing: { range: string; mean: number[] | null; std: number[] | null };
+  output: { kind: 'logits' | 'probabilities'; why: string; classes: number };
+  /** Layers (Layers models) or graph ops (Graph models), by class, in first-seen order. */
+  layerCounts: Record<string, number>;
+  /** Leaf layers in order; empty for Graph models (their nodes carry no output shapes). */
+  layers: LayerSummary[];
+  params: { total: number; trainable: number };
+  /** Null when it cannot be computed (Graph models). */
+  flopsPerImage: number | null;
+  flopsConvention: string;
+  execution: ExecutionPath;
+  /** The compiled plan's ops, when compiled. */
+  compiledOps: string[];
+}
+
+export interface SummaryInput {
+  name: string;
+  format: ModelFormat;
+  fingerprint: string;
+  input: InputSpec;
+  card: ModelCard;
+  outputsWhy: string;
+  classes: number;
+  execution: ExecutionPath;
+  compiledOps: readonly string[];
+  layersModel?: tfl.LayersModel;
+  graph?: { nodes: readonly { op: string }[]; weightSpecs: readonly tf.io.WeightsManifestEntry[] };
+}
+
+type AnyLayer = tfl.LayersModel['layers'][number];
+
+export function summarizeModel(s: SummaryInput): ModelSummary {
+  const base = {
+    name: s.name,
+    format: s.format,
+    fingerprint: s.fingerprint,
+    input: s.input,
+    preprocessing: { range: s.card.range, mean: s.card.mean ?? null, std: s.card.std ?? null },
+    output: { kind: s.card.outputs ?? 'logits', why: s.outputsWhy, classes: s.classes },
+    flopsConvention: FLOPS_CONVENTION,
+    execution: s.execution,
+    compiledOps: [...s.compiledOps],
+  };
+  if (s.layersModel) {
+    const layers = leafLayers(s.layersModel).map(layerSummary);
+    return {
+      ...base,
+      layerCounts: countBy(layers.map((l) => l.className)),
+      layers,
+      params: { total: s.layersModel.countParams(), trainable: s.layersModel.trainableWeights.reduce((n, w) => n + size(w.shape.map((d) => d ?? 0)), 0) },
+      flopsPerImage: layers.reduce((n, l) => n + l.flops, 0),
+    };
+  }
+  const specs = s.graph?.weightSpecs ?? [];
+  const total = specs.reduce((n, w) => n + size(w.shape), 0);
+  return {
+    ...base,
+    layerCounts: countBy((s.graph?.nodes ?? []).map((n) => n.op).filter((op) => op !== 'Const' && op !== 'Placeholder')),
+    layers: [],
+    // A graph model's weights are constants: all of them count, none is trainable.
+    params: { total, trainable: 0 },
+    flopsPerImage: null,
+  };
+}
+
+function leafLayers(model: { layers: AnyLayer[] }): AnyLayer[] {
+  const out: AnyLayer[] = [];
+  for (const l of model.layers) {
+    const inner = (l as unknown as { layers?: AnyLayer[] }).layers;
+    if (Array.isArray(inner)) out.push(...leafLayers({ layers: inner }));
+    else if (l.getClassName() !== 'InputLayer') out.push(l);
+  }
+  return out;
+}
+
+function layerSummary(layer: AnyLayer): LayerSummary {
+  const outShape = layer.outputShape as (number | null)[] | (number | null)[][];
+  const dropBatch = (sh: (number | null)[]) => sh.slice(1);
+  const multi = Array.isArray(outShape[0]);
+  return {
+    name: layer.name,
+    className: layer.getClassName(),
+    outputShape: multi ? (outShape as (number | null)[][]).map(dropBatch) : dropBatch(outShape as (number | null)[]),
+    params: layer.countParams(),
+    flops: multi ? 0 : 2 * macs(layer, dropBatch(outShape as (number | null)[])),
+  };
+}
+
+/** Multiply-accumulates per image of one layer (0 for layers not counted by the convention). */
+export function macs(layer: AnyLayer, outShape: (number | null)[]): number {
+  const cls = layer.getClassName();
+  const weightShape = (i: number): number[] | undefined => layer.weights[i]?.shape as number[] | undefined;
+  const positions = (shape: (number | null)[]) => size(shape.slice(0, -1).map((d) => d ?? 0));
+  const kernelNamed = (needle: string) => layer.weights.find((w) => w.originalName.includes(needle))?.shape as number[] | undefined;
+  switch (cls) {
+    case 'Conv1D':
+    case 'Conv2D':
+    case 'Conv3D':
+    case 'DepthwiseConv2D':
+    case 'Dense': {
+      const kernel = cls === 'DepthwiseConv2D' ? kernelNamed('depthwise_kernel') : kernelNamed('kernel');
+      return kernel ? positions(outShape) * size(kernel) : 0;
+    }
+    case 'SeparableConv2D':
+    case 'SeparableConv1D': {
+      const dw = kernelNamed('depthwise_kernel');
+      const pw = kernelNamed('pointwise_kernel');
+      return dw && pw ? positions(outShape) * (size(dw) + size(pw)) : 0;
+    }
+    case 'Conv2DTranspose':
+    case 'Conv3DTranspose': {
+      const inShape = inputShapeOf(layer);
+      const kernel = weightShape(0);
+      return kernel && inShape ? positions(inShape) * size(kernel) : 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+function inputShapeOf(layer: AnyLayer): (number | null)[] | undefined {
+  try {
+    return (layer.input as tfl.SymbolicTensor).shape.slice(1);
+  } catch {
+    return undefined; // shared layer: several inbound nodes
+  }
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of keys) out[k] = (out[k] ?? 0) + 1;
+  return out;
+}
+
+/** "5 fused ops on wasm" / "tfjs-layers on wasm (not compiled: …)": one phrase for CLI lines. */
+export function describeExecution(e: ExecutionPath): string {
+  return e.compiled ? `${e.ops} fused op${e.ops === 1 ? '' : 's'} on ${e.backend}` : `${e.reason} on ${e.backend}`;
+}
+
+const fmtShape = (sh: (number | null)[] | (number | null)[][]): string =>
+  Array.isArray(sh[0]) ? (sh as (number | null)[][]).map(fmtShape).join(' + ') : `[${(sh as (number | null)[]).map((d) => d ?? '?').join(', ')}]`;
+
+/** Human-readable lines; `full` adds the per-layer table. */
+export function formatSummary(s: ModelSummary, full = true): string[] {
+  const p = s.preprocessing;
+  const lines = [
+    `model       ${s.name} (${s.format} model, ${s.fingerprint.slice(0, 12)})`,
+    `input       ${s.input.height}×${s.input.width}×${s.input.channels}, pixels scaled to ${p.range}${p.mean ? `, mean ${JSON.stringify(p.mean)}` : ''}${p.std ? `, std ${JSON.stringify(p.std)}` : ''}`,
+    `output      ${s.output.classes} ${s.output.kind} (${s.output.why})${s.output.kind === 'probabilities' ? '; attacks use the logits before the softmax' : ''}`,
+    `layers      ${Object.values(s.layerCounts).reduce((a, b) => a + b, 0)}: ${Object.entries(s.layerCounts).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    `parameters  ${s.params.total.toLocaleString('en-US')} (${s.params.trainable.toLocaleString('en-US')} trainable)`,
+    `FLOPs       ${s.flopsPerImage === null ? 'unknown for graph models' : `${s.flopsPerImage.toLocaleString('en-US')} per image (${s.flopsConvention})`}`,
+    s.execution.compiled ? `compiled: ${s.execution.ops} fused ops on ${s.execution.backend}` : `not compiled: ${s.execution.reason} (backend ${s.execution.backend})`,
+  ];
+  if (full && s.execution.compiled) lines.push(...s.compiledOps.map((op) => `  ${op}`));
+  if (full && s.layers.length > 0) {
+    const w = Math.max(...s.layers.map((l) => `${l.name} (${l.className})`.length));
+    lines.push('layer'.padEnd(w + 2) + 'output'.padEnd(18) + 'params'.padStart(12) + 'FLOPs'.padStart(16));
+    for (const l of s.layers) {
+      lines.push(`${`${l.name} (${l.className})`.padEnd(w + 2)}${fmtShape(l.outputShape).padEnd(18)}${l.params.toLocaleString('en-US').padStart(12)}${l.flops.toLocaleString('en-US').padStart(16)}`);
+    }
+  }
+  return lines;
+}
