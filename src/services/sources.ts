@@ -4,7 +4,7 @@
  * so they work from a checkout, `npx printshot` and a packaged app alike.
  */
 import { fromPackageRoot } from '../shared/paths';
-import { loadDataset, type Dataset } from '../images';
+import { loadDataset, type Dataset, type FitMode } from '../images';
 import { loadClassifier, selectBackend, type LoadedClassifier } from '../model';
 import { log } from '../shared';
 
@@ -21,10 +21,17 @@ export function imagesDir(spec: string): string {
   return spec === 'samples' ? SAMPLES_DIR : spec;
 }
 
+export interface OpenImagesOptions {
+  /** How images of another aspect ratio reach the input size (default 'fill'). */
+  fit?: FitMode;
+  /** Accept a flat folder of unlabelled images (classify). */
+  unlabelled?: boolean;
+}
+
 /** Loads an image set converted to the classifier's input size and channels. */
-export async function openImages(spec: string, classifier: LoadedClassifier): Promise<Dataset & { root: string }> {
+export async function openImages(spec: string, classifier: LoadedClassifier, opts: OpenImagesOptions = {}): Promise<Dataset & { root: string }> {
   const root = imagesDir(spec);
   const { height, width, channels } = classifier.inputSpec;
-  const dataset = await loadDataset(root, classifier.labels, { height, width, channels });
+  const dataset = await loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled });
   return { ...dataset, root };
 }

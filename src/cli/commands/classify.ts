@@ -1,24 +1,36 @@
-/** `printshot classify --model DIR|default --images DIR|samples [--top 5] [--json]` */
+/**
+ * `printshot classify --model DIR|default --images DIR|samples [--top 5] [--fit fill|crop|pad] [--json]`
+ * A folder of images with no class folders is classified without labels: predictions only.
+ */
 import type { Command } from 'commander';
+import type { FitMode } from '../../images/decode';
 import { formatTable, pct } from '../output';
-import { positiveInt } from './options';
+import { fitOption, positiveInt } from './options';
 
 export function registerClassifyCommand(program: Command): void {
   program
     .command('classify')
-    .description('classify an image set and report top-1/top-5 accuracy')
+    .description('classify an image set and report top-1/top-5 accuracy (a folder without class folders: predictions only)')
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder (ImageFolder or labels.csv), or 'samples'", 'samples')
     .option('--top <k>', 'classes to list per image', positiveInt, 5)
+    .addOption(fitOption())
     .option('--json', 'print JSON')
-    .action(async (opts: { model: string; images: string; top: number; json?: boolean }) => {
+    .action(async (opts: { model: string; images: string; top: number; fit?: FitMode; json?: boolean }) => {
       const [{ classifyImages }, { openImages, openModel }] = await Promise.all([import('../../services/classify'), import('../../services/sources')]);
       const model = await openModel(opts.model);
-      const data = await openImages(opts.images, model);
-      const result = await classifyImages(model, data.items, opts.top);
+      const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true });
+      const result = await classifyImages(model, data.items, opts.top, data.labelled);
       model.dispose();
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ model: model.card.name, labels: model.labels, ...result }, null, 2)}\n`);
+        const out = result.labelled ? result : { labelled: false, images: result.images.map(({ relPath, top }) => ({ relPath, top })) };
+        process.stdout.write(`${JSON.stringify({ model: model.card.name, labels: model.labels, fit: data.fit, ...out }, null, 2)}\n`);
+        return;
+      }
+      if (!result.labelled) {
+        const rows = result.images.map((im) => [im.relPath, im.top.map((t) => `${model.labels[t.label]} ${pct(t.prob, 0)}`).join(', ')]);
+        process.stdout.write(`${formatTable(['image', `top-${opts.top}`], rows)}\n\n`);
+        process.stdout.write(`no labels (${opts.images} has no class folders or labels.csv): predictions only, no accuracy\n`);
         return;
       }
       const rows = result.images.map((im) => [

@@ -1,5 +1,5 @@
 /** Option parsers that turn bad numbers into usage errors naming the option. */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -15,4 +15,12 @@ export function nonNegativeNumber(value: string): number {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/**
+ * `--fit fill|crop|pad`: how images of another aspect ratio reach the model's input size
+ * (src/images/decode.ts). Choices are spelled out here so `--help` works without loading sharp.
+ */
+export function fitOption(): Option {
+  return new Option('--fit <mode>', 'images of another aspect ratio: fill (stretch, default) | crop (centre) | pad (letterbox, black)').choices(['fill', 'crop', 'pad']);
 }
