@@ -17,6 +17,7 @@ import type { Classifier, InputSpec } from './classifier';
 import { probeGradient, type ProbeSite } from './gradient-probe';
 import { graphHead, layersHead, type ModelHead } from './head';
 import { checkInputShape, formatShape, inferCard, inferInput, parseCard, validateCard } from './infer-card';
+import { registerKerasCompat } from './keras-compat';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
 import { summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
@@ -209,6 +210,8 @@ async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptio
 }
 
 async function loadModel(bundle: ModelBundle, label: string): Promise<tfl.LayersModel | tfconv.GraphModel> {
+  // Keras layers tfjs-layers lacks (TFOpLambda, Normalization, hard_swish…) must be known before deserializing.
+  registerKerasCompat();
   try {
     return bundle.format === 'layers'
       ? await tfl.loadLayersModel(memoryHandler(bundle), { strict: true })
