@@ -7,6 +7,7 @@ import type { Protocol } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../../src/contract/csp';
+import { confine } from '../../src/shared/confine';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'printshot';
@@ -44,7 +45,8 @@ export function handleAppScheme(
     if (!file) return new Response('not found', { status: 404 });
     let res: Response;
     try {
-      res = await fetchFile(pathToFileURL(file).href);
+      // By real path: a symlink inside the renderer folder must not reach other files.
+      res = await fetchFile(pathToFileURL(await confine(root, file)).href);
     } catch {
       return new Response('not found', { status: 404 }); // net.fetch rejects for a missing file
     }

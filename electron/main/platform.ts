@@ -6,7 +6,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserWindow, Dialog, Shell } from 'electron';
-import { PathGrants, RecentList, scratchName, type FolderPurpose, type Platform } from '../../src/engine';
+import { assertOpenable, PathGrants, RecentList, scratchName, type FolderPurpose, type Platform } from '../../src/engine';
 
 export interface ElectronPlatformDeps {
   dialog: Pick<Dialog, 'showOpenDialog' | 'showSaveDialog'>;
@@ -70,6 +70,8 @@ export async function electronPlatform(deps: ElectronPlatformDeps): Promise<Plat
       return r.filePath;
     },
     async openPath(abs) {
+      // The routes check this too; here it guards any other caller of shell.openPath.
+      assertOpenable(abs);
       // shell.openPath resolves to an error message, or '' on success.
       return (await deps.shell.openPath(abs)) === '';
     },

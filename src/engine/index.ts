@@ -4,6 +4,6 @@
  * process never loads TF.js.
  */
 export { EngineHost, type EngineTransport, type SpawnEngine, type EngineHostOptions } from './host';
-export { createRoutes, experimentFile } from './routes';
+export { assertOpenable, createRoutes, experimentFile, OPENABLE_EXTENSIONS } from './routes';
 export { PathGrants, RecentList, isInside, scratchName, type Platform, type FolderPurpose } from './platform';
 export { HOST_CHANNELS, JOB_CHANNELS, type EngineChannel, type HostChannel, type FromEngine, type ToEngine, type EnginePort } from './protocol';

@@ -5,7 +5,10 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ContractError, ERROR_CODES, type RecentDto } from '../contract';
+import { type RecentDto } from '../contract';
+import { confineSync, isInside } from '../shared/confine';
+
+export { isInside };
 
 export type FolderPurpose = 'model' | 'images' | 'experiment' | 'new-experiment';
 
@@ -26,12 +29,6 @@ export interface Platform {
   readonly recent: RecentList;
 }
 
-/** True when `child` is `parent` or inside it (both absolute). */
-export function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /**
  * Folders the user has chosen (dialogs, recent list). Electron accepts a typed path only inside
  * one of these: a compromised renderer cannot name ~/.ssh and have the engine read it.
@@ -43,10 +40,10 @@ export class PathGrants {
     this.granted.add(path.resolve(dir));
   }
 
+  /** The real path of `p` when it lies inside a granted folder; a symlink out of one is refused. */
   allow(p: string): string {
     const abs = path.resolve(p);
-    for (const g of this.granted) if (isInside(g, abs)) return abs;
-    throw new ContractError(ERROR_CODES.forbidden, `${abs} was not chosen in a dialog`, 'choose the folder with the Open… button');
+    return confineSync([...this.granted], abs, { message: `${abs} was not chosen in a dialog`, hint: 'choose the folder with the Open… button' });
   }
 }
 

@@ -4,11 +4,12 @@
  * into vetted absolute paths (dialogs, grants), answer the job table and file requests, and
  * forward the rest to the engine process. Paths from the renderer never reach the engine unvetted.
  */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ContractError, ERROR_CODES, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
+import { ContractError, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
 import type { EngineHost } from './host';
-import { isInside, type FolderPurpose, type Platform } from './platform';
+import { confine } from '../shared/confine';
+import { type FolderPurpose, type Platform } from './platform';
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
 
@@ -22,6 +23,19 @@ const MIME: Record<string, string> = {
   '.html': 'text/html',
   '.txt': 'text/plain',
 };
+
+/**
+ * What file:open hands to the OS: report formats only. A shared experiment can carry
+ * `reports/Report.pdf.exe` or a `.desktop` launcher, and opening those would run them.
+ */
+export const OPENABLE_EXTENSIONS: readonly string[] = ['.pdf', '.html', '.csv', '.json', '.png'];
+
+export function assertOpenable(file: string): void {
+  const ext = path.extname(file).toLowerCase();
+  if (!OPENABLE_EXTENSIONS.includes(ext)) {
+    throw new ContractError('forbidden', `${path.basename(file)}: only ${OPENABLE_EXTENSIONS.join(', ')} files are opened from the workbench`, 'use Save a copy and open it yourself if you trust it');
+  }
+}
 
 async function resolveFolder(platform: Platform, ref: FolderRef, purpose: FolderPurpose): Promise<FolderRef> {
   if (ref.kind === 'bundled') return ref;
@@ -56,11 +70,9 @@ async function resolveLocation(
 export async function experimentFile(host: EngineHost, rel: string): Promise<string> {
   const dir = host.experimentDir;
   if (!dir) throw new ContractError('no-experiment', 'no experiment is open', 'create a new experiment or open one first');
-  const abs = path.join(dir, ...rel.split('/'));
-  const [realDir, realFile] = await Promise.all([realpath(dir), realpath(abs).catch(() => undefined)]);
-  if (!realFile) throw new ContractError('io', `${rel}: not found in the open experiment`);
-  if (!isInside(realDir, realFile)) throw new ContractError(ERROR_CODES.forbidden, `${rel} leads outside the experiment folder`);
-  const s = await stat(realFile);
+  const realFile = await confine(dir, rel, { what: rel, rootName: 'the experiment folder' });
+  const s = await stat(realFile).catch(() => undefined);
+  if (!s) throw new ContractError('io', `${rel}: not found in the open experiment`);
   if (!s.isFile()) throw new ContractError('io', `${rel}: not a file`);
   return realFile;
 }
@@ -134,6 +146,12 @@ export function createRoutes(host: EngineHost, platform: Platform): Routes {
       const abs = await experimentFile(host, req.path);
       return { savedTo: await platform.saveAs(abs, path.basename(abs)) };
     },
-    'file:open': async (req) => ({ opened: await platform.openPath(await experimentFile(host, req.path)) }),
+    'file:open': async (req) => {
+      assertOpenable(req.path);
+      const abs = await experimentFile(host, req.path);
+      // Again on the real path: a report.pdf symlink to run.sh inside the experiment is refused too.
+      assertOpenable(abs);
+      return { opened: await platform.openPath(abs) };
+    },
   };
 }

@@ -5,10 +5,11 @@
  * turns tfjs's generic "Based on the provided shape..." failures into messages that name the file.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PrintshotError } from '../shared';
+import { confine } from '../shared/confine';
 
 export type ModelFormat = 'layers' | 'graph';
 
@@ -25,25 +26,43 @@ export interface ModelBundle {
 
 /** Returns a shard's bytes, or undefined when it does not exist. */
 export type ShardReader = (relPath: string) => Promise<Uint8Array | undefined>;
+/** Returns a shard's size in bytes without reading it, or undefined when it does not exist. */
+export type ShardSizer = (relPath: string) => Promise<number | undefined>;
+
+/**
+ * model.json holds the topology and the manifest only (weights live in shards): the largest
+ * real ones (ResNet-152, EfficientNet) are a few MB. Anything bigger is refused unread.
+ */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+/** All weights together: what assembleModel concatenates in memory, and tfjs copies again. */
+export const MAX_WEIGHT_BYTES = 2 * 1024 ** 3;
 
 // Bytes per stored element. Quantized weights are stored in their quantization dtype.
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
-/** Reads model.json and its shards from a directory on disk. */
+/**
+ * Reads model.json and its shards from a directory on disk. Every file is confined to the folder
+ * by its real path (a shard symlinked elsewhere is refused) and size-checked before it is read.
+ */
 export async function readModelDir(dir: string): Promise<ModelBundle> {
   const jsonPath = path.join(dir, 'model.json');
-  const jsonBytes = await readIfExists(jsonPath);
-  if (!jsonBytes) {
+  const inside = (rel: string) => confine(dir, rel, { what: rel, rootName: `the model folder ${dir}`, hint: 'copy the file into the model folder' });
+  const size = async (rel: string) => (await stat(await inside(rel)).catch(() => undefined))?.size;
+  const jsonSize = await size('model.json');
+  if (jsonSize === undefined) {
     throw new PrintshotError('bad-model', `no model.json in ${dir}`, 'point at a folder exported by tensorflowjs_converter or model.save()');
   }
-  return assembleModel(jsonBytes, (rel) => readIfExists(path.join(dir, rel)), jsonPath);
+  if (jsonSize > MAX_MODEL_JSON_BYTES) throw new PrintshotError('bad-model', `${jsonPath} is ${jsonSize} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit for a model.json`);
+  const jsonBytes = await readIfExists(await inside('model.json'));
+  if (!jsonBytes) throw new PrintshotError('bad-model', `no model.json in ${dir}`);
+  return assembleModel(jsonBytes, async (rel) => readIfExists(await inside(rel)), jsonPath, size);
 }
 
 /**
  * Validates model.json and collects its shards. `label` names model.json in messages (a path for
  * disk models). Exported for loading from memory, e.g. in tests or after a download.
  */
-export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReader, label: string): Promise<ModelBundle> {
+export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReader, label: string, sizeShard?: ShardSizer): Promise<ModelBundle> {
   const modelJSON = parseModelJSON(jsonBytes, label);
   const format = detectFormat(modelJSON, label);
   const hash = createHash('sha256').update(jsonBytes);
@@ -53,7 +72,13 @@ export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReade
     if (!Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
       throw new PrintshotError('bad-model', `${label}: weightsManifest entries need "paths" and "weights" arrays`);
     }
-    const expected = group.weights.reduce((sum, w) => sum + entryBytes(w, label), 0);
+  }
+  const expectedByGroup = modelJSON.weightsManifest.map((g) => g.weights.reduce((sum, w) => sum + entryBytes(w, label), 0));
+  const totalExpected = expectedByGroup.reduce((a, b) => a + b, 0);
+  if (totalExpected > MAX_WEIGHT_BYTES) throw new PrintshotError('bad-model', `${label}: the manifest lists ${totalExpected} bytes of weights, over the ${MAX_WEIGHT_BYTES}-byte limit`);
+  for (const [g, group] of modelJSON.weightsManifest.entries()) {
+    const expected = expectedByGroup[g];
+    if (sizeShard) await checkShardSizes(group.paths, expected, label, sizeShard);
     const groupParts: Uint8Array[] = [];
     for (const rel of group.paths) {
       const bytes = await readShard(safeShardPath(rel, label));
@@ -71,6 +96,20 @@ export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReade
     weightSpecs.push(...group.weights);
   }
   return { format, modelJSON, weightSpecs, weightData: concat(parts), fingerprint: hash.digest('hex') };
+}
+
+/** The shards' sizes on disk against the manifest, before any of them is read. */
+async function checkShardSizes(paths: string[], expected: number, label: string, sizeShard: ShardSizer): Promise<void> {
+  let found = 0;
+  for (const rel of paths) {
+    const size = await sizeShard(safeShardPath(rel, label));
+    if (size === undefined) throw new PrintshotError('bad-model', `missing weight shard ${rel} (listed in ${label})`);
+    found += size;
+  }
+  if (found !== expected) {
+    const what = found < expected ? 'truncated weight shard' : 'oversized weight shard';
+    throw new PrintshotError('bad-model', `${what} ${paths.join(', ')}: expected ${expected} bytes from the manifest, found ${found}`);
+  }
 }
 
 /** An IOHandler serving an assembled bundle from memory (the fromMemory pattern, minus its deprecation). */

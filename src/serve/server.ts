@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { contentSecurityPolicy, dispatch, fromWire, toWire, type EventMessage, type Routes } from '../contract';
+import { confine } from '../shared/confine';
 import { authenticate, hostAllowed, isJsonContentType, newToken, originAllowed, tokenMatches } from './auth';
 
 export interface ServerOptions {
@@ -117,7 +118,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
     const st = await stat(file).catch(() => undefined);
     if (st?.isDirectory()) file = path.join(file, 'index.html');
     else if (!st && !path.extname(file)) file = path.join(root, 'index.html'); // client-side routes
-    const body = await readFile(file).catch(() => undefined);
+    // The real path must stay in the renderer folder too (a symlink in a build folder).
+    const real = await confine(root, file).catch(() => undefined);
+    if (!real && st) return send(res, 403, 'forbidden');
+    const body = real ? await readFile(real).catch(() => undefined) : undefined;
     if (!body && pathname === '/favicon.ico') return void res.writeHead(204).end(); // browsers ask; don't log a 404
     if (!body) return send(res, 404, file.endsWith('index.html') ? 'the renderer is not built: run npm run build' : 'not found');
     res.statusCode = 200;

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'unknown-method'
   | 'unknown-transform'
   | 'cancelled'
-  | 'io';
+  | 'io'
+  | 'forbidden';
 
 export class PrintshotError extends Error {
   readonly code: ErrorCode;

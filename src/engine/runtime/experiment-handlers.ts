@@ -6,6 +6,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto } from '../../contract';
+import { confine } from '../../shared/confine';
 import {
   createExperiment,
   EXPERIMENT_FILE,
@@ -135,8 +136,9 @@ export const experimentHandlers: Pick<EngineHandlers, ExperimentChannels> = {
         relPath: im.relPath,
         label: im.label,
         labelName: labels[im.label] ?? String(im.label),
-        clean: await readFile(resolveInExperiment(dir, cleanFile)),
-        adversarial: await readFile(resolveInExperiment(dir, im.file)),
+        // The manifest and experiment.json come from a folder that may have been shared: confine both.
+        clean: await readFile(await confine(dir, cleanFile, { rootName: 'the experiment folder' })),
+        adversarial: await readFile(await confine(dir, im.file, { rootName: 'the experiment folder' })),
         cleanTop5: rankedDto(labels, im.cleanTop5),
         advTop5: rankedDto(labels, im.advTop5),
         success: im.success,

@@ -12,6 +12,7 @@ import { encodePng } from '../../images';
 import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model';
 import { classifyImages } from '../../services/classify';
 import { openImages, openModel } from '../../services/sources';
+import { confine } from '../../shared/confine';
 import { listTransforms } from '../../transforms';
 import type { EngineContext, EngineHandlers } from './engine';
 import type { CachedDataset, EngineState, LoadedModel } from './state';
@@ -65,13 +66,14 @@ function replaceModel(state: EngineState, next: LoadedModel): void {
 
 /** The model's own files with an edited card: same weights (same fingerprint), new preprocessing. */
 async function reloadWithCard(m: LoadedModel, card: Record<string, unknown>): Promise<LoadedClassifier> {
-  const modelJSON = JSON.parse(await readFile(path.join(m.dir, 'model.json'), 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
+  const inModel = (rel: string) => confine(m.dir, rel, { what: rel, rootName: `the model folder ${m.dir}` });
+  const modelJSON = JSON.parse(await readFile(await inModel('model.json'), 'utf8')) as { weightsManifest?: { paths?: string[] }[] };
   const weights: Record<string, Uint8Array> = {};
   for (const group of modelJSON.weightsManifest ?? []) {
     for (const rel of group.paths ?? []) {
       // assembleModel rejects shard paths that leave the folder; read only plain relative names.
       if (rel.includes('..') || path.isAbsolute(rel)) throw new ContractError('bad-model', `unsafe shard path ${rel}`);
-      weights[rel] = await readFile(path.join(m.dir, rel));
+      weights[rel] = await readFile(await inModel(rel));
     }
   }
   return loadClassifierFromMemory({ modelJSON, weights, card, name: String(card.name ?? m.classifier.card.name) });
