@@ -11,7 +11,9 @@
  *   "math.truediv", "nn.relu6". The scalar or constant second operand is not in the config but in
  *   the inbound node's call kwargs: inbound_nodes [[["re_lu", 0, 0, {"y": 3.0, "name": null}]]].
  *   tfjs-layers passes those kwargs to apply() while rebuilding the graph, not when it runs the
- *   model, so the layer keeps y from that first apply(). An unknown function, or a second operand
+ *   model, so the layer keeps y from that first apply(). y may be a nested list (EfficientNet's
+ *   per-channel [[[[a, b, c]]]]). The converter writes these inbound_nodes one list level short,
+ *   which keras-compat-topology.ts repairs before loading. An unknown function, or a second operand
  *   that is another layer's output, is a one-line bad-model error naming the layer.
  * - Normalization (keras.layers.Normalization, EfficientNet's preprocessing): config.axis (int or
  *   list; only the channel axis is supported), config.mean / config.variance (numbers or lists, or
@@ -71,7 +73,7 @@ export class TFOpLambda extends tfl.layers.Layer {
   /** The Keras symbol, e.g. "__operators__.add" (also what getConfig() returns). */
   readonly fn: string;
   /** The constant second operand of a binary op, from the inbound node's kwargs. */
-  operand: number | number[] | undefined;
+  operand: Constant | undefined;
 
   constructor(args: TFOpLambdaArgs) {
     super({ name: args.name, trainable: args.trainable, dtype: args.dtype as tf.DataType | undefined });
@@ -96,7 +98,7 @@ export class TFOpLambda extends tfl.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       if (!this.binary) return UNARY[this.fn](x);
       if (this.operand === undefined) throw new PrintshotError('bad-model', `layer ${this.name}: TFOpLambda ${this.fn} has no second operand (inbound node kwargs "y")`);
-      return BINARY[this.fn](x, tf.tensor(this.operand, undefined, 'float32'));
+      return BINARY[this.fn](x, tf.tensor(this.operand as number[], undefined, 'float32'));
     });
   }
 
@@ -110,9 +112,11 @@ export class TFOpLambda extends tfl.layers.Layer {
   }
 }
 
-function checkOperand(layer: string, y: unknown): number | number[] {
-  if (typeof y === 'number') return y;
-  if (Array.isArray(y) && y.every((v) => typeof v === 'number')) return y as number[];
+type Constant = number | Constant[];
+const isConstant = (y: unknown): y is Constant => typeof y === 'number' || (Array.isArray(y) && y.length > 0 && y.every(isConstant));
+
+function checkOperand(layer: string, y: unknown): Constant {
+  if (isConstant(y)) return y;
   throw new PrintshotError('bad-model', `layer ${layer}: TFOpLambda second operand ${JSON.stringify(y).slice(0, 60)} is not a constant (another layer's output is not supported)`);
 }
 

@@ -18,6 +18,7 @@ import { probeGradient, type ProbeSite } from './gradient-probe';
 import { graphHead, layersHead, type ModelHead } from './head';
 import { checkInputShape, formatShape, inferCard, inferInput, parseCard, validateCard } from './infer-card';
 import { registerKerasCompat } from './keras-compat';
+import { repairKerasTopology } from './keras-compat-topology';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
 import { summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
@@ -214,7 +215,7 @@ async function loadModel(bundle: ModelBundle, label: string): Promise<tfl.Layers
   registerKerasCompat();
   try {
     return bundle.format === 'layers'
-      ? await tfl.loadLayersModel(memoryHandler(bundle), { strict: true })
+      ? await tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON: repairKerasTopology(bundle.modelJSON) }), { strict: true })
       : await tfconv.loadGraphModel(memoryHandler(bundle));
   } catch (e) {
     throw new PrintshotError('bad-model', `${label}: could not build the ${bundle.format} model: ${firstLine(e)}`);
