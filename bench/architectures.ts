@@ -5,7 +5,7 @@
  *
  *   steady  threads matched: Printshot with N pool workers (one wasm thread each, a full batch
  *           each) vs PyTorch with N threads on one batch: fwd+bwd and BIM-k img/s (matched-child.ts)
- *   leak    BIM-100 on one InceptionV3 batch in its own process: peak RSS and
+ *   leak    BIM on InceptionV3 in its own process (batch 8 × 10 steps, 1 × 100 steps): peak RSS and
  *           tf.memory().numTensors at every step (asserted: the bench exits 1 on a leak)
  *   whole   the real CLI, `printshot attack --method bim --eps 8 --iterations 10`, on 5 and 32
  *           random PNGs, vs bench/torch_archs.py doing the same job, each timed from spawn to exit
@@ -36,8 +36,8 @@ const { values: opt } = parseArgs({
     'whole-models': { type: 'string', default: 'inceptionv3,mobilenetv2' },
     images: { type: 'string', default: '5,32' },
     threads: { type: 'string', default: '2' },
-    'leak-steps': { type: 'string' },
-    'leak-batch': { type: 'string', default: '8' },
+    leak: { type: 'string' },
+    'fresh-models': { type: 'boolean', default: false },
     'cli-batch': { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -48,9 +48,11 @@ if (opt.help) {
     [
       'npm run bench:archs -- [--quick] [--json] [--parts steady,leak,whole] [--threads 2] [--no-torch]',
       '   [--steady-models inceptionv3,resnet50,mobilenetv2] [--whole-models inceptionv3,mobilenetv2] [--images 5,32]',
-      '   [--leak-steps 100] [--leak-batch 8] [--cli-batch B]',
+      '   [--leak 8x10,1x100] [--cli-batch B] [--fresh-models]',
       '  --quick       small batches and step counts (a smoke run; figures are not comparable to the full run)',
+      '  --leak LIST   InceptionV3 leak/RSS cells, BATCHxSTEPS each (default 8x10,1x100; --quick: 1x5)',
       '  --cli-batch   pass --batch B to printshot attack (default: the CLI default)',
+      '  --fresh-models  rebuild the saved models instead of reusing the cached folders',
       '',
     ].join('\n'),
   );
@@ -70,8 +72,12 @@ const steadyModels = parts.has('steady') ? archs(opt['steady-models']) : [];
 const wholeModels = parts.has('whole') ? archs(opt['whole-models']) : [];
 const imageCounts = ints(opt.images, '--images');
 const steadyCfg: SteadyConfig = opt.quick ? { batch: 2, warmup: 1, iters: 1, bimBatches: 1, bimSteps: 3 } : { batch: 4, warmup: 1, iters: 2, bimBatches: 1, bimSteps: 10 };
-const leakSteps = opt['leak-steps'] ? ints(opt['leak-steps'], '--leak-steps')[0] : opt.quick ? 5 : 100;
-const leakBatch = ints(opt['leak-batch'], '--leak-batch')[0];
+// Peak RSS at the job's batch size (8) over a BIM-10, and the tensor count over 100 steps on one
+// image: BIM-100 at batch 8 is about 800 InceptionV3 input-gradient passes on one thread.
+const leakCells = (opt.leak ?? (opt.quick ? '1x5' : '8x10,1x100')).split(',').filter(Boolean).map((c) => {
+  const m = /^(\d+)x(\d+)$/.exec(c);
+  return m && Number(m[1]) >= 1 && Number(m[2]) >= 1 ? { batch: Number(m[1]), steps: Number(m[2]) } : fail(`--leak: '${c}' is not BATCHxSTEPS`);
+});
 const ITERATIONS = 10;
 const EPS = 8;
 
@@ -97,13 +103,13 @@ async function main(): Promise<void> {
   const buildErrors: string[] = [];
   for (const id of needed) {
     say(`building ${ARCH_TITLE[id]} …`);
-    const m = await saveArch(id);
+    const m = await saveArch(id, 0, opt['fresh-models']);
     if ('error' in m) buildErrors.push(`${ARCH_TITLE[id]}: ${m.error}`);
     else models.set(id, m);
     if ('error' in m) say(`  ${m.error}`);
     else say(`  ${m.params.toLocaleString('en')} parameters, ${m.layers} layers, ${(m.macs / 1e9).toFixed(2)} GMAC per image, from ${m.source}`);
   }
-  const temp = [...models.values()].map((m) => m.dir);
+  const temp: string[] = [];
   const steady: SteadyRow[] = [];
   const leaks: LeakRow[] = [];
   const whole: WholeRow[] = [];
@@ -122,9 +128,9 @@ async function main(): Promise<void> {
       for (const r of t.value?.results ?? []) if (r.memory_format) formats.set(r.model, r.memory_format);
       if (t.value) torchInfo = `torch ${t.value.torch}, torchvision ${t.value.torchvision}, BLAS ${t.value.blas.join('+')}; ${t.command}`;
     }
-    if (parts.has('leak') && models.has('inceptionv3')) {
-      say(`leak: InceptionV3 BIM-${leakSteps} at batch ${leakBatch} …`);
-      leaks.push({ model: 'inceptionv3', result: await leakCheck(models.get('inceptionv3')!.dir, leakBatch, leakSteps, opt.json) });
+    for (const c of parts.has('leak') && models.has('inceptionv3') ? leakCells : []) {
+      say(`leak: InceptionV3 BIM-${c.steps} at batch ${c.batch} …`);
+      leaks.push({ model: 'inceptionv3', result: await leakCheck(models.get('inceptionv3')!.dir, c.batch, c.steps, opt.json) });
     }
     for (const id of wholeModels.filter((m) => models.has(m))) {
       for (const n of imageCounts) {
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
       L.push(...renderSteady(steady, models));
       L.push(`cells: ${steady.map((s) => s.printshot.command).slice(-1)[0]}`);
     }
-    if (leaks.length) L.push('', 'PEAK RSS AND TENSOR LEAKS', ...renderLeak(leaks), `cell: ${leaks[0].result.command}`);
+    if (leaks.length) L.push('', 'PEAK RSS AND TENSOR LEAKS', ...renderLeak(leaks), ...leaks.map((l) => `cell: ${l.result.command}`));
     if (whole.length) {
       L.push('', `WHOLE PROCESS, ${threads} threads: printshot attack --method bim --eps ${EPS} --iterations ${ITERATIONS} (CLI defaults otherwise) vs bench/torch_archs.py whole (OMP/OPENBLAS/MKL_NUM_THREADS=${threads}), spawn to exit`, '');
       L.push(...renderWhole(whole));

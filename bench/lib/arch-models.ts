@@ -7,7 +7,9 @@
  * MobileNetV2 falls back to bench/mobilenetv2.ts (the same Keras topology) when the fixtures are
  * not there; InceptionV3 and ResNet50 have no fallback: the bench reports them as not built.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -17,7 +19,7 @@ import { buildMobileNetV2Model, randomizeWeights } from '../mobilenetv2';
 import { firstLine } from './config';
 import { layersMacs } from './flops';
 import { ROOT } from './node-bench';
-import { saveLayersModel, tempModelDir } from './save-model';
+import { saveLayersModel } from './save-model';
 
 export type ArchId = 'inceptionv3' | 'resnet50' | 'mobilenetv2';
 export const ARCH_IDS: readonly ArchId[] = ['inceptionv3', 'resnet50', 'mobilenetv2'];
@@ -59,11 +61,32 @@ export interface ArchModel {
 }
 
 /**
- * Builds the full-size model and saves it to a fresh temporary folder. The card always says range
- * '-1-1' with 1000 generated labels, whatever preprocessing the Keras original expects, so that
- * both sides feed the network x·2−1 (preprocessing is a negligible elementwise op either way).
+ * The saved folder is kept in a cache under the temporary folder, keyed by the fixture sources and
+ * the seed: building a full-size fixture calibrates its batch norms with forward passes (minutes
+ * for InceptionV3 on 2 busy cores), which is set-up, not what the bench measures.
  */
-export async function saveArch(id: ArchId, seed = 0): Promise<ArchModel | { id: ArchId; error: string }> {
+function cacheDir(id: ArchId, seed: number): string {
+  const h = createHash('sha256').update(`${id} ${seed}\n`);
+  for (const f of [FIXTURE[id][0], 'common.ts']) {
+    const path = join(ROOT, 'test/fixtures/architectures', f);
+    h.update(existsSync(path) ? readFileSync(path) : 'absent');
+  }
+  h.update(readFileSync(join(ROOT, 'bench/mobilenetv2.ts')));
+  return join(os.tmpdir(), 'printshot-bench-archs', `${id}-${h.digest('hex').slice(0, 16)}`);
+}
+
+/**
+ * Builds the full-size model and saves it (or finds it in the cache; `fresh` rebuilds). The card
+ * always says range '-1-1' with 1000 generated labels, whatever preprocessing the Keras original
+ * expects, so that both sides feed the network x·2−1 (a negligible elementwise op either way).
+ */
+export async function saveArch(id: ArchId, seed = 0, fresh = false): Promise<ArchModel | { id: ArchId; error: string }> {
+  const dir = cacheDir(id, seed);
+  const info = join(dir, 'bench-model.json');
+  if (!fresh && existsSync(info)) {
+    const saved = JSON.parse(readFileSync(info, 'utf8')) as ArchModel;
+    return { ...saved, dir, source: `${saved.source}; cached in ${dir}` };
+  }
   const entry = await fixtureBuilder(id);
   let model: LayersModel;
   let source: string;
@@ -90,11 +113,13 @@ export async function saveArch(id: ArchId, seed = 0): Promise<ArchModel | { id: 
     range: '-1-1',
     outputs: (model.layers[model.layers.length - 1].getConfig().activation as string | undefined) === 'softmax' ? 'probabilities' : 'logits',
   };
-  const dir = tempModelDir(id);
   try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
     await saveLayersModel(model, card, dir);
-    const params = model.countParams();
-    return { id, dir, source, params, macs: layersMacs(model), layers: model.layers.length, card };
+    const saved: ArchModel = { id, dir, source, params: model.countParams(), macs: layersMacs(model), layers: model.layers.length, card };
+    writeFileSync(info, JSON.stringify(saved));
+    return saved;
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     return { id, error: `saving ${id} failed: ${firstLine(e)}` };
