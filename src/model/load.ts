@@ -20,6 +20,7 @@ import { checkInputShape, formatShape, inferCard, inferInput, parseCard, validat
 import { registerKerasCompat } from './keras-compat';
 import { repairKerasTopology } from './keras-compat-topology';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
+import { checkTopology, manifestElements, withWeightBudget } from './topology-budget';
 import { summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
 export interface LoadedClassifier extends Classifier {
@@ -214,10 +215,11 @@ async function loadModel(bundle: ModelBundle, label: string): Promise<tfl.Layers
   // Keras layers tfjs-layers lacks (TFOpLambda, Normalization, hard_swish…) must be known before deserializing.
   registerKerasCompat();
   try {
-    return bundle.format === 'layers'
-      ? await tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON: repairKerasTopology(bundle.modelJSON) }), { strict: true })
-      : await tfconv.loadGraphModel(memoryHandler(bundle));
+    if (bundle.format === 'graph') return await tfconv.loadGraphModel(memoryHandler(bundle));
+    checkTopology(bundle.modelJSON.modelTopology, bundle.weightSpecs, label);
+    return await withWeightBudget(manifestElements(bundle.weightSpecs), label, () => tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON: repairKerasTopology(bundle.modelJSON) }), { strict: true }));
   } catch (e) {
+    if (e instanceof PrintshotError) throw e;
     throw new PrintshotError('bad-model', `${label}: could not build the ${bundle.format} model: ${firstLine(e)}`);
   }
 }

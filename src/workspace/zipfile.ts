@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PassThrough, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -102,8 +102,40 @@ export interface ZipEntry {
   offset: number;
 }
 
-/** Reads the central directory of a .zip file. */
-export async function readZipEntries(path: string): Promise<ZipEntry[]> {
+/**
+ * Bounds on what an archive may make us write: deflate reaches ~1000:1, so a 400 KB zip can
+ * declare (or, lying, produce) hundreds of MB. Experiments are mostly PNGs (ratio ~1) and JSON
+ * (~10:1); entries over `ratioFloorBytes` above `maxRatio` are refused as bombs, entries may not
+ * share compressed data (overlapping-entry bombs), and the declared total has a cap.
+ */
+export interface ZipLimits {
+  maxTotalBytes: number;
+  maxRatio: number;
+  ratioFloorBytes: number;
+}
+export const ZIP_LIMITS: ZipLimits = { maxTotalBytes: 16 * 1024 ** 3, maxRatio: 200, ratioFloorBytes: 1024 * 1024 };
+
+function checkBounds(path: string, entries: ZipEntry[], fileSize: number, limits: ZipLimits): void {
+  let total = 0;
+  for (const e of entries) {
+    total += e.size;
+    if (e.offset + 30 + e.compressedSize > fileSize) throw new PrintshotError('bad-experiment', `${path}: ${e.name} runs past the end of the file`);
+    if (e.size > limits.ratioFloorBytes && e.size > limits.maxRatio * Math.max(e.compressedSize, 1)) {
+      throw new PrintshotError('bad-experiment', `${path}: ${e.name} expands ${Math.round(e.size / Math.max(e.compressedSize, 1))}:1 (over ${limits.maxRatio}:1), refused as a zip bomb`);
+    }
+  }
+  if (total > limits.maxTotalBytes) {
+    throw new PrintshotError('bad-experiment', `${path}: declares ${total} bytes in all, over the ${limits.maxTotalBytes}-byte limit`);
+  }
+  const byOffset = [...entries].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < byOffset.length; i++) {
+    const prev = byOffset[i - 1];
+    if (byOffset[i].offset < prev.offset + 30 + prev.compressedSize) throw new PrintshotError('bad-experiment', `${path}: entries ${prev.name} and ${byOffset[i].name} overlap`);
+  }
+}
+
+/** Reads the central directory of a .zip file, refusing archives outside `limits`. */
+export async function readZipEntries(path: string, limits: ZipLimits = ZIP_LIMITS): Promise<ZipEntry[]> {
   const fh = await open(path, 'r').catch((e: Error) => {
     throw new PrintshotError('io', `${path}: cannot open (${e.message})`);
   });
@@ -143,13 +175,18 @@ export async function readZipEntries(path: string): Promise<ZipEntry[]> {
       });
       p += 46 + nameLen + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
     }
+    checkBounds(path, entries, size, limits);
     return entries;
   } finally {
     await fh.close();
   }
 }
 
-/** Extracts one entry to `target` (created exclusively), returning its size and sha256. */
+/**
+ * Extracts one entry to `target` (created exclusively), returning its size and sha256. Stops as
+ * soon as the output passes the entry's declared size, so a lying header cannot fill the disk,
+ * and removes the partial file.
+ */
 export async function extractEntry(zipPath: string, entry: ZipEntry, target: string): Promise<WrittenEntry> {
   if (entry.method !== 0 && entry.method !== 8) throw new PrintshotError('bad-experiment', `${zipPath}: ${entry.name} uses unsupported compression method ${entry.method}`);
   const fh = await open(zipPath, 'r');
@@ -173,14 +210,17 @@ export async function extractEntry(zipPath: string, entry: ZipEntry, target: str
       decode,
       async function* (chunks: AsyncIterable<Buffer>) {
         for await (const c of chunks) {
-          hash.update(c);
           size += c.length;
+          if (size > entry.size) throw new Error(`more data than the ${entry.size} bytes declared`);
+          hash.update(c);
           yield c;
         }
       },
       createWriteStream(target, { flags: 'wx' }),
     );
   } catch (e) {
+    // Only remove what this call created: 'wx' fails on an existing file before writing.
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await rm(target, { force: true });
     throw new PrintshotError('bad-experiment', `${zipPath}: cannot extract ${entry.name} (${(e as Error).message})`);
   }
   return { size, sha256: hash.digest('hex') };
