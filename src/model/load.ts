@@ -216,8 +216,9 @@ async function loadModel(bundle: ModelBundle, label: string): Promise<tfl.Layers
   registerKerasCompat();
   try {
     if (bundle.format === 'graph') return await tfconv.loadGraphModel(memoryHandler(bundle));
-    checkTopology(bundle.modelJSON.modelTopology, bundle.weightSpecs, label);
-    return await withWeightBudget(manifestElements(bundle.weightSpecs), label, () => tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON: repairKerasTopology(bundle.modelJSON) }), { strict: true }));
+    const modelJSON = repairKerasTopology(bundle.modelJSON);
+    checkTopology(modelJSON.modelTopology, bundle.weightSpecs, label);
+    return await withWeightBudget(manifestElements(bundle.weightSpecs), label, () => tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON }), { strict: true }));
   } catch (e) {
     if (e instanceof PrintshotError) throw e;
     throw new PrintshotError('bad-model', `${label}: could not build the ${bundle.format} model: ${firstLine(e)}`);
