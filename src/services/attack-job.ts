@@ -8,6 +8,8 @@
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type LoadedClassifier } from '../model';
 import { attackImagesParallel, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
+import { planWorkers, stepsPerImage, type WorkerPlan } from '../parallel/plan';
+import type { FitMode } from '../images';
 import { log, type LabeledImage } from '../shared';
 import {
   completeRun,
@@ -30,12 +32,15 @@ export interface AttackJobSpec {
   seed: number | string;
   batchSize?: number;
   /**
-   * Worker threads, each with its own backend and copy of the model (src/parallel). Default 1:
-   * in-process. The same seed gives the same bytes for any worker count (fixed batch partition,
-   * one RNG stream per batch); more than one worker needs a model folder and more than one batch.
-   * 'auto': one per core (defaultWorkerCount).
+   * Threads attacking batches: the main thread, plus N − 1 worker threads with their own backend
+   * and copy of the model (src/parallel). Default 1: in-process. The same seed gives the same
+   * bytes for any count (fixed batch partition, one RNG stream per batch); more than one needs a
+   * model folder and more than one batch. 'auto': as many as pay for their start-up, up to one per
+   * core (planWorkers, src/parallel/plan.ts).
    */
   workers?: number | 'auto';
+  /** How images of another aspect ratio reach the model's size (default 'fill'); recorded in experiment.json. */
+  fit?: FitMode;
   out: string;
   signal?: AbortSignal;
   onProgress?: (p: AttackJobProgress) => void;
@@ -63,8 +68,8 @@ export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult
   const params = parseAttackParams(attack, spec.params) as Record<string, unknown>;
   const model = await openModel(spec.model);
   try {
-    const data = await openImages(spec.images, model);
-    return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params });
+    const data = await openImages(spec.images, model, { fit: spec.fit });
+    return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params, fit: data.fit });
   } finally {
     model.dispose();
   }
@@ -82,6 +87,7 @@ export async function attackIntoExperiment(
   await openOrCreateExperiment(spec.out, {
     model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: model.dir },
     imagesSource,
+    imagesFit: spec.fit,
   });
   await writeCleanImages(spec.out, items);
   const run = await startRun(spec.out, { method: attack.id, eps });
@@ -107,18 +113,17 @@ export async function attackIntoExperiment(
     // at a time, whole, so the manifest always lists complete batches (and a failure stops the rest).
     onBatch: (batch: AttackImageResult[]) =>
       (persisted = persisted.then(async () => {
-        const rows: RunImage[] = [];
-        for (const r of batch) rows.push(await toRunImage(spec.out, run, r));
+        // Encoded on libuv's threads in parallel (sharp), in input order for the manifest.
+        const rows: RunImage[] = await Promise.all(batch.map((r) => toRunImage(spec.out, run, r)));
         manifest.images.push(...rows);
         await writeRunManifest(spec.out, run, manifest);
       })),
   };
-  const wanted = spec.workers === 'auto' ? await defaultWorkerCount() : (spec.workers ?? 1);
-  const workers = Math.min(wanted, partitionBatches(items.length, spec.batchSize).length);
-  const parallel = workers > 1 && model.dir !== '(memory)';
-  if (parallel) log.info(`${attack.id}: ${items.length} images on ${workers} workers`);
-  const results = parallel
-    ? await attackImagesParallel(attack.id, spec.params, items, { ...job, modelDir: model.dir, workers, backend })
+  const batches = partitionBatches(items.length, spec.batchSize).length;
+  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
+  // The main thread attacks too (the pool's local lane), so N lanes start N − 1 worker threads.
+  const results = lanes > 1
+    ? await attackImagesParallel(attack.id, spec.params, items, { ...job, modelDir: model.dir, workers: lanes - 1, local: model, backend })
     : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
   const summary = summarize(results);
   // Workers finish batches out of order: the final manifest lists images in input order.
@@ -128,6 +133,41 @@ export async function attackIntoExperiment(
   await writeRunManifest(spec.out, run, final);
   const done = await completeRun(spec.out, run.id);
   return { experimentDir: spec.out, run: done, manifest: final, summary };
+}
+
+/** Threads for the job: an explicit count (capped to the batches), or planWorkers' choice for 'auto'. */
+async function chooseLanes(spec: Omit<AttackJobSpec, 'model' | 'images'>, model: LoadedClassifier, images: number, batches: number): Promise<number> {
+  const name = getAttack(spec.method).id;
+  if (spec.workers !== 'auto') {
+    const lanes = Math.max(1, Math.min(spec.workers ?? 1, batches));
+    if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${lanes - 1} worker thread${lanes > 2 ? 's' : ''})`);
+    return lanes;
+  }
+  const summary = describeModel(model);
+  const plan = planWorkers({
+    images,
+    batches,
+    stepsPerImage: stepsPerImage(spec.params),
+    flopsPerImage: summary?.flopsPerImage ?? null,
+    weightBytes: (summary?.params.total ?? 0) * 4,
+    cores: await defaultWorkerCount(),
+  });
+  const lanes = plan.workers + 1;
+  if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${plan.workers} worker thread${plan.workers > 1 ? 's' : ''}; ${estimateText(plan)})`);
+  else if (batches > 1) log.info(`${name}: ${images} images in-process (${estimateText(plan)}: starting a worker would not pay off)`);
+  return lanes;
+}
+
+function estimateText(p: WorkerPlan): string {
+  return `est. ${p.computeS.toFixed(1)} s of compute, ${p.plannedS.toFixed(1)} s planned, ${p.workerStartS.toFixed(1)} s to start a worker`;
+}
+
+function describeModel(model: LoadedClassifier): ReturnType<LoadedClassifier['describe']> | undefined {
+  try {
+    return model.describe();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Writes one result's PNG and returns its manifest row (shared with the engine's resume path). */

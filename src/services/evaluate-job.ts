@@ -3,15 +3,23 @@
  * relative paths (an experiment's clean/ and adversarial/<run>/ folders, or any pair of
  * ImageFolder trees). Pairs are matched by path, ignoring the extension.
  */
+import type { FitMode } from '../images';
+import type { LoadedClassifier } from '../model';
 import type { LabeledImage } from '../shared';
 import { PrintshotError } from '../shared';
 import { parseTransformSpec } from '../transforms';
-import { pngRelPath } from '../workspace';
+import { openExperiment, pngRelPath } from '../workspace';
 import { evaluatePairs, type EvaluationReport, type PairSet, type Selection } from './evaluate';
-import { openImages, openModel } from './sources';
+import { experimentOf, openExperimentModel, openImages, openModel } from './sources';
 
 export interface EvaluateJobSpec {
-  model: string;
+  /**
+   * Model folder or 'default'. Absent: the model recorded by the experiment the folders belong
+   * to (`--clean EXP/clean`), checked by fingerprint; the bundled model for folders outside one.
+   */
+  model?: string;
+  /** How images of another aspect ratio reach the model's size (default: the experiment's, else 'fill'). */
+  fit?: FitMode;
   clean: string;
   adversarial: string;
   transforms: string[];
@@ -23,10 +31,13 @@ export interface EvaluateJobSpec {
 
 export async function runEvaluateJob(spec: EvaluateJobSpec): Promise<EvaluationReport & { model: string; labels: string[] }> {
   const transforms = spec.transforms.flatMap((t) => parseTransformSpec(t));
-  const model = await openModel(spec.model);
+  const expDir = spec.model === undefined ? experimentOf(spec.clean) ?? experimentOf(spec.adversarial) : undefined;
+  const exp = expDir !== undefined ? await openExperiment(expDir) : undefined;
+  const model: LoadedClassifier = exp ? await openExperimentModel(expDir!, exp) : await openModel(spec.model ?? 'default');
   try {
-    const clean = await openImages(spec.clean, model);
-    const adv = await openImages(spec.adversarial, model);
+    const fit = spec.fit ?? exp?.images.fit;
+    const clean = await openImages(spec.clean, model, { fit });
+    const adv = await openImages(spec.adversarial, model, { fit });
     const pairs = pairByPath(clean.items, adv.items);
     const report = await evaluatePairs(model, pairs, { transforms, select: spec.select, n: spec.n, seed: spec.seed, onProgress: spec.onProgress });
     return { model: model.card.name, labels: [...model.labels], ...report };

@@ -17,7 +17,7 @@ import { buildReportData, type CaptureLog, type Cell, type ReportTable, type Run
 import type { LoadedClassifier } from '../model';
 import { PrintshotError } from '../shared';
 import { openExperiment } from '../workspace';
-import { openModel } from './sources';
+import { openExperimentModel, openModel } from './sources';
 
 export type PhotoSelect = 'average' | 'prefiltered' | 'both';
 
@@ -62,7 +62,8 @@ export async function evaluatePhotos(spec: PhotoEvalSpec): Promise<PhotoEvaluati
   const select = spec.select ?? 'both';
   const exp = await openExperiment(spec.experiment);
   const owned = typeof spec.model !== 'object';
-  const model = typeof spec.model === 'object' ? spec.model : await openModel(spec.model ?? exp.model.source);
+  const model = typeof spec.model === 'object' ? spec.model
+    : spec.model === undefined ? await openExperimentModel(spec.experiment, exp) : await openModel(spec.model);
   try {
     if (model.fingerprint !== exp.model.fingerprint) {
       throw new PrintshotError(

@@ -5,14 +5,17 @@
  */
 import { fromPackageRoot } from '../shared/paths';
 import { loadDataset, type Dataset, type FitMode } from '../images';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../model';
-import { log } from '../shared';
+import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { isPrintshotError, log, PrintshotError } from '../shared';
+import { EXPERIMENT_FILE, openExperiment, type Experiment } from '../workspace';
 
 export const SAMPLES_DIR = fromPackageRoot('assets', 'samples');
 
-export async function openModel(spec: string): Promise<LoadedClassifier> {
+export async function openModel(spec: string, opts: LoadOptions = {}): Promise<LoadedClassifier> {
   await selectBackend();
-  const classifier = await loadClassifier(spec);
+  const classifier = await loadClassifier(spec, opts);
   for (const a of classifier.assumptions) log.warn(`model card: ${a}`);
   return classifier;
 }
@@ -34,4 +37,38 @@ export async function openImages(spec: string, classifier: LoadedClassifier, opt
   const { height, width, channels } = classifier.inputSpec;
   const dataset = await loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled });
   return { ...dataset, root };
+}
+
+/**
+ * The experiment a folder belongs to, if any: `EXP/clean` → EXP, `EXP/adversarial/RUN` → EXP
+ * (or EXP itself). How `evaluate --clean EXP/clean` finds the model the images were made for.
+ */
+export function experimentOf(dir: string): string | undefined {
+  const abs = resolve(dir);
+  const candidates = [abs, dirname(abs), dirname(dirname(abs))];
+  return candidates.find((d) => existsSync(join(d, EXPERIMENT_FILE)));
+}
+
+/**
+ * The model an experiment was made with: the folder recorded in its experiment.json, checked
+ * against the recorded sha256 fingerprint. Anything else is one error line naming the model and
+ * how to pass it.
+ */
+export async function openExperimentModel(dir: string, exp?: Experiment): Promise<LoadedClassifier> {
+  const e = exp ?? (await openExperiment(dir));
+  const { name, fingerprint, source } = e.model;
+  const made = `${dir} was made with model '${name}' (sha256 ${fingerprint.slice(0, 12)}…, from ${source})`;
+  const hint = `pass --model DIR with the model '${name}' (sha256 ${fingerprint.slice(0, 12)}…)`;
+  let model: LoadedClassifier;
+  try {
+    model = await openModel(source);
+  } catch (err) {
+    if (!isPrintshotError(err)) throw err;
+    throw new PrintshotError('bad-experiment', `${made}, which cannot be loaded (${err.message}); ${hint}`);
+  }
+  if (model.fingerprint !== fingerprint) {
+    model.dispose();
+    throw new PrintshotError('bad-experiment', `${made}, but ${source} now holds another model (sha256 ${model.fingerprint.slice(0, 12)}…); ${hint}`);
+  }
+  return model;
 }

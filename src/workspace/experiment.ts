@@ -23,6 +23,8 @@ export interface ExperimentInit {
   model: ModelRef;
   /** Where the input images come from (dataset folder). */
   imagesSource: string;
+  /** How they were fitted to the model's input size (src/images/decode.ts), recorded when not 'fill'. */
+  imagesFit?: 'fill' | 'crop' | 'pad';
 }
 
 /**
@@ -57,7 +59,7 @@ export async function createExperiment(dir: string, init: ExperimentInit): Promi
       name: init.name ?? basename(resolve(dir)),
       createdAt: new Date().toISOString(),
       model: init.model,
-      images: { source: init.imagesSource, count: 0, items: [] },
+      images: { source: init.imagesSource, ...(init.imagesFit && init.imagesFit !== 'fill' ? { fit: init.imagesFit } : {}), count: 0, items: [] },
       runs: [],
     };
     // experiment.json is written last: its presence means the folder is complete.

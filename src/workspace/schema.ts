@@ -76,6 +76,8 @@ export const ExperimentSchema = z.object({
   images: z.object({
     /** Where the inputs came from (dataset folder path). */
     source: z.string(),
+    /** How inputs of another aspect ratio were brought to the model's size (absent: 'fill'). */
+    fit: z.enum(['fill', 'crop', 'pad']).optional(),
     count: z.number().int().nonnegative(),
     items: z.array(ImageItemSchema),
   }),

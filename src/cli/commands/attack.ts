@@ -1,10 +1,11 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
- *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--batch N] [--workers N] --out DIR [--json]`
+ *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--batch N] [--workers N] [--fit fill|crop|pad] --out DIR [--json]`
  */
 import type { Command } from 'commander';
+import type { FitMode } from '../../images/decode';
 import { createProgress, formatTable, pct } from '../output';
-import { nonNegativeNumber, positiveInt } from './options';
+import { fitOption, nonNegativeNumber, positiveInt } from './options';
 
 interface AttackOptions {
   model: string;
@@ -23,6 +24,7 @@ interface AttackOptions {
   seed: string;
   batch: number;
   workers?: number;
+  fit?: FitMode;
   out: string;
   json?: boolean;
 }
@@ -47,6 +49,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--seed <s>', 'random seed', '0')
     .option('--batch <n>', 'images per batch', positiveInt, 32)
     .option('--workers <n>', 'worker threads, each attacking whole batches (default: one per core; same bytes for any count)', positiveInt)
+    .addOption(fitOption())
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
     .option('--json', 'print JSON')
     .action(async (opts: AttackOptions) => {
@@ -69,6 +72,7 @@ export function registerAttackCommand(program: Command): void {
         seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
         batchSize: opts.batch,
         workers: opts.workers ?? 'auto',
+        fit: opts.fit,
         out: opts.out,
         // Progress in image-steps: a batch of b images at step s has done b·s of its b·steps.
         onProgress: (p) => {

@@ -1,20 +1,21 @@
 /**
- * `printshot evaluate --model DIR|default --clean DIR --adversarial DIR [--transform SPEC]...
+ * `printshot evaluate [--model DIR|default] --clean DIR --adversarial DIR [--transform SPEC]... [--fit fill|crop|pad]
  *  [--select average|prefiltered] [--n N] [--json]`
  * `printshot evaluate --experiment DIR --photos [--select average|prefiltered] [--n N] [--json]`:
  *  the paper's Tables 1–3 for the registered photos (src/services/photo-eval.ts).
  */
 import { Option, type Command } from 'commander';
+import type { FitMode } from '../../images/decode';
 import { PrintshotError } from '../../shared';
 import { createProgress } from '../output';
 import { accuracyLine, destructionTable } from '../tables';
-import { collect, positiveInt } from './options';
+import { collect, fitOption, positiveInt } from './options';
 
 export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('accuracy and destruction rate (top-1/top-5, with confidence intervals) under transforms')
-    .option('--model <dir>', "TF.js model folder, or 'default' (with --photos: the experiment's model)")
+    .option('--model <dir>', "TF.js model folder, or 'default' (default: the model the experiment of --clean/--experiment was made with; outside an experiment, 'default')")
     .option('--clean <dir>', 'clean images (e.g. EXPERIMENT/clean)')
     .option('--adversarial <dir>', 'adversarial images at the same paths (e.g. EXPERIMENT/adversarial/fgsm-eps16)')
     .option('--experiment <dir>', 'experiment folder (with --photos)')
@@ -22,6 +23,7 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--transform <spec>', "transform or sweep, repeatable (e.g. 'jpeg:sweep', 'gaussian-blur:sigma=1')", collect, [])
     .addOption(new Option('--select <mode>', 'image selection (default average; with --photos: both Tables 1 and 2)').choices(['average', 'prefiltered']))
     .option('--n <count>', 'images to keep after selection (paper: 102)', positiveInt)
+    .addOption(fitOption())
     .option('--seed <s>', 'random seed (selection, noise)', '0')
     .option('--json', 'print JSON')
     .action(async (opts: EvaluateOptions) => {
@@ -32,7 +34,8 @@ export function registerEvaluateCommand(program: Command): void {
       const progress = createProgress('evaluate');
       const { runEvaluateJob } = await import('../../services/evaluate-job');
       const report = await runEvaluateJob({
-        model: opts.model ?? 'default',
+        model: opts.model,
+        fit: opts.fit,
         clean: opts.clean,
         adversarial: opts.adversarial,
         transforms: opts.transform,
@@ -65,6 +68,7 @@ interface EvaluateOptions {
   transform: string[];
   select?: 'average' | 'prefiltered';
   n?: number;
+  fit?: FitMode;
   seed: string;
   json?: boolean;
 }
