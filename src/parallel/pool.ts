@@ -19,6 +19,8 @@ import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobPro
 import { currentBackend, type BackendName } from '../model';
 import { PrintshotError, throwIfAborted, type ErrorCode, type LabeledImage } from '../shared';
 import { BUNDLED, bundleEntry } from '../shared/paths';
+import type { Classifier } from '../model/classifier';
+import { runLocalBatch } from './local-lane';
 import { partitionBatches, type BatchSpan } from './partition';
 import { transferList, type FromWorker, type ToWorker, type WireError, type WorkerInit } from './protocol';
 
@@ -42,6 +44,12 @@ export interface AttackPoolOptions {
    * entry and pass that file's URL here, since the bundle holds no .ts files.
    */
   readonly workerEntry?: URL;
+  /**
+   * Also attack batches on the calling thread with this (loaded) classifier: the local lane
+   * (local-lane.ts). create() then returns at once, the local lane starts the job, and each worker
+   * takes batches as soon as it is ready; `workers` may be 0.
+   */
+  readonly local?: Classifier;
 }
 
 export interface PoolJobOptions {
@@ -75,7 +83,7 @@ export async function defaultWorkerCount(): Promise<number> {
   return backend?.name === 'tensorflow' ? 1 : Math.max(1, availableParallelism());
 }
 
-/** One-shot: starts min(workers, batches) workers, runs the job, stops them. */
+/** One-shot: starts min(workers, batches) workers (one fewer with a local lane), runs the job, stops them. */
 export async function attackImagesParallel(
   attackId: string,
   rawParams: unknown,
@@ -87,8 +95,8 @@ export async function attackImagesParallel(
   throwIfAborted(opts.signal);
   const batches = partitionBatches(items.length, opts.batchSize).length;
   if (batches === 0) return [];
-  const workers = Math.min(opts.workers ?? (await defaultWorkerCount()), batches);
-  const pool = await AttackPool.create({ modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, workerEntry: opts.workerEntry, workers });
+  const workers = Math.min(opts.workers ?? (await defaultWorkerCount()), opts.local ? batches - 1 : batches);
+  const pool = await AttackPool.create({ modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, workerEntry: opts.workerEntry, workers, local: opts.local });
   try {
     return await pool.run(attackId, rawParams, items, opts);
   } finally {
@@ -109,23 +117,39 @@ export class AttackPool {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly flag: Int32Array;
   private readonly threads: number[] = [];
+  private readonly ready: boolean[] = [];
+  /** Called when worker w becomes ready (a running job dispatches to it). */
+  private onReady: (w: number) => void = () => {};
+  /** The local lane's batch in flight: a failed job settles only after it stops using the model. */
+  private localRun: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly workers: Worker[],
     abortFlag: SharedArrayBuffer,
+    private readonly local?: Classifier,
   ) {
     this.flag = new Int32Array(abortFlag);
     workers.forEach((worker, w) => {
-      worker.on('message', (m: FromWorker) => this.listener(w, m));
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') {
+          this.threads[w] = m.threads ?? 1;
+          this.ready[w] = true;
+          this.onReady(w);
+        } else if (m.type === 'init-error') this.breakWith(fromWire(m.error, `worker ${w} could not load the model`));
+        else this.listener(w, m);
+      });
       worker.on('error', (e) => this.breakWith(new Error(`worker ${w} crashed: ${e.message}`, { cause: e })));
       worker.on('exit', (code) => this.breakWith(new Error(`worker ${w} exited (code ${code})`)));
     });
   }
 
-  /** Starts the workers and resolves once every one has its backend and model ready. */
+  /**
+   * Starts the workers and resolves once every one has its backend and model ready; with a local
+   * lane, at once (workers join the running job when they are ready).
+   */
   static async create(opts: AttackPoolOptions): Promise<AttackPool> {
     const count = opts.workers ?? (await defaultWorkerCount());
-    if (!Number.isInteger(count) || count < 1) throw new PrintshotError('bad-argument', `workers must be a positive integer, got ${count}`);
+    if (!Number.isInteger(count) || count < (opts.local ? 0 : 1)) throw new PrintshotError('bad-argument', `workers must be a positive integer, got ${count}`);
     const abortFlag = new SharedArrayBuffer(4);
     const init: WorkerInit = { modelDir: opts.modelDir, backend: opts.backend, wasmThreads: opts.wasmThreads, abortFlag };
     const workers = Array.from({ length: count }, () =>
@@ -133,19 +157,17 @@ export class AttackPool {
       // flags (vitest's, or --import tsx) cannot break or double-register the loader.
       new Worker(opts.workerEntry ?? defaultWorkerEntry(), { workerData: init, execArgv: [] }),
     );
-    const pool = new AttackPool(workers, abortFlag);
+    const pool = new AttackPool(workers, abortFlag, opts.local);
+    if (opts.local) return pool;
     try {
       await new Promise<void>((resolve, reject) => {
         let ready = 0;
         pool.onBreak = reject;
-        pool.listener = (w, m) => {
-          if (m.type === 'init-error') reject(fromWire(m.error, `worker ${w} could not load the model`));
-          else if (m.type === 'ready') {
-            pool.threads[w] = m.threads ?? 1;
-            if (++ready === count) resolve();
-          }
+        pool.onReady = () => {
+          if (++ready === count) resolve();
         };
       });
+      pool.onReady = () => {};
     } catch (e) {
       await pool.close();
       throw e;
@@ -153,8 +175,9 @@ export class AttackPool {
     return pool;
   }
 
+  /** Lanes: worker threads, plus the local lane if any. */
   get size(): number {
-    return this.workers.length;
+    return this.workers.length + (this.local ? 1 : 0);
   }
 
   /** Threads of each worker's backend as it reported them (wasm: getThreadsCount()). */
@@ -205,7 +228,9 @@ export class AttackPool {
         opts.signal?.removeEventListener('abort', onAbort);
         this.listener = () => {};
         this.onBreak = () => {};
-        if (e) reject(e);
+        this.onReady = () => {};
+        // The caller may dispose the model once this settles: let the local lane stop first.
+        if (e) void this.localRun.then(() => reject(e));
         else resolve(spans.flatMap((s) => byStart.get(s.start) ?? []));
       };
       const fail = (e: Error): void => {
@@ -229,13 +254,20 @@ export class AttackPool {
         const inFlight = [...partial.values()].reduce((a, b) => a + b, 0);
         void Promise.resolve(opts.onProgress?.({ imagesDone: imagesDone + inFlight, imagesTotal: items.length, step, steps })).catch(fail);
       };
+      const local = this.workers.length;
       const dispatch = (w: number): void => {
+        if (settled) return;
         const span = queue.shift();
         if (!span) {
           if (busy.size === 0 && persisting === 0) settle(failure);
           return;
         }
         busy.set(w, span);
+        if (w === local && this.local) {
+          const req = { attackId, params: rawParams, seed: opts.seed, start: span.start, items: items.slice(span.start, span.end) };
+          this.localRun = runLocalBatch(this.local, req, () => Atomics.load(this.flag, 0) !== 0, (m) => this.listener(w, m));
+          return;
+        }
         // Copies, so transferring never detaches the caller's images.
         const batch = items.slice(span.start, span.end).map((it) => ({ ...it, image: { ...it.image, data: it.image.data.slice() } }));
         const msg: ToWorker = { type: 'batch', attackId, params: rawParams, seed: opts.seed, start: span.start, items: batch };
@@ -256,11 +288,16 @@ export class AttackPool {
           opts.onWorkerReport?.({ worker: w, start: m.start, size: span.end - span.start, tensorsBefore: m.tensorsBefore, tensorsAfter: m.tensorsAfter, ms: m.ms });
           const steps = m.results[0]?.steps ?? 0;
           progress(steps, steps);
+          // The lane goes on with the next batch while this one is persisted (PNG encoding and
+          // writes overlap the attack); the job resolves after the last onBatch.
           persisting++;
           void Promise.resolve(opts.onBatch?.(m.results))
-            .finally(() => persisting--)
-            .then(() => dispatch(w))
+            .then(() => {
+              persisting--;
+              if (queue.length === 0 && busy.size === 0 && persisting === 0) settle(failure);
+            })
             .catch(fail);
+          dispatch(w);
         } else if (m.type === 'batch-error') {
           busy.delete(w);
           partial.delete(w);
@@ -268,8 +305,10 @@ export class AttackPool {
           if (busy.size === 0) settle(failure ?? fromWire(m.error, `worker ${w} failed on the batch at ${m.start}`));
         }
       };
-      if (spans.length === 0) settle();
-      else for (let w = 0; w < this.workers.length; w++) dispatch(w);
+      if (spans.length === 0) return settle();
+      this.onReady = (w) => dispatch(w);
+      if (this.local) dispatch(local);
+      for (let w = 0; w < this.workers.length; w++) if (this.ready[w]) dispatch(w);
     });
   }
 }

@@ -1,0 +1,98 @@
+/**
+ * How many threads an attack job should use: workers only where they pay for their start-up.
+ *
+ * The job's main thread has its backend and model loaded already, so it attacks batches itself
+ * (the pool's local lane) and starts at once; each worker thread must first import tfjs, start a
+ * wasm backend and load its copy of the model (S seconds), meanwhile the main thread computes.
+ * With C seconds of compute on one thread and k workers joining after S, everything ends at
+ * T(k) = (C + k·S) / (k + 1) when T(k) > S: a worker pays off when C > S·(k + 1)-ish, i.e. only on
+ * jobs several times longer than a worker's start-up. Batches are the unit of work (the partition
+ * is fixed for determinism), so lanes never exceed batches, and T is at least one batch's time.
+ *
+ * C is an estimate from the model's FLOPs per image, the attack's gradient steps per image and
+ * an effective wasm throughput calibrated on bench/ figures (docs/parallel.md, "Choosing the
+ * worker count"); it only has to be right within a factor of about two to pick well.
+ */
+
+/**
+ * fwd+bwd ≈ 3 forward passes. With the overhead below this matches one wasm thread's measured
+ * BIM-20 rates: bundled CNN ≈ 1 ms and MobileNetV2 ≈ 90 ms per image-step (docs/parallel.md).
+ */
+export const EFFECTIVE_FLOPS_PER_S = 20e9;
+/** Per image and gradient step, whatever the model (kernel launches, JS, 8-bit rounding). */
+export const STEP_OVERHEAD_S = 2e-4;
+/** Importing tfjs and the attack code from the bundle and starting a wasm backend, per worker. */
+export const WORKER_BASE_START_S = 1.0;
+/** Reading and building a model copy: about this many weight bytes per second. */
+export const MODEL_LOAD_BYTES_PER_S = 150e6;
+/** Take a plan with more threads only if it is estimated this much faster than one fewer. */
+const MIN_GAIN = 0.9;
+
+export interface WorkerPlanInput {
+  readonly images: number;
+  readonly batches: number;
+  /** Gradient steps per image (BIM/PGD iterations; FGSM 1; C&W steps × binary steps). */
+  readonly stepsPerImage: number;
+  /** Forward FLOPs per image; null when unknown (Graph models): a mid-sized CNN is assumed. */
+  readonly flopsPerImage: number | null;
+  /** Size of the model's weights in bytes (what each worker loads). */
+  readonly weightBytes: number;
+  /** Cores available to this job. */
+  readonly cores: number;
+}
+
+export interface WorkerPlan {
+  /** Worker threads to start, besides the main thread (0: the job runs in-process). */
+  readonly workers: number;
+  /** Estimated seconds of attack compute on one thread. */
+  readonly computeS: number;
+  /** Estimated start-up of one worker. */
+  readonly workerStartS: number;
+  /** Estimated wall seconds of the chosen plan, and of the job on the main thread alone. */
+  readonly plannedS: number;
+  readonly inProcessS: number;
+}
+
+/** A model of unknown FLOPs counts as this (a MobileNet-sized network at 224 px). */
+const UNKNOWN_FLOPS = 6e8;
+
+export function estimateComputeSeconds(input: Pick<WorkerPlanInput, 'images' | 'stepsPerImage' | 'flopsPerImage'>): number {
+  const flops = input.flopsPerImage ?? UNKNOWN_FLOPS;
+  // Each step is one forward and backward; the job adds two verification forwards per image.
+  const perImage = input.stepsPerImage * ((3 * flops) / EFFECTIVE_FLOPS_PER_S + STEP_OVERHEAD_S) + (2 * flops) / EFFECTIVE_FLOPS_PER_S;
+  return input.images * perImage;
+}
+
+export function estimateWorkerStartSeconds(weightBytes: number): number {
+  return WORKER_BASE_START_S + weightBytes / MODEL_LOAD_BYTES_PER_S;
+}
+
+/** Wall time with the main thread and k workers that join after `start` seconds. */
+function wallSeconds(compute: number, start: number, k: number, batches: number): number {
+  const batch = compute / Math.max(1, batches);
+  if (k === 0 || compute <= start) return compute;
+  return Math.max((compute + k * start) / (k + 1), batch, start + batch);
+}
+
+export function planWorkers(input: WorkerPlanInput): WorkerPlan {
+  const computeS = estimateComputeSeconds(input);
+  const workerStartS = estimateWorkerStartSeconds(input.weightBytes);
+  const maxWorkers = Math.max(0, Math.min(input.cores, input.batches) - 1);
+  let workers = 0;
+  let plannedS = computeS;
+  for (let k = 1; k <= maxWorkers; k++) {
+    const t = wallSeconds(computeS, workerStartS, k, input.batches);
+    if (t >= plannedS * MIN_GAIN) break;
+    workers = k;
+    plannedS = t;
+  }
+  return { workers, computeS, workerStartS, plannedS, inProcessS: computeS };
+}
+
+/** Gradient steps per image of an attack from its parsed parameters (an estimate for C&W/L-BFGS). */
+export function stepsPerImage(params: Record<string, unknown>): number {
+  const num = (k: string): number | undefined => (typeof params[k] === 'number' ? (params[k] as number) : undefined);
+  const samples = num('samples') ?? 1;
+  const iterations = num('iterations') ?? (num('maxIterations') !== undefined ? num('maxIterations')! * (num('binarySteps') ?? 1) : 1);
+  return Math.max(1, iterations) * Math.max(1, samples);
+}
