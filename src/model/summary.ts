@@ -19,7 +19,7 @@ import type { ModelFormat } from './io-handler';
 /** How the attacks ran the model: the compiled layer plan (fused ops) or the stock tfjs path, with why. */
 export type ExecutionPath = { backend: string; compiled: true; ops: number } | { backend: string; compiled: false; reason: string };
 
-export const FLOPS_CONVENTION = '2 × multiply-accumulates of conv, depthwise, separable and dense layers per image (bias, activations, pooling, batch norm not counted)';
+export const FLOPS_CONVENTION = '2 × multiply-accumulates of conv, depthwise, separable and dense layers; bias, activations, pooling and batch norm not counted';
 
 export interface LayerSummary {
   name: string;

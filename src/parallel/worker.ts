@@ -36,7 +36,7 @@ async function start(): Promise<void> {
   try {
     const select = () => selectBackend(init.backend ? { prefer: init.backend } : {});
     const info = init.wasmThreads && init.wasmThreads > 1 ? await withWasmThreads(init.wasmThreads, select) : await select();
-    classifier = await loadClassifier(init.modelDir);
+    classifier = await loadClassifier(init.modelDir, { probeGradient: false }); // the parent's load probed it
     post({ type: 'ready', backend: info.name, threads: info.threads });
   } catch (e) {
     post({ type: 'init-error', error: toWireError(e) });

@@ -1,17 +1,45 @@
-/** What `printshot doctor` reports: backend, versions, bundled model and samples, Electron. */
+/**
+ * What `printshot doctor` reports: backend, versions, a model (the bundled one unless --model)
+ * and samples, Electron; and `modelInfo`, the architecture summary plus gradient-probe verdict
+ * that `doctor --model DIR` and `models info DIR` print.
+ */
 import { electronBinary } from './electron-binary';
-import { currentBackend, selectBackend, type BackendInfo } from '../model';
+import { currentBackend, selectBackend, type BackendInfo, type LoadedClassifier, type ModelSummary } from '../model';
 import { openImages, openModel } from './sources';
+
+export interface ModelInfo {
+  summary: ModelSummary;
+  /** 'ok', or why attacks cannot differentiate the model (the load-time probe's message). */
+  gradient: 'ok' | { problem: string };
+}
 
 export interface DoctorReport {
   backend: BackendInfo;
   node: string;
   model: { ok: true; name: string; classes: number; input: string; fingerprint: string } | { ok: false; error: string };
   samples: { ok: true; count: number; classes: number } | { ok: false; error: string };
+  /** Present with --model: the summary `models info` prints. */
+  architecture?: ModelInfo;
   electron: string;
 }
 
-export async function doctor(): Promise<DoctorReport> {
+/** Summary of a loaded classifier; the gradient probe runs here rather than at load so a failing model is still described. */
+export function describeLoaded(model: LoadedClassifier): ModelInfo {
+  const problem = model.gradientProblem();
+  return { summary: model.describe(), gradient: problem === null ? 'ok' : { problem } };
+}
+
+/** Loads `spec` (a model folder or 'default') and describes it. */
+export async function modelInfo(spec: string): Promise<ModelInfo> {
+  const model = await openModel(spec, { probeGradient: false });
+  try {
+    return describeLoaded(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function doctor(opts: { model?: string } = {}): Promise<DoctorReport> {
   const backend = (await currentBackend()) ?? (await selectBackend());
   const report: DoctorReport = {
     backend,
@@ -21,7 +49,7 @@ export async function doctor(): Promise<DoctorReport> {
     electron: electronStatus(),
   };
   try {
-    const model = await openModel('default');
+    const model = await openModel(opts.model ?? 'default', { probeGradient: opts.model === undefined });
     const { height, width, channels } = model.inputSpec;
     report.model = {
       ok: true,
@@ -30,11 +58,16 @@ export async function doctor(): Promise<DoctorReport> {
       input: `${width}x${height}x${channels}`,
       fingerprint: model.fingerprint,
     };
-    try {
-      const samples = await openImages('samples', model);
-      report.samples = { ok: true, count: samples.items.length, classes: new Set(samples.items.map((i) => i.label)).size };
-    } catch (e) {
-      report.samples = { ok: false, error: (e as Error).message };
+    if (opts.model !== undefined) report.architecture = describeLoaded(model);
+    if (opts.model !== undefined && opts.model !== 'default') {
+      report.samples = { ok: false, error: 'not checked with --model (the samples are labelled for the bundled model)' };
+    } else {
+      try {
+        const samples = await openImages('samples', model);
+        report.samples = { ok: true, count: samples.items.length, classes: new Set(samples.items.map((i) => i.label)).size };
+      } catch (e) {
+        report.samples = { ok: false, error: (e as Error).message };
+      }
     }
     model.dispose();
   } catch (e) {

@@ -18,7 +18,8 @@ export function registerClassifyCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { model: string; images: string; top: number; fit?: FitMode; json?: boolean }) => {
       const [{ classifyImages }, { openImages, openModel }] = await Promise.all([import('../../services/classify'), import('../../services/sources')]);
-      const model = await openModel(opts.model);
+      // Classifying needs no gradient: a model attacks cannot differentiate still classifies.
+      const model = await openModel(opts.model, { probeGradient: false });
       const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true });
       const result = await classifyImages(model, data.items, opts.top, data.labelled);
       model.dispose();

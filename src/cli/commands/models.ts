@@ -1,9 +1,13 @@
 /**
- * `printshot models list | pull NAME [--force] | info NAME`: the model zoo. Downloads go to the
+ * `printshot models list | pull NAME [--force] | info NAME|DIR`: the model zoo, and the
+ * architecture summary of any model folder (layers, parameters, FLOPs, compiled or not, input and
+ * preprocessing, whether attacks can differentiate it). Downloads go to the
  * data folder ($PRINTSHOT_DATA_DIR, else $XDG_DATA_HOME/printshot, else the platform default);
  * a pulled model is used with `--model <folder printed by pull>`. See docs/model-zoo.md.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { ModelInfo } from '../../services/doctor';
 import { createProgress, formatTable } from '../output';
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -53,13 +57,20 @@ export function registerModelsCommand(program: Command): void {
 
   cmd
     .command('info <name>')
-    .description('catalogue entry, preprocessing, labels and download state of a model')
+    .description("a model folder's (or 'default') architecture summary, or a zoo model's catalogue entry, download state and, once pulled, summary")
     .option('--json', 'print JSON')
     .action(async (name: string, opts: { json?: boolean }) => {
-      const { zooStatus } = await import('../../zoo');
+      const [{ zooStatus }, { modelInfo }] = await Promise.all([import('../../zoo'), import('../../services/doctor')]);
+      // A folder (or model.json) that exists, or anything path-like, is a model; other names are zoo entries.
+      if (name === 'default' || existsSync(name) || /[\\/]|^\./.test(name)) {
+        const info = await modelInfo(name);
+        process.stdout.write(opts.json ? `${JSON.stringify(info, null, 2)}\n` : `${(await infoLines(info)).join('\n')}\n`);
+        return;
+      }
       const s = await zooStatus(name);
+      const info = s.state === 'downloaded' ? await modelInfo(s.dir) : undefined;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...s, ...(info ? { architecture: info } : {}) }, null, 2)}\n`);
         return;
       }
       const e = s.entry;
@@ -75,7 +86,15 @@ export function registerModelsCommand(program: Command): void {
         `sha256: ${e.sha256 ? 'published in the catalogue' : 'unverified in the catalogue; pinned on first download'}`,
         `state: ${s.state} (${s.dir})`,
         ...(s.lock?.files.map((f) => `  ${f.path}  ${f.bytes} bytes  sha256 ${f.sha256} (${f.verifiedBy})`) ?? []),
+        ...(info ? ['', ...(await infoLines(info))] : []),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+}
+
+/** The summary lines plus the gradient probe's verdict (shared with `doctor --model`). */
+export async function infoLines(info: ModelInfo): Promise<string[]> {
+  const { formatSummary } = await import('../../model/summary');
+  const g = info.gradient;
+  return [...formatSummary(info.summary), `gradient    ${g === 'ok' ? 'ok (finite and non-zero on a probe image)' : `unusable for attacks: ${g.problem}`}`];
 }
