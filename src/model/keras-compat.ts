@@ -55,8 +55,11 @@ const UNARY: Record<string, Unary> = {
   'math.negative': tf.neg,
 };
 
-/** tfjs-layers camel-cases config strings ("__operators__.add" → "Operators__.add"): compare without case or underscores. */
-const canonical = (s: string) => s.replace(/_/g, '').toLowerCase();
+/**
+ * tfjs-layers camel-cases config strings on load ("__operators__.add" → "Operators__.add") and its
+ * own save writes a leading underscore as "private_": compare without case, underscores or that prefix.
+ */
+const canonical = (s: string) => s.replace(/_/g, '').toLowerCase().replace(/^private/, '');
 const KERAS_NAME = new Map([...Object.keys(BINARY), ...Object.keys(UNARY)].map((k) => [canonical(k), k]));
 
 export const TFOP_LAMBDA_FUNCTIONS: readonly string[] = [...Object.keys(BINARY), ...Object.keys(UNARY)];
