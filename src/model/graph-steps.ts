@@ -105,6 +105,26 @@ export function batchNormOf(n: GraphNode, constant: (input: string) => tf.Tensor
 
 const ints = (t: tf.Tensor): number[] => Array.from(t.dataSync(), Number);
 
+/** Element-wise ops that map one to one onto tfjs ops with (registered or stock) gradients. */
+const UNARY = new Map<string, (x: tf.Tensor) => tf.Tensor>([
+  ['Relu', (x) => tf.relu(x)],
+  ['Relu6', (x) => tf.relu6(x)],
+  ['Sigmoid', (x) => tf.sigmoid(x)],
+  ['Tanh', (x) => tf.tanh(x)],
+  ['Elu', (x) => tf.elu(x)],
+  ['Neg', (x) => tf.neg(x)],
+]);
+const BINARY = new Map<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>([
+  ['AddV2', (a, b) => tf.add(a, b)],
+  ['Add', (a, b) => tf.add(a, b)],
+  ['BiasAdd', (a, b) => tf.add(a, b)],
+  ['Sub', (a, b) => tf.sub(a, b)],
+  ['Mul', (a, b) => tf.mul(a, b)],
+  ['RealDiv', (a, b) => tf.div(a, b)],
+  ['Maximum', (a, b) => tf.maximum(a, b)],
+  ['Minimum', (a, b) => tf.minimum(a, b)],
+]);
+
 /**
  * Ops that plain tfjs ops (with the registered input gradients) express well. `constant` reads a
  * constant input (throws PlanUnsupported when it is not constant); `isConst` tells which inputs are.
@@ -118,32 +138,28 @@ export function simpleGraphStep(
 ): { run: Step; inputs: string[] } | null {
   const [x] = n.inputs;
   const unary = (f: (v: tf.Tensor) => tf.Tensor) => ({ run: ([v]: tf.Tensor[]) => f(v), inputs: [x] });
+  const unaryOp = UNARY.get(n.op);
+  if (unaryOp) return unary(unaryOp);
+  const binaryOp = BINARY.get(n.op);
+  if (binaryOp) {
+    if (n.op === 'BiasAdd') channelsLast(n);
+    const [a, b] = n.inputs;
+    // A constant operand is bound now; the step reads only the computed ones.
+    if (isConst(a) && isConst(b)) unsupported(`${what(n)} has only constant inputs`);
+    if (isConst(b)) {
+      const cb = constant(b);
+      return unary((v) => binaryOp(v, cb));
+    }
+    if (isConst(a)) {
+      const ca = constant(a);
+      return { run: ([v]) => binaryOp(ca, v), inputs: [b] };
+    }
+    return { run: ([u, v]) => binaryOp(u, v), inputs: [a, b] };
+  }
   switch (n.op) {
-    case 'Relu':
-      return unary((v) => tf.relu(v));
-    case 'Relu6':
-      return unary((v) => tf.relu6(v));
-    case 'Sigmoid':
-      return unary((v) => tf.sigmoid(v));
-    case 'AddV2':
-    case 'Add':
-    case 'Sub':
-    case 'Mul':
-    case 'BiasAdd': {
-      if (n.op === 'BiasAdd') channelsLast(n);
-      const f = n.op === 'Sub' ? tf.sub : n.op === 'Mul' ? tf.mul : tf.add;
-      const [a, b] = n.inputs;
-      // A constant operand is bound now; the step reads only the computed ones.
-      if (isConst(a) && isConst(b)) unsupported(`${what(n)} has only constant inputs`);
-      if (isConst(b)) {
-        const cb = constant(b);
-        return unary((v) => f(v, cb));
-      }
-      if (isConst(a)) {
-        const ca = constant(a);
-        return { run: ([v]) => f(ca, v), inputs: [b] };
-      }
-      return { run: ([u, v]) => f(u, v), inputs: [a, b] };
+    case 'LeakyRelu': {
+      const alpha = attrFloat(n, 'alpha') ?? 0.2;
+      return unary((v) => tf.leakyRelu(v, alpha));
     }
     case 'ConcatV2': {
       const values = n.inputs.slice(0, -1);
@@ -151,10 +167,21 @@ export function simpleGraphStep(
       const axis = ints(constant(n.inputs[n.inputs.length - 1]))[0];
       return { run: (vs) => tf.concat(vs, axis), inputs: values };
     }
-    case 'Mean': {
+    case 'Mean':
+    case 'Sum':
+    case 'Max': {
       const axes = ints(constant(n.inputs[1]));
       const keep = attrBool(n, 'keep_dims') ?? false;
-      return unary((v) => tf.mean(v, axes, keep));
+      const reduce = n.op === 'Mean' ? tf.mean : n.op === 'Sum' ? tf.sum : tf.max;
+      return unary((v) => reduce(v, axes, keep));
+    }
+    case 'ExpandDims': {
+      const axis = ints(constant(n.inputs[1]))[0];
+      return unary((v) => tf.expandDims(v, axis));
+    }
+    case 'Transpose': {
+      const perm = ints(constant(n.inputs[1]));
+      return unary((v) => tf.transpose(v, perm));
     }
     case 'AvgPool':
     case 'MaxPool': {
