@@ -15,15 +15,15 @@ import { utilityEngine } from './engine';
 import { registerIpc, sendEvent } from './ipc';
 import { menuTemplate } from './menu';
 import { electronPlatform } from './platform';
-import { hardenWebContents, installSecurityHandlers, isTrustedSender, originOf, windowOptions } from './security';
+import { devRendererUrl, hardenWebContents, installSecurityHandlers, isTrustedSender, originOf, windowOptions } from './security';
 import { DEFAULT_SIZE, loadWindowState, saveWindowState, type WindowState } from './window-state';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const PRELOAD = path.join(here, '../preload/index.cjs');
 const ENGINE = path.join(here, 'engine.js');
 const RENDERER_DIR = path.join(here, '../renderer');
-/** Set by `electron-vite dev`: the renderer comes from Vite's dev server. */
-const DEV_URL = process.env.ELECTRON_RENDERER_URL;
+/** Set by `electron-vite dev`: the renderer comes from Vite's dev server (never in a packaged app). */
+const DEV_URL = devRendererUrl(process.env, app.isPackaged);
 const ORIGIN = DEV_URL ? originOf(DEV_URL)! : APP_ORIGIN;
 
 let mainWindow: BrowserWindow | undefined;

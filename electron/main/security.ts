@@ -5,7 +5,8 @@
  * - installSecurityHandlers: CSP on every response, only camera permission and only for our own
  *   origin, no device (HID/USB/serial) access;
  * - hardenWebContents: no navigation away from the app, no new windows, no <webview>;
- * - isTrustedSender: IPC only from our own main frame.
+ * - isTrustedSender: IPC only from our own main frame;
+ * - devRendererUrl: the dev server switch, ignored in a packaged app.
  */
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, Session, WebContents } from 'electron';
 import { contentSecurityPolicy } from '../../src/contract/csp';
@@ -18,6 +19,22 @@ export function originOf(url: string): string | null {
     return u.host ? `${u.protocol}//${u.host}` : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * The renderer's URL from `electron-vite dev` (ELECTRON_RENDERER_URL), or undefined. A packaged
+ * app ignores it: whoever can set the environment would otherwise load a remote page that the
+ * app then trusts for IPC and the camera. Only loopback http URLs count even in development.
+ */
+export function devRendererUrl(env: Record<string, string | undefined>, isPackaged: boolean): string | undefined {
+  const url = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !url) return undefined;
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname) ? url : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -70,17 +87,21 @@ export function installSecurityHandlers(session: SessionLike, origin: string, op
     for (const k of Object.keys(headers)) if (k.toLowerCase() === 'content-security-policy') delete headers[k];
     callback({ responseHeaders: { ...headers, 'Content-Security-Policy': [csp] } });
   });
+  // One rule for both handlers, so what a check reports is what a request would get.
   session.setPermissionRequestHandler((_wc, permission, callback, details) => {
     const media = details as { mediaTypes?: string[]; requestingUrl?: string };
-    const types = media.mediaTypes ?? [];
-    const ok = permission === 'media' && originOf(media.requestingUrl ?? '') === origin && types.length > 0 && types.every((t) => t === 'video');
-    callback(ok);
+    callback(cameraOnly(permission, media.requestingUrl ?? '', origin, media.mediaTypes ?? []));
   });
   session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) => {
     const mediaType = (details as { mediaType?: string }).mediaType;
-    return permission === 'media' && originOf(requestingOrigin) === origin && mediaType !== 'audio';
+    return cameraOnly(permission, requestingOrigin, origin, mediaType ? [mediaType] : []);
   });
   session.setDevicePermissionHandler(() => false);
+}
+
+/** The one permission the app grants: media, video only (no microphone), for its own origin. */
+export function cameraOnly(permission: string, requestingUrl: string, origin: string, mediaTypes: readonly string[]): boolean {
+  return permission === 'media' && originOf(requestingUrl) === origin && mediaTypes.length > 0 && mediaTypes.every((t) => t === 'video');
 }
 
 type ContentsLike = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;

@@ -35,6 +35,31 @@ async function spyServer(): Promise<{ server: Server; port: number; seen: Seen[]
   return { server, port: (server.address() as AddressInfo).port, seen };
 }
 
+test('no view breaks the CSP (no unsafe-inline: styles come from the stylesheet and the CSSOM)', async ({ page }) => {
+  const violations: string[] = [];
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window as unknown as { __csp: string[] }).__csp ??= [];
+      (window as unknown as { __csp: string[] }).__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sample} ${e.sourceFile}:${e.lineNumber}:${e.columnNumber}`);
+    });
+  });
+  page.on('console', (m) => /Content Security Policy/i.test(m.text()) && !/unsafe-eval/.test(m.text()) && violations.push(m.text()));
+  const response = await page.goto(URL_WITH_TOKEN!);
+  expect(await response!.headerValue('content-security-policy')).not.toContain('unsafe-inline');
+  await expect(page.getByRole('heading', { name: 'Printshot' })).toBeVisible();
+  const views = await page.locator('nav a[data-view]').evaluateAll((links) => links.map((a) => a.getAttribute('data-view')!));
+  expect(views.length).toBeGreaterThan(3);
+  for (const view of views) {
+    await page.locator(`nav a[data-view="${view}"]`).click();
+    await expect(page.locator(`[data-testid="${view}-view"]`)).toBeVisible();
+  }
+  violations.push(...(await page.evaluate(() => (window as unknown as { __csp?: string[] }).__csp ?? [])));
+  // zod probes `new Function('')` once (allowsEval, caught) and is refused, as it should be;
+  // inline styles or scripts, the subject here, must not be refused anywhere.
+  expect(violations.filter((v) => /style-src|inline/.test(v))).toEqual([]);
+  expect(violations.filter((v) => !/^script-src eval /.test(v) && !/style-src|inline/.test(v))).toEqual([]);
+});
+
 test('the token never reaches another server on the same host name', async ({ page, context }) => {
   expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
   const workbench = new URL(URL_WITH_TOKEN!);

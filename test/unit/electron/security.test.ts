@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { contentSecurityPolicy } from '../../../src/contract';
-import { hardenWebContents, installSecurityHandlers, windowOptions } from '../../../electron/main/security';
+import { cameraOnly, hardenWebContents, installSecurityHandlers, windowOptions } from '../../../electron/main/security';
 
 const ORIGIN = 'app://printshot';
 
@@ -84,9 +84,32 @@ describe('session handlers', () => {
     const { s } = fakeSession();
     expect(s.check!(undefined, 'media', ORIGIN, { mediaType: 'video' })).toBe(true);
     expect(s.check!(undefined, 'media', ORIGIN, { mediaType: 'audio' })).toBe(false);
+    // A check without a media type (or 'unknown') used to pass: requests never did.
+    expect(s.check!(undefined, 'media', ORIGIN, {})).toBe(false);
+    expect(s.check!(undefined, 'media', ORIGIN, { mediaType: 'unknown' })).toBe(false);
     expect(s.check!(undefined, 'media', 'https://evil.example', { mediaType: 'video' })).toBe(false);
     expect(s.check!(undefined, 'clipboard-read', ORIGIN, {})).toBe(false);
     expect(s.device!({ deviceType: 'usb', origin: ORIGIN })).toBe(false);
+  });
+
+  it('check and request handlers agree on every permission, origin and media type', async () => {
+    const { s, request } = fakeSession();
+    for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'display-capture', 'openExternal']) {
+      for (const origin of [ORIGIN, 'https://evil.example', 'file://', 'http://127.0.0.1:5173']) {
+        for (const mediaType of ['video', 'audio', 'unknown', undefined]) {
+          const checked = s.check!(undefined, permission, origin, mediaType ? { mediaType } : {});
+          const requested = await request(permission, { requestingUrl: `${origin}/index.html`, ...(mediaType ? { mediaTypes: [mediaType] } : {}) });
+          expect(checked, `${permission} ${origin} ${String(mediaType)}`).toBe(requested);
+          expect(checked).toBe(permission === 'media' && origin === ORIGIN && mediaType === 'video');
+        }
+      }
+    }
+    expect(cameraOnly('media', `${ORIGIN}/x`, ORIGIN, ['video', 'video'])).toBe(true);
+  });
+
+  it('the CSP has no unsafe-inline (styles come from the stylesheet and the CSSOM)', () => {
+    expect(contentSecurityPolicy()).not.toContain('unsafe-inline');
+    expect(contentSecurityPolicy()).toMatch(/style-src 'self'(;|$)/);
   });
 });
 
