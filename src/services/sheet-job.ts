@@ -19,7 +19,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { decodeImage } from '../images/decode';
 import { mapLimit } from '../images/limit';
 import { listImageFiles } from '../images/list';
-import { layoutSheets, type PaperName, type SheetImageRef } from '../sheets/layout';
+import { cameraSampling, layoutSheets, type CameraSampling, type PaperName, type SheetImageRef } from '../sheets/layout';
 import { writeSheetsPdf } from '../sheets/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
@@ -45,6 +45,8 @@ export interface SheetJobSpec {
   labels?: boolean;
   /** Output PDF; required for folders, default <experiment>/sheets/<run>.pdf. */
   out?: string;
+  /** The assumed capture of the whole sheet, for the blur warning (default 1280×720). */
+  cameraPx?: { width: number; height: number };
   /** Clock for createdAt (tests pass a fixed one). */
   now?: Date;
 }
@@ -62,6 +64,9 @@ export interface SheetJobResult {
   /** Images left out because they had no partner (clean without adversarial, or vice versa). */
   unpaired: number;
   pdfSha256: string;
+  /** How a photo of the whole sheet at cameraPx samples the cells (pxPerImagePixel < 1: blurred crops). */
+  camera: CameraSampling;
+  warnings: string[];
 }
 
 interface Source {
@@ -109,6 +114,9 @@ export async function runSheetJob(spec: SheetJobSpec): Promise<SheetJobResult> {
     classNames: src.classNames,
   });
   const cellsPerGroup = pairs ? 2 : 1;
+  const camera = cameraSampling(layouts[0], spec.cameraPx);
+  const warnings = camera.pxPerImagePixel < 1 ? [blurWarning(camera, layouts[0])] : [];
+  for (const w of warnings) log.warn(w);
   return {
     pdf: written.pdf,
     layoutFile: written.layoutFile,
@@ -120,7 +128,16 @@ export async function runSheetJob(spec: SheetJobSpec): Promise<SheetJobResult> {
     ...(src.run !== undefined ? { run: src.run } : {}),
     unpaired: src.unpaired,
     pdfSha256: written.pdfSha256,
+    camera,
+    warnings,
   };
+}
+
+function blurWarning(c: CameraSampling, layout: SheetLayout): string {
+  const page = Math.min(layout.paper.widthMm, layout.paper.heightMm) - 2 * layout.marginMm;
+  const remedy = c.neededCellMm <= page ? `cells of ${Math.ceil(c.neededCellMm)} mm (--cell-mm)` : 'cells larger than the page';
+  return `a ${c.camera.width}×${c.camera.height} photo of the whole sheet gives ${c.pxPerImagePixel.toFixed(2)} camera pixels per image pixel (< 1): ` +
+    `the crops will be blurred; capture at a higher resolution (--camera-px), or use ${remedy}`;
 }
 
 async function readHashed(path: string, expected?: string): Promise<{ bytes: Buffer; sha: string }> {

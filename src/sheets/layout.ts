@@ -14,16 +14,19 @@
  * where one image pixel is exactly dotsPerPixel printer dots. In that mode cell origins are
  * snapped to the printer's dot grid (multiples of 25.4/dpi mm from the page corner) so image
  * pixels land on whole dots and a raster at `dpi` reproduces them exactly.
+ * Default size (defaultCellMm): MM_PER_PIXEL per image pixel of the largest image, never under
+ * DEFAULT_CELL_MM (a 28 px image keeps 25 mm, about 3 camera pixels per image pixel in a 720p
+ * photo of the sheet), shrunk while not even one slot fits the page.
  */
 import { createHash } from 'node:crypto';
 import QRCode from 'qrcode';
 import { PrintshotError } from '../shared';
+import { defaultCellMm } from './layout-size';
 import { encodeMarkerPayload } from './payload';
 import {
   CALIBRATION_COLOURS,
   CALIBRATION_GREYS,
   CLEARANCE_MM,
-  DEFAULT_CELL_MM,
   DEFAULT_MARGIN_MM,
   DEFAULT_MODULE_MM,
   GUTTER_MM,
@@ -43,6 +46,7 @@ import {
 import type { CalibrationPatch, CellPlacement, Corner, MarkerPlacement, SheetLayout } from './types';
 
 export * from './geometry';
+export * from './layout-size';
 
 /** One image to place: its identity (copied into the cell) and its pixel size. */
 export interface SheetImageRef {
@@ -63,9 +67,9 @@ export interface LayoutOptions {
   paper?: PaperName;
   orientation?: 'portrait' | 'landscape';
   marginMm?: number;
-  /** Long side of each cell in mm (default 25). Not with dpi. */
+  /** Long side of each cell in mm (default: defaultCellMm, capped so one slot fits). Not with dpi. */
   cellMm?: number;
-  /** Printer dpi; with dotsPerPixel (default: the whole number closest to a 25 mm cell). */
+  /** Printer dpi; with dotsPerPixel (default: the whole number closest to defaultCellMm, capped likewise). */
   dpi?: number;
   dotsPerPixel?: number;
   moduleMm?: number;
@@ -194,19 +198,34 @@ export function layoutSheets(opts: LayoutOptions): SheetLayout[] {
   let dpi: number | undefined;
   let dotsPerPixel: number | undefined;
   let cellSize: Geometry['cellSize'];
+  const maxPx = Math.max(...refs.map((r) => Math.max(r.pixelWidth, r.pixelHeight)));
+  // A default size too large for the page shrinks (5% or one dot per pixel at a time) until a slot fits.
+  let shrink: () => boolean = () => false;
   if (opts.dpi !== undefined) {
     if (opts.cellMm !== undefined) fail('give either a cell size in mm or a dpi, not both');
     dpi = opts.dpi;
     if (!(Number.isInteger(dpi) && dpi >= 50 && dpi <= 4800)) fail(`dpi must be a whole number in 50..4800, got ${dpi}`);
-    const maxPx = Math.max(...refs.map((r) => Math.max(r.pixelWidth, r.pixelHeight)));
-    dotsPerPixel = opts.dotsPerPixel ?? Math.max(1, Math.round((DEFAULT_CELL_MM / 25.4) * dpi / maxPx));
+    dotsPerPixel = opts.dotsPerPixel ?? Math.max(1, Math.round((defaultCellMm(maxPx) / 25.4) * dpi / maxPx));
     if (!(Number.isInteger(dotsPerPixel) && dotsPerPixel >= 1)) fail(`dots per pixel must be a whole number ≥ 1, got ${dotsPerPixel}`);
-    const k = dotsPerPixel * 25.4;
-    cellSize = (r) => ({ w: (r.pixelWidth * k) / dpi!, h: (r.pixelHeight * k) / dpi! });
+    if (opts.dotsPerPixel === undefined) {
+      shrink = () => {
+        if (dotsPerPixel! <= 1) return false;
+        dotsPerPixel!--;
+        return true;
+      };
+    }
+    cellSize = (r) => ({ w: (r.pixelWidth * dotsPerPixel! * 25.4) / dpi!, h: (r.pixelHeight * dotsPerPixel! * 25.4) / dpi! });
   } else {
     if (opts.dotsPerPixel !== undefined) fail('dots per pixel needs a dpi');
-    const cellMm = opts.cellMm ?? DEFAULT_CELL_MM;
+    let cellMm = opts.cellMm ?? defaultCellMm(maxPx);
     if (!(cellMm > 0)) fail(`cell size must be > 0 mm, got ${cellMm}`);
+    if (opts.cellMm === undefined) {
+      shrink = () => {
+        if (cellMm <= 5) return false;
+        cellMm = Math.round(cellMm * 95) / 100;
+        return true;
+      };
+    }
     cellSize = (r) => {
       const long = Math.max(r.pixelWidth, r.pixelHeight);
       return { w: snap((cellMm * r.pixelWidth) / long, 0), h: snap((cellMm * r.pixelHeight) / long, 0) };
@@ -218,7 +237,7 @@ export function layoutSheets(opts: LayoutOptions): SheetLayout[] {
 
   // The marker size depends on the payload length, which depends on the sheet count, which
   // depends on how many slots fit around the markers: start at version 2 and grow if needed.
-  for (let version = qrVersion(probePayload(experimentId, 1)).version; ; version++) {
+  for (let version = qrVersion(probePayload(experimentId, 1)).version; ; ) {
     const modules = 17 + 4 * version;
     const corners = markerPositions(g, modules);
     const keepOuts = corners.map((c) => markerKeepOut({ ...c, modules, moduleMm }));
@@ -229,9 +248,13 @@ export function layoutSheets(opts: LayoutOptions): SheetLayout[] {
     const patches = opts.calibration === false ? undefined : calibrationPatches(g, modules);
     if (patches) keepOuts.push(grow(boundsOf(patches), CLEARANCE_MM));
     const slots = slotCells(g, refs, groups[0].length as 1 | 2, labels, keepOuts);
+    if (slots.length === 0 && shrink()) continue;
     if (slots.length === 0) fail('no image cell fits on the page', 'use a smaller cell size, fewer dots per pixel, or a larger paper');
     const sheetCount = Math.ceil(groups.length / slots.length);
-    if (qrVersion(probePayload(experimentId, sheetCount)).version > version) continue;
+    if (qrVersion(probePayload(experimentId, sheetCount)).version > version) {
+      version++;
+      continue;
+    }
     return Array.from({ length: sheetCount }, (_, sheetIndex): SheetLayout => {
       const cells = groups
         .slice(sheetIndex * slots.length, (sheetIndex + 1) * slots.length)

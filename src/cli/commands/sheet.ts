@@ -1,6 +1,6 @@
 /**
  * `printshot sheet --experiment DIR [--run RUNDIR | --method M --eps N] [--paper a4|letter]
- *  [--landscape] [--cell-mm N | --dpi N [--dots-per-pixel N]] [--no-calibration] [--no-labels]
+ *  [--landscape] [--cell-mm N | --dpi N [--dots-per-pixel N]] [--camera-px WxH] [--no-calibration] [--no-labels]
  *  [--out FILE.pdf] [--json]`
  * `printshot sheet --images DIR [--pairs-with DIR] ... --out FILE.pdf`
  */
@@ -23,10 +23,18 @@ interface SheetOptions {
   dpi?: number;
   dotsPerPixel?: number;
   moduleMm?: number;
+  cameraPx: { width: number; height: number };
   calibration: boolean;
   labels: boolean;
   out?: string;
   json?: boolean;
+}
+
+/** '1280x720' → { width, height } (the same rule as parseCameraPx, kept here so --help loads no sheet code). */
+function cameraPx(value: string): { width: number; height: number } {
+  const m = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(value.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) throw new InvalidArgumentError(`'${value}' is not WIDTHxHEIGHT in pixels (e.g. 1920x1080)`);
+  return { width: Number(m[1]), height: Number(m[2]) };
 }
 
 function positiveNumber(value: string): number {
@@ -48,9 +56,10 @@ export function registerSheetCommand(program: Command): void {
     .addOption(new Option('--paper <name>', 'paper size').choices(['a4', 'letter']).default('a4'))
     .option('--landscape', 'landscape orientation')
     .option('--margin <mm>', 'page margin in mm (default 10)', positiveNumber)
-    .option('--cell-mm <n>', 'long side of each image in mm (default 25)', positiveNumber)
+    .option('--cell-mm <n>', 'long side of each image in mm (default 0.2 mm per image pixel, at least 25, capped to the page)', positiveNumber)
     .option('--dpi <n>', 'printer resolution: size cells in printer dots instead of mm', positiveInt)
-    .option('--dots-per-pixel <n>', 'printer dots per image pixel with --dpi (default: closest to 25 mm)', positiveInt)
+    .option('--dots-per-pixel <n>', 'printer dots per image pixel with --dpi (default: closest to the default cell size)', positiveInt)
+    .option('--camera-px <WxH>', 'assumed photo of the whole sheet, for the blur warning', cameraPx, { width: 1280, height: 720 })
     .option('--module-mm <n>', 'QR marker module size in mm (default 2)', positiveNumber)
     .option('--no-calibration', 'leave out the colour/grey calibration strip')
     .option('--no-labels', 'leave out the small label under each image')
@@ -72,6 +81,7 @@ export function registerSheetCommand(program: Command): void {
         dpi: opts.dpi,
         dotsPerPixel: opts.dotsPerPixel,
         moduleMm: opts.moduleMm,
+        cameraPx: opts.cameraPx,
         calibration: opts.calibration,
         labels: opts.labels,
         out: opts.out,
