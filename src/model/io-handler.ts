@@ -124,7 +124,8 @@ function parseModelJSON(bytes: Uint8Array, label: string): tf.io.ModelJSON {
   try {
     json = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
-    throw new PrintshotError('bad-model', `${label} is not valid JSON: ${(e as Error).message}`);
+    // V8 quotes the offending text in the message, newlines included: keep the error one line.
+    throw new PrintshotError('bad-model', `${label} is not valid JSON: ${(e as Error).message.split('\n')[0]}`);
   }
   const obj = json as Partial<tf.io.ModelJSON> | null;
   if (!obj || typeof obj !== 'object' || !obj.modelTopology || typeof obj.modelTopology !== 'object' || !Array.isArray(obj.weightsManifest)) {
