@@ -65,6 +65,9 @@ export async function attackImagesPartitioned(
   opts: PartitionedOptions,
 ): Promise<AttackImageResult[]> {
   const results: AttackImageResult[] = [];
+  // onBatch (PNG encoding, writes) of one batch runs while the next is attacked; at most one is
+  // pending, and batches are handed over in order, each after the previous one's onBatch ended.
+  let pending: Promise<void> = Promise.resolve();
   for (const { start, end } of partitionBatches(items.length, opts.batchSize)) {
     throwIfAborted(opts.signal);
     const batch = await attackBatch(attack, rawParams, items.slice(start, end), start, {
@@ -74,7 +77,11 @@ export async function attackImagesPartitioned(
       onProgress: (p) => opts.onProgress?.({ ...p, imagesDone: start + p.imagesDone, imagesTotal: items.length }),
     });
     results.push(...batch);
-    await opts.onBatch?.(batch);
+    await pending;
+    pending = Promise.resolve(opts.onBatch?.(batch));
+    // Handled here so that a failed write does not count as unhandled before it is awaited.
+    pending.catch(() => undefined);
   }
+  await pending;
   return results;
 }

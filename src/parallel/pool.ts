@@ -122,6 +122,8 @@ export class AttackPool {
   private onReady: (w: number) => void = () => {};
   /** The local lane's batch in flight: a failed job settles only after it stops using the model. */
   private localRun: Promise<void> = Promise.resolve();
+  /** Resolves once every worker has its backend and model (at once without workers). */
+  readonly started: Promise<void>;
 
   private constructor(
     private readonly workers: Worker[],
@@ -129,11 +131,15 @@ export class AttackPool {
     private readonly local?: Classifier,
   ) {
     this.flag = new Int32Array(abortFlag);
+    let allReady = (): void => {};
+    this.started = new Promise<void>((resolve) => (allReady = resolve));
+    if (workers.length === 0) allReady();
     workers.forEach((worker, w) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') {
           this.threads[w] = m.threads ?? 1;
           this.ready[w] = true;
+          if (this.ready.filter(Boolean).length === workers.length) allReady();
           this.onReady(w);
         } else if (m.type === 'init-error') this.breakWith(fromWire(m.error, `worker ${w} could not load the model`));
         else this.listener(w, m);

@@ -71,6 +71,30 @@ describe.each([
   });
 });
 
+describe('the local lane', () => {
+  it('attacks on the main thread next to a worker, with the bytes of the in-process path', async () => {
+    const params = { eps: 8, iterations: 5 };
+    const opts = { seed: 'local-1', batchSize: 2 };
+    const inProcess = await pngs(await attackImagesPartitioned(getAttack('pgd'), params, items, { ...opts, classifier: model }));
+    const alone = await AttackPool.create({ modelDir: 'default', workers: 0, local: model });
+    expect(await pngs(await alone.run('pgd', params, items, opts))).toEqual(inProcess);
+    await alone.close();
+    const pool = await AttackPool.create({ modelDir: 'default', workers: 1, local: model });
+    try {
+      expect(pool.size).toBe(2);
+      // create() returns before the worker is ready; wait, so that both lanes surely get batches.
+      await pool.started;
+      const reports: WorkerBatchReport[] = [];
+      const mixed = await pngs(await pool.run('pgd', params, items, { ...opts, onWorkerReport: (r) => reports.push(r) }));
+      expect(mixed).toEqual(inProcess);
+      // Lane 0 is the worker thread, lane 1 the main thread.
+      expect(new Set(reports.map((r) => r.worker))).toEqual(new Set([0, 1]));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('workers', () => {
   it('leak no tensors over 1,000 attack steps in each worker', async () => {
     const reports: WorkerBatchReport[] = [];
