@@ -308,8 +308,8 @@ function executionPath(head: ModelHead, format: ModelFormat): ExecutionPath {
   const backend = tf.getBackend();
   const e = head.execution;
   if (e && 'compiled' in e) return { backend, compiled: true, ops: e.compiled.length };
-  if (e) return { backend, compiled: false, reason: `tfjs-layers (not compiled: ${e.notCompiled})` };
-  return { backend, compiled: false, reason: format === 'graph' ? 'tfjs-converter graph execution (no compiled plan for graph models)' : 'tfjs-layers' };
+  if (e) return { backend, compiled: false, reason: e.notCompiled };
+  return { backend, compiled: false, reason: format === 'graph' ? 'graph models run through tfjs-converter' : 'no layer plan was tried' };
 }
 
 function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: string }[] {

@@ -16,7 +16,7 @@ import type { ModelCard } from './card';
 import type { InputSpec } from './classifier';
 import type { ModelFormat } from './io-handler';
 
-/** How the attacks ran the model: the compiled layer plan (fused ops) or the stock tfjs path, with why. */
+/** How the attacks ran the model: the compiled plan's fused ops, or the stock tfjs-layers / tfjs-converter path and why. */
 export type ExecutionPath = { backend: string; compiled: true; ops: number } | { backend: string; compiled: false; reason: string };
 
 export const FLOPS_CONVENTION = '2 × multiply-accumulates of conv, depthwise, separable and dense layers; bias, activations, pooling and batch norm not counted';
@@ -174,9 +174,9 @@ function countBy(keys: string[]): Record<string, number> {
   return out;
 }
 
-/** "5 fused ops on wasm" / "tfjs-layers on wasm (not compiled: …)": one phrase for CLI lines. */
+/** "ran as 5 fused ops on wasm" / "ran uncompiled on wasm (PRINTSHOT_LAYER_PLAN=off)". */
 export function describeExecution(e: ExecutionPath): string {
-  return e.compiled ? `${e.ops} fused op${e.ops === 1 ? '' : 's'} on ${e.backend}` : `${e.reason} on ${e.backend}`;
+  return e.compiled ? `ran as ${e.ops} fused op${e.ops === 1 ? '' : 's'} on ${e.backend}` : `ran uncompiled on ${e.backend} (${e.reason})`;
 }
 
 const fmtShape = (sh: (number | null)[] | (number | null)[][]): string =>

@@ -184,6 +184,7 @@ function runInfo(run: RunRecord, m: RunManifest): RunInfo {
     steps: m.images.length ? Math.max(...m.images.map((im) => im.steps)) : null,
     status: run.status,
     backend: m.backend,
+    ...(m.execution ? { execution: m.execution } : {}),
     images: m.images.length,
     startedAt: m.startedAt,
     finishedAt: m.finishedAt,

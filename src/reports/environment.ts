@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../shared/paths';
 import { currentBackend, DEFAULT_MODEL_DIR } from '../model';
 import { resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
-import type { Environment } from './types';
+import type { Environment, RunInfo } from './types';
 
 const ROOT = pathToFileURL(`${packageRoot()}/`);
 /** Same folder as services/sources.ts SAMPLES_DIR (not imported: reports must not depend on services). */
@@ -50,6 +50,22 @@ async function ownVersion(): Promise<string> {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * How the runs executed the model, one phrase per distinct path: "compiled, 5 fused ops on wasm
+ * (fgsm eps=8, bim eps=8)". Runs recorded before manifests had `execution` say so.
+ */
+export function executionLine(runs: readonly Pick<RunInfo, 'method' | 'eps' | 'execution'>[]): string {
+  const groups = new Map<string, string[]>();
+  for (const r of runs) {
+    const e = r.execution;
+    const key = !e ? 'not recorded' : e.compiled ? `compiled, ${e.ops} fused ops on ${e.backend}` : `not compiled on ${e.backend}: ${e.reason}`;
+    groups.set(key, [...(groups.get(key) ?? []), `${r.method} eps=${r.eps}`]);
+  }
+  if (groups.size === 0) return '—';
+  if (groups.size === 1) return [...groups.keys()][0];
+  return [...groups].map(([k, rs]) => `${k} (${rs.join(', ')})`).join('; ');
 }
 
 /** Shell-quotes an argument only when it needs it. */

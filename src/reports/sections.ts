@@ -2,6 +2,7 @@
  * The report's sections, in order, shared by the HTML and PDF writers (and the tests that check
  * a report contains all of them). Text helpers used by both writers live here too.
  */
+import { executionLine } from './environment';
 import type { ReportData, ReportTable, RunInfo } from './types';
 
 export const SECTIONS = [
@@ -82,6 +83,7 @@ export function environmentLines(data: ReportData): [string, string][] {
     ['CPU', e.cpus],
     ['Backend (report)', e.backend],
     ['Backends (attacks)', [...new Set(data.runs.map((r) => r.backend))].join(', ') || '—'],
+    ['Model execution (attacks)', executionLine(data.runs)],
     ['Packages', Object.entries(e.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
     ['Seeds', data.reproduce.seeds.map(String).join(', ')],
     ['Generated', data.generatedAt],

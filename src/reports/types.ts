@@ -7,6 +7,7 @@
  * Tables 1–3, the digital table, perturbation statistics and the transfer matrix alike.
  */
 import type { Interval } from '../metrics';
+import type { Execution } from '../workspace';
 
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
@@ -125,6 +126,8 @@ export interface RunInfo {
   steps: number | null;
   status: string;
   backend: string;
+  /** How the attack ran the model (compiled fused ops, or not and why); absent in manifests older than the field. */
+  execution?: Execution;
   images: number;
   startedAt?: string;
   finishedAt?: string;

@@ -100,6 +100,7 @@ export async function attackIntoExperiment(
     seed: spec.seed,
     modelFingerprint: model.fingerprint,
     backend: backend ?? 'unknown',
+    execution: model.execution,
     startedAt: new Date().toISOString(),
     images: [],
   };

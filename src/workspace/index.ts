@@ -7,6 +7,8 @@ export {
   ImageItemSchema,
   ModelRefSchema,
   RunImageSchema,
+  ExecutionSchema,
+  type Execution,
   type Experiment,
   type RunManifest,
   type RunRecord,

@@ -14,6 +14,9 @@
  *      does not need every reader to know the rule).
  *
  * Only the JSON shape is migrated here; files on disk never move during a migration.
+ *
+ * Optional fields added without a version bump (old files stay valid, so no migration step):
+ *   run manifests' `execution` (how the attack ran the model: compiled fused ops, or not and why).
  */
 import { PrintshotError } from '../shared';
 import { SCHEMA_VERSION } from './schema';

@@ -104,6 +104,16 @@ export const RunImageSchema = z.object({
 });
 export type RunImage = z.infer<typeof RunImageSchema>;
 
+/**
+ * How the attack ran the model: the compiled layer plan as `ops` fused ops, or the stock
+ * tfjs-layers / tfjs-converter path and why (LoadedClassifier.execution).
+ */
+export const ExecutionSchema = z.union([
+  z.object({ backend: z.string().min(1), compiled: z.literal(true), ops: z.number().int().nonnegative() }),
+  z.object({ backend: z.string().min(1), compiled: z.literal(false), reason: z.string().min(1) }),
+]);
+export type Execution = z.infer<typeof ExecutionSchema>;
+
 export const RunManifestSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runId: z.uuid(),
@@ -113,6 +123,8 @@ export const RunManifestSchema = z.object({
   modelFingerprint: Sha256,
   /** tfjs backend that ran the attack ('tensorflow', 'wasm', 'cpu'). */
   backend: z.string().min(1),
+  /** Compiled plan or not, and why. Optional and additive: manifests written before it existed have none. */
+  execution: ExecutionSchema.optional(),
   startedAt: Timestamp,
   /** Absent while the run is in progress (a manifest may be written incrementally). */
   finishedAt: Timestamp.optional(),

@@ -81,15 +81,17 @@ export function registerAttackCommand(program: Command): void {
         },
       }).finally(() => progress.stop());
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary, execution: result.manifest.execution }, null, 2)}\n`);
         return;
       }
       const s = result.summary;
+      const { describeExecution } = await import('../../model/summary');
+      const ran = result.manifest.execution ? `model ${describeExecution(result.manifest.execution)}\n` : '';
       process.stdout.write(
         `${formatTable(
           ['run', 'images', 'success (after rounding)', 'clean top-1', 'adv top-1', 'mean L∞', 'mean L2'],
           [[result.run.dir, s.images, pct(s.successRate), pct(s.cleanTop1Correct / s.images), pct(s.advTop1Correct / s.images), s.meanLinf.toFixed(2), s.meanL2.toFixed(1)]],
-        )}\nwrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
+        )}\n${ran}wrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
       );
     });
 }
