@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
-import { formatTable, pct } from '../output';
+import { createProgress, formatTable, pct } from '../output';
 import { fitOption, positiveInt } from './options';
 
 export function registerClassifyCommand(program: Command): void {
@@ -18,11 +18,17 @@ export function registerClassifyCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { model: string; images: string; top: number; fit?: FitMode; json?: boolean }) => {
       const [{ classifyImages }, { openImages, openModel }] = await Promise.all([import('../../services/classify'), import('../../services/sources')]);
-      // Classifying needs no gradient: a model attacks cannot differentiate still classifies.
-      const model = await openModel(opts.model, { probeGradient: false });
-      const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true });
-      const result = await classifyImages(model, data.items, opts.top, data.labelled);
-      model.dispose();
+      // No per-image events here: the reporter's heartbeat says which stage a long run is in.
+      const progress = createProgress('classify');
+      progress.update(0, 1, 'loading the model and images');
+      const { model, data, result } = await (async () => {
+        // Classifying needs no gradient: a model attacks cannot differentiate still classifies.
+        const model = await openModel(opts.model, { probeGradient: false });
+        const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true });
+        progress.update(0, 1, `classifying ${data.items.length} images`);
+        const result = await classifyImages(model, data.items, opts.top, data.labelled).finally(() => model.dispose());
+        return { model, data, result };
+      })().finally(() => progress.stop());
       if (opts.json) {
         const out = result.labelled ? result : { labelled: false, images: result.images.map(({ relPath, top }) => ({ relPath, top })) };
         process.stdout.write(`${JSON.stringify({ model: model.card.name, labels: model.labels, fit: data.fit, ...out }, null, 2)}\n`);

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { PaperName } from '../../sheets/layout';
-import { formatTable } from '../output';
+import { createProgress, formatTable } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
 
 interface SheetOptions {
@@ -67,6 +67,8 @@ export function registerSheetCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: SheetOptions) => {
       const { runSheetJob } = await import('../../services/sheet-job');
+      const progress = createProgress('sheet');
+      progress.update(0, 1, 'hashing, laying out and writing the PDF');
       const result = await runSheetJob({
         experiment: opts.experiment,
         run: opts.run,
@@ -85,7 +87,7 @@ export function registerSheetCommand(program: Command): void {
         calibration: opts.calibration,
         labels: opts.labels,
         out: opts.out,
-      });
+      }).finally(() => progress.stop());
       if (opts.json) {
         const { layouts: _layouts, ...summary } = result;
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
