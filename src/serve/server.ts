@@ -93,7 +93,8 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | nul
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): void {
   res.setHeader('Connection', 'close');
-  send(res, 413, `request too large (over ${Math.round(max / 1024 / 1024)} MB)`);
+  const limit = max >= 1024 * 1024 ? `${Math.round(max / 1024 / 1024)} MB` : `${max} bytes`;
+  send(res, 413, `request too large (over ${limit})`);
   // Stop reading the rest of the body: the socket closes after the answer.
   res.on('finish', () => req.destroy());
 }

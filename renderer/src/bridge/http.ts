@@ -68,6 +68,9 @@ export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): vo
         throw new ContractError(ERROR_CODES.forbidden, 'the workbench refused the request (no valid token)', 'open the URL printed by printshot serve again');
       }
       const text = await res.text();
+      if (res.status === 413) {
+        throw new ContractError(ERROR_CODES.badRequest, `${channel}: ${text.slice(0, 200)}`, 'send fewer or smaller files at a time');
+      }
       let envelope: Envelope;
       try {
         envelope = fromWire(JSON.parse(text)) as Envelope;

@@ -148,6 +148,14 @@ describe('serve mode API', () => {
     expect(file.bytes).toBeInstanceOf(Uint8Array);
     expect([...file.bytes]).toEqual([137, 80, 78, 71, 0, 255]);
     await expect(bridge.call('model:load', { source: { kind: 'path', path: '/x' } })).rejects.toMatchObject({ code: 'bad-model', hint: 'check the path' });
+    const small = await startServer({ routes: {} as Routes, maxBodyBytes: 1024 });
+    const tooBig = httpBridge({ baseUrl: `http://127.0.0.1:${small.port}`, token: small.token, fetch: fetch as never });
+    await expect(tooBig.call('capture:register', { photos: [{ name: 'a.png', bytes: new Uint8Array(4096), source: 'file' }] })).rejects.toMatchObject({
+      code: 'bad-request',
+      message: 'capture:register: request too large (over 1024 bytes)',
+      hint: 'send fewer or smaller files at a time',
+    });
+    await small.close();
     const anonymous = httpBridge({ baseUrl: base, fetch: fetch as never });
     await expect(anonymous.call('app:info', {})).rejects.toMatchObject({ code: 'forbidden' });
   });
