@@ -144,7 +144,7 @@ async function chooseLanes(spec: Omit<AttackJobSpec, 'model' | 'images'>, model:
     if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${lanes - 1} worker thread${lanes > 2 ? 's' : ''})`);
     return lanes;
   }
-  const summary = describeModel(model);
+  const summary = await describeModel(model);
   const plan = planWorkers({
     images,
     batches,
@@ -163,9 +163,9 @@ function estimateText(p: WorkerPlan): string {
   return `est. ${p.computeS.toFixed(1)} s of compute, ${p.plannedS.toFixed(1)} s planned, ${p.workerStartS.toFixed(1)} s to start a worker`;
 }
 
-function describeModel(model: LoadedClassifier): ReturnType<LoadedClassifier['describe']> | undefined {
+async function describeModel(model: LoadedClassifier): Promise<Awaited<ReturnType<LoadedClassifier['describe']>> | undefined> {
   try {
-    return model.describe();
+    return await model.describe();
   } catch {
     return undefined;
   }
