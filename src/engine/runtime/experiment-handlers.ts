@@ -13,7 +13,6 @@ import {
   listRuns,
   openExperiment,
   readRunManifest,
-  resolveInExperiment,
   type Experiment,
   type RunRecord,
 } from '../../workspace';
@@ -41,7 +40,9 @@ async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   async function walk(rel: string): Promise<void> {
     if (out.length >= MAX_LISTED) return;
-    const entries = await readdir(resolveInExperiment(dir, rel), { withFileTypes: true }).catch(() => []);
+    // A listed folder symlinked out of the experiment lists nothing (file:read would refuse its files anyway).
+    const inside = await confine(dir, rel).catch(() => undefined);
+    const entries = inside ? await readdir(inside, { withFileTypes: true }).catch(() => []) : [];
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (e.name.startsWith('.')) continue;
       const child = `${rel}/${e.name}`;

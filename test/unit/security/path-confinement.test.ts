@@ -205,6 +205,23 @@ describe('symlink escapes are refused by every file-reading route and IPC channe
     await expect(legit()).resolves.not.toThrow();
   });
 
+  it('experiment listings skip a folder symlinked out of the experiment', async () => {
+    const { experimentDto } = await import('../../../src/engine/runtime/experiment-handlers');
+    const before = (await experimentDto(exp)).files;
+    expect(before).toContain('reports/ok.pdf');
+    await mkdir(path.join(outside, 'sheets'), { recursive: true });
+    await writeFile(path.join(outside, 'sheets', 'foreign.pdf'), SECRET);
+    const sheets = path.join(exp, 'sheets');
+    await rm(sheets, { recursive: true, force: true });
+    await symlink(path.join(outside, 'sheets'), sheets);
+    try {
+      expect((await experimentDto(exp)).files.filter((f) => f.startsWith('sheets/'))).toEqual([]);
+    } finally {
+      await rm(sheets);
+      await mkdir(sheets);
+    }
+  });
+
   it('file:read names the escape as forbidden, in one line', async () => {
     await expect(routes['file:read']({ path: 'results/leak.json' })).rejects.toMatchObject({ code: 'forbidden', message: 'results/leak.json leads outside the experiment folder' });
   });
