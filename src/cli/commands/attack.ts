@@ -48,7 +48,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--seed <s>', 'random seed', '0')
     .option('--batch <n>', 'images per batch', positiveInt, 32)
-    .option('--workers <n>', 'worker threads, each attacking whole batches (default: one per core; same bytes for any count)', positiveInt)
+    .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
     .addOption(fitOption())
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
     .option('--json', 'print JSON')
