@@ -20,6 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfconv from '@tensorflow/tfjs-converter';
 import {
   activationName,
+  BatchAxis,
   attrBool,
   attrStrings,
   batchNormOf,
@@ -39,6 +40,12 @@ export interface GraphPlan {
   logits(x: tf.Tensor): tf.Tensor;
   /** One line per compiled op, for logs and tests. */
   readonly ops: readonly string[];
+  /**
+   * For a graph exported with a fixed batch of 1: why the plan must still get one image at a time,
+   * or null when it runs any batch in one call (its Reshapes' leading 1 is then the batch). Null
+   * for graphs with a free batch.
+   */
+  readonly oneAtATime: string | null;
   dispose(): void;
 }
 
@@ -85,6 +92,8 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
   visit(out);
   const inputs = order.filter((n) => n.op === 'Placeholder');
   if (inputs.length !== 1) unsupported(`the output depends on ${inputs.length} placeholders`);
+  const declaredBatch = (inputs[0].attr.shape as { shape?: { dim?: { size?: string | number }[] } } | undefined)?.shape?.dim?.[0]?.size;
+  const batch = new BatchAxis(Number(declaredBatch) === 1);
   if (out.op === 'Placeholder' || out.op === 'Const') unsupported(`the output is ${what(out)}`);
   const readers = new Map<string, GraphNode[]>();
   for (const n of order) if (n.op !== 'Const') for (const i of n.inputs) readers.set(source(i).name, [...(readers.get(source(i).name) ?? []), n]);
@@ -108,7 +117,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
         ops.push(group.step[1]);
         continue;
       }
-      const simple = simpleGraphStep(n, constant, isConst, owned);
+      const simple = simpleGraphStep(n, constant, isConst, owned, batch);
       if (!simple) unsupported(`${what(n)}: op ${n.op} is not compiled`);
       steps.push({ inputs: simple.inputs.map((i) => source(i).name), output: n.name, run: simple.run });
       ops.push(`${n.op.toLowerCase()} (${n.name})`);
@@ -189,6 +198,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
   const inputName = inputs[0].name;
   return {
     ops,
+    oneAtATime: batch.fixedOne ? batch.why : null,
     logits: (x) =>
       tf.tidy(() => {
         const values = new Map<string, tf.Tensor>([[inputName, x]]);

@@ -105,6 +105,28 @@ export function batchNormOf(n: GraphNode, constant: (input: string) => tf.Tensor
 
 const ints = (t: tf.Tensor): number[] => Array.from(t.dataSync(), Number);
 
+/**
+ * Whether the batch stays on axis 0 through the plan, so that a graph exported with a fixed batch
+ * of 1 can run a whole batch in one call: a Reshape's leading 1 then stands for the batch. Any op
+ * that may work on axis 0 clears it (negative axes too: ranks are not tracked), and the caller
+ * keeps feeding one image at a time.
+ */
+export class BatchAxis {
+  /** Why the plan must run one image at a time, or null. */
+  why: string | null = null;
+
+  constructor(readonly fixedOne: boolean) {}
+
+  pin(n: GraphNode, reason: string): void {
+    this.why ??= `${what(n)} ${reason}`;
+  }
+
+  /** Records that `n` works on `axes`. */
+  axes(n: GraphNode, axes: number[]): void {
+    if (axes.some((a) => a <= 0)) this.pin(n, `works on axis ${axes.join(', ')}`);
+  }
+}
+
 /** Element-wise ops that map one to one onto tfjs ops with (registered or stock) gradients. */
 const UNARY = new Map<string, (x: tf.Tensor) => tf.Tensor>([
   ['Relu', (x) => tf.relu(x)],
@@ -135,6 +157,7 @@ export function simpleGraphStep(
   constant: (input: string) => tf.Tensor,
   isConst: (input: string) => boolean,
   owned: Owned,
+  batch: BatchAxis,
 ): { run: Step; inputs: string[] } | null {
   const [x] = n.inputs;
   const unary = (f: (v: tf.Tensor) => tf.Tensor) => ({ run: ([v]: tf.Tensor[]) => f(v), inputs: [x] });
@@ -146,14 +169,10 @@ export function simpleGraphStep(
     const [a, b] = n.inputs;
     // A constant operand is bound now; the step reads only the computed ones.
     if (isConst(a) && isConst(b)) unsupported(`${what(n)} has only constant inputs`);
-    if (isConst(b)) {
-      const cb = constant(b);
-      return unary((v) => binaryOp(v, cb));
-    }
-    if (isConst(a)) {
-      const ca = constant(a);
-      return { run: ([v]) => binaryOp(ca, v), inputs: [b] };
-    }
+    const bound = isConst(b) ? constant(b) : isConst(a) ? constant(a) : undefined;
+    if (bound && bound.rank > 1 && bound.shape[0] !== 1) batch.pin(n, `broadcasts a constant of shape [${bound.shape.join(', ')}]`);
+    if (bound && isConst(b)) return unary((v) => binaryOp(v, bound));
+    if (bound) return { run: ([v]) => binaryOp(bound, v), inputs: [b] };
     return { run: ([u, v]) => binaryOp(u, v), inputs: [a, b] };
   }
   switch (n.op) {
@@ -165,6 +184,7 @@ export function simpleGraphStep(
       const values = n.inputs.slice(0, -1);
       if (values.some(isConst)) unsupported(`${what(n)} concatenates a constant`);
       const axis = ints(constant(n.inputs[n.inputs.length - 1]))[0];
+      batch.axes(n, [axis]);
       return { run: (vs) => tf.concat(vs, axis), inputs: values };
     }
     case 'Mean':
@@ -173,14 +193,17 @@ export function simpleGraphStep(
       const axes = ints(constant(n.inputs[1]));
       const keep = attrBool(n, 'keep_dims') ?? false;
       const reduce = n.op === 'Mean' ? tf.mean : n.op === 'Sum' ? tf.sum : tf.max;
+      batch.axes(n, axes);
       return unary((v) => reduce(v, axes, keep));
     }
     case 'ExpandDims': {
       const axis = ints(constant(n.inputs[1]))[0];
+      if (axis !== -1) batch.axes(n, [axis]); // -1 appends, whatever the rank
       return unary((v) => tf.expandDims(v, axis));
     }
     case 'Transpose': {
       const perm = ints(constant(n.inputs[1]));
+      if (perm[0] !== 0) batch.pin(n, `moves axis 0 (perm ${perm.join(', ')})`);
       return unary((v) => tf.transpose(v, perm));
     }
     case 'AvgPool':
@@ -193,14 +216,20 @@ export function simpleGraphStep(
       const flat = ints(constant(n.inputs[1]));
       const paddings = Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]] as [number, number]);
       const value = n.op === 'PadV2' ? constant(n.inputs[2]).dataSync()[0] : 0;
+      if (flat[0] || flat[1]) batch.pin(n, 'pads the batch axis');
       return unary((v) => tf.pad(v, paddings, value));
     }
     case 'Reshape': {
       const shape = ints(constant(n.inputs[1]));
-      return unary((v) => tf.reshape(v, shape));
+      // In a batch-1 graph a leading 1 is the batch; a leading -1 already follows it.
+      const leadingOne = batch.fixedOne && shape[0] === 1 && shape.length > 1;
+      if (batch.fixedOne && !leadingOne && !(shape[0] === -1 && shape.length > 1 && !shape.slice(1).includes(-1))) batch.pin(n, `reshapes to [${shape.join(', ')}]`);
+      return unary((v) => tf.reshape(v, leadingOne ? [v.shape[0], ...shape.slice(1)] : shape));
     }
     case 'Squeeze': {
       const axes = attrInts(n, 'squeeze_dims') ?? attrInts(n, 'axis') ?? [];
+      if (axes.length === 0) batch.pin(n, 'squeezes every axis of size 1');
+      batch.axes(n, axes);
       return unary((v) => tf.squeeze(v, axes.length ? axes : undefined));
     }
     case 'FusedBatchNorm':

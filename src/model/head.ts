@@ -172,8 +172,14 @@ function withGraphPlan(head: ModelHead, model: tfconv.GraphModel, modelJSON: tf.
   }
   head.execution = { compiled: plan.ops };
   head.dispose = () => plan.dispose();
-  if (softmax) head.preSoftmax = (x) => plan.logits(x);
-  else head.output = (x) => plan.logits(x);
+  // A graph exported with batch 1 whose plan runs any batch takes whole batches (the loader
+  // feeds fixed-batch models one image at a time); model.execute still gets batches of 1.
+  const anyBatch = head.inputShape[0] === 1 && plan.oneAtATime === null;
+  if (anyBatch) head.inputShape = [null, ...head.inputShape.slice(1)];
+  if (softmax) {
+    head.preSoftmax = (x) => plan.logits(x);
+    if (anyBatch) head.output = (x) => (x.shape[0] === 1 ? (model.execute(x) as tf.Tensor) : tf.softmax(plan.logits(x)));
+  } else head.output = (x) => plan.logits(x);
   return head;
 }
 

@@ -217,6 +217,41 @@ export function describeGraphPlan(backend: 'cpu' | 'wasm'): void {
       }
     });
 
+    it('a graph exported with batch 1 runs whole batches when the batch stays on axis 0, else one image at a time', async () => {
+      for (const kind of KINDS) {
+        const l = await loadGraphFixture(kind, { batch: 1 });
+        const plan = compileGraphPlan(l.model, l.modelJSON, l.fixture.logitsTensor);
+        const x = tf.randomUniform([3, ...l.fixture.input], 0, 1, 'float32', 5);
+        try {
+          expect(plan.oneAtATime, kind).toBeNull();
+          expect(graphHead(l.model, l.modelJSON).inputShape[0]).toBeNull();
+          const [ours, ref] = tf.tidy(() => [plan.logits(x).dataSync(), reference(loaded.get(kind)!)(x).dataSync()]);
+          expect(maxRelDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
+        } finally {
+          plan.dispose();
+          l.model.dispose();
+          x.dispose();
+        }
+      }
+      // Negative axes (here the same as [1, 2]) may be axis 0 for all the plan knows: one image at a time.
+      const f = GRAPH_FIXTURES.inception({ batch: 1 });
+      const nodes = (f.modelJSON.modelTopology as { node: { name: string; attr: Record<string, unknown> }[] }).node;
+      nodes.find((n) => n.name === 'pool/Squeeze')!.attr.squeeze_dims = { list: { i: ['-3', '-2'] } };
+      const clf = await loadClassifierFromMemory({ modelJSON: f.modelJSON, weights: f.weights, name: 'squeeze-negative' });
+      const l = await loadGraphFixture('inception', { batch: 1 });
+      const x = tf.randomUniform([3, ...f.input], 0, 1, 'float32', 5) as tf.Tensor4D;
+      try {
+        const bundle = { ...l, modelJSON: f.modelJSON as unknown as tf.io.ModelJSON };
+        expect(tryCompileGraphPlan(bundle.model, bundle.modelJSON, f.logitsTensor)).toHaveProperty('oneAtATime', 'node pool/Squeeze (Squeeze) works on axis -3, -2');
+        const [ours, ref] = tf.tidy(() => [clf.logits(x).dataSync(), reference(loaded.get('inception')!)(x).dataSync()]);
+        expect(maxRelDiff(ours, ref)).toBeLessThanOrEqual(1e-5);
+      } finally {
+        clf.dispose();
+        l.model.dispose();
+        x.dispose();
+      }
+    });
+
     it('a graph with an op it does not compile falls back to model.execute and says which node, in one line', async () => {
       const l = await loadGraphFixture('cnn', { uncompiledOp: 'Erf' });
       const before = tf.memory().numTensors;
