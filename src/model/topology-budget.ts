@@ -68,7 +68,10 @@ function declaredKernel(l: LayerConfig): { weight: string; dims: (number | null)
     case 'Conv2D':
     case 'Conv3D': {
       const filters = positiveInt(c.filters);
-      const kernel = dims(c.kernel_size);
+      // A scalar kernel_size means the same size in every spatial dim (Conv2D's 3 is 3×3).
+      const rank = Number(String(l.class_name).charAt(4));
+      const k = dims(c.kernel_size);
+      const kernel = k?.length === 1 && rank > 1 ? Array.from({ length: rank }, () => k[0]) : k;
       return filters === undefined || !kernel ? undefined : { weight: 'kernel', dims: [...kernel, null, filters] };
     }
     case 'Embedding': {

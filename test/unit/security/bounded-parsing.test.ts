@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Routes } from '../../../src/contract';
 import { loadClassifier, loadClassifierFromMemory } from '../../../src/model/load';
 import { readModelDir } from '../../../src/model/io-handler';
+import { checkTopology } from '../../../src/model/topology-budget';
 import { DEFAULT_MAX_BODY_BYTES, startServer } from '../../../src/serve';
 import { unarchiveExperiment } from '../../../src/workspace';
 import { extractEntry, readZipEntries } from '../../../src/workspace/zipfile';
@@ -192,4 +193,22 @@ describe('serve request bodies', () => {
     expect(r.value).toBe(413);
     expect(r.grewBy).toBeLessThan(RSS_BOUND);
   }, 60_000);
+});
+
+describe('checkTopology', () => {
+  const conv = (kernel_size: unknown, shape: number[]) => () =>
+    checkTopology({ class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', filters: 8, kernel_size } }] } }, [{ name: 'c/kernel', shape, dtype: 'float32' }], 'model.json');
+
+  it('reads conv kernels given as a list or as one number', () => {
+    expect(conv([3, 3], [3, 3, 1, 8])).not.toThrow();
+    expect(conv(3, [3, 3, 1, 8])).not.toThrow();
+    expect(conv(5, [3, 3, 1, 8])).toThrow(/layer c \(Conv2D\) declares a 5×5×\?×8 kernel but the manifest has \[3,3,1,8\]/);
+  });
+
+  it('finds weights of nested models by suffix and refuses fixed-size layers without weights', () => {
+    const embedding = { class_name: 'Embedding', config: { name: 'e', input_dim: 1000, output_dim: 4 } };
+    const nested = { class_name: 'Model', config: { layers: [{ class_name: 'Sequential', config: { name: 'inner', layers: [embedding] } }] } };
+    expect(() => checkTopology(nested, [{ name: 'inner/e/embeddings', shape: [1000, 4], dtype: 'float32' }], 'm')).not.toThrow();
+    expect(() => checkTopology(nested, [], 'm')).toThrow(/layer e \(Embedding, 1000×4\) has no embeddings in the weights manifest/);
+  });
 });
