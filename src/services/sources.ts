@@ -64,11 +64,23 @@ export async function openExperimentModel(dir: string, exp?: Experiment): Promis
     model = await openModel(source);
   } catch (err) {
     if (!isPrintshotError(err)) throw err;
+    const bundled = await bundledIf(fingerprint);
+    if (bundled) return bundled;
     throw new PrintshotError('bad-experiment', `${made}, which cannot be loaded (${err.message}); ${hint}`);
   }
   if (model.fingerprint !== fingerprint) {
     model.dispose();
+    const bundled = await bundledIf(fingerprint);
+    if (bundled) return bundled;
     throw new PrintshotError('bad-experiment', `${made}, but ${source} now holds another model (sha256 ${model.fingerprint.slice(0, 12)}…); ${hint}`);
   }
   return model;
+}
+
+/** The bundled model when it is the one recorded: an experiment made with it survives a moved install. */
+async function bundledIf(fingerprint: string): Promise<LoadedClassifier | undefined> {
+  const model = await openModel('default').catch(() => undefined);
+  if (model?.fingerprint === fingerprint) return model;
+  model?.dispose();
+  return undefined;
 }

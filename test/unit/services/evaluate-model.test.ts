@@ -73,4 +73,20 @@ describe('evaluate on an experiment without --model', () => {
     await expect(missing).rejects.toThrow(/was made with model 'my-cnn' .*, which cannot be loaded \(.*\); pass --model DIR with the model 'my-cnn'/);
     await expect(missing).rejects.toMatchObject({ code: 'bad-experiment' });
   });
+
+  it('an experiment made with the bundled model still finds it after the install moved', async () => {
+    const bundledExp = join(tmp, 'bundled-exp');
+    const bundled = await loadClassifier('default');
+    try {
+      const items = (await openImages('samples', bundled)).items.slice(0, 2);
+      const r = await attackIntoExperiment(bundled, items, SAMPLES_DIR, { method: 'fgsm', params: { eps: 8, target: 'untargeted' }, seed: 0, out: bundledExp });
+      const file = join(bundledExp, 'experiment.json');
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { model: { source: string } };
+      writeFileSync(file, JSON.stringify({ ...json, model: { ...json.model, source: join(tmp, 'old-install/assets/models/fashion-cnn') } }));
+      const report = await runEvaluateJob({ clean: join(bundledExp, 'clean'), adversarial: join(bundledExp, r.run.dir), transforms: [] });
+      expect(report.model).toBe('fashion-cnn');
+    } finally {
+      bundled.dispose();
+    }
+  });
 });
