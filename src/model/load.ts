@@ -21,7 +21,7 @@ import { registerKerasCompat } from './keras-compat';
 import { repairKerasTopology } from './keras-compat-topology';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
 import { checkTopology, manifestElements, withWeightBudget } from './topology-budget';
-import { summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
+import { summarizeModel, type ExecutionPath, type KernelRecord, type ModelSummary } from './summary';
 
 export interface LoadedClassifier extends Classifier {
   /** What was guessed because model-card.json was missing (empty when a card was found). */
@@ -32,7 +32,7 @@ export interface LoadedClassifier extends Classifier {
   /** How logits are computed here: the compiled layer plan's fused ops, or the stock path and why. */
   readonly execution: ExecutionPath;
   /** Architecture summary (layers, parameters, FLOPs, preprocessing); computed on first call. */
-  describe(): ModelSummary;
+  describe(): Promise<ModelSummary>;
   /** Runs the gradient probe: null when attacks can differentiate the model, else the one-line reason. */
   gradientProblem(): string | null;
 }
@@ -172,7 +172,7 @@ async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptio
       dir: src.dir,
       execution,
       logits,
-      describe: () =>
+      describe: async () =>
         (summary ??= summarizeModel({
           name: card.name,
           format: bundle.format,
@@ -184,7 +184,10 @@ async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptio
           execution,
           compiledOps: ownedByHead.execution && 'compiled' in ownedByHead.execution ? ownedByHead.execution.compiled : [],
           layersModel: bundle.format === 'layers' ? (model as tfl.LayersModel) : undefined,
-          graph: bundle.format === 'graph' ? { nodes: graphNodes(bundle.modelJSON), weightSpecs: bundle.weightSpecs } : undefined,
+          graph:
+            bundle.format === 'graph'
+              ? { nodes: graphNodes(bundle.modelJSON), weightSpecs: bundle.weightSpecs, kernels: await graphKernels(model as tfconv.GraphModel, prep, inputSpec) }
+              : undefined,
         })),
       gradientProblem: () => {
         try {
@@ -310,6 +313,20 @@ function executionPath(head: ModelHead, format: ModelFormat): ExecutionPath {
   if (e && 'compiled' in e) return { backend, compiled: true, ops: e.compiled.length };
   if (e) return { backend, compiled: false, reason: e.notCompiled };
   return { backend, compiled: false, reason: format === 'graph' ? 'graph models run through tfjs-converter' : 'no layer plan was tried' };
+}
+
+/** The kernels one pass of one image runs through the graph (for its FLOP count); undefined if it cannot run synchronously. */
+async function graphKernels(model: tfconv.GraphModel, prep: (x: tf.Tensor) => tf.Tensor, input: InputSpec): Promise<KernelRecord[] | undefined> {
+  const x = tf.zeros([1, input.height, input.width, input.channels]);
+  try {
+    const info = await tf.profile(() => tf.tidy(() => model.execute(prep(x)) as tf.Tensor));
+    tf.dispose(info.result as tf.Tensor);
+    return info.kernels.map((k) => ({ name: k.name, inputShapes: k.inputShapes, outputShapes: k.outputShapes }));
+  } catch {
+    return undefined; // control flow needs executeAsync: the summary then has no FLOP count
+  } finally {
+    x.dispose();
+  }
 }
 
 function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: string }[] {

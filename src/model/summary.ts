@@ -9,6 +9,8 @@
  * multiply-accumulates are (output positions) × (kernel elements): every output position of a
  * convolution multiplies the whole kernel slice it sees, and a Dense layer is a 1×1 convolution
  * over its input's leading positions. Transposed convolutions count input positions instead.
+ * Graph models carry no layer list, so their count comes from the kernels one forward pass of one
+ * image runs (tf.profile): convolution and matmul kernels, by the same convention.
  */
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -43,7 +45,7 @@ export interface ModelSummary {
   /** Leaf layers in order; empty for Graph models (their nodes carry no output shapes). */
   layers: LayerSummary[];
   params: { total: number; trainable: number };
-  /** Null when it cannot be computed (Graph models). */
+  /** Null when it cannot be computed (a graph that needs executeAsync). */
   flopsPerImage: number | null;
   flopsConvention: string;
   execution: ExecutionPath;
@@ -62,7 +64,14 @@ export interface SummaryInput {
   execution: ExecutionPath;
   compiledOps: readonly string[];
   layersModel?: tfl.LayersModel;
-  graph?: { nodes: readonly { op: string }[]; weightSpecs: readonly tf.io.WeightsManifestEntry[] };
+  graph?: { nodes: readonly { op: string }[]; weightSpecs: readonly tf.io.WeightsManifestEntry[]; kernels?: readonly KernelRecord[] };
+}
+
+/** What tf.profile records per kernel (the fields used here). */
+export interface KernelRecord {
+  name: string;
+  inputShapes: (number[] | null)[];
+  outputShapes: number[][];
 }
 
 type AnyLayer = tfl.LayersModel['layers'][number];
@@ -89,7 +98,8 @@ export function summarizeModel(s: SummaryInput): ModelSummary {
       flopsPerImage: layers.reduce((n, l) => n + l.flops, 0),
     };
   }
-  const specs = s.graph?.weightSpecs ?? [];
+  // Int32 constants (reshape targets, axes) are not parameters; quantized weights are float32 specs.
+  const specs = (s.graph?.weightSpecs ?? []).filter((w) => w.dtype === 'float32');
   const total = specs.reduce((n, w) => n + size(w.shape), 0);
   return {
     ...base,
@@ -97,8 +107,39 @@ export function summarizeModel(s: SummaryInput): ModelSummary {
     layers: [],
     // A graph model's weights are constants: all of them count, none is trainable.
     params: { total, trainable: 0 },
-    flopsPerImage: null,
+    flopsPerImage: s.graph?.kernels ? flopsFromKernels(s.graph.kernels) : null,
   };
+}
+
+/** FLOPs (2 × MACs) of the convolution and matmul kernels one pass ran; batch 1 gives per image. */
+export function flopsFromKernels(kernels: readonly KernelRecord[]): number {
+  let macs = 0;
+  for (const k of kernels) {
+    const out = k.outputShapes[0];
+    const [a, b] = k.inputShapes;
+    if (!out || !a || !b) continue;
+    switch (k.name) {
+      case 'Conv2D':
+      case 'FusedConv2D':
+      case 'Conv3D': // out × (kernel window × in-channels): filter [...k, cin, cout]
+        macs += size(out) * (size(b) / b[b.length - 1]);
+        break;
+      case 'DepthwiseConv2dNative':
+      case 'FusedDepthwiseConv2D': // out channels = cin × multiplier; each sees one kernel window
+        macs += size(out) * (size(b) / (b[b.length - 2] * b[b.length - 1]));
+        break;
+      case 'Conv2DBackpropInput': // a transposed conv's forward: inputs (dy, filter [kh, kw, outC, dyC]); dy positions × window × outC
+        macs += size(a) * (size(b) / b[b.length - 1]);
+        break;
+      case 'BatchMatMul':
+      case '_FusedMatMul': // a·b: every element of a meets every output column (transposes do not change the count)
+        macs += size(a) * out[out.length - 1];
+        break;
+      default:
+        break;
+    }
+  }
+  return 2 * macs;
 }
 
 function leafLayers(model: { layers: AnyLayer[] }): AnyLayer[] {
@@ -191,7 +232,7 @@ export function formatSummary(s: ModelSummary, full = true): string[] {
     `output      ${s.output.classes} ${s.output.kind} (${s.output.why})${s.output.kind === 'probabilities' ? '; attacks use the logits before the softmax' : ''}`,
     `layers      ${Object.values(s.layerCounts).reduce((a, b) => a + b, 0)}: ${Object.entries(s.layerCounts).map(([k, n]) => `${n} ${k}`).join(', ')}`,
     `parameters  ${s.params.total.toLocaleString('en-US')} (${s.params.trainable.toLocaleString('en-US')} trainable)`,
-    `FLOPs       ${s.flopsPerImage === null ? 'unknown for graph models' : `${s.flopsPerImage.toLocaleString('en-US')} per image (${s.flopsConvention})`}`,
+    `FLOPs       ${s.flopsPerImage === null ? 'unknown (the graph needs asynchronous execution)' : `${s.flopsPerImage.toLocaleString('en-US')} per image (${s.flopsConvention})`}`,
     s.execution.compiled ? `compiled: ${s.execution.ops} fused ops on ${s.execution.backend}` : `not compiled: ${s.execution.reason} (backend ${s.execution.backend})`,
   ];
   if (full && s.execution.compiled) lines.push(...s.compiledOps.map((op) => `  ${op}`));

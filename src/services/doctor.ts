@@ -24,16 +24,16 @@ export interface DoctorReport {
 }
 
 /** Summary of a loaded classifier; the gradient probe runs here rather than at load so a failing model is still described. */
-export function describeLoaded(model: LoadedClassifier): ModelInfo {
+export async function describeLoaded(model: LoadedClassifier): Promise<ModelInfo> {
   const problem = model.gradientProblem();
-  return { summary: model.describe(), gradient: problem === null ? 'ok' : { problem } };
+  return { summary: await model.describe(), gradient: problem === null ? 'ok' : { problem } };
 }
 
 /** Loads `spec` (a model folder or 'default') and describes it. */
 export async function modelInfo(spec: string): Promise<ModelInfo> {
   const model = await openModel(spec, { probeGradient: false });
   try {
-    return describeLoaded(model);
+    return await describeLoaded(model);
   } finally {
     model.dispose();
   }
@@ -58,7 +58,7 @@ export async function doctor(opts: { model?: string } = {}): Promise<DoctorRepor
       input: `${width}x${height}x${channels}`,
       fingerprint: model.fingerprint,
     };
-    if (opts.model !== undefined) report.architecture = describeLoaded(model);
+    if (opts.model !== undefined) report.architecture = await describeLoaded(model);
     if (opts.model !== undefined && opts.model !== 'default') {
       report.samples = { ok: false, error: 'not checked with --model (the samples are labelled for the bundled model)' };
     } else {
