@@ -1,0 +1,204 @@
+/**
+ * An attack job end to end: load the model and images, validate parameters before touching
+ * disk, then write clean PNGs, the run's adversarial PNGs and its manifest into an experiment
+ * folder. Every file is written atomically and the manifest is rewritten after each batch, so a
+ * killed job leaves complete files and a 'running' run; a new job adds a run and never
+ * modifies earlier ones.
+ */
+import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
+import { currentBackend, type LoadedClassifier } from '../model';
+import { attackImagesParallel, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
+import { planWorkers, stepsPerImage, type WorkerPlan } from '../parallel/plan';
+import type { FitMode } from '../images';
+import { log, type LabeledImage } from '../shared';
+import {
+  completeRun,
+  openOrCreateExperiment,
+  startRun,
+  writeAdversarialImage,
+  writeCleanImages,
+  writeRunManifest,
+  type RunImage,
+  type RunManifest,
+  type RunRecord,
+} from '../workspace';
+import { openImages, openModel } from './sources';
+
+export interface AttackJobSpec {
+  model: string;
+  images: string;
+  method: string;
+  params: Record<string, unknown>;
+  seed: number | string;
+  batchSize?: number;
+  /**
+   * Threads attacking batches: the main thread, plus N − 1 worker threads with their own backend
+   * and copy of the model (src/parallel). Default 1: in-process. The same seed gives the same
+   * bytes for any count (fixed batch partition, one RNG stream per batch); more than one needs a
+   * model folder and more than one batch. 'auto': as many as pay for their start-up, up to one per
+   * core (planWorkers, src/parallel/plan.ts).
+   */
+  workers?: number | 'auto';
+  /** How images of another aspect ratio reach the model's size (default 'fill'); recorded in experiment.json. */
+  fit?: FitMode;
+  out: string;
+  signal?: AbortSignal;
+  onProgress?: (p: AttackJobProgress) => void;
+}
+
+export interface AttackSummary {
+  images: number;
+  successes: number;
+  successRate: number;
+  cleanTop1Correct: number;
+  advTop1Correct: number;
+  meanLinf: number;
+  meanL2: number;
+}
+
+export interface AttackJobResult {
+  experimentDir: string;
+  run: RunRecord;
+  manifest: RunManifest;
+  summary: AttackSummary;
+}
+
+export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult> {
+  const attack = getAttack(spec.method);
+  const params = parseAttackParams(attack, spec.params) as Record<string, unknown>;
+  const model = await openModel(spec.model);
+  try {
+    const data = await openImages(spec.images, model, { fit: spec.fit });
+    return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params, fit: data.fit });
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The part shared with the demo and the engine: images already loaded, params already valid. */
+export async function attackIntoExperiment(
+  model: LoadedClassifier,
+  items: readonly LabeledImage[],
+  imagesSource: string,
+  spec: Omit<AttackJobSpec, 'model' | 'images'>,
+): Promise<AttackJobResult> {
+  const attack = getAttack(spec.method);
+  const eps = Number(spec.params.eps ?? 0);
+  await openOrCreateExperiment(spec.out, {
+    model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: model.dir },
+    imagesSource,
+    imagesFit: spec.fit,
+  });
+  await writeCleanImages(spec.out, items);
+  const run = await startRun(spec.out, { method: attack.id, eps });
+  const backend = (await currentBackend())?.name;
+  const manifest: RunManifest = {
+    schemaVersion: 1,
+    runId: run.id,
+    method: attack.id,
+    params: spec.params,
+    seed: spec.seed,
+    modelFingerprint: model.fingerprint,
+    backend: backend ?? 'unknown',
+    execution: model.execution,
+    startedAt: new Date().toISOString(),
+    images: [],
+  };
+  let persisted: Promise<void> = Promise.resolve();
+  const job = {
+    seed: spec.seed,
+    signal: spec.signal,
+    batchSize: spec.batchSize,
+    onProgress: spec.onProgress,
+    // Workers can finish batches while an earlier one is still being written: persist one batch
+    // at a time, whole, so the manifest always lists complete batches (and a failure stops the rest).
+    onBatch: (batch: AttackImageResult[]) =>
+      (persisted = persisted.then(async () => {
+        // Encoded on libuv's threads in parallel (sharp), in input order for the manifest.
+        const rows: RunImage[] = await Promise.all(batch.map((r) => toRunImage(spec.out, run, r)));
+        manifest.images.push(...rows);
+        await writeRunManifest(spec.out, run, manifest);
+      })),
+  };
+  const batches = partitionBatches(items.length, spec.batchSize).length;
+  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
+  // The main thread attacks too (the pool's local lane), so N lanes start N − 1 worker threads.
+  const results = lanes > 1
+    ? await attackImagesParallel(attack.id, spec.params, items, { ...job, modelDir: model.dir, workers: lanes - 1, local: model, backend })
+    : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
+  const summary = summarize(results);
+  // Workers finish batches out of order: the final manifest lists images in input order.
+  const order = new Map(items.map((it, i) => [it.relPath, i]));
+  const images = [...manifest.images].sort((a, b) => (order.get(a.relPath) ?? 0) - (order.get(b.relPath) ?? 0));
+  const final: RunManifest = { ...manifest, images, finishedAt: new Date().toISOString(), summary: { ...summary } };
+  await writeRunManifest(spec.out, run, final);
+  const done = await completeRun(spec.out, run.id);
+  return { experimentDir: spec.out, run: done, manifest: final, summary };
+}
+
+/** Threads for the job: an explicit count (capped to the batches), or planWorkers' choice for 'auto'. */
+async function chooseLanes(spec: Omit<AttackJobSpec, 'model' | 'images'>, model: LoadedClassifier, images: number, batches: number): Promise<number> {
+  const name = getAttack(spec.method).id;
+  if (spec.workers !== 'auto') {
+    const lanes = Math.max(1, Math.min(spec.workers ?? 1, batches));
+    if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${lanes - 1} worker thread${lanes > 2 ? 's' : ''})`);
+    return lanes;
+  }
+  const summary = await describeModel(model);
+  const plan = planWorkers({
+    images,
+    batches,
+    stepsPerImage: stepsPerImage(spec.params),
+    flopsPerImage: summary?.flopsPerImage ?? null,
+    weightBytes: (summary?.params.total ?? 0) * 4,
+    cores: await defaultWorkerCount(),
+  });
+  const lanes = plan.workers + 1;
+  if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${plan.workers} worker thread${plan.workers > 1 ? 's' : ''}; ${estimateText(plan)})`);
+  else if (batches > 1) log.info(`${name}: ${images} images in-process (${estimateText(plan)}: starting a worker would not pay off)`);
+  return lanes;
+}
+
+function estimateText(p: WorkerPlan): string {
+  return `est. ${p.computeS.toFixed(1)} s of compute, ${p.plannedS.toFixed(1)} s planned, ${p.workerStartS.toFixed(1)} s to start a worker`;
+}
+
+async function describeModel(model: LoadedClassifier): Promise<Awaited<ReturnType<LoadedClassifier['describe']>> | undefined> {
+  try {
+    return await model.describe();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes one result's PNG and returns its manifest row (shared with the engine's resume path). */
+export async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
+  const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
+  return {
+    relPath: r.relPath,
+    label: r.label,
+    file,
+    sha256,
+    cleanTop5: r.cleanTop.slice(0, 5),
+    advTop5: r.advTop.slice(0, 5),
+    success: r.success,
+    ...(r.target !== undefined ? { target: r.target } : {}),
+    linf: r.linf,
+    l2: r.l2,
+    steps: r.steps,
+  };
+}
+
+export function summarize(results: readonly AttackImageResult[]): AttackSummary {
+  const n = results.length || 1;
+  const successes = results.filter((r) => r.success).length;
+  return {
+    images: results.length,
+    successes,
+    successRate: successes / n,
+    cleanTop1Correct: results.filter((r) => r.cleanTop[0].label === r.label).length,
+    advTop1Correct: results.filter((r) => r.advTop[0].label === r.label).length,
+    meanLinf: results.reduce((s, r) => s + r.linf, 0) / n,
+    meanL2: results.reduce((s, r) => s + r.l2, 0) / n,
+  };
+}
