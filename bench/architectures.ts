@@ -173,7 +173,7 @@ async function main(): Promise<void> {
       L.push('', `WHOLE PROCESS, ${threads} threads: printshot attack --method bim --eps ${EPS} --iterations ${ITERATIONS} (CLI defaults otherwise) vs bench/torch_archs.py whole (OMP/OPENBLAS/MKL_NUM_THREADS=${threads}), spawn to exit`, '');
       L.push(...renderWhole(whole));
       const w = whole[whole.length - 1];
-      L.push(`e.g.: ${w.printshot.command}`, `      ${w.torch?.command ?? ''}`);
+      L.push(`e.g.: ${w.printshot.command}`, ...(w.torch ? [`      ${w.torch.command}`] : []));
     }
     L.push('', `time: ${seconds.toFixed(0)} s`);
     process.stdout.write(`${L.join('\n')}\n`);

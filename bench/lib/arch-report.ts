@@ -63,6 +63,16 @@ export function renderSteady(rows: readonly SteadyRow[], models: ReadonlyMap<Arc
   return [...L, ...notes.map((n) => `- ${n}`)];
 }
 
+/** The `printshot attack --json` object (experiment, run, summary, execution), if stdout has one. */
+function cliJson(stdout: string): { execution?: unknown; summary?: unknown } | undefined {
+  try {
+    const v = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { execution?: unknown; summary?: unknown };
+    return typeof v === 'object' && v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function renderWhole(rows: readonly WholeRow[]): string[] {
   const L = [
     '| model | images | Printshot s | PyTorch s | ratio T/P (speed) | Printshot peak RSS MiB | PyTorch peak RSS MiB | Printshot cpu s | PyTorch cpu s | bg P / T | PNGs P / T |',
@@ -78,6 +88,9 @@ export function renderWhole(rows: readonly WholeRow[]): string[] {
       `| ${ARCH_TITLE[r.model]} | ${r.images} | ${ok(p) ? p.seconds.toFixed(1) : 'failed'} | ${t ? (ok(t) ? t.seconds.toFixed(1) : 'failed') : '—'} | ${sp} | ${fmtNum(p.maxRssMiB, 0)} | ${fmtNum(t?.maxRssMiB, 0)} | ${fmtNum(p.cpuSeconds, 1)} | ${fmtNum(t?.cpuSeconds, 1)} | ${bg(p.background)} / ${bg(t?.background)} | ${p.pngsWritten} / ${t?.pngsWritten ?? '—'} |`,
     );
     if (p.error) notes.push(`${ARCH_TITLE[r.model]} × ${r.images}: Printshot ${p.error}`);
+    for (const l of p.planLines) notes.push(`${ARCH_TITLE[r.model]} × ${r.images}: CLI log: ${l.trim()}`);
+    const said = cliJson(p.stdout);
+    if (said) notes.push(`${ARCH_TITLE[r.model]} × ${r.images}: the CLI reported execution ${JSON.stringify(said.execution ?? null)}, summary ${JSON.stringify(said.summary ?? null)}`);
     if (t?.error) notes.push(`${ARCH_TITLE[r.model]} × ${r.images}: PyTorch ${t.error}`);
   }
   return [...L, ...notes.map((n) => `- ${n}`)];

@@ -27,6 +27,8 @@ export interface ProcessRun {
   background?: number;
   stdout: string;
   stderrTail: string;
+  /** The CLI's log lines that mention workers or the execution path (its scheduling choice). */
+  planLines: string[];
   /** PNG files found under the output folder afterwards. */
   pngsWritten: number;
   error?: string;
@@ -76,7 +78,8 @@ export function timedProcess(file: string, args: readonly string[], env: Record<
       const cpuSeconds = mark ? user + sys : undefined;
       const background = b0 !== undefined && b1 !== undefined && cpuSeconds !== undefined ? Math.max(0, (b1 - b0 - cpuSeconds) / seconds) : undefined;
       const stderrTail = stderr.split('\n').filter((l) => l && !l.startsWith(TIME_MARK)).slice(-5).join('\n');
-      resolve({ command, code, seconds, maxRssMiB: rssKiB ? rssKiB / 1024 : undefined, cpuSeconds, background, stdout, stderrTail, pngsWritten: countPngs(outDir), error: error ?? (code === 0 ? undefined : `exit ${code}: ${stderrTail.split('\n').pop() ?? ''}`) });
+      const planLines = stderr.split('\n').filter((l) => /worker|compiled|fallback/i.test(l)).slice(0, 4);
+      resolve({ command, code, seconds, maxRssMiB: rssKiB ? rssKiB / 1024 : undefined, cpuSeconds, background, stdout, stderrTail, planLines, pngsWritten: countPngs(outDir), error: error ?? (code === 0 ? undefined : `exit ${code}: ${stderrTail.split('\n').pop() ?? ''}`) });
     };
     child.on('error', (e) => done(null, firstLine(e)));
     child.on('close', (code) => done(code));
