@@ -7,7 +7,7 @@
  */
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type LoadedClassifier } from '../model';
-import { attackImagesParallel, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
+import { AttackPool, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
 import { planWorkers, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
 import { log, type LabeledImage } from '../shared';
@@ -82,6 +82,28 @@ export async function attackIntoExperiment(
   imagesSource: string,
   spec: Omit<AttackJobSpec, 'model' | 'images'>,
 ): Promise<AttackJobResult> {
+  const batches = partitionBatches(items.length, spec.batchSize).length;
+  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
+  const backend = (await currentBackend())?.name;
+  // Worker threads start now and load their model copies while this thread writes the
+  // experiment folder and the clean PNGs; the main thread attacks too (the pool's local lane),
+  // so N lanes start N − 1 workers.
+  const pool = lanes > 1 ? await AttackPool.create({ modelDir: model.dir, workers: lanes - 1, local: model, backend }) : undefined;
+  try {
+    return await runInto(model, items, imagesSource, spec, pool, backend);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function runInto(
+  model: LoadedClassifier,
+  items: readonly LabeledImage[],
+  imagesSource: string,
+  spec: Omit<AttackJobSpec, 'model' | 'images'>,
+  pool: AttackPool | undefined,
+  backend: string | undefined,
+): Promise<AttackJobResult> {
   const attack = getAttack(spec.method);
   const eps = Number(spec.params.eps ?? 0);
   await openOrCreateExperiment(spec.out, {
@@ -91,7 +113,6 @@ export async function attackIntoExperiment(
   });
   await writeCleanImages(spec.out, items);
   const run = await startRun(spec.out, { method: attack.id, eps });
-  const backend = (await currentBackend())?.name;
   const manifest: RunManifest = {
     schemaVersion: 1,
     runId: run.id,
@@ -120,12 +141,7 @@ export async function attackIntoExperiment(
         await writeRunManifest(spec.out, run, manifest);
       })),
   };
-  const batches = partitionBatches(items.length, spec.batchSize).length;
-  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
-  // The main thread attacks too (the pool's local lane), so N lanes start N − 1 worker threads.
-  const results = lanes > 1
-    ? await attackImagesParallel(attack.id, spec.params, items, { ...job, modelDir: model.dir, workers: lanes - 1, local: model, backend })
-    : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
+  const results = pool ? await pool.run(attack.id, spec.params, items, job) : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
   const summary = summarize(results);
   // Workers finish batches out of order: the final manifest lists images in input order.
   const order = new Map(items.map((it, i) => [it.relPath, i]));
