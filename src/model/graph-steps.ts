@@ -80,12 +80,18 @@ export function poolOf(n: GraphNode): PoolSpec {
   return { filterSize: spatial(n, 'ksize'), strides: spatial(n, 'strides'), pad };
 }
 
-/** The activation a fused node (fused_ops [BiasAdd, act]) or an activation node applies. */
-export function activationName(op: string | undefined, n: GraphNode): Activation {
-  if (op === undefined) return 'linear';
-  if (op === 'Relu') return 'relu';
-  if (op === 'Relu6') return 'relu6';
-  return unsupported(`${what(n)} fuses activation ${op}`);
+/**
+ * The activation a fused node (fused_ops [BiasAdd, act]) or an activation node applies: one the
+ * fused kernels differentiate (relu, relu6), or `after`, a plain op applied to the kernel's
+ * linear output (Elu, LeakyRelu, Sigmoid, Tanh).
+ */
+export function activationName(op: string | undefined, n: GraphNode): { activation: Activation; after?: (x: tf.Tensor) => tf.Tensor } {
+  if (op === undefined) return { activation: 'linear' };
+  if (op === 'Relu') return { activation: 'relu' };
+  if (op === 'Relu6') return { activation: 'relu6' };
+  const alpha = attrFloat(n, 'leakyrelu_alpha') ?? 0.2;
+  const after = op === 'LeakyRelu' ? (x: tf.Tensor) => tf.leakyRelu(x, alpha) : UNARY.get(op);
+  return after && op !== 'Neg' ? { activation: 'linear', after } : unsupported(`${what(n)} fuses activation ${op}`);
 }
 
 /**
