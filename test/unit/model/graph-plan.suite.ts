@@ -128,7 +128,8 @@ export function describeGraphPlan(backend: 'cpu' | 'wasm'): void {
       expect(cnn.slice(3)).toEqual([expect.stringMatching(/^dense 32 relu/), expect.stringMatching(/^dense 10 linear/)]);
       const mobile = plans.get('mobilenet')!.ops;
       expect(mobile[0]).toMatch(/^conv 3×3×16\/2 explicit relu6/);
-      expect(mobile.filter((o) => /^depthwise 3×3×1\/[12] (same|valid) relu6/.test(o))).toHaveLength(3); // incl. depthwise → BN → Relu6
+      expect(mobile.filter((o) => /^depthwise 3×3×1\/[12] (same|valid|explicit) relu6/.test(o))).toHaveLength(3);
+      expect(mobile).toContain('depthwise 3×3×1/1 explicit relu6 (StatefulPartitionedCall/mobilenetv2/block_1_depthwise/depthwise)'); // → BN → Relu6
       expect(mobile.some((o) => o.startsWith('fusedbatchnorm'))).toBe(false);
       expect(plans.get('inception')!.ops).toContain('fusedbatchnormv3 (mixed/bn/FusedBatchNormV3)'); // after a concat: x·a + b
       // Activations the fused kernels do not apply follow them as plain ops.
