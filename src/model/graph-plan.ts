@@ -35,6 +35,7 @@ import {
 } from './graph-steps';
 import { convStepFromWeights, denseStepFromWeights, Owned, PlanUnsupported, unsupported, type Activation, type PoolSpec, type Step } from './layer-steps';
 
+/** Reads the model's constants where it does not fold them: use it only while the model lives. */
 export interface GraphPlan {
   /** The wanted tensor (the input of a final softmax, or the model output) as a function of the input. */
   logits(x: tf.Tensor): tf.Tensor;

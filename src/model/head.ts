@@ -7,6 +7,8 @@
  * Nothing here mutates the loaded model: for Layers models we build a second model over the same
  * symbolic tensors (it owns no weights) and, for a Dense layer with a softmax activation, apply its
  * kernel and bias by hand; for Graph models we execute up to the Softmax node's input.
+ * Both kinds run through a compiled plan of fused kernels when they compile (layer-plan.ts,
+ * graph-plan.ts); `execution` says which, or why not.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
