@@ -3,10 +3,11 @@
  * give it should fail once, at load, with one line naming the layer (or graph node) to blame,
  * rather than as an internal error halfway through an attack.
  *
- * The probe takes the input gradient of a cross-entropy on one deterministic image. The label is
- * the model's least-likely class, so the softmax residual (p − onehot) is far from zero and a zero
- * gradient means the pixels really do not reach the loss (a rounding or argmax step), not that the
- * model is confident. It fails on: an op with no registered gradient, a layer that cuts the tape
+ * The probe takes the input gradient of a cross-entropy on one deterministic image, against the
+ * uniform distribution: its logit gradient p − 1/C vanishes only when every logit is equal, never
+ * because the model is confident, so a zero input gradient means the pixels really do not reach
+ * the loss (a rounding or argmax step). It needs no label, so it costs one forward and one
+ * backward pass. It fails on: an op with no registered gradient, a layer that cuts the tape
  * (reads values back and makes a new tensor), an error inside a gradient function, and a
  * gradient that is NaN/Infinity or exactly zero everywhere.
  *
@@ -62,13 +63,14 @@ export function probeGradient(logits: (x: tf.Tensor4D) => tf.Tensor2D, input: In
   const traces: LayerTrace[] = [];
   const unwrap = site.kind === 'layers' && !site.compiled ? traceLayerCalls(site.model, traces) : () => {};
   try {
-    const classes = tf.tidy(() => logits(x).shape[1]);
-    const least = tf.tidy(() => tf.argMin(logits(x), 1).dataSync()[0]);
     let grad: Float32Array | Int32Array | Uint8Array;
     try {
       const g = tf.tidy(() => {
-        const onehot = tf.oneHot([least], classes);
-        const loss = (xi: tf.Tensor) => tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits(xi as tf.Tensor4D)), onehot)));
+        // Cross-entropy against the uniform distribution: logsumexp(z) − mean(z).
+        const loss = (xi: tf.Tensor) => {
+          const z = logits(xi as tf.Tensor4D);
+          return tf.sum(tf.sub(tf.logSumExp(z, 1), tf.mean(z, 1)));
+        };
         return tf.grad(loss)(x);
       });
       grad = g.dataSync();
