@@ -96,3 +96,23 @@ export function stepsPerImage(params: Record<string, unknown>): number {
   const iterations = num('iterations') ?? (num('maxIterations') !== undefined ? num('maxIterations')! * (num('binarySteps') ?? 1) : 1);
   return Math.max(1, iterations) * Math.max(1, samples);
 }
+
+/**
+ * Attacks whose output for an image does not depend on the other images of its batch: no random
+ * draws (those come from the batch's RNG stream, partition.ts) and nothing decided per batch.
+ * For these the partition may change with the machine without changing a byte (tested on each,
+ * test/unit/parallel/batch-invariance.test.ts); PGD's random start, EOT's transforms, 'random'
+ * targets and C&W/L-BFGS's per-batch searches keep the partition the user asked for.
+ */
+export function isBatchInvariant(attackId: string, params: Record<string, unknown>): boolean {
+  return ['fgsm', 'bim', 'illc', 'mifgsm'].includes(attackId) && params.target !== 'random';
+}
+
+/**
+ * The batch size that gives each of `lanes` threads work when the job has fewer batches than
+ * lanes (a small job), never larger than the size asked for.
+ */
+export function splitBatchSize(images: number, batchSize: number, lanes: number): number {
+  if (Math.ceil(images / batchSize) >= lanes) return batchSize;
+  return Math.max(1, Math.ceil(images / lanes));
+}

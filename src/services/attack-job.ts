@@ -7,8 +7,8 @@
  */
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type LoadedClassifier } from '../model';
-import { AttackPool, attackImagesPartitioned, defaultWorkerCount, partitionBatches } from '../parallel';
-import { planWorkers, stepsPerImage, type WorkerPlan } from '../parallel/plan';
+import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
+import { isBatchInvariant, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
 import { log, type LabeledImage } from '../shared';
 import {
@@ -82,15 +82,21 @@ export async function attackIntoExperiment(
   imagesSource: string,
   spec: Omit<AttackJobSpec, 'model' | 'images'>,
 ): Promise<AttackJobResult> {
-  const batches = partitionBatches(items.length, spec.batchSize).length;
+  const asked = spec.batchSize ?? DEFAULT_BATCH_SIZE;
+  // An attack whose images do not interact may be cut into smaller batches than asked, so that a
+  // small job keeps every lane busy: the bytes are the same for any partition (plan.ts).
+  const splittable = isBatchInvariant(getAttack(spec.method).id, spec.params);
+  const batches = splittable ? items.length : partitionBatches(items.length, asked).length;
   const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
+  const batchSize = splittable ? splitBatchSize(items.length, asked, lanes) : asked;
+  if (batchSize < asked) log.info(`${getAttack(spec.method).id}: batches of ${batchSize} instead of ${asked}, so that each of ${lanes} threads gets work`);
   const backend = (await currentBackend())?.name;
   // Worker threads start now and load their model copies while this thread writes the
   // experiment folder and the clean PNGs; the main thread attacks too (the pool's local lane),
   // so N lanes start N − 1 workers.
   const pool = lanes > 1 ? await AttackPool.create({ modelDir: model.dir, workers: lanes - 1, local: model, backend }) : undefined;
   try {
-    return await runInto(model, items, imagesSource, spec, pool, backend);
+    return await runInto(model, items, imagesSource, { ...spec, batchSize }, pool, backend);
   } finally {
     await pool?.close();
   }

@@ -47,7 +47,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--distribution <d>', 'EOT: print-camera | photometric | none, or a JSON file')
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--seed <s>', 'random seed', '0')
-    .option('--batch <n>', 'images per batch', positiveInt, 32)
+    .option('--batch <n>', 'images per batch (FGSM, BIM, ILLC, MI-FGSM: at most, so that a small job keeps every thread busy; same bytes)', positiveInt, 32)
     .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
     .addOption(fitOption())
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')

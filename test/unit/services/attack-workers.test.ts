@@ -69,10 +69,30 @@ describe('attack jobs on worker threads', () => {
     dirs.push(out);
     const spy = vi.spyOn(log, 'info');
     try {
-      await attackIntoExperiment(model, items.slice(0, 3), root, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 4, workers: 2, out });
+      await attackIntoExperiment(model, items.slice(0, 3), root, { method: 'pgd', params: { eps: 8, iterations: 2 }, seed: 0, batchSize: 4, workers: 2, out });
       expect(spy.mock.calls.some(([m]) => /workers/.test(String(m)))).toBe(false);
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('cuts a small job of a batch-invariant attack into batches for every thread, with the same bytes', async () => {
+    const job = async (workers: number) => {
+      const out = await mkdtemp(path.join(tmpdir(), 'printshot-workers-'));
+      dirs.push(out);
+      const messages: string[] = [];
+      const spy = vi.spyOn(log, 'info').mockImplementation((m: string) => void messages.push(m));
+      try {
+        const r = await attackIntoExperiment(model, items.slice(0, 5), root, { method: 'bim', params: { eps: 8, iterations: 5 }, seed: 0, batchSize: 32, workers, out });
+        return { messages, rows: r.manifest.images.map((im) => `${im.relPath}|${im.sha256}`) };
+      } finally {
+        spy.mockRestore();
+      }
+    };
+    const one = await job(1);
+    const two = await job(2);
+    expect(one.messages).toEqual([]);
+    expect(two.messages).toContain('bim: batches of 3 instead of 32, so that each of 2 threads gets work');
+    expect(two.rows).toEqual(one.rows);
   });
 });
