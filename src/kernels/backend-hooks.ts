@@ -40,6 +40,7 @@ export interface FusedMatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
   activation?: string;
+  leakyreluAlpha?: number;
 }
 
 const fusedAttrs = new WeakMap<object, FusedConvAttrs | FusedMatMulAttrs>();

@@ -106,7 +106,7 @@ function fusedGrad(scope: string, fn: InputGrad): tf.GradConfig {
         );
       }
       assertNoDilation(scope, attrs.dilations);
-      const dyAct = throughFusedActivation(dy as tf.Tensor, y, attrs.activation) as tf.Tensor4D;
+      const dyAct = throughFusedActivation(dy as tf.Tensor, y, attrs.activation, attrs.leakyreluAlpha) as tf.Tensor4D;
       const grads: Record<string, () => tf.Tensor> = {
         0: () => inputGradInFormat(fn, dyAct, filter, x.shape, attrs),
         1: unsupportedFilterGradient,

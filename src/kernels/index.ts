@@ -33,7 +33,7 @@ export {
 } from './conv-input-grad';
 export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from './pool-gradients';
 export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
-export { throughFusedActivation } from './fused-activation';
+export { KERNEL_FUSED_ACTIVATIONS, splitActivation, throughFusedActivation } from './fused-activation';
 export { exactSign, signStep } from './sign-step-kernel';
 export { unaryCustomGrad } from './unary-custom-grad';
 

@@ -26,9 +26,9 @@ const fusedMatMulGrad: tf.GradConfig = {
     if (attrs === undefined || typeof attrs.transposeA !== 'boolean') {
       throw new Error(`printshot input gradients: no recorded attributes for '${FUSED_MATMUL_SCOPE}'; call registerInputGradients() after importing the tfjs backend packages`);
     }
-    const { transposeA: ta, transposeB: tb, activation } = attrs;
+    const { transposeA: ta, transposeB: tb, activation, leakyreluAlpha } = attrs;
     // dy arrives in the op's output shape; y is the kernel's 3-D output.
-    const g = (): tf.Tensor => throughFusedActivation(tf.reshape(dy as tf.Tensor, y.shape), y, activation);
+    const g = (): tf.Tensor => throughFusedActivation(tf.reshape(dy as tf.Tensor, y.shape), y, activation, leakyreluAlpha);
     const grads: Record<string, () => tf.Tensor> = {
       0: () => (!ta ? matMul(g(), b, false, !tb) : matMul(b, g(), tb, true)),
       1: () => (!tb ? matMul(a, g(), !ta, false) : matMul(g(), a, true, ta)),

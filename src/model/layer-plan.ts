@@ -7,21 +7,30 @@
  * kernels; at that scale per-op overhead and glue cost more than the convolutions (profile in
  * docs/BENCHMARKS.md). Here the layer graph is walked once and every group of layers becomes one
  * custom-gradient op (layer-steps.ts):
- *  - Conv2D / DepthwiseConv2D → [BatchNormalization] → [ReLU / Activation relu|relu6] → [MaxPool]:
- *    one FusedConv2D / FusedDepthwiseConv2D kernel with the batch norm folded into its weights and
- *    the activation fused, plus the max-pool when a relu conv feeds only a MaxPooling2D (whose
- *    one-pass gradient kernel then applies the relu mask); the input gradient uses filters
- *    prepared once (kernels/conv-input-grad.ts) instead of reversing them every step.
- *  - Dense: one _FusedMatMul kernel; Add, ZeroPadding2D, pooling, Flatten, standalone batch norm
- *    and activations: plain differentiable ops; Dropout-like layers: nothing (inference).
+ *  - Conv2D / DepthwiseConv2D / SeparableConv2D (as depthwise + 1×1) → [BatchNormalization, any
+ *    center/scale] → [ReLU / LeakyReLU / ELU / Activation] → [MaxPool]: one FusedConv2D /
+ *    FusedDepthwiseConv2D kernel with the batch norm folded into its weights and the activation
+ *    fused (relu, relu6, leaky relu, sigmoid, elu) or applied inside the same op with a written-out
+ *    derivative (swish, hard swish, tanh, gelu, …: layer-activation-steps.ts), plus the max-pool
+ *    when a conv with a kernel activation feeds only a MaxPooling2D; the input gradient uses
+ *    filters prepared once (kernels/conv-input-grad.ts) instead of reversing them every step.
+ *  - Dense: one _FusedMatMul kernel. A standalone batch norm (after Concatenate or Add) with the
+ *    activation after it: one 1×1 depthwise kernel.
+ *  - Merges (Add, Subtract, Multiply incl. squeeze-excite broadcasting, Average, Maximum, Minimum,
+ *    Concatenate), Reshape, Permute, Cropping2D, ZeroPadding2D, pooling (keepdims too), Flatten,
+ *    Rescaling, Normalization, TFOpLambda: plain differentiable ops (layer-merge-steps.ts);
+ *    Dropout-like layers: nothing (inference).
  * A group is only fused when each inner output has no other reader. Anything else (layers called
- * twice, other layer types, channels-first data) is reported as the reason and the caller keeps
+ * twice, other layer types, channels-first data, dilations) is reported as the reason and the caller keeps
  * tfjs-layers' apply(). PRINTSHOT_LAYER_PLAN=off turns the plan off.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { kernelActivation, standaloneActivation } from './layer-activation-steps';
+import { simpleStep } from './layer-merge-steps';
 import {
   activationOf,
+  affineStep,
   batchNormAffine,
   convSpec,
   convStep,
@@ -30,9 +39,10 @@ import {
   Owned,
   PlanUnsupported,
   poolSpec,
-  standaloneActivation,
+  separableSpecs,
   unsupported,
   type AnyLayer,
+  type ConvSpec,
   type Step,
 } from './layer-steps';
 
@@ -70,6 +80,7 @@ function calls(model: tfl.LayersModel): Call[] {
 }
 
 const IDENTITY_AT_INFERENCE = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
+const ACTIVATION_LAYERS = ['ReLU', 'LeakyReLU', 'ELU', 'Activation'];
 
 /** Compiles the model or throws PlanUnsupported saying why not. */
 export function compileLayerPlan(model: tfl.LayersModel): LayerPlan {
@@ -94,26 +105,40 @@ export function compileLayerPlan(model: tfl.LayersModel): LayerPlan {
     steps.push({ inputs, output, run });
     ops.push(label);
   };
+  /** Activation layer reading `c` alone, with the activation it applies (null if none or unsupported). */
+  const activationAfter = (c: Call): [Call, NonNullable<ReturnType<typeof standaloneActivation>>] | undefined => {
+    const act = soleReader(c, ACTIVATION_LAYERS);
+    const a = act && standaloneActivation(act.layer);
+    return act && a ? [act, a] : undefined;
+  };
+  /** A conv (spec) reading `inputs`, with the batch norm, activation and max-pool that follow `c`. */
+  const addConv = (inputs: number[], spec: ConvSpec, c: Call): void => {
+    let last = c;
+    const bn = spec.activation === 'linear' ? soleReader(last, ['BatchNormalization']) : undefined;
+    if (bn) [spec, last] = [foldBatchNorm(spec, bn.layer), bn];
+    const act = spec.activation === 'linear' ? activationAfter(last) : undefined;
+    if (act) [spec, last] = [{ ...spec, activation: act[1] }, act[0]];
+    const pool = kernelActivation(spec.activation) ? soleReader(last, ['MaxPooling2D']) : undefined;
+    if (pool) last = pool;
+    for (const inner of [bn, act?.[0], pool]) if (inner) absorbed.add(inner);
+    add(inputs, last.output, convStep(spec, pool ? poolSpec(pool.layer) : null, owned));
+  };
+  let nextId = -1; // ids of tensors inside a layer (a separable conv's depthwise output)
   try {
     for (const c of all) {
       if (absorbed.has(c)) continue;
       const cls = c.layer.getClassName();
       const config = c.layer.getConfig();
       const isOutput = c.output === outputId;
-      if (IDENTITY_AT_INFERENCE.has(cls)) {
+      if (IDENTITY_AT_INFERENCE.has(cls) || (cls === 'Activation' && config.activation === 'linear')) {
         aliases.set(c.output, c.inputs[0]);
       } else if (cls === 'Conv2D' || cls === 'DepthwiseConv2D') {
-        let spec = convSpec(c.layer);
-        let last = c;
-        const bn = spec.activation === 'linear' ? soleReader(last, ['BatchNormalization']) : undefined;
-        if (bn) [spec, last] = [foldBatchNorm(spec, bn.layer), bn];
-        const act = spec.activation === 'linear' ? soleReader(last, ['ReLU', 'Activation']) : undefined;
-        const fusedActivation = act && standaloneActivation(act.layer);
-        if (act && fusedActivation) [spec, last] = [{ ...spec, activation: fusedActivation }, act];
-        const pool = soleReader(last, ['MaxPooling2D']);
-        if (pool) last = pool;
-        for (const inner of [bn, fusedActivation ? act : undefined, pool]) if (inner) absorbed.add(inner);
-        add(c.inputs, last.output, convStep(spec, pool ? poolSpec(pool.layer) : null, owned));
+        addConv(c.inputs, convSpec(c.layer), c);
+      } else if (cls === 'SeparableConv2D') {
+        const [depthwise, pointwise] = separableSpecs(c.layer);
+        const mid = nextId--;
+        add(c.inputs, mid, convStep(depthwise, null, owned));
+        addConv([mid], pointwise, c);
       } else if (cls === 'Dense') {
         const isSoftmax = isOutput && config.activation === 'softmax';
         if (isSoftmax) softmax = `last layer ${c.layer.name} has softmax activation`;
@@ -123,6 +148,12 @@ export function compileLayerPlan(model: tfl.LayersModel): LayerPlan {
         if (cls === 'Softmax' && ![undefined, -1, 1].includes(config.axis as number)) unsupported(`softmax layer ${c.layer.name} normalises another axis`);
         softmax = `last layer ${c.layer.name} is a softmax`;
         logitsId = c.inputs[0];
+      } else if (cls === 'BatchNormalization' && c.layer.inboundNodes[0].inputTensors[0].shape.length === 4) {
+        // Standalone (after a concat or an add): one affine kernel, with the activation after it.
+        const act = activationAfter(c);
+        if (act) absorbed.add(act[0]);
+        const [a, b] = batchNormAffine(c.layer);
+        add(c.inputs, act ? act[0].output : c.output, affineStep(a, b, act ? act[1] : 'linear', owned, `batch norm as x·a + b (${c.layer.name})`));
       } else {
         add(c.inputs, c.output, simpleStep(c.layer, owned));
       }
@@ -145,50 +176,6 @@ export function compileLayerPlan(model: tfl.LayersModel): LayerPlan {
       }),
     dispose: () => tf.dispose(owned.tensors),
   };
-}
-
-/** Layers that plain, differentiable ops express well. */
-function simpleStep(layer: AnyLayer, owned: Owned): [Step, string] {
-  const cls = layer.getClassName();
-  const c = layer.getConfig();
-  if (c.dataFormat === 'channelsFirst') unsupported(`layer ${layer.name} is channels-first`);
-  const name = `${cls.toLowerCase()} (${layer.name})`;
-  const unary = (f: (x: tf.Tensor) => tf.Tensor): [Step, string] => [([x]) => f(x), name];
-  switch (cls) {
-    case 'Flatten':
-      return unary((x) => tf.reshape(x, [x.shape[0], -1]));
-    case 'Add':
-      return [(xs) => tf.addN(xs), name];
-    case 'MaxPooling2D': {
-      const p = poolSpec(layer);
-      return unary((x) => tf.maxPool(x as tf.Tensor4D, p.filterSize, p.strides, p.pad));
-    }
-    case 'AveragePooling2D': {
-      const p = poolSpec(layer);
-      return unary((x) => tf.avgPool(x as tf.Tensor4D, p.filterSize, p.strides, p.pad));
-    }
-    case 'GlobalAveragePooling2D':
-      return unary((x) => tf.mean(x, [1, 2]));
-    case 'GlobalMaxPooling2D':
-      return unary((x) => tf.max(x, [1, 2]));
-    case 'ZeroPadding2D': {
-      const p = c.padding as number | [number, number] | [[number, number], [number, number]];
-      const [rows, cols] = typeof p === 'number' ? [[p, p], [p, p]] : typeof p[0] === 'number' ? [[p[0], p[0]], [p[1], p[1]]] : p;
-      return unary((x) => tf.pad(x, [[0, 0], rows as [number, number], cols as [number, number], [0, 0]]));
-    }
-    case 'ReLU':
-    case 'Activation': {
-      const activation = standaloneActivation(layer);
-      if (activation === null && !(cls === 'Activation' && c.activation === 'linear')) unsupported(`layer ${layer.name} is a ${cls} (${JSON.stringify(c.activation ?? c.maxValue)})`);
-      return unary(activation === 'relu' ? (x) => tf.relu(x) : activation === 'relu6' ? (x) => tf.relu6(x) : (x) => x);
-    }
-    case 'BatchNormalization': {
-      const [a, b] = batchNormAffine(layer).map((t) => owned.add(t));
-      return [([x]) => tf.add(tf.mul(x, a), b), `batch norm as x·a + b (${layer.name})`];
-    }
-    default:
-      return unsupported(`layer ${layer.name} is a ${cls}`);
-  }
 }
 
 /** The plan unless turned off (PRINTSHOT_LAYER_PLAN=off) or unsupported; then why not. */

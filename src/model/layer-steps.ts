@@ -4,7 +4,6 @@
  * gradients prepared at compile time. Weights are copied into tensors the plan owns.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
 import {
   conv2dInputGradPrepared,
   depthwiseInputGradPrepared,
@@ -16,43 +15,11 @@ import {
   throughFusedActivation,
   unaryCustomGrad,
 } from '../kernels';
+import { activationBackward, activationForward, activationOf, kernelActivation, type Activation } from './layer-activation-steps';
+import { channelsLast, pair, unsupported, type AnyLayer, type Owned, type Pair, type Step } from './layer-common';
 
-export type AnyLayer = tfl.LayersModel['layers'][number];
-/** One compiled op: the layer's input tensors in, its output out. */
-export type Step = (inputs: tf.Tensor[]) => tf.Tensor;
-export type Activation = 'linear' | 'relu' | 'relu6';
-type Pair = [number, number];
-
-/** Why a model was not compiled; the caller falls back to tfjs-layers. */
-export class PlanUnsupported extends Error {}
-
-export function unsupported(message: string): never {
-  throw new PlanUnsupported(message);
-}
-
-const pair = (v: unknown): Pair => (Array.isArray(v) ? [Number(v[0]), Number(v[1] ?? v[0])] : [Number(v), Number(v)]);
-
-/** Tensors the plan owns and frees in dispose(). */
-export class Owned {
-  readonly tensors: tf.Tensor[] = [];
-  add<T extends tf.Tensor | null>(t: T): T {
-    if (t) this.tensors.push(t);
-    return t;
-  }
-}
-
-export function activationOf(layer: AnyLayer, name: unknown): Activation {
-  if (name === undefined || name === null || name === 'linear' || name === 'relu' || name === 'relu6') return (name ?? 'linear') as Activation;
-  return unsupported(`layer ${layer.name} has activation ${String(name)}`);
-}
-
-/** The activation a ReLU / Activation layer applies, if it is one a fused conv can take over. */
-export function standaloneActivation(layer: AnyLayer): Activation | null {
-  const c = layer.getConfig();
-  if (layer.getClassName() === 'ReLU') return c.maxValue == null ? 'relu' : c.maxValue === 6 ? 'relu6' : null;
-  if (layer.getClassName() === 'Activation' && (c.activation === 'relu' || c.activation === 'relu6')) return c.activation;
-  return null;
-}
+export { channelsLast, Owned, pair, PlanUnsupported, unsupported, type AnyLayer, type Pair, type Step } from './layer-common';
+export { activationOf, standaloneActivation, type Activation } from './layer-activation-steps';
 
 export interface ConvSpec {
   depthwise: boolean;
@@ -70,10 +37,6 @@ export interface PoolSpec {
   pad: 'valid' | 'same';
 }
 
-function channelsLast(layer: AnyLayer): void {
-  if (layer.getConfig().dataFormat === 'channelsFirst') unsupported(`layer ${layer.name} is channels-first`);
-}
-
 /** A Conv2D or DepthwiseConv2D layer's weights (copies) and attributes. */
 export function convSpec(layer: AnyLayer): ConvSpec {
   const c = layer.getConfig();
@@ -89,6 +52,31 @@ export function convSpec(layer: AnyLayer): ConvSpec {
     activation: activationOf(layer, c.activation),
     layer,
   };
+}
+
+/**
+ * A SeparableConv2D as its two convolutions: depthwise (no bias, linear; the layer's strides and
+ * padding) then a 1×1 pointwise conv carrying the bias and activation, which batch norm and a
+ * following activation can then be folded into like any conv.
+ */
+export function separableSpecs(layer: AnyLayer): [ConvSpec, ConvSpec] {
+  const c = layer.getConfig();
+  channelsLast(layer);
+  if (pair(c.dilationRate ?? 1).some((d) => d !== 1)) unsupported(`layer ${layer.name} is dilated`);
+  const [depthwise, pointwise, bias] = layer.getWeights();
+  const common = { layer, bias: null, activation: 'linear' as Activation };
+  return [
+    { ...common, depthwise: true, filter: tf.clone(depthwise) as tf.Tensor4D, strides: pair(c.strides ?? 1), pad: c.padding === 'same' ? 'same' : 'valid' },
+    {
+      ...common,
+      depthwise: false,
+      filter: tf.clone(pointwise) as tf.Tensor4D,
+      bias: c.useBias === false || !bias ? null : (tf.clone(bias) as tf.Tensor1D),
+      strides: [1, 1],
+      pad: 'valid',
+      activation: activationOf(layer, c.activation),
+    },
+  ];
 }
 
 export function poolSpec(layer: AnyLayer): PoolSpec {
@@ -157,13 +145,22 @@ export function convStepFromWeights(spec: ConvWeights, pool: PoolSpec | null, ow
     inputGrad = (dy, xShape) => conv2dInputGradPrepared(prepared, dy, xShape, spec.pad);
   }
   const kernel = spec.depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D';
-  const attrs = { strides: spec.strides, pad: spec.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: spec.activation } as unknown as tf.NamedAttrMap;
+  // Activations the kernel cannot apply (swish, tanh, …) follow it inside this op, with their
+  // written-out derivative (layer-activation-steps.ts); the kernel then runs linear.
+  const fused = kernelActivation(spec.activation);
+  if (pool && !fused) unsupported(`max-pool after activation ${spec.activation} cannot be fused (${spec.name})`);
+  const attrs = { strides: spec.strides, pad: spec.pad, dataFormat: 'NHWC', dilations: [1, 1], ...(fused ?? { activation: 'linear' }) } as unknown as tf.NamedAttrMap;
   const poolAttrs = pool && { filterSize: pool.filterSize, strides: pool.strides, pad: pool.pad };
   // The pool's kernel applies the relu mask while routing dy (only when the pool reads a relu).
   const maskInPool = pool !== null && spec.activation === 'relu' && hasMaxPoolKernel();
   const op = unaryCustomGrad<tf.Tensor4D>((x, save) => {
     const inputs: tf.NamedTensorMap = spec.bias ? { x, filter: spec.filter, bias: spec.bias } : { x, filter: spec.filter };
     const y = tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor4D;
+    if (!fused) {
+      const { out, saved } = activationForward(spec.activation, y);
+      save(saved);
+      return { value: out, gradFunc: (dy, s) => inputGrad(activationBackward(spec.activation, dy, s) as tf.Tensor4D, x.shape) };
+    }
     save([y]);
     return {
       value: poolAttrs ? (tf.engine().runKernel('MaxPool', { x: y }, poolAttrs as unknown as tf.NamedAttrMap) as tf.Tensor) : y,
@@ -198,14 +195,47 @@ export function denseStepFromWeights(k: tf.Tensor2D, b: tf.Tensor | null, activa
   const kernel = owned.add(tf.reshape(k, [1, inner, units]) as tf.Tensor3D);
   const bias = b ? owned.add(tf.clone(b)) : null;
   const kernelT = owned.add(tf.transpose(k) as tf.Tensor2D);
-  const attrs = { transposeA: false, transposeB: false, activation } as unknown as tf.NamedAttrMap;
+  const fused = kernelActivation(activation);
+  const attrs = { transposeA: false, transposeB: false, ...(fused ?? { activation: 'linear' }) } as unknown as tf.NamedAttrMap;
   const op = unaryCustomGrad<tf.Tensor2D>((x, save) => {
     if (x.rank !== 2) throw new Error(`dense layer ${name} expects rank-2 input, got rank ${x.rank}`);
     const a = tf.reshape(x, [1, x.shape[0], x.shape[1]]);
     const inputs: tf.NamedTensorMap = bias ? { a, b: kernel, bias } : { a, b: kernel };
     const y = tf.reshape(tf.engine().runKernel('_FusedMatMul', inputs, attrs) as tf.Tensor, [x.shape[0], units]);
+    if (!fused) {
+      const { out, saved } = activationForward(activation, y);
+      save(saved);
+      return { value: out, gradFunc: (dy, s) => tf.matMul(activationBackward(activation, dy, s) as tf.Tensor2D, kernelT) };
+    }
     save([y]);
     return { value: y, gradFunc: (dy, [yy]) => tf.matMul(throughFusedActivation(dy, yy, activation) as tf.Tensor2D, kernelT) };
   });
   return [([x]) => op(x as tf.Tensor2D), `dense ${units} ${activation} (${name})`];
+}
+
+/**
+ * A standalone batch norm (or any per-channel x·a + b) with an optional following activation, as
+ * one FusedDepthwiseConv2D with a 1×1 filter a and bias b: one kernel at memory speed on wasm
+ * (XNNPACK) instead of mul, add and the activation. Input gradient: through the activation, · a.
+ * Activations the kernel cannot apply follow it as in convStepFromWeights.
+ */
+export function affineStep(a: tf.Tensor1D, b: tf.Tensor1D, activation: Activation, owned: Owned, label: string): [Step, string] {
+  const channels = a.shape[0];
+  const filter = owned.add(tf.reshape(a, [1, 1, channels, 1]) as tf.Tensor4D);
+  const bias = owned.add(b);
+  owned.add(a);
+  const fused = kernelActivation(activation);
+  const attrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], ...(fused ?? { activation: 'linear' }) } as unknown as tf.NamedAttrMap;
+  const op = unaryCustomGrad<tf.Tensor4D>((x, save) => {
+    if (x.rank !== 4) throw new Error(`${label} expects rank-4 input, got rank ${x.rank}`);
+    const y = tf.engine().runKernel('FusedDepthwiseConv2D', { x, filter, bias }, attrs) as tf.Tensor4D;
+    if (!fused) {
+      const { out, saved } = activationForward(activation, y);
+      save(saved);
+      return { value: out, gradFunc: (dy, s) => tf.mul(activationBackward(activation, dy, s), a) };
+    }
+    save([y]);
+    return { value: y, gradFunc: (dy, [yy]) => tf.mul(throughFusedActivation(dy, yy, activation), a) };
+  });
+  return [([x]) => op(x as tf.Tensor4D), `${label} ${activation}`];
 }
