@@ -33,7 +33,7 @@ export async function runEvaluateJob(spec: EvaluateJobSpec): Promise<EvaluationR
   const transforms = spec.transforms.flatMap((t) => parseTransformSpec(t));
   const expDir = spec.model === undefined ? experimentOf(spec.clean) ?? experimentOf(spec.adversarial) : undefined;
   const exp = expDir !== undefined ? await openExperiment(expDir) : undefined;
-  const model: LoadedClassifier = exp ? await openExperimentModel(expDir!, exp) : await openModel(spec.model ?? 'default');
+  const model: LoadedClassifier = exp ? await openExperimentModel(expDir!, exp) : await openModel(spec.model ?? 'default', { probeGradient: false });
   try {
     const fit = spec.fit ?? exp?.images.fit;
     const clean = await openImages(spec.clean, model, { fit });

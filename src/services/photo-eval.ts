@@ -63,7 +63,7 @@ export async function evaluatePhotos(spec: PhotoEvalSpec): Promise<PhotoEvaluati
   const exp = await openExperiment(spec.experiment);
   const owned = typeof spec.model !== 'object';
   const model = typeof spec.model === 'object' ? spec.model
-    : spec.model === undefined ? await openExperimentModel(spec.experiment, exp) : await openModel(spec.model);
+    : spec.model === undefined ? await openExperimentModel(spec.experiment, exp) : await openModel(spec.model, { probeGradient: false });
   try {
     if (model.fingerprint !== exp.model.fingerprint) {
       throw new PrintshotError(

@@ -78,7 +78,7 @@ async function readRobustness(dir: string): Promise<{ value: RobustnessCompariso
 async function loadExperimentModel(source: string, fingerprint: string): Promise<{ model: LoadedClassifier | null; note?: string }> {
   let model: LoadedClassifier;
   try {
-    model = await openModel(source);
+    model = await openModel(source, { probeGradient: false }); // the report only classifies
   } catch (e) {
     if (!isPrintshotError(e)) throw e;
     return { model: null, note: `cannot load ${source} (${e.message})` };

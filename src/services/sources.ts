@@ -32,7 +32,7 @@ export interface OpenImagesOptions {
 }
 
 /** Loads an image set converted to the classifier's input size and channels. */
-export async function openImages(spec: string, classifier: LoadedClassifier, opts: OpenImagesOptions = {}): Promise<Dataset & { root: string }> {
+export async function openImages(spec: string, classifier: Pick<LoadedClassifier, 'labels' | 'inputSpec'>, opts: OpenImagesOptions = {}): Promise<Dataset & { root: string }> {
   const root = imagesDir(spec);
   const { height, width, channels } = classifier.inputSpec;
   const dataset = await loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled });
@@ -61,7 +61,7 @@ export async function openExperimentModel(dir: string, exp?: Experiment): Promis
   const hint = `pass --model DIR with the model '${name}' (sha256 ${fingerprint.slice(0, 12)}…)`;
   let model: LoadedClassifier;
   try {
-    model = await openModel(source);
+    model = await openModel(source, { probeGradient: false }); // evaluation only classifies
   } catch (err) {
     if (!isPrintshotError(err)) throw err;
     const bundled = await bundledIf(fingerprint);
@@ -79,7 +79,7 @@ export async function openExperimentModel(dir: string, exp?: Experiment): Promis
 
 /** The bundled model when it is the one recorded: an experiment made with it survives a moved install. */
 async function bundledIf(fingerprint: string): Promise<LoadedClassifier | undefined> {
-  const model = await openModel('default').catch(() => undefined);
+  const model = await openModel('default', { probeGradient: false }).catch(() => undefined);
   if (model?.fingerprint === fingerprint) return model;
   model?.dispose();
   return undefined;

@@ -45,7 +45,7 @@ export async function evaluateTransfer(opts: TransferOptions): Promise<TransferM
   }
   for (const spec of targetSpecs) {
     opts.onProgress?.(`loading target ${spec}`);
-    const model = await openModel(spec);
+    const model = await openModel(spec, { probeGradient: false }); // transfer targets are only classified: black-box models need no gradient
     try {
       if (matrix.targets.some((t) => t.fingerprint === model.fingerprint)) {
         matrix.notes.push(`Target ${spec} has the same weights as ${matrix.targets.find((t) => t.fingerprint === model.fingerprint)!.source}; evaluated once.`);
