@@ -141,6 +141,7 @@ const UNARY = new Map<string, (x: tf.Tensor) => tf.Tensor>([
   ['Tanh', (x) => tf.tanh(x)],
   ['Elu', (x) => tf.elu(x)],
   ['Neg', (x) => tf.neg(x)],
+  ['Softplus', (x) => tf.softplus(x)],
 ]);
 const BINARY = new Map<string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor>([
   ['AddV2', (a, b) => tf.add(a, b)],
@@ -185,6 +186,14 @@ export function simpleGraphStep(
     case 'LeakyRelu': {
       const alpha = attrFloat(n, 'alpha') ?? 0.2;
       return unary((v) => tf.leakyRelu(v, alpha));
+    }
+    case 'AddN': {
+      if (n.inputs.some(isConst)) unsupported(`${what(n)} adds a constant`);
+      return { run: (vs) => tf.addN(vs), inputs: n.inputs };
+    }
+    case 'ClipByValue': {
+      const [lo, hi] = [constant(n.inputs[1]), constant(n.inputs[2])].map((t) => t.dataSync()[0]);
+      return unary((v) => tf.clipByValue(v, lo, hi));
     }
     case 'ConcatV2': {
       const values = n.inputs.slice(0, -1);
