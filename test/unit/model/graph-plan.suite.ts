@@ -188,8 +188,8 @@ export function describeGraphPlan(backend: 'cpu' | 'wasm'): void {
       }
     });
 
-    it('leaks no tensors over 50 gradient steps, and dispose() frees everything the plan made', () => {
-      const l = loaded.get('cnn')!;
+    it.each(KINDS)('%s: leaks no tensors over 50 gradient steps, and dispose() frees everything the plan made', (kind) => {
+      const l = loaded.get(kind)!;
       const { x, labels } = inputs(l);
       const before = tf.memory().numTensors;
       const plan = compileGraphPlan(l.model, l.modelJSON, l.fixture.logitsTensor);
