@@ -5,8 +5,11 @@
  * killed job leaves complete files and a 'running' run; a new job adds a run and never
  * modifies earlier ones.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
-import { currentBackend, type LoadedClassifier } from '../model';
+import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model';
+import type { InputSpec } from '../model/classifier';
 import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
 import { isBatchInvariant, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
@@ -66,13 +69,39 @@ export interface AttackJobResult {
 export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult> {
   const attack = getAttack(spec.method);
   const params = parseAttackParams(attack, spec.params) as Record<string, unknown>;
+  // The images decode (sharp, on libuv's threads) while the model loads, when its card gives the
+  // labels and input size up front; a card the loaded model contradicts means decoding again.
+  const card = await cardInput(spec.model);
+  const early = card ? openImages(spec.images, card, { fit: spec.fit }) : undefined;
+  early?.catch(() => undefined);
   const model = await openModel(spec.model);
   try {
-    const data = await openImages(spec.images, model, { fit: spec.fit });
+    const data = early && sameInput(card!, model) ? await early : await openImages(spec.images, model, { fit: spec.fit });
     return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params, fit: data.fit });
   } finally {
     model.dispose();
   }
+}
+
+type InputOf = Pick<LoadedClassifier, 'labels' | 'inputSpec'>;
+
+/** Labels and input size from a model folder's model-card.json, if it has a usable one. */
+async function cardInput(spec: string): Promise<InputOf | undefined> {
+  const dir = spec === 'default' ? DEFAULT_MODEL_DIR : spec.endsWith('model.json') ? path.dirname(spec) : spec;
+  try {
+    const card = JSON.parse(await readFile(path.join(dir, 'model-card.json'), 'utf8')) as { labels?: unknown; input?: Partial<InputSpec> };
+    const { labels, input } = card;
+    if (!Array.isArray(labels) || !labels.every((l) => typeof l === 'string') || !input) return undefined;
+    if (!Number.isInteger(input.height) || !Number.isInteger(input.width) || (input.channels !== 1 && input.channels !== 3)) return undefined;
+    return { labels, inputSpec: { height: input.height!, width: input.width!, channels: input.channels } };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameInput(a: InputOf, b: InputOf): boolean {
+  const [x, y] = [a.inputSpec, b.inputSpec];
+  return x.height === y.height && x.width === y.width && x.channels === y.channels && a.labels.length === b.labels.length && a.labels.every((l, i) => l === b.labels[i]);
 }
 
 /** The part shared with the demo and the engine: images already loaded, params already valid. */
