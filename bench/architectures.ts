@@ -132,6 +132,10 @@ async function main(): Promise<void> {
       say(`leak: InceptionV3 BIM-${c.steps} at batch ${c.batch} …`);
       leaks.push({ model: 'inceptionv3', result: await leakCheck(models.get('inceptionv3')!.dir, c.batch, c.steps, opt.json) });
     }
+    if (wholeModels.length) {
+      say('whole: building the CLI bundle (scripts/build-cli.mjs) …');
+      execFileSync(process.execPath, ['scripts/build-cli.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
+    }
     for (const id of wholeModels.filter((m) => models.has(m))) {
       for (const n of imageCounts) {
         const imageDir = mkdtempSync(join(os.tmpdir(), `printshot-bench-images-${id}-`));
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
     }
     if (leaks.length) L.push('', 'PEAK RSS AND TENSOR LEAKS', ...renderLeak(leaks), ...leaks.map((l) => `cell: ${l.result.command}`));
     if (whole.length) {
-      L.push('', `WHOLE PROCESS, ${threads} threads: printshot attack --method bim --eps ${EPS} --iterations ${ITERATIONS} (CLI defaults otherwise) vs bench/torch_archs.py whole (OMP/OPENBLAS/MKL_NUM_THREADS=${threads}), spawn to exit`, '');
+      L.push('', `WHOLE PROCESS, ${threads} threads: printshot attack --method bim --eps ${EPS} --iterations ${ITERATIONS} (the bundle, CLI defaults otherwise) vs bench/torch_archs.py whole (OMP/OPENBLAS/MKL_NUM_THREADS=${threads}), spawn to exit`, '');
       L.push(...renderWhole(whole));
       const w = whole[whole.length - 1];
       L.push(`e.g.: ${w.printshot.command}`, ...(w.torch ? [`      ${w.torch.command}`] : []));

@@ -78,7 +78,7 @@ export function timedProcess(file: string, args: readonly string[], env: Record<
       const cpuSeconds = mark ? user + sys : undefined;
       const background = b0 !== undefined && b1 !== undefined && cpuSeconds !== undefined ? Math.max(0, (b1 - b0 - cpuSeconds) / seconds) : undefined;
       const stderrTail = stderr.split('\n').filter((l) => l && !l.startsWith(TIME_MARK)).slice(-5).join('\n');
-      const planLines = stderr.split('\n').filter((l) => /worker|compiled|fallback/i.test(l)).slice(0, 4);
+      const planLines = stderr.split('\n').filter((l) => /worker|in-process|compiled|fallback/i.test(l)).slice(0, 4);
       resolve({ command, code, seconds, maxRssMiB: rssKiB ? rssKiB / 1024 : undefined, cpuSeconds, background, stdout, stderrTail, planLines, pngsWritten: countPngs(outDir), error: error ?? (code === 0 ? undefined : `exit ${code}: ${stderrTail.split('\n').pop() ?? ''}`) });
     };
     child.on('error', (e) => done(null, firstLine(e)));
@@ -103,7 +103,9 @@ export function printshotWhole(job: WholeJob, outDir: string, timeoutS: number):
   const args = ['bin/printshot.mjs', 'attack', '--model', job.modelDir, '--images', job.imageDir, '--method', 'bim', '--eps', String(job.eps), '--iterations', String(job.iterations), '--out', outDir];
   if (job.cliBatch) args.push('--batch', String(job.cliBatch));
   args.push('--json');
-  return timedProcess(process.execPath, args, {}, outDir, timeoutS);
+  // The bundle (what an installed printshot runs; the caller builds it first), with the info log
+  // lines that say how the job was scheduled.
+  return timedProcess(process.execPath, args, { PRINTSHOT_BUNDLE: 'on', PRINTSHOT_LOG: 'info' }, outDir, timeoutS);
 }
 
 export function torchWhole(job: WholeJob, outDir: string, timeoutS: number): Promise<ProcessRun> {
