@@ -21,7 +21,7 @@ import { registerKerasCompat } from './keras-compat';
 import { repairKerasTopology } from './keras-compat-topology';
 import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
 import { checkTopology, manifestElements, withWeightBudget } from './topology-budget';
-import { summarizeModel, type ExecutionPath, type KernelRecord, type ModelSummary } from './summary';
+import { executionPath, graphKernels, graphNodes, summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
 export interface LoadedClassifier extends Classifier {
   /** What was guessed because model-card.json was missing (empty when a card was found). */
@@ -304,33 +304,6 @@ function probe(
     }
     return y.shape[1];
   }) as number;
-}
-
-/** What the run records say about how the model ran (see LoadedClassifier.execution). */
-function executionPath(head: ModelHead, format: ModelFormat): ExecutionPath {
-  const backend = tf.getBackend();
-  const e = head.execution;
-  if (e && 'compiled' in e) return { backend, compiled: true, ops: e.compiled.length };
-  if (e) return { backend, compiled: false, reason: e.notCompiled };
-  return { backend, compiled: false, reason: format === 'graph' ? 'graph models run through tfjs-converter' : 'no layer plan was tried' };
-}
-
-/** The kernels one pass of one image runs through the graph (for its FLOP count); undefined if it cannot run synchronously. */
-async function graphKernels(model: tfconv.GraphModel, prep: (x: tf.Tensor) => tf.Tensor, input: InputSpec): Promise<KernelRecord[] | undefined> {
-  const x = tf.zeros([1, input.height, input.width, input.channels]);
-  try {
-    const info = await tf.profile(() => tf.tidy(() => model.execute(prep(x)) as tf.Tensor));
-    tf.dispose(info.result as tf.Tensor);
-    return info.kernels.map((k) => ({ name: k.name, inputShapes: k.inputShapes, outputShapes: k.outputShapes }));
-  } catch {
-    return undefined; // control flow needs executeAsync: the summary then has no FLOP count
-  } finally {
-    x.dispose();
-  }
-}
-
-function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: string }[] {
-  return (modelJSON.modelTopology as { node?: { name: string; op: string }[] } | undefined)?.node ?? [];
 }
 
 function firstLine(e: unknown): string {

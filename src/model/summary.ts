@@ -12,10 +12,12 @@
  * Graph models carry no layer list, so their count comes from the kernels one forward pass of one
  * image runs (tf.profile): convolution and matmul kernels, by the same convention.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfconv from '@tensorflow/tfjs-converter';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelCard } from './card';
 import type { InputSpec } from './classifier';
+import type { ModelHead } from './head';
 import type { ModelFormat } from './io-handler';
 
 /** How the attacks ran the model: the compiled plan's fused ops, or the stock tfjs-layers / tfjs-converter path and why. */
@@ -109,6 +111,33 @@ export function summarizeModel(s: SummaryInput): ModelSummary {
     params: { total, trainable: 0 },
     flopsPerImage: s.graph?.kernels ? flopsFromKernels(s.graph.kernels) : null,
   };
+}
+
+/** What the run records say about how the model ran (see LoadedClassifier.execution). */
+export function executionPath(head: ModelHead, format: ModelFormat): ExecutionPath {
+  const backend = tf.getBackend();
+  const e = head.execution;
+  if (e && 'compiled' in e) return { backend, compiled: true, ops: e.compiled.length };
+  if (e) return { backend, compiled: false, reason: e.notCompiled };
+  return { backend, compiled: false, reason: format === 'graph' ? 'graph models run through tfjs-converter' : 'no layer plan was tried' };
+}
+
+/** The kernels one pass of one image runs through the graph (for its FLOP count); undefined if it cannot run synchronously. */
+export async function graphKernels(model: tfconv.GraphModel, prep: (x: tf.Tensor) => tf.Tensor, input: InputSpec): Promise<KernelRecord[] | undefined> {
+  const x = tf.zeros([1, input.height, input.width, input.channels]);
+  try {
+    const info = await tf.profile(() => tf.tidy(() => model.execute(prep(x)) as tf.Tensor));
+    tf.dispose(info.result as tf.Tensor);
+    return info.kernels.map((k) => ({ name: k.name, inputShapes: k.inputShapes, outputShapes: k.outputShapes }));
+  } catch {
+    return undefined; // control flow needs executeAsync: the summary then has no FLOP count
+  } finally {
+    x.dispose();
+  }
+}
+
+export function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: string }[] {
+  return (modelJSON.modelTopology as { node?: { name: string; op: string }[] } | undefined)?.node ?? [];
 }
 
 /** FLOPs (2 × MACs) of the convolution and matmul kernels one pass ran; batch 1 gives per image. */
