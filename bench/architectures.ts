@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ARCH_IDS, ARCH_SIZE, ARCH_TITLE, saveArch, type ArchId, type ArchModel } from './lib/arch-models';
 import { renderLeak, renderSteady, renderWhole, type LeakRow, type SteadyRow, type WholeRow } from './lib/arch-report';
-import { leakCheck, leakVerdict, printshotSteady, torchSteady, type SteadyConfig } from './lib/arch-steady';
+import { leakCheck, leakVerdict, printshotSteady, torchFormats, torchSteady, type SteadyConfig } from './lib/arch-steady';
 import { makeImageFolder, printshotWhole, torchWhole } from './lib/arch-whole';
 import { describeMachine, machineInfo } from './lib/machine';
 import { ROOT } from './lib/node-bench';
@@ -136,6 +136,13 @@ async function main(): Promise<void> {
       say('whole: building the CLI bundle (scripts/build-cli.mjs) …');
       execFileSync(process.execPath, ['scripts/build-cli.mjs', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
     }
+    const unprobed = wholeModels.filter((m) => models.has(m) && !formats.has(m));
+    if (unprobed.length && !opt['no-torch']) {
+      say(`whole: PyTorch memory-format probe for ${unprobed.join(', ')} (not timed) …`);
+      const f = await torchFormats(unprobed, threads, steadyCfg.batch, opt.json);
+      for (const [m, [fmt]] of Object.entries(f.value ?? {})) formats.set(m as ArchId, fmt);
+      if (f.error) say(`  probe failed (${f.error}): channels_last`);
+    }
     for (const id of wholeModels.filter((m) => models.has(m))) {
       for (const n of imageCounts) {
         const imageDir = mkdtempSync(join(os.tmpdir(), `printshot-bench-images-${id}-`));
@@ -176,6 +183,7 @@ async function main(): Promise<void> {
     if (whole.length) {
       L.push('', `WHOLE PROCESS, ${threads} threads: printshot attack --method bim --eps ${EPS} --iterations ${ITERATIONS} (the bundle, CLI defaults otherwise) vs bench/torch_archs.py whole (OMP/OPENBLAS/MKL_NUM_THREADS=${threads}), spawn to exit`, '');
       L.push(...renderWhole(whole));
+      L.push(`PyTorch memory format (probed): ${[...new Set(whole.map((w) => w.model))].map((m) => `${ARCH_TITLE[m]} ${formats.get(m) ?? 'channels_last (not probed)'}`).join(', ')}`);
       const w = whole[whole.length - 1];
       L.push(`e.g.: ${w.printshot.command}`, ...(w.torch ? [`      ${w.torch.command}`] : []));
     }

@@ -2,6 +2,8 @@
 """PyTorch side of bench/architectures.ts: torchvision's InceptionV3, ResNet50 and MobileNetV2 with
 random weights (speed does not depend on them), on the CPU.
 
+  probe   which memory format (channels_last or contiguous) runs fwd+bwd faster, per model: what
+          `whole` should be given (`steady` probes by itself).
   steady  fwd+bwd (input gradient of the summed softmax cross-entropy, weights frozen) and BIM-k
           (8-bit rounding after every step, then one clean and one adversarial forward, as
           Printshot's attackImages does) on one batch of random 8-bit images; prints one JSON line.
@@ -140,7 +142,7 @@ def whole(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('mode', choices=['steady', 'whole'])
+    ap.add_argument('mode', choices=['steady', 'whole', 'probe'])
     ap.add_argument('--models', default='inceptionv3,resnet50', help="steady: a list; whole: one model")
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--batch', type=int, default=4)
@@ -162,6 +164,8 @@ def main():
         if not a.images or not a.out:
             raise SystemExit('whole: --images and --out are required')
         result = whole(a)
+    elif a.mode == 'probe':
+        result = {'formats': {m: pick_format(m, a.batch, a.seed) for m in a.models.split(',') if m}}
     else:
         torch.randn(64, 64) @ torch.randn(64, 64)  # map BLAS so loaded_blas() sees it
         result = steady(a)

@@ -103,3 +103,11 @@ export function leakVerdict(c: LeakCell): { steady: boolean; text: string } {
   const steady = per.length === c.steps && lo === hi && c.tensorsAfter === c.tensorsBefore;
   return { steady, text: `${steady ? 'steady' : 'LEAK'}: numTensors ${c.tensorsBefore} before, ${lo === hi ? lo : `${lo}…${hi}`} at each of ${per.length} steps, ${c.tensorsAfter} after` };
 }
+
+/** PyTorch's faster memory format per model (torch_archs.py probe), for the whole-process runs. */
+export async function torchFormats(models: readonly ArchId[], threads: number, batch: number, quiet: boolean): Promise<ChildResult<Record<string, [string, Record<string, number>]>>> {
+  const n = String(threads);
+  const args = [join('bench', 'torch_archs.py'), 'probe', '--models', models.join(','), '--threads', n, '--batch', String(batch)];
+  const r = await jsonChild<{ formats: Record<string, [string, Record<string, number>]> }>(PYTHON, args, { OMP_NUM_THREADS: n, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n }, quiet, 1800);
+  return { command: r.command, value: r.value?.formats, error: r.error };
+}
