@@ -30,6 +30,7 @@ import {
   poolOf,
   simpleGraphStep,
   spatial,
+  STEP_ACTIVATIONS,
   tensorRef,
   type GraphNode,
 } from './graph-steps';
@@ -60,8 +61,6 @@ interface Fold {
   bias: tf.Tensor | null;
   activation: Activation;
   scale?: tf.Tensor;
-  /** A fused activation the kernels do not differentiate, applied as a plain op after them. */
-  after?: (x: tf.Tensor) => tf.Tensor;
 }
 
 /** Compiles the nodes that compute tensor `target` (e.g. "logits" or "dense/BiasAdd:0"), or throws PlanUnsupported. */
@@ -132,7 +131,6 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
   function absorbAfter(first: GraphNode, channels: number, canPool: boolean, state: Fold): { last: GraphNode; pool: PoolSpec | null } {
     let last = first;
     let pool: PoolSpec | null = null;
-    if (state.after) return { last, pool };
     const take = (r: GraphNode | undefined): r is GraphNode => {
       if (!r) return false;
       absorbed.add(r);
@@ -155,9 +153,10 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
       state.scale = a;
       state.bias = state.bias ? tf.add(tf.mul(state.bias, a), b) : b;
     }
-    const act = soleReader(last, ['Relu', 'Relu6']);
-    if (state.activation === 'linear' && take(act)) state.activation = activationName(act.op, act).activation;
-    const mp = canPool ? soleReader(last, ['MaxPool']) : undefined;
+    const act = soleReader(last, STEP_ACTIVATIONS);
+    if (state.activation === 'linear' && take(act)) state.activation = activationName(act.op, act);
+    // The max-pool joins only activations whose kernel output it can route dy through.
+    const mp = canPool && ['linear', 'relu', 'relu6'].includes(state.activation) ? soleReader(last, ['MaxPool']) : undefined;
     if (mp && typeof convPadding(mp) === 'string' && take(mp)) pool = poolOf(mp);
     return { last, pool };
   }
@@ -167,7 +166,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
     const fused = attrStrings(n, 'fused_ops');
     if (fused.length === 0) return { bias: null, activation: 'linear' };
     if (fused[0] !== 'BiasAdd' || fused.length > 2) unsupported(`${what(n)} fuses ${fused.join(' + ')}`);
-    return { bias: constant(n.inputs[2]), ...activationName(fused[1], n) };
+    return { bias: constant(n.inputs[2]), activation: activationName(fused[1], n) };
   }
 
   function convGroup(n: GraphNode): { step: [Step, string]; output: string } {
@@ -183,7 +182,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
     const filter = state.scale ? (tf.mul(raw, depthwise ? tf.reshape(state.scale, [1, 1, c, m]) : state.scale) as tf.Tensor4D) : (tf.clone(raw) as tf.Tensor4D);
     const bias = state.bias && (tf.clone(state.bias) as tf.Tensor1D);
     const spec = { depthwise, filter, bias, strides: spatial(n, 'strides'), pad: convPadding(n), activation: state.activation, name: n.name };
-    return { step: withAfter(convStepFromWeights(spec, pool, owned), state, n), output: last.name };
+    return { step: convStepFromWeights(spec, pool, owned), output: last.name };
   }
 
   function matMulGroup(n: GraphNode): { step: [Step, string]; output: string } {
@@ -196,12 +195,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
     const state = fusedOps(n);
     const { last } = absorbAfter(n, kernel.shape[1], false, state);
     if (state.scale) unsupported(`${what(n)} is followed by a batch norm`);
-    return { step: withAfter(denseStepFromWeights(kernel, state.bias, state.activation, owned, n.name), state, n), output: last.name };
-  }
-
-  function withAfter([run, label]: [Step, string], state: Fold, n: GraphNode): [Step, string] {
-    const after = state.after;
-    return after ? [(xs) => after(run(xs)), `${label} + ${attrStrings(n, 'fused_ops')[1].toLowerCase()}`] : [run, label];
+    return { step: denseStepFromWeights(kernel, state.bias, state.activation, owned, n.name), output: last.name };
   }
 
   const inputName = inputs[0].name;

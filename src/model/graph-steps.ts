@@ -80,18 +80,29 @@ export function poolOf(n: GraphNode): PoolSpec {
   return { filterSize: spatial(n, 'ksize'), strides: spatial(n, 'strides'), pad };
 }
 
+/** Activation ops a conv / matmul step applies itself (layer-activation-steps.ts), by TF op name. */
+export const STEP_ACTIVATIONS = ['Relu', 'Relu6', 'Elu', 'Sigmoid', 'Tanh', 'LeakyRelu'];
+
 /**
- * The activation a fused node (fused_ops [BiasAdd, act]) or an activation node applies: one the
- * fused kernels differentiate (relu, relu6), or `after`, a plain op applied to the kernel's
- * linear output (Elu, LeakyRelu, Sigmoid, Tanh).
+ * The plan activation of a fused node's fused_ops [BiasAdd, act] or of an activation node: the
+ * fused kernels apply relu, relu6, elu, sigmoid and leaky relu themselves; tanh follows the kernel
+ * inside the same op with its written-out derivative.
  */
-export function activationName(op: string | undefined, n: GraphNode): { activation: Activation; after?: (x: tf.Tensor) => tf.Tensor } {
-  if (op === undefined) return { activation: 'linear' };
-  if (op === 'Relu') return { activation: 'relu' };
-  if (op === 'Relu6') return { activation: 'relu6' };
-  const alpha = attrFloat(n, 'leakyrelu_alpha') ?? 0.2;
-  const after = op === 'LeakyRelu' ? (x: tf.Tensor) => tf.leakyRelu(x, alpha) : UNARY.get(op);
-  return after && op !== 'Neg' ? { activation: 'linear', after } : unsupported(`${what(n)} fuses activation ${op}`);
+export function activationName(op: string | undefined, n: GraphNode): Activation {
+  switch (op) {
+    case undefined:
+      return 'linear';
+    case 'Relu':
+    case 'Relu6':
+    case 'Elu':
+    case 'Sigmoid':
+    case 'Tanh':
+      return op.toLowerCase() as Activation;
+    case 'LeakyRelu':
+      return `leakyrelu:${attrFloat(n, n.op === 'LeakyRelu' ? 'alpha' : 'leakyrelu_alpha') ?? 0.2}`;
+    default:
+      return unsupported(`${what(n)} fuses activation ${op}`);
+  }
 }
 
 /**

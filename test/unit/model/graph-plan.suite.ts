@@ -28,7 +28,7 @@ const KINDS: Kind[] = ['cnn', 'mobilenet', 'inception', 'ops'];
  */
 const STOCK_COMPARABLE: Partial<Record<Kind, GraphFixtureOptions>> = { inception: { avgPoolPadding: 'VALID' } };
 /** Compiled op counts: each conv absorbs its BiasAdd / batch norm / Relu(6) / MaxPool. */
-const OPS: Record<Kind, number> = { cnn: 5, mobilenet: 14, inception: 18, ops: 23 };
+const OPS: Record<Kind, number> = { cnn: 5, mobilenet: 14, inception: 18, ops: 26 };
 
 interface Loaded {
   fixture: GraphFixture;
@@ -55,10 +55,10 @@ function inputs(l: Loaded): { x: tf.Tensor; labels: number[] } {
  * Finite differences for a graph with smooth non-linearities (Tanh, Elu, Sigmoid), where
  * directionalCheck's one-linear-piece test does not apply: along single pixels with the largest
  * gradients, the Richardson-extrapolated central difference (4·D(h/2) − D(h))/3 (error O(h⁴)) at
- * h = 0.02 and 0.01; a pixel counts when both agree (no kink crossed), and its autodiff
- * derivative must then agree with them to 1e-3.
+ * h = 0.04 and 0.02; a pixel counts when both agree to 5e-4 (no kink crossed; float32 rounding
+ * alone leaves ~1e-4), and its autodiff derivative must then agree with their mean to 1e-3.
  */
-function smoothCheck(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: number[], classes: number, grad: Float32Array, wanted = 2): number[] {
+function smoothCheck(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: number[], classes: number, grad: Float32Array, wanted = 3): number[] {
   const loss = crossEntropyLoss(labels, classes);
   const at = (i: number, t: number): number =>
     tf.tidy(() => {
@@ -70,10 +70,10 @@ function smoothCheck(f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor, labels: numbe
   const R = (i: number, h: number) => (4 * D(i, h / 2) - D(i, h)) / 3;
   const order = Array.from(grad.keys()).sort((p, q) => Math.abs(grad[q]) - Math.abs(grad[p]));
   const errors: number[] = [];
-  for (const i of order.slice(0, 12)) {
-    const [r1, r2] = [R(i, 0.02), R(i, 0.01)];
-    if (Math.abs(r1 - r2) > 1e-4 * Math.abs(r2)) continue;
-    errors.push(Math.abs(grad[i] - r2) / Math.abs(r2));
+  for (const i of order.slice(0, 40)) {
+    const [r1, r2] = [R(i, 0.04), R(i, 0.02)];
+    if (Math.abs(r1 - r2) > 5e-4 * Math.abs(r2)) continue;
+    errors.push(Math.abs(grad[i] - (r1 + r2) / 2) / Math.abs(r2));
     if (errors.length === wanted) return errors;
   }
   throw new Error(`only ${errors.length} of ${wanted} pixels gave a stable finite difference`);
@@ -132,8 +132,9 @@ export function describeGraphPlan(backend: 'cpu' | 'wasm'): void {
       expect(mobile).toContain('depthwise 3×3×1/1 explicit relu6 (StatefulPartitionedCall/mobilenetv2/block_1_depthwise/depthwise)'); // → BN → Relu6
       expect(mobile.some((o) => o.startsWith('fusedbatchnorm'))).toBe(false);
       expect(plans.get('inception')!.ops).toContain('fusedbatchnormv3 (mixed/bn/FusedBatchNormV3)'); // after a concat: x·a + b
-      // Activations the fused kernels do not apply follow them as plain ops.
-      expect(plans.get('ops')!.ops).toEqual(expect.arrayContaining([expect.stringMatching(/^conv 1×1×8\/1 same linear \(fused\/Elu\) \+ elu$/), expect.stringMatching(/^conv 3×3×8\/1 same linear \(fused\/LeakyRelu\) \+ leakyrelu$/)]));
+      // fused_ops [BiasAdd, Elu | LeakyRelu] stay one op; so does Conv2D → BiasAdd → Sigmoid.
+      const ops = ['conv 1×1×8/1 same elu (fused/Elu)', 'conv 3×3×8/1 same leakyrelu:0.3 (fused/LeakyRelu)', 'conv 1×1×8/1 same sigmoid (se/conv/Conv2D)'];
+      expect(plans.get('ops')!.ops).toEqual(expect.arrayContaining(ops));
     });
 
     it.each(KINDS)('%s: input gradient matches the stock gradient on cpu and finite differences', (kind) => {
