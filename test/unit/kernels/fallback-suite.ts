@@ -7,7 +7,7 @@
  * checks ours against finite differences), so the reference uses ours for that one kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summedCrossEntropy } from '../../../src/attacks/gradient';
 import { registerInputGradients } from '../../../src/kernels';
@@ -27,12 +27,22 @@ export const FD_STEPS = [0.1, 0.03, 0.01];
 export const FD_PIXELS: Record<string, number> = { inception: 1, 'squeeze-excite': 4, separable: 4, mixed: 1 };
 
 /**
- * Logits through tfjs-layers. For a softmax head, log(softmax(z)) = z − logsumexp(z), which has
- * the same cross-entropy and gradient as z (the blocks' probabilities are far from underflow).
+ * Logits through tfjs-layers: the output, or for a softmax head what feeds the softmax (a Dense
+ * layer's x·W + b by hand, as head.ts does). log(softmax) would lose the small probabilities of
+ * confident random-weight models to float32 rounding.
  */
 export function layersLogits(model: tfl.LayersModel): (x: tf.Tensor) => tf.Tensor {
-  const out = (x: tf.Tensor): tf.Tensor => model.apply(x, { training: false }) as tf.Tensor;
-  return model.layers[model.layers.length - 1].getConfig().activation === 'softmax' ? (x) => tf.log(out(x)) : out;
+  const last = model.layers[model.layers.length - 1];
+  const c = last.getConfig();
+  if (c.activation !== 'softmax' && last.getClassName() !== 'Softmax') return (x) => model.apply(x, { training: false }) as tf.Tensor;
+  const pre = tfl.model({ inputs: model.inputs, outputs: last.input as tfl.SymbolicTensor });
+  const features = (x: tf.Tensor) => pre.apply(x, { training: false }) as tf.Tensor;
+  if (last.getClassName() !== 'Dense') return features;
+  return (x) => {
+    const [kernel, bias] = last.getWeights();
+    const z = tf.matMul(features(x) as tf.Tensor2D, kernel as tf.Tensor2D);
+    return bias && c.useBias !== false ? tf.add(z, bias) : z;
+  };
 }
 
 const gradientOf = (f: (x: tf.Tensor) => tf.Tensor, x: tf.Tensor): Float32Array =>
