@@ -6,12 +6,13 @@
  * modifies earlier ones.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model';
 import type { InputSpec } from '../model/classifier';
 import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
-import { isBatchInvariant, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
+import { idleCores, isBatchInvariant, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
 import { log, type LabeledImage } from '../shared';
 import {
@@ -196,22 +197,24 @@ async function chooseLanes(spec: Omit<AttackJobSpec, 'model' | 'images'>, model:
     return lanes;
   }
   const summary = await describeModel(model);
+  const cores = await defaultWorkerCount();
+  const idle = idleCores(cores, loadavg()[0]);
   const plan = planWorkers({
     images,
     batches,
     stepsPerImage: stepsPerImage(spec.params),
     flopsPerImage: summary?.flopsPerImage ?? null,
     weightBytes: (summary?.params.total ?? 0) * 4,
-    cores: await defaultWorkerCount(),
+    cores: idle,
   });
   const lanes = plan.workers + 1;
-  if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${plan.workers} worker thread${plan.workers > 1 ? 's' : ''}; ${estimateText(plan)})`);
-  else if (batches > 1) log.info(`${name}: ${images} images in-process (${estimateText(plan)}: starting a worker would not pay off)`);
+  if (lanes > 1) log.info(`${name}: ${images} images on ${lanes} workers (the main thread and ${plan.workers} worker thread${plan.workers > 1 ? 's' : ''}; ${estimateText(plan, idle, cores)})`);
+  else if (batches > 1) log.info(`${name}: ${images} images in-process (${estimateText(plan, idle, cores)}: starting a worker would not pay off)`);
   return lanes;
 }
 
-function estimateText(p: WorkerPlan): string {
-  return `est. ${p.computeS.toFixed(1)} s of compute, ${p.plannedS.toFixed(1)} s planned, ${p.workerStartS.toFixed(1)} s to start a worker`;
+function estimateText(p: WorkerPlan, idle: number, cores: number): string {
+  return `est. ${p.computeS.toFixed(1)} s of compute, ${p.plannedS.toFixed(1)} s planned, ${p.workerStartS.toFixed(1)} s to start a worker, ${idle} of ${cores} cores idle`;
 }
 
 async function describeModel(model: LoadedClassifier): Promise<Awaited<ReturnType<LoadedClassifier['describe']>> | undefined> {

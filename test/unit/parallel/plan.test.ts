@@ -1,7 +1,7 @@
 /** planWorkers: worker threads only where their start-up pays off (src/parallel/plan.ts). */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { estimateComputeSeconds, planWorkers, stepsPerImage, type WorkerPlanInput } from '../../../src/parallel/plan';
+import { estimateComputeSeconds, idleCores, planWorkers, stepsPerImage, type WorkerPlanInput } from '../../../src/parallel/plan';
 
 // The bundled Fashion-MNIST CNN: 2 conv + 2 dense, about 5.3 MFLOP and 0.9 MB of weights.
 const CNN = { flopsPerImage: 5.3e6, weightBytes: 0.9e6 };
@@ -56,6 +56,17 @@ describe('planWorkers', () => {
         expect(plan(i.images + more).workers).toBeGreaterThanOrEqual(p.workers);
       }),
     );
+  });
+});
+
+describe('idleCores', () => {
+  it('takes cores that other processes keep busy away, and leaves at least one', () => {
+    expect(idleCores(2, 0.05)).toBe(2);
+    expect(idleCores(2, 0.9)).toBe(2);
+    expect(idleCores(2, 1.2)).toBe(1);
+    expect(idleCores(2, 11)).toBe(1);
+    expect(idleCores(16, 3.5)).toBe(13);
+    expect(idleCores(4, 0)).toBe(4);
   });
 });
 
