@@ -4,7 +4,7 @@
  * between) against the same command run from src/ through tsx (PRINTSHOT_BUNDLE=off).
  */
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,24 @@ describe('the CLI bundle', () => {
     expect(ha).toHaveLength(6);
     expect(ha).toEqual(await hashes(path.join(work, 'b'), rows(b.stdout)));
   }, 180_000);
+
+  it('runs from bin/printshot.mjs only while no source is newer than the bundle, else from src/ through tsx', async () => {
+    // A copy of the package, so that touching a source cannot disturb other tests.
+    const pkg = path.join(work, 'pkg');
+    for (const p of ['bin', 'src', 'scripts/build-cli.mjs', 'package.json']) await cp(path.join(ROOT, p), path.join(pkg, p), { recursive: true });
+    await symlink(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+    const version = (env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, [path.join(pkg, 'bin/printshot.mjs'), '--version'], { cwd: pkg, encoding: 'utf8', env: { ...process.env, PRINTSHOT_LOG: 'debug', ...env } });
+    expect(version().stderr).toMatch(/running src\/ through tsx: no bundle/);
+    expect(spawnSync(process.execPath, ['scripts/build-cli.mjs', '--quiet'], { cwd: pkg }).status).toBe(0);
+    const fresh = version();
+    expect(fresh.stdout.trim()).toBe('0.1.0');
+    expect(fresh.stderr).toBe('');
+    const later = new Date(Date.now() + 5000);
+    await utimes(path.join(pkg, 'src/cli/main.ts'), later, later);
+    expect(version().stderr).toMatch(/running src\/ through tsx: src\/cli\/main.ts changed after the build/);
+    expect(version({ PRINTSHOT_BUNDLE: 'on' }).stderr).toBe('');
+  }, 120_000);
 
   it('has an engine child that loads on its own', () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'bundle/engine-child.mjs')], { encoding: 'utf8' });
