@@ -93,6 +93,30 @@ describe('the local lane', () => {
       await pool.close();
     }
   });
+
+  it('stops at the next step when the job is cancelled, and runs the next job', async () => {
+    const pool = await AttackPool.create({ modelDir: 'default', workers: 0, local: model });
+    try {
+      const controller = new AbortController();
+      let lastStep = 0;
+      const job = pool.run('bim', { eps: 8, iterations: 500 }, items, {
+        seed: 1,
+        batchSize: 4,
+        signal: controller.signal,
+        onProgress: (p) => {
+          lastStep = p.step;
+          if (p.step >= 3) controller.abort();
+        },
+      });
+      await expect(job).rejects.toSatisfy(isPrintshotError);
+      await expect(job).rejects.toMatchObject({ code: 'cancelled' });
+      expect(lastStep).toBeLessThan(10);
+      const inProcess = await pngs(await attackImagesPartitioned(getAttack('fgsm'), { eps: 8 }, items.slice(0, 4), { classifier: model, seed: 1 }));
+      expect(await pngs(await pool.run('fgsm', { eps: 8 }, items.slice(0, 4), { seed: 1 }))).toEqual(inProcess);
+    } finally {
+      await pool.close();
+    }
+  });
 });
 
 describe('workers', () => {
