@@ -6,6 +6,12 @@
  * difference between wall time and the sum of kernel times.
  *
  *   npm run bench:profile [-- --models cnn,mobilenetv2,mobilenetv2-relu6op] [-- --steps 3] [-- --json]
+ *   npm run bench:profile -- --models inception-v3,resnet50 --parts fwdbwd [--batch 8]
+ *
+ * Model ids: cnn (the bundled classifier), mobilenetv2[-relu6op], or any architecture id of
+ * test/fixtures/architectures (inception-v3, resnet50, densenet121, …) at its full size with seeded
+ * random weights (uncalibrated batch norms: speed does not depend on the values), run through
+ * layersHead like a loaded model. --parts picks forward, fwdbwd and/or bim.
  *
  * Kernel times come from the backend's timer (wasm: wall time around each synchronous kernel).
  * Results: docs/BENCHMARKS.md ("Where the time goes") and docs/kernels.md.
@@ -19,11 +25,14 @@ import type { Classifier } from '../src/model/classifier';
 import { createRng } from '../src/shared';
 import { describeMachine, machineBusySeconds, machineInfo } from './lib/machine';
 import { bundledClassifier, randomItems } from './lib/node-bench';
-import { createMobileNetV2 } from './mobilenetv2';
+import { ARCHITECTURES } from '../test/fixtures/architectures';
+import { createMobileNetV2, layersClassifier, randomizeWeights } from './mobilenetv2';
 
 const { values: opt } = parseArgs({
   options: {
     models: { type: 'string', default: 'cnn,mobilenetv2,mobilenetv2-relu6op' },
+    parts: { type: 'string', default: 'forward,fwdbwd,bim' },
+    batch: { type: 'string' },
     steps: { type: 'string', default: '3' },
     top: { type: 'string', default: '14' },
     json: { type: 'boolean', default: false },
@@ -131,10 +140,11 @@ async function profileModel(c: Classifier, batch: number): Promise<Record<string
     };
     await fwdbwd();
     await fwdbwd();
-    out.forward = await profileOf('forward', forward);
-    out.fwdbwd = await profileOf('fwd+bwd', fwdbwd);
-    out.bim = await profileOf(`BIM-${STEPS} (attackImages, incl. 2 verification forwards)`, bim);
-    if (!opt.json) {
+    const parts = opt.parts.split(',');
+    if (parts.includes('forward')) out.forward = await profileOf('forward', forward);
+    if (parts.includes('fwdbwd')) out.fwdbwd = await profileOf('fwd+bwd', fwdbwd);
+    if (parts.includes('bim')) out.bim = await profileOf(`BIM-${STEPS} (attackImages, incl. 2 verification forwards)`, bim);
+    if (!opt.json && out.forward && out.fwdbwd && out.bim) {
       const perStep = (out.bim.wallMs - 2 * out.forward.wallMs) / STEPS;
       process.stdout.write(
         `  per BIM step ≈ ${perStep.toFixed(1)} ms wall vs fwd+bwd ${out.fwdbwd.wallMs.toFixed(1)} ms: the attack's own ops (sign, clip, 8-bit rounding) add ${(perStep - out.fwdbwd.wallMs).toFixed(1)} ms\n`,
@@ -146,6 +156,13 @@ async function profileModel(c: Classifier, batch: number): Promise<Record<string
     x.dispose();
   }
   return out;
+}
+
+/** A full-size architecture fixture with seeded weights, run the way a loaded model runs. */
+function archClassifier(arch: (typeof ARCHITECTURES)[number]): Classifier {
+  const model = arch.build({ weights: 'zeros' });
+  randomizeWeights(model, createRng(0));
+  return layersClassifier(model, arch.id, arch.card.range === '-1-1' ? '-1-1' : '0-1');
 }
 
 async function main(): Promise<void> {
@@ -161,11 +178,14 @@ async function main(): Promise<void> {
   tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
   const results: Record<string, unknown> = {};
   for (const id of opt.models.split(',').filter(Boolean)) {
+    const arch = ARCHITECTURES.find((a) => a.id === id);
     const loaded =
       id === 'cnn'
         ? await bundledClassifier()
-        : { classifier: createMobileNetV2({ seed: 0, relu6: id === 'mobilenetv2-relu6op' ? 'op' : 'keras' }), name: `MobileNetV2 α=1 224² (${id})` };
-    const batch = id === 'cnn' ? 32 : 8;
+        : arch
+          ? { classifier: archClassifier(arch), name: `${arch.title} ${arch.fullSize}² (random weights)` }
+          : { classifier: createMobileNetV2({ seed: 0, relu6: id === 'mobilenetv2-relu6op' ? 'op' : 'keras' }), name: `MobileNetV2 α=1 224² (${id})` };
+    const batch = opt.batch ? Number(opt.batch) : id === 'cnn' ? 32 : 8;
     if (!opt.json) process.stdout.write(`\n${loaded.name}, batch ${batch}\n`);
     results[id] = await profileModel(loaded.classifier, batch);
     loaded.classifier.dispose();

@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 // carries its own copy of them). Loading it here makes sure that happens before ours, not after.
 import '@tensorflow/tfjs-layers';
 import { installBackendHooks } from './backend-hooks';
+import { concatGradients, registerSplitChannelsKernel } from './concat-gradient';
 import { convGradients } from './conv-gradients';
 import { cropGradients } from './crop';
 import { layerGradients } from './layer-gradients';
@@ -35,9 +36,10 @@ export { avgPoolInputGrad, maxPoolInputGrad, maxPoolInputGradComposite } from '.
 export { hasMaxPoolKernel, maxPoolInputGradKernel, type MaxPoolGradAttrs } from './max-pool-kernel';
 export { KERNEL_FUSED_ACTIVATIONS, splitActivation, throughFusedActivation } from './fused-activation';
 export { exactSign, signStep } from './sign-step-kernel';
+export { splitAlong } from './concat-gradient';
 export { unaryCustomGrad } from './unary-custom-grad';
 
-const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients];
+const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients, ...concatGradients];
 
 /** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
 export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);
@@ -56,6 +58,7 @@ export function registerInputGradients(): void {
   installBackendHooks();
   registerMaxPoolKernel();
   registerSignStepKernel();
+  registerSplitChannelsKernel();
   for (const config of overrides) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }

@@ -24,12 +24,15 @@ export interface ArchCase {
 }
 
 /**
- * 1e-3 (issue 13), except EfficientNetB0: its random-weight small variant is so ill-conditioned
- * (|∂L/∂x| up to ~340 per 0–255 pixel) that the float32 rounding difference between folded and
- * unfolded batch norms alone moves its gradient by 3–4e-3 of the largest entry (measured; tfjs-layers'
- * own apply() matches stock to 1e-6, and the SE / swish block matches to 2e-7).
+ * 1e-3 (issue 13), except two random-weight small variants so ill-conditioned that float32
+ * rounding differences between the plan's forward (batch norms folded into the convs; XNNPACK on
+ * wasm) and tfjs-layers' alone move their gradients by more, measured on this machine:
+ * EfficientNetB0 (|∂L/∂x| up to ~340 per 0–255 pixel) 3–4e-3 on cpu, MobileNetV3Large (hard swish,
+ * whose derivative jumps by 0.5 at ±3, so a rounding flip there changes it) 1e-4 on cpu and up to
+ * 4e-3 on wasm. tfjs-layers' own apply() matches stock to 1e-6 on both, and the squeeze-excite /
+ * swish block, with the same layer kinds, matches to 2e-7.
  */
-const STOCK_TOLERANCE: Record<string, number> = { 'efficientnet-b0': 1e-2 };
+const STOCK_TOLERANCE: Record<string, number> = { 'efficientnet-b0': 1e-2, 'mobilenet-v3-large': 1e-2 };
 
 /**
  * Smaller than the fixtures' own test sizes, to keep each backend's run near a minute on a busy
