@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ARCHITECTURES, architecture, modelInputRange } from '../../fixtures/architectures';
+import { createRng } from '../../../src/shared';
+import { ARCHITECTURES, architecture, imageLike, modelInputRange } from '../../fixtures/architectures';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -30,18 +31,18 @@ describe.each(ARCHITECTURES.map((a) => [a.title, a] as const))('%s', (_title, ar
     }
   });
 
-  it('small variant: input-dependent, unsaturated probabilities, reproducible from the seed', () => {
+  it('small variant: on image-like inputs, input-dependent unsaturated probabilities, reproducible from the seed', () => {
     const build = (seed: number) => arch.build({ size: arch.testSize, width: arch.testWidth, classes: 10, seed });
     const [a, again, other] = [build(0), build(0), build(1)];
     const [lo, hi] = modelInputRange(arch.card);
-    const x = tf.randomUniform([4, arch.testSize, arch.testSize, 3], lo, hi, 'float32', 7);
+    const s = arch.testSize;
+    const x = tf.tensor4d(imageLike(createRng('architectures'), 4, s, s, 3, [lo, hi], false), [4, s, s, 3]);
     try {
       const [p, pAgain, pOther] = [a, again, other].map((m) => (m.predict(x) as tf.Tensor).arraySync() as number[][]);
-      for (const row of p) {
-        expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 4);
-        // Calibrated batch norms keep the softmax off its rails, as in a trained network.
-        expect(Math.max(...row)).toBeLessThan(0.9999);
-      }
+      for (const row of p) expect(row.reduce((sum, v) => sum + v, 0)).toBeCloseTo(1, 4);
+      // Calibrated batch norms and a scaled classifier keep the softmax off its rails (where the
+      // attack gradient vanishes) on at least half of the images.
+      expect(p.filter((row) => Math.max(...row) < 0.999).length).toBeGreaterThanOrEqual(2);
       expect(p[1]).not.toEqual(p[0]);
       expect(pAgain).toEqual(p);
       expect(pOther).not.toEqual(p);

@@ -23,7 +23,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier } from '../../../src/model';
-import { architecture, modelInputRange, type ArchitectureId } from '../../fixtures/architectures';
+import { createRng } from '../../../src/shared';
+import { architecture, imageLike, modelInputRange, type ArchitectureId } from '../../fixtures/architectures';
 import { saveArchitecture, type Quantization, type SavedFormat } from '../../fixtures/architectures/save';
 import { removeTempDirs, tempDir } from './model-fixtures';
 
@@ -99,7 +100,7 @@ describe.each(MODELS.map((m) => [m.id, m] as const))('%s saved as', (id, { size,
   let x: tf.Tensor4D;
   beforeAll(() => {
     reference = build(id, size, width);
-    x = tf.randomUniform([3, size, size, 3], 0, 1, 'float32', 11) as tf.Tensor4D;
+    x = tf.tensor4d(imageLike(createRng('saved-formats'), 3, size, size, 3, [0, 1], false), [3, size, size, 3]);
   });
   afterAll(() => {
     reference.dispose();
