@@ -156,7 +156,7 @@ async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptio
     if (head.execution) {
       log.debug('compiled' in head.execution
         ? `${card.name} runs as ${head.execution.compiled.length} fused ops: ${head.execution.compiled.join('; ')}`
-        : `${card.name} runs through tfjs-layers (not compiled: ${head.execution.notCompiled})`);
+        : `${card.name} runs through ${bundle.format === 'layers' ? 'tfjs-layers' : 'model.execute'} (not compiled: ${head.execution.notCompiled})`);
     }
     const ownedByHead = head;
 
