@@ -1,8 +1,9 @@
 /**
  * An attack job end to end: load the model and images, validate parameters before touching
  * disk, then write clean PNGs, the run's adversarial PNGs and its manifest into an experiment
- * folder. Every file is written atomically and the manifest is rewritten after each batch, so a
- * killed job leaves complete files and a 'running' run; a new job adds a run and never
+ * folder. Every file is written atomically; the manifest exists (with no images) before the run
+ * is listed in experiment.json and is rewritten after each batch, so a job killed at any point
+ * leaves complete files and a 'running' run that can be resumed; a new job adds a run and never
  * modifies earlier ones.
  */
 import { readFile } from 'node:fs/promises';
@@ -46,6 +47,11 @@ export interface AttackJobSpec {
   /** How images of another aspect ratio reach the model's size (default 'fill'); recorded in experiment.json. */
   fit?: FitMode;
   out: string;
+  /**
+   * Called once the run is listed in experiment.json, with its manifest already on disk: from
+   * then on the run can be resumed (the engine records it for a crash).
+   */
+  onRun?: (run: RunRecord) => void;
   signal?: AbortSignal;
   onProgress?: (p: AttackJobProgress) => void;
 }
@@ -148,19 +154,27 @@ async function runInto(
     imagesFit: spec.fit,
   });
   await writeCleanImages(spec.out, items);
-  const run = await startRun(spec.out, { method: attack.id, eps });
-  const manifest: RunManifest = {
-    schemaVersion: 1,
-    runId: run.id,
+  // The run's first manifest (no images yet) is written before experiment.json lists the run, so
+  // a job killed at any point after this leaves a run that can be resumed with its parameters.
+  let manifest!: RunManifest;
+  const run = await startRun(spec.out, {
     method: attack.id,
-    params: spec.params,
-    seed: spec.seed,
-    modelFingerprint: model.fingerprint,
-    backend: backend ?? 'unknown',
-    execution: model.execution,
-    startedAt: new Date().toISOString(),
-    images: [],
-  };
+    eps,
+    manifest: (r) =>
+      (manifest = {
+        schemaVersion: 1,
+        runId: r.id,
+        method: attack.id,
+        params: spec.params,
+        seed: spec.seed,
+        modelFingerprint: model.fingerprint,
+        backend: backend ?? 'unknown',
+        execution: model.execution,
+        startedAt: new Date().toISOString(),
+        images: [],
+      }),
+  });
+  spec.onRun?.(run);
   let persisted: Promise<void> = Promise.resolve();
   const job = {
     seed: spec.seed,

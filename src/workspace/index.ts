@@ -31,6 +31,7 @@ export {
   writeAdversarialImage,
   writeRunManifest,
   readRunManifest,
+  hasRunManifest,
   completeRun,
   listRuns,
   pendingImages,

@@ -21,6 +21,12 @@ export interface StartRunOptions {
   method: string;
   /** eps on the 0..255 scale. */
   eps: number;
+  /**
+   * The run's first manifest (usually with no images yet). Written atomically before
+   * experiment.json lists the run, so a listed run always has a manifest to resume from, however
+   * early its job is killed. Without it the caller writes the manifest (writeRunManifest).
+   */
+  manifest?: (run: RunRecord) => RunManifest;
 }
 
 /** The natural folder name of a run, e.g. 'fgsm-eps16' or 'bim-eps2.5'. */
@@ -28,7 +34,10 @@ export function runDirName(method: string, eps: number): string {
   return `${method}-eps${String(eps)}`;
 }
 
-/** Registers a new run (status 'running') and creates its own, fresh adversarial/ folder. */
+/**
+ * Registers a new run (status 'running') and creates its own, fresh adversarial/ folder; with
+ * opts.manifest, also its manifest, written before the run is listed.
+ */
 export async function startRun(dir: string, opts: StartRunOptions): Promise<RunRecord> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(opts.method)) {
     throw new PrintshotError('bad-argument', `method '${opts.method}' cannot be used in a folder name (letters, digits, '-', '_', '.')`);
@@ -59,6 +68,12 @@ export async function startRun(dir: string, opts: StartRunOptions): Promise<RunR
         createdAt: new Date().toISOString(),
         status: 'running',
       };
+      if (opts.manifest) {
+        // A crash after this write but before experiment.json is written leaves an unlisted
+        // manifest (like the leftover folder above): harmless, and never picked up.
+        const parsed = checkManifest(run, opts.manifest(run));
+        await atomicWriteJson(resolveInExperiment(dir, run.manifest), parsed);
+      }
       exp.runs.push(run);
       return run;
     }
@@ -85,17 +100,28 @@ export async function writeAdversarialImage(dir: string, run: RunRecord, relPath
  * (finishedAt absent) so partial results survive a crash; refused once the run is complete.
  */
 export async function writeRunManifest(dir: string, run: RunRecord, manifest: RunManifest): Promise<void> {
+  const parsed = checkManifest(run, manifest);
+  await withExperimentLock(dir, async () => {
+    const current = (await readExperiment(dir)).runs.find((r) => r.id === run.id);
+    if (!current) throw new PrintshotError('bad-experiment', `${dir}: no run ${run.id}`);
+    if (current.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its manifest is not modified`);
+    await atomicWriteJson(resolveInExperiment(dir, run.manifest), parsed);
+  });
+}
+
+/** The manifest validated for `run` ('bad-argument' if invalid, of another run, or with files outside the run's folder). */
+function checkManifest(run: RunRecord, manifest: RunManifest): RunManifest {
   const parsed = RunManifestSchema.safeParse(manifest);
   if (!parsed.success) throw new PrintshotError('bad-argument', `invalid run manifest for ${run.dir}: ${formatIssues(parsed.error)}`);
   if (parsed.data.runId !== run.id) throw new PrintshotError('bad-argument', `manifest runId ${parsed.data.runId} is not run ${run.id}`);
   const outside = parsed.data.images.find((im) => !im.file.startsWith(`${run.dir}/`));
   if (outside) throw new PrintshotError('bad-argument', `manifest image ${outside.file} is not inside ${run.dir}`);
-  await withExperimentLock(dir, async () => {
-    const current = (await readExperiment(dir)).runs.find((r) => r.id === run.id);
-    if (!current) throw new PrintshotError('bad-experiment', `${dir}: no run ${run.id}`);
-    if (current.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its manifest is not modified`);
-    await atomicWriteJson(resolveInExperiment(dir, run.manifest), parsed.data);
-  });
+  return parsed.data;
+}
+
+/** Whether the run's manifest file exists (a run listed by an older version may have none yet). */
+export async function hasRunManifest(dir: string, run: RunRecord): Promise<boolean> {
+  return stat(resolveInExperiment(dir, run.manifest)).then((s) => s.isFile(), () => false);
 }
 
 /** Reads and validates a run's manifest ('bad-experiment' naming the file if unusable). */

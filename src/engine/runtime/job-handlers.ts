@@ -10,12 +10,13 @@ import path, { basename } from 'node:path';
 import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
 import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
 import { readImage8 } from '../../images';
+import { currentBackend } from '../../model';
 import { attackIntoExperiment } from '../../services/attack-job';
 import { paperSweeps } from '../../services/demo';
 import { evaluatePairs, type PairSet } from '../../services/evaluate';
 import { throwIfAborted } from '../../shared';
 import { parseTransformSpec, type TransformSpec } from '../../transforms';
-import { atomicWriteJson, listRuns, openExperiment, readRunManifest, resolveInExperiment } from '../../workspace';
+import { atomicWriteJson, openExperiment, readRunManifest, resolveInExperiment } from '../../workspace';
 import type { JobMeta } from '../protocol';
 import type { EngineContext, EngineHandlers, JobControl } from './engine';
 import { findRun, requireExperiment } from './experiment-handlers';
@@ -40,12 +41,6 @@ function attackProgress(job: JobControl, batch: number, offset = 0): (p: AttackJ
   };
 }
 
-/** The run this job created: the newest running run of this method and eps started after it. */
-async function findOwnRun(dir: string, method: string, eps: number, since: number): Promise<string | undefined> {
-  const runs = (await listRuns(dir)).filter((r) => r.status === 'running' && r.method === method && r.eps === eps && Date.parse(r.createdAt) >= since - 1000);
-  return runs.at(-1)?.id;
-}
-
 async function itemsFor(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>) {
   const data = await loadFolder(ctx.state, req.images);
   return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
@@ -62,9 +57,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const eps = Number(params.eps ?? 0);
     const batch = req.batchSize ?? DEFAULT_BATCH;
     return ctx.startJob(undefined, 'attack', async (job) => {
-      const since = Date.now();
       const progress = attackProgress(job, batch);
-      let metaSent = false;
       const r = await attackIntoExperiment(model, items, root, {
         method: attack.id,
         params,
@@ -72,14 +65,9 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
         batchSize: batch,
         out: dir,
         signal: job.signal,
-        onProgress: (p) => {
-          // The run exists by the first progress call; record it so a crash can be resumed.
-          if (!metaSent) {
-            metaSent = true;
-            void findOwnRun(dir, attack.id, eps, since).then((runId) => runId && job.meta({ experimentDir: dir, runId }), () => undefined);
-          }
-          progress(p);
-        },
+        // Listed with its manifest already written: from here a crash leaves a resumable run.
+        onRun: (run) => job.meta({ experimentDir: dir, runId: run.id }),
+        onProgress: progress,
       });
       return { kind: 'attack', experimentDir: dir, runId: r.run.id, runDir: r.run.dir, method: attack.id, eps, summary: r.summary };
     });
@@ -221,6 +209,9 @@ export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: Pa
   if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
   const { items } = await itemsFor(ctx, req);
   const batch = req.batchSize ?? DEFAULT_BATCH;
+  const attack = getAttack(req.method);
+  // For a run listed without a manifest (by an older version): start it over with the request's parameters.
+  const fresh = { method: attack.id, params: parseAttackParams(attack, req.params) as Record<string, unknown>, seed: req.seed, backend: (await currentBackend())?.name };
   return ctx.startJob(jobId, 'attack', async (job) => {
     job.meta(meta);
     let offset = 0;
@@ -228,6 +219,7 @@ export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: Pa
     const { run, summary } = await resumeAttackRun(model, meta.experimentDir, meta.runId, items, {
       signal: job.signal,
       batchSize: batch,
+      fresh,
       onProgress: (p) => {
         if (!progress) {
           offset = p.alreadyDone;

@@ -142,6 +142,25 @@ describe('runs', () => {
     expect(await failure(completeRun(dir, '00000000-0000-4000-8000-000000000000'), 'bad-experiment')).toMatch(/no run/);
     expect(await failure(readRunManifest(dir, run), 'bad-experiment')).toMatch(/not found/);
   });
+
+  it('with a first manifest, lists the run only once its manifest is on disk (an invalid one lists nothing)', async () => {
+    const first = (r: RunRecord): RunManifest => ({
+      schemaVersion: 1,
+      runId: r.id,
+      method: 'bim',
+      params: { eps: 4 },
+      seed: 7,
+      modelFingerprint: init().model.fingerprint,
+      backend: 'cpu',
+      startedAt: new Date().toISOString(),
+      images: [],
+    });
+    const run = await startRun(dir, { method: 'bim', eps: 4, manifest: first });
+    expect(await readRunManifest(dir, run)).toMatchObject({ runId: run.id, params: { eps: 4 }, seed: 7, images: [] });
+    const other = await failure(startRun(dir, { method: 'bim', eps: 4, manifest: (r) => ({ ...first(r), runId: run.id }) }), 'bad-argument');
+    expect(other).toMatch(/is not run/);
+    expect((await listRuns(dir)).map((r) => r.id)).toEqual([run.id]);
+  });
 });
 
 /** Finishes an already started run the way fullRun does. */
