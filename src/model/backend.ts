@@ -164,6 +164,16 @@ async function setBackend(name: string): Promise<boolean> {
 }
 
 /**
+ * Registers the input gradients (and their kernel hooks) for the backends imported so far, for a
+ * backend the caller chose itself rather than through selectBackend(): without them the
+ * tfjs-layers fallback cannot differentiate scale-less batch norms (InceptionV3) and wasm lacks
+ * some gradients altogether. Idempotent.
+ */
+export function registerInputGradientsNow(): Promise<void> {
+  return registerGradients();
+}
+
+/**
  * The wasm backend lacks gradients for some kernels attacks need; src/kernels registers
  * input-only ones. Loaded lazily so a missing or broken module degrades to a warning here and a
  * clear error later, rather than breaking model loading and inference.

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tfconv from '@tensorflow/tfjs-converter';
 import { log, PrintshotError } from '../shared';
-import { selectBackend } from './backend';
+import { registerInputGradientsNow, selectBackend } from './backend';
 import type { ModelCard } from './card';
 import type { Classifier, InputSpec } from './classifier';
 import { probeGradient, type ProbeSite } from './gradient-probe';
@@ -110,7 +110,11 @@ interface Source {
 async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptions): Promise<LoadedClassifier> {
   // Loading needs a backend; keep one chosen by the caller (tests pin cpu), else pick the best.
   if (tf.engine().backendName == null) await selectBackend();
-  else await tf.ready();
+  else {
+    await tf.ready();
+    // selectBackend() registers the input gradients; a caller's own backend needs them too.
+    await registerInputGradientsNow();
+  }
   const model = await loadModel(bundle, src.label);
   const disposables: tf.Tensor[] = [];
   let head: ModelHead | undefined;
