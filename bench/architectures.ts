@@ -38,6 +38,7 @@ const { values: opt } = parseArgs({
     threads: { type: 'string', default: '2' },
     leak: { type: 'string' },
     'fresh-models': { type: 'boolean', default: false },
+    'reuse-models': { type: 'boolean', default: false },
     'cli-batch': { type: 'string' },
     'no-torch': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,6 +54,7 @@ if (opt.help) {
       '  --leak LIST   InceptionV3 leak/RSS cells, BATCHxSTEPS each (default 8x10,1x100; --quick: 1x5)',
       '  --cli-batch   pass --batch B to printshot attack (default: the CLI default)',
       '  --fresh-models  rebuild the saved models instead of reusing the cached folders',
+      '  --reuse-models  reuse the newest cached folder even if the fixture sources changed since',
       '',
     ].join('\n'),
   );
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
   const buildErrors: string[] = [];
   for (const id of needed) {
     say(`building ${ARCH_TITLE[id]} …`);
-    const m = await saveArch(id, 0, opt['fresh-models']);
+    const m = await saveArch(id, 0, opt['fresh-models'] ? 'fresh' : opt['reuse-models'] ? 'any' : 'exact');
     if ('error' in m) buildErrors.push(`${ARCH_TITLE[id]}: ${m.error}`);
     else models.set(id, m);
     if ('error' in m) say(`  ${m.error}`);

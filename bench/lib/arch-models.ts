@@ -8,7 +8,7 @@
  * not there; InceptionV3 and ResNet50 have no fallback: the bench reports them as not built.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,15 +75,28 @@ function cacheDir(id: ArchId, seed: number): string {
   return join(os.tmpdir(), 'printshot-bench-archs', `${id}-${h.digest('hex').slice(0, 16)}`);
 }
 
+/** The most recently saved folder of `id` in the cache, whatever fixture sources it was built from. */
+function newestCached(id: ArchId): string | undefined {
+  const root = join(os.tmpdir(), 'printshot-bench-archs');
+  if (!existsSync(root)) return undefined;
+  const dirs = readdirSync(root)
+    .filter((d) => d.startsWith(`${id}-`) && existsSync(join(root, d, 'bench-model.json')))
+    .map((d) => join(root, d));
+  return dirs.sort((a, b) => statSync(join(b, 'bench-model.json')).mtimeMs - statSync(join(a, 'bench-model.json')).mtimeMs)[0];
+}
+
 /**
  * Builds the full-size model and saves it (or finds it in the cache; `fresh` rebuilds). The card
  * always says range '-1-1' with 1000 generated labels, whatever preprocessing the Keras original
  * expects, so that both sides feed the network x·2−1 (a negligible elementwise op either way).
+ * cache 'any' takes the newest saved folder of the architecture even when the fixture sources
+ * changed since (other work in the tree edits them; speed does not depend on such edits).
  */
-export async function saveArch(id: ArchId, seed = 0, fresh = false): Promise<ArchModel | { id: ArchId; error: string }> {
-  const dir = cacheDir(id, seed);
+export async function saveArch(id: ArchId, seed = 0, cache: 'fresh' | 'exact' | 'any' = 'exact'): Promise<ArchModel | { id: ArchId; error: string }> {
+  let dir = cacheDir(id, seed);
+  if (cache === 'any' && !existsSync(join(dir, 'bench-model.json'))) dir = newestCached(id) ?? dir;
   const info = join(dir, 'bench-model.json');
-  if (!fresh && existsSync(info)) {
+  if (cache !== 'fresh' && existsSync(info)) {
     const saved = JSON.parse(readFileSync(info, 'utf8')) as ArchModel;
     return { ...saved, dir, source: `${saved.source}; cached in ${dir}` };
   }

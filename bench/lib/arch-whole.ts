@@ -77,7 +77,8 @@ export function timedProcess(file: string, args: readonly string[], env: Record<
       const [rssKiB, user, sys] = mark ? mark.split(/\s+/).slice(1).map(Number) : [];
       const cpuSeconds = mark ? user + sys : undefined;
       const background = b0 !== undefined && b1 !== undefined && cpuSeconds !== undefined ? Math.max(0, (b1 - b0 - cpuSeconds) / seconds) : undefined;
-      const stderrTail = stderr.split('\n').filter((l) => l && !l.startsWith(TIME_MARK)).slice(-5).join('\n');
+      // GNU time adds 'Command exited with non-zero status N': keep the process' own last lines.
+      const stderrTail = stderr.split('\n').filter((l) => l && !l.startsWith(TIME_MARK) && !l.startsWith('Command exited with')).slice(-5).join('\n');
       const planLines = stderr.split('\n').filter((l) => /worker|in-process|compiled|fallback/i.test(l)).slice(0, 4);
       resolve({ command, code, seconds, maxRssMiB: rssKiB ? rssKiB / 1024 : undefined, cpuSeconds, background, stdout, stderrTail, planLines, pngsWritten: countPngs(outDir), error: error ?? (code === 0 ? undefined : `exit ${code}: ${stderrTail.split('\n').pop() ?? ''}`) });
     };
