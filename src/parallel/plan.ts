@@ -126,3 +126,25 @@ export function splitBatchSize(images: number, batchSize: number, lanes: number)
 export function idleCores(total: number, loadAverage: number): number {
   return Math.max(1, Math.min(total, Math.floor(total - loadAverage + 0.9)));
 }
+
+/**
+ * Activation memory a batch may take. The wasm heap stops at 4 GiB and aborts the process past it
+ * (a 32-image BIM job on InceptionV3 at 299² did: bench:archs); an attack step keeps every layer's
+ * output for the backward pass. Measured with the per-image sum of layer outputs below: InceptionV3
+ * batch 8 (~1 GiB of outputs) peaked at 2.5 GiB RSS, and MobileNetV2 aborts near batch 24 (~2 GiB).
+ */
+export const ACTIVATION_BUDGET_BYTES = 1.25 * 2 ** 30;
+
+/** Bytes of one image's layer outputs (float32), from the summary's output shapes (batch dropped). */
+export function activationBytesPerImage(layers: readonly { outputShape: (number | null)[] | (number | null)[][] }[]): number {
+  const size = (s: (number | null)[]): number => s.reduce<number>((p, d) => p * (d ?? 1), 1);
+  let n = 0;
+  for (const { outputShape: s } of layers) n += Array.isArray(s[0]) ? (s as (number | null)[][]).reduce((t, x) => t + size(x), 0) : size(s as (number | null)[]);
+  return n * 4;
+}
+
+/** The largest batch whose activations fit ACTIVATION_BUDGET_BYTES (at least 1, at most `asked`). */
+export function memoryBatchCap(asked: number, bytesPerImage: number | null): number {
+  if (!bytesPerImage || bytesPerImage <= 0) return asked;
+  return Math.max(1, Math.min(asked, Math.floor(ACTIVATION_BUDGET_BYTES / bytesPerImage)));
+}

@@ -13,7 +13,7 @@ import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobPro
 import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model';
 import type { InputSpec } from '../model/classifier';
 import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
-import { idleCores, isBatchInvariant, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
+import { ACTIVATION_BUDGET_BYTES, activationBytesPerImage, idleCores, isBatchInvariant, memoryBatchCap, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
 import { log, type LabeledImage } from '../shared';
 import {
@@ -118,7 +118,13 @@ export async function attackIntoExperiment(
   imagesSource: string,
   spec: Omit<AttackJobSpec, 'model' | 'images'>,
 ): Promise<AttackJobResult> {
-  const asked = spec.batchSize ?? DEFAULT_BATCH_SIZE;
+  const wanted = spec.batchSize ?? DEFAULT_BATCH_SIZE;
+  // Large models at large batches exhaust the wasm heap (a hard abort, not an error): cap the batch
+  // by the activation memory one image needs. Depends only on the model, so bytes stay reproducible.
+  const summary = await describeModel(model);
+  const perImage = summary ? activationBytesPerImage(summary.layers) : null;
+  const asked = memoryBatchCap(wanted, perImage);
+  if (asked < wanted) log.info(`${getAttack(spec.method).id}: batches of ${asked} instead of ${wanted}: one image's activations take ${((perImage ?? 0) / 2 ** 20).toFixed(0)} MiB, and a batch must stay within ${(ACTIVATION_BUDGET_BYTES / 2 ** 30).toFixed(2)} GiB`);
   // An attack whose images do not interact may be cut into smaller batches than asked, so that a
   // small job keeps every lane busy: the bytes are the same for any partition (plan.ts).
   const splittable = isBatchInvariant(getAttack(spec.method).id, spec.params);
