@@ -42,7 +42,7 @@ export async function buildCli({ quiet = false } = {}) {
       sourcemap: 'linked',
       metafile: true,
       logLevel: quiet ? 'error' : 'warning',
-      // src/shared/paths.ts tells bundled code from sources by this constant.
+      // src/shared/node/paths.ts tells bundled code from sources by this constant.
       define: { __PRINTSHOT_BUNDLE__: JSON.stringify('bundle') },
     });
     const inputs = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));

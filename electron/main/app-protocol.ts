@@ -7,7 +7,7 @@ import type { Protocol } from 'electron';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { contentSecurityPolicy } from '../../src/contract/csp';
-import { confine } from '../../src/shared/confine';
+import { confine } from '../../src/shared/node/confine';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'printshot';

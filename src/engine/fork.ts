@@ -8,7 +8,7 @@
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BUNDLED, bundleEntry } from '../shared/paths';
+import { BUNDLED, bundleEntry } from '../shared/node/paths';
 import type { EngineTransport, SpawnEngine } from './host';
 import type { FromEngine } from './protocol';
 

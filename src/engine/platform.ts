@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type RecentDto } from '../contract';
-import { confineSync, isInside } from '../shared/confine';
+import { confineSync, isInside } from '../shared/node/confine';
 
 export { isInside };
 

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
 import type { EngineHost } from './host';
-import { confine } from '../shared/confine';
+import { confine } from '../shared/node/confine';
 import { type FolderPurpose, type Platform } from './platform';
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;

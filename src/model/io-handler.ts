@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PrintshotError } from '../shared';
-import { confine } from '../shared/confine';
+import { confine } from '../shared/node/confine';
 
 export type ModelFormat = 'layers' | 'graph';
 

@@ -18,7 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, type BackendName } from '../model';
 import { PrintshotError, throwIfAborted, type ErrorCode, type LabeledImage } from '../shared';
-import { BUNDLED, bundleEntry } from '../shared/paths';
+import { BUNDLED, bundleEntry } from '../shared/node/paths';
 import type { Classifier } from '../model/classifier';
 import { runLocalBatch } from './local-lane';
 import { partitionBatches, type BatchSpan } from './partition';

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fromPackageRoot } from '../shared/paths';
+import { fromPackageRoot } from '../shared/node/paths';
 import PDFDocument from 'pdfkit';
 import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';

@@ -5,7 +5,7 @@
  */
 import { createRoutes, EngineHost, type SpawnEngine } from '../engine';
 import { forkEngine } from '../engine/fork';
-import { DEFAULT_WORKSPACE, fromPackageRoot } from '../shared/paths';
+import { DEFAULT_WORKSPACE, fromPackageRoot } from '../shared/node/paths';
 import { servePlatform } from './platform';
 import { startServer, type ServerHandle } from './server';
 

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { contentSecurityPolicy, dispatch, fromWire, toWire, type EventMessage, type Routes } from '../contract';
-import { confine } from '../shared/confine';
+import { confine } from '../shared/node/confine';
 import { authenticate, hostAllowed, isJsonContentType, newToken, originAllowed, tokenMatches } from './auth';
 
 export interface ServerOptions {

@@ -11,7 +11,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromPackageRoot } from '../shared/paths';
+import { fromPackageRoot } from '../shared/node/paths';
 import { buildReportData, defaultTableSpecs, writeReport } from '../reports';
 import { PrintshotError, log } from '../shared';
 import { parseTransformSpec } from '../transforms';

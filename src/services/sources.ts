@@ -3,7 +3,7 @@
  * 'default', an image folder or 'samples'. The bundled assets are found relative to this file,
  * so they work from a checkout, `npx printshot` and a packaged app alike.
  */
-import { fromPackageRoot } from '../shared/paths';
+import { fromPackageRoot } from '../shared/node/paths';
 import { loadDataset, type Dataset, type FitMode } from '../images';
 import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model';
 import { existsSync } from 'node:fs';

@@ -17,7 +17,7 @@
  *   file id (a hash of the info dictionary) is stable too.
  */
 import { basename } from 'node:path';
-import { fromPackageRoot } from '../shared/paths';
+import { fromPackageRoot } from '../shared/node/paths';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { encodePng } from '../images/encode';

@@ -3,7 +3,7 @@
  * `--defended` runs the defence comparison of services/demo-defended.ts instead.
  */
 import type { Command } from 'commander';
-import { DEFAULT_DATA_DIR as FASHION_MNIST_DIR } from '../../shared/paths';
+import { DEFAULT_DATA_DIR as FASHION_MNIST_DIR } from '../../shared/node/paths';
 import { createProgress } from '../output';
 import { positiveInt } from './options';
 

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommonOptions, DefendEvent, DefendResult } from '../../services/defend';
-import { DEFAULT_DATA_DIR } from '../../shared/paths';
+import { DEFAULT_DATA_DIR } from '../../shared/node/paths';
 import { createProgress, formatTable, pct } from '../output';
 import { nonNegativeNumber, positiveInt } from './options';
 

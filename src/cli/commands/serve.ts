@@ -9,7 +9,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { electronBinary } from '../../services/electron-binary';
-import { DEFAULT_WORKSPACE, packageRoot } from '../../shared/paths';
+import { DEFAULT_WORKSPACE, packageRoot } from '../../shared/node/paths';
 
 export { electronBinary };
 

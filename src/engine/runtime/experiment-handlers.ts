@@ -6,7 +6,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto } from '../../contract';
-import { confine } from '../../shared/confine';
+import { confine } from '../../shared/node/confine';
 import {
   createExperiment,
   EXPERIMENT_FILE,

@@ -12,7 +12,7 @@ import { encodePng } from '../../images';
 import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model';
 import { classifyImages } from '../../services/classify';
 import { openImages, openModel } from '../../services/sources';
-import { confine } from '../../shared/confine';
+import { confine } from '../../shared/node/confine';
 import { listTransforms } from '../../transforms';
 import type { EngineContext, EngineHandlers } from './engine';
 import type { CachedDataset, EngineState, LoadedModel } from './state';

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
-import { fromPackageRoot } from '../../shared/paths';
+import { fromPackageRoot } from '../../shared/node/paths';
 import { PrintshotError, type ErrorCode } from '../../shared';
 
 export const DEFEND_SCRIPT = fromPackageRoot('scripts', 'defend_train.py');

@@ -1,5 +1,5 @@
 /**
- * Path confinement (src/shared/confine.ts), caller by caller: every route and IPC handler that
+ * Path confinement (src/shared/node/confine.ts), caller by caller: every route and IPC handler that
  * reads a file gets a symlink planted in its root that points at a secret outside it, and must
  * refuse it without returning the secret; the same call on a real file inside the root works.
  */
@@ -15,7 +15,7 @@ import { modelHandlers } from '../../../src/engine/runtime/model-handlers';
 import type { EngineState } from '../../../src/engine/runtime/state';
 import { readModelDir } from '../../../src/model/io-handler';
 import { startServer } from '../../../src/serve';
-import { confine, confineSync } from '../../../src/shared/confine';
+import { confine, confineSync } from '../../../src/shared/node/confine';
 import { completeRun, createExperiment, startRun, writeAdversarialImage, writeCleanImages, writeRunManifest, type RunManifest } from '../../../src/workspace';
 import { images, init } from '../../fixtures/images/experiment';
 import { pattern, tempDir } from '../../fixtures/images/make';

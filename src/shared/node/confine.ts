@@ -10,7 +10,7 @@
 import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { PrintshotError } from './errors';
+import { PrintshotError } from '../errors';
 
 /** True when `child` is `parent` or inside it (both absolute, compared as strings). */
 export function isInside(parent: string, child: string): boolean {
