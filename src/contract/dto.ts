@@ -218,6 +218,15 @@ export const ProgressDto = z.object({
 });
 export type ProgressDto = z.infer<typeof ProgressDto>;
 
+/** A rate with its counts and 95 % Wilson interval (null when total = 0). */
+export const RateDto = z.object({
+  count: z.number(),
+  total: z.number(),
+  rate: z.number().nullable(),
+  ci: z.object({ low: z.number(), high: z.number() }).nullable(),
+});
+export type RateDto = z.infer<typeof RateDto>;
+
 export const AttackSummaryDto = z.object({
   images: z.number(),
   successes: z.number(),
@@ -226,5 +235,16 @@ export const AttackSummaryDto = z.object({
   advTop1Correct: z.number(),
   meanLinf: z.number(),
   meanL2: z.number(),
+  /**
+   * The honest rates (src/metrics/attack-summary.ts), each with its count and 95 % Wilson
+   * interval. Optional: manifests written before they existed lack them (readers recompute from
+   * the manifest's images). `successes`/`successRate` above are raw: they count images the model
+   * already misclassified; `attackSuccess` counts only originally correct images.
+   */
+  alreadyMisclassified: z.number().optional(),
+  cleanAccuracy: RateDto.optional(),
+  attackSuccess: RateDto.optional(),
+  adversarialAccuracy: RateDto.optional(),
+  rawSuccess: RateDto.optional(),
 });
 export type AttackSummaryDto = z.infer<typeof AttackSummaryDto>;

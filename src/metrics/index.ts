@@ -18,3 +18,4 @@ export {
 } from './selection';
 export { imageNorms, psnr, type ImageNorms } from './distance';
 export { ssim, type SsimOptions } from './ssim';
+export { summarizeAttack, rateOf, cleanCorrect, imageOutcome, type AttackSummary, type AttackSummaryRow, type Rate } from './attack-summary';

@@ -15,6 +15,7 @@ import type { InputSpec } from '../model/classifier';
 import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
 import { ACTIVATION_BUDGET_BYTES, activationBytesPerImage, idleCores, isBatchInvariant, memoryBatchCap, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
+import { summarizeAttack, type AttackSummary } from '../metrics/attack-summary';
 import { log, type LabeledImage } from '../shared';
 import {
   completeRun,
@@ -56,15 +57,8 @@ export interface AttackJobSpec {
   onProgress?: (p: AttackJobProgress) => void;
 }
 
-export interface AttackSummary {
-  images: number;
-  successes: number;
-  successRate: number;
-  cleanTop1Correct: number;
-  advTop1Correct: number;
-  meanLinf: number;
-  meanL2: number;
-}
+/** The run's summary: src/metrics/attack-summary.ts. */
+export type { AttackSummary };
 
 export interface AttackJobResult {
   experimentDir: string;
@@ -263,16 +257,5 @@ export async function toRunImage(dir: string, run: RunRecord, r: AttackImageResu
   };
 }
 
-export function summarize(results: readonly AttackImageResult[]): AttackSummary {
-  const n = results.length || 1;
-  const successes = results.filter((r) => r.success).length;
-  return {
-    images: results.length,
-    successes,
-    successRate: successes / n,
-    cleanTop1Correct: results.filter((r) => r.cleanTop[0].label === r.label).length,
-    advTop1Correct: results.filter((r) => r.advTop[0].label === r.label).length,
-    meanLinf: results.reduce((s, r) => s + r.linf, 0) / n,
-    meanL2: results.reduce((s, r) => s + r.l2, 0) / n,
-  };
-}
+/** Kept for existing importers: the one summary is summarizeAttack. */
+export const summarize = (results: readonly AttackImageResult[]): AttackSummary => summarizeAttack(results);

@@ -27,6 +27,7 @@ import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { PrintshotError } from '../shared';
 import { mapLimit } from '../images/limit';
+import { summarizeAttack } from '../metrics/attack-summary';
 import { atomicWriteJson, sha256File } from './atomic';
 import { migrateExperimentJson } from './migrate';
 import { EXPERIMENT_FILE, formatIssues, resolveInExperiment, withExperimentLock, writeExperiment } from './store';
@@ -291,20 +292,8 @@ async function repair(dir: string, report: Inspection): Promise<string[]> {
   return done;
 }
 
-/** The attack job's summary fields, recomputed from manifest rows (no model needed). */
-export function summarizeRows(rows: readonly RunImage[]) {
-  const n = rows.length || 1;
-  const successes = rows.filter((r) => r.success).length;
-  return {
-    images: rows.length,
-    successes,
-    successRate: successes / n,
-    cleanTop1Correct: rows.filter((r) => r.cleanTop5[0]?.label === r.label).length,
-    advTop1Correct: rows.filter((r) => r.advTop5[0]?.label === r.label).length,
-    meanLinf: rows.reduce((s, r) => s + r.linf, 0) / n,
-    meanL2: rows.reduce((s, r) => s + r.l2, 0) / n,
-  };
-}
+/** The attack job's summary, recomputed from manifest rows (no model needed): summarizeAttack. */
+export const summarizeRows = (rows: readonly RunImage[]) => summarizeAttack(rows);
 
 /** Every regular file under `dir` as '/'-separated relative paths, temp files apart. */
 export async function listFiles(dir: string): Promise<{ files: Set<string>; temps: string[] }> {

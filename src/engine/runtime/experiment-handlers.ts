@@ -6,6 +6,7 @@
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto } from '../../contract';
+import { summarizeAttack } from '../../metrics/attack-summary';
 import { confine } from '../../shared/node/confine';
 import {
   createExperiment,
@@ -57,8 +58,10 @@ async function listFiles(dir: string): Promise<string[]> {
 async function runDto(dir: string, run: RunRecord): Promise<RunDto> {
   let summary: AttackSummaryDto | undefined;
   if (run.status === 'complete') {
-    const s = (await readRunManifest(dir, run).catch(() => undefined))?.summary as AttackSummaryDto | undefined;
-    if (s && typeof s.images === 'number') summary = s;
+    const manifest = await readRunManifest(dir, run).catch(() => undefined);
+    const s = manifest?.summary as AttackSummaryDto | undefined;
+    // Manifests written before the honest rates existed: recompute them from the recorded images.
+    if (s && typeof s.images === 'number') summary = s.attackSuccess ? s : { ...s, ...summarizeAttack(manifest?.images ?? []) };
   }
   return {
     id: run.id,

@@ -13,6 +13,7 @@
  * persisted): with opts.fresh, such a run starts over with the job's own parameters and seed.
  */
 import { attackImages, getAttack, type AttackJobProgress } from '../../attacks';
+import { summarizeAttack } from '../../metrics/attack-summary';
 import { toRunImage } from '../../services/attack-job';
 import type { AttackSummaryDto } from '../../contract';
 import { ContractError } from '../../contract';
@@ -83,17 +84,5 @@ async function freshManifest(model: LoadedClassifier, dir: string, run: RunRecor
   return manifest;
 }
 
-/** The attack summary from recorded per-image results (same fields as services' summarize). */
-export function summarizeRunImages(images: readonly RunImage[]): AttackSummaryDto {
-  const n = images.length || 1;
-  const successes = images.filter((i) => i.success).length;
-  return {
-    images: images.length,
-    successes,
-    successRate: successes / n,
-    cleanTop1Correct: images.filter((i) => i.cleanTop5[0]?.label === i.label).length,
-    advTop1Correct: images.filter((i) => i.advTop5[0]?.label === i.label).length,
-    meanLinf: images.reduce((s, i) => s + i.linf, 0) / n,
-    meanL2: images.reduce((s, i) => s + i.l2, 0) / n,
-  };
-}
+/** Kept for existing importers: the one summary is summarizeAttack (src/metrics/attack-summary.ts). */
+export const summarizeRunImages = (images: readonly RunImage[]): AttackSummaryDto => summarizeAttack(images);
