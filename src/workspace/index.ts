@@ -4,6 +4,7 @@ export {
   ExperimentSchema,
   RunManifestSchema,
   RunRecordSchema,
+  RunStatus,
   ImageItemSchema,
   ModelRefSchema,
   RunImageSchema,
@@ -37,9 +38,17 @@ export {
   pendingImages,
   adversarialFile,
   runDirName,
+  stopRun,
+  reopenRun,
+  dropRun,
+  effectiveStatus,
+  describeWriter,
   type StartRunOptions,
+  type StoppedStatus,
 } from './runs';
+export { runState, listRunStates, findRunByRef, type RunState } from './run-state';
 export { checkExperiment, summarizeRows, TEMP_FILE, ARCHIVE_INDEX, type CheckReport, type CheckProblem, type CheckOptions, type RunCheck, type ProblemKind, type Severity } from './check';
+export { readVerified, readVerifiedImage, verifyFiles, verifyRunInputs, recordedInputs, fileState, integrityError, repairHint, cleanByRelPath, type RecordedFile, type FileState } from './verify';
 export { migrateExperimentJson, EXPERIMENT_MIGRATIONS, type Migration, type MigrationResult } from './migrate';
 export {
   listExperiments,
