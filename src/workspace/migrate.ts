@@ -16,7 +16,10 @@
  * Only the JSON shape is migrated here; files on disk never move during a migration.
  *
  * Optional fields added without a version bump (old files stay valid, so no migration step):
- *   run manifests' `execution` (how the attack ran the model: compiled fused ops, or not and why).
+ *   run manifests' `execution` (how the attack ran the model: compiled fused ops, or not and why);
+ *   run manifests' `batchSize` and `inputs` (the partition a resume redoes batches of);
+ *   run records' `reason`, `counts`, `stoppedAt` and `writer`, and the run statuses 'cancelled',
+ *   'interrupted' and 'failed' (a Printshot from before them refuses such a file as invalid).
  */
 import { PrintshotError } from '../shared';
 import { SCHEMA_VERSION } from './schema';

@@ -1,20 +1,26 @@
 /**
  * Attack runs inside an experiment. A run owns one folder under adversarial/ and one manifest
- * under runs/. Earlier runs are never modified: a new run whose natural folder name is taken
+ * under runs/. A completed run is never modified: a new run whose natural folder name is taken
  * gets the next free one (fgsm-eps16, fgsm-eps16-2, …), and a completed run refuses writes.
  *
- * Resuming: every PNG is written atomically, so a file that exists is complete; after a crash,
- * pendingImages lists what a 'running' run still has to produce.
+ * Lifecycle (schema.ts RunStatus): startRun → 'running' (writer pid/host recorded) → completeRun,
+ * or stopRun 'cancelled' | 'failed' | 'interrupted' with a reason and counts; reopenRun takes a
+ * stopped or interrupted run back to 'running' for a resume (src/services/run-resume.ts); dropRun
+ * removes an incomplete run. Readers use effectiveStatus / runState, never the stored status:
+ * a 'running' run whose writer is gone is 'interrupted'.
+ *
+ * Every PNG is written atomically, so a file that exists is complete.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { PrintshotError, type Image8 } from '../shared';
 import { writePng } from '../images/encode';
 import { mapLimit } from '../images/limit';
 import { atomicWriteJson } from './atomic';
 import { pngRelPath } from './experiment';
 import { formatIssues, readExperiment, resolveInExperiment, updateExperiment, withExperimentLock } from './store';
-import { RelPath, RunManifestSchema, type RunManifest, type RunRecord } from './schema';
+import { RelPath, RunManifestSchema, type RunManifest, type RunRecord, type RunStatus } from './schema';
+import { describeWriter, effectiveStatus, isThisProcess, markWriting, thisWriter, unmarkWriting } from './writer';
 
 export interface StartRunOptions {
   /** Attack name as in the registry ('fgsm', 'bim', 'illc', …); used in folder names. */
@@ -27,6 +33,8 @@ export interface StartRunOptions {
    * early its job is killed. Without it the caller writes the manifest (writeRunManifest).
    */
   manifest?: (run: RunRecord) => RunManifest;
+  /** Images the run will cover, recorded as counts.total. */
+  total?: number;
 }
 
 /** The natural folder name of a run, e.g. 'fgsm-eps16' or 'bim-eps2.5'. */
@@ -67,6 +75,8 @@ export async function startRun(dir: string, opts: StartRunOptions): Promise<RunR
         manifest: `runs/${rel.slice('adversarial/'.length)}-${id.slice(0, 8)}.json`,
         createdAt: new Date().toISOString(),
         status: 'running',
+        ...(opts.total !== undefined ? { counts: { done: 0, total: opts.total } } : {}),
+        writer: thisWriter(),
       };
       if (opts.manifest) {
         // A crash after this write but before experiment.json is written leaves an unlisted
@@ -78,6 +88,7 @@ export async function startRun(dir: string, opts: StartRunOptions): Promise<RunR
       return run;
     }
   });
+  markWriting(result.id);
   return result;
 }
 
@@ -88,7 +99,7 @@ export function adversarialFile(run: RunRecord, relPath: string): string {
 
 /** Writes one adversarial image of a running run; returns its file (relative) and sha256. */
 export async function writeAdversarialImage(dir: string, run: RunRecord, relPath: string, img: Image8): Promise<{ file: string; sha256: string }> {
-  if (run.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its files are not modified`);
+  if (run.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is ${run.status}; its files are not modified`);
   if (!RelPath.safeParse(relPath).success) throw new PrintshotError('bad-argument', `'${relPath}' is not a valid relative path`);
   const file = adversarialFile(run, relPath);
   const sha = await writePng(resolveInExperiment(dir, file), img);
@@ -104,7 +115,8 @@ export async function writeRunManifest(dir: string, run: RunRecord, manifest: Ru
   await withExperimentLock(dir, async () => {
     const current = (await readExperiment(dir)).runs.find((r) => r.id === run.id);
     if (!current) throw new PrintshotError('bad-experiment', `${dir}: no run ${run.id}`);
-    if (current.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; its manifest is not modified`);
+    if (current.status !== 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is ${current.status}; its manifest is not modified`);
+    if (current.writer && !isThisProcess(current.writer)) throw new PrintshotError('bad-experiment', `run ${run.dir} is being written by ${describeWriter(current)}; its manifest is not modified here`);
     await atomicWriteJson(resolveInExperiment(dir, run.manifest), parsed);
   });
 }
@@ -147,11 +159,88 @@ export async function completeRun(dir: string, runId: string): Promise<RunRecord
     if (run.status === 'complete') return run;
     const exists = await stat(resolveInExperiment(dir, run.manifest)).then((s) => s.isFile(), () => false);
     if (!exists) throw new PrintshotError('bad-experiment', `run ${run.dir}: write its manifest (${run.manifest}) before completing it`);
+    const done = (await readRunManifest(dir, run)).images.length;
     run.status = 'complete';
     run.completedAt = new Date().toISOString();
+    run.counts = { done, total: run.counts?.total ?? done };
+    clearStop(run);
     return run;
   });
+  unmarkWriting(runId);
   return result;
+}
+
+export type StoppedStatus = Exclude<RunStatus, 'running' | 'complete'>;
+
+/**
+ * Records that a running run stopped without completing: 'cancelled' (abort), 'failed' (an
+ * error; `reason` is its message) or 'interrupted'. `done` defaults to the manifest's rows. A
+ * complete run is left as it is.
+ */
+export async function stopRun(dir: string, runId: string, status: StoppedStatus, reason: string, done?: number): Promise<RunRecord> {
+  const { result } = await updateExperiment(dir, async (exp) => {
+    const run = exp.runs.find((r) => r.id === runId);
+    if (!run) throw new PrintshotError('bad-experiment', `${dir}: no run ${runId}`);
+    if (run.status === 'complete') return run;
+    const recorded = done ?? (await readRunManifest(dir, run).then((m) => m.images.length, () => 0));
+    run.status = status;
+    run.reason = reason;
+    run.stoppedAt = new Date().toISOString();
+    run.counts = { done: recorded, total: run.counts?.total ?? recorded };
+    delete run.writer;
+    return run;
+  });
+  unmarkWriting(runId);
+  return result;
+}
+
+/**
+ * Takes a cancelled, failed or interrupted run back to 'running' in this process, to resume it.
+ * Refuses a complete run and one whose writer is still alive.
+ */
+export async function reopenRun(dir: string, runId: string): Promise<RunRecord> {
+  const { result } = await updateExperiment(dir, (exp) => {
+    const run = exp.runs.find((r) => r.id === runId);
+    if (!run) throw new PrintshotError('bad-experiment', `${dir}: no run ${runId}`);
+    const status = effectiveStatus(run);
+    if (status === 'complete') throw new PrintshotError('bad-experiment', `run ${run.dir} is complete; there is nothing to resume`);
+    if (status === 'running') throw new PrintshotError('bad-experiment', `run ${run.dir} is being written by ${describeWriter(run)}`, 'wait for that job to finish, or stop it first');
+    run.status = 'running';
+    clearStop(run);
+    run.writer = thisWriter();
+    return run;
+  });
+  markWriting(runId);
+  return result;
+}
+
+function clearStop(run: RunRecord): void {
+  delete run.reason;
+  delete run.stoppedAt;
+  delete run.writer;
+}
+
+/**
+ * Removes an incomplete run: its record, then its folder and manifest. Removing the record from
+ * experiment.json (one atomic write) is the commit point: a crash after it leaves at most
+ * unreferenced files, which `check` reports and no later run reuses. A complete run needs
+ * `force`; a run with a live writer is always refused.
+ */
+export async function dropRun(dir: string, runId: string, opts: { force?: boolean } = {}): Promise<RunRecord> {
+  const { result: run } = await updateExperiment(dir, (exp) => {
+    const i = exp.runs.findIndex((r) => r.id === runId);
+    if (i < 0) throw new PrintshotError('bad-experiment', `${dir}: no run ${runId}`);
+    const found = exp.runs[i];
+    const status = effectiveStatus(found);
+    if (status === 'running') throw new PrintshotError('bad-experiment', `run ${found.dir} is being written by ${describeWriter(found)}`, 'wait for that job to finish, or stop it first');
+    if (status === 'complete' && !opts.force) throw new PrintshotError('bad-experiment', `run ${found.dir} is complete; not dropped`, 'pass --force to delete a complete run and its images');
+    exp.runs.splice(i, 1);
+    return found;
+  });
+  unmarkWriting(run.id);
+  await rm(resolveInExperiment(dir, run.dir), { recursive: true, force: true });
+  await rm(resolveInExperiment(dir, run.manifest), { force: true });
+  return run;
 }
 
 /** All runs of the experiment, oldest first. */
@@ -166,3 +255,5 @@ export async function pendingImages(dir: string, run: RunRecord, relPaths: reado
   );
   return relPaths.filter((_, i) => !done[i]);
 }
+
+export { effectiveStatus, describeWriter } from './writer';

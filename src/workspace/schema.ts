@@ -39,7 +39,24 @@ export const ImageItemSchema = z.object({
 });
 export type ImageItem = z.infer<typeof ImageItemSchema>;
 
-export const RunStatus = z.enum(['running', 'complete']);
+/**
+ * A run's lifecycle. A writer records 'running' (with its pid and host) when it starts or resumes
+ * a run, and 'complete', 'cancelled' (abort signal, Ctrl-C) or 'failed' (an error) when it stops.
+ * A writer killed outright (SIGKILL, power loss) leaves 'running': readers call effectiveStatus
+ * (runs.ts), which reports 'interrupted' when the recorded writer is gone. 'interrupted' may also
+ * be stored, by a writer that knows it stops without finishing (e.g. an engine shutting down).
+ */
+export const RunStatus = z.enum(['running', 'complete', 'cancelled', 'interrupted', 'failed']);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** The process writing a running run, so a reader can tell a live job from a killed one without a lock. */
+export const RunWriterSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string().min(1),
+  /** Linux only: the process's start time (clock ticks since boot), so a reused pid is not mistaken for the writer. */
+  startTicks: z.number().int().nonnegative().optional(),
+});
+export type RunWriter = z.infer<typeof RunWriterSchema>;
 
 export const RunRecordSchema = z.object({
   id: z.uuid(),
@@ -53,6 +70,18 @@ export const RunRecordSchema = z.object({
   createdAt: Timestamp,
   completedAt: Timestamp.optional(),
   status: RunStatus,
+  /*
+   * Lifecycle fields, optional and additive (experiment.json files written before them stay valid;
+   * a run without counts is counted from its manifest).
+   */
+  /** Why the run stopped: 'cancelled by the user', the error message of a failed run. */
+  reason: z.string().optional(),
+  /** Images recorded in the manifest when the run last stopped, and images the run covers. */
+  counts: z.object({ done: z.number().int().nonnegative(), total: z.number().int().nonnegative() }).optional(),
+  /** When a run stopped without completing (cancelled, failed, interrupted). */
+  stoppedAt: Timestamp.optional(),
+  /** Set while status is 'running': the process writing it. */
+  writer: RunWriterSchema.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -130,5 +159,14 @@ export const RunManifestSchema = z.object({
   finishedAt: Timestamp.optional(),
   images: z.array(RunImageSchema),
   summary: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * The job's plan, so a resumed run redoes exactly the missing batches of the same partition
+   * (one RNG stream per batch, src/parallel/partition.ts). Optional and additive: manifests
+   * written before them are resumed over the experiment's images with the default batch size.
+   */
+  /** Images per batch of the partition the run was cut into. */
+  batchSize: z.number().int().positive().optional(),
+  /** The relPaths the run attacks, in job order (batch k covers inputs[k·batchSize …]). */
+  inputs: z.array(RelPath).optional(),
 });
 export type RunManifest = z.infer<typeof RunManifestSchema>;
