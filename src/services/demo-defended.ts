@@ -63,7 +63,7 @@ export async function runDefendedDemo(opts: DefendedDemoOptions): Promise<Defend
   const models = ['default', opts.hardened ?? HARDENED_MODEL_DIR, opts.distilled ?? DISTILLED_MODEL_DIR];
   for (const m of models.slice(1)) {
     if (!(await exists(join(m, 'model.json')))) {
-      throw new PrintshotError('bad-model', `defended model not found: ${m}`, 'make it with printshot harden / printshot distill (see docs/defended-models.md), or pass --hardened/--distilled');
+      throw new PrintshotError('bad-model', `defended model not found: ${m}`, 'make it with npx printshot harden / npx printshot distill (see docs/defended-models.md), or pass --hardened/--distilled');
     }
   }
   const seed = opts.seed ?? 0;

@@ -95,7 +95,7 @@ export function registerReproduceCommand(program: Command): void {
       } else {
         const photo = d.tables.filter((t) => t.channel === 'photo');
         if (photo.length) for (const t of photo) lines.push(reportTableText(t), '');
-        else lines.push('Photos: none registered yet. Print the sheets, photograph them, then:', `  printshot register --experiment ${opts.out} --photos PHOTOS_DIR`, `  printshot reproduce ${template} --out ${opts.out}   (reuses the attacks and sheets)`, '');
+        else lines.push('Photos: none registered yet. Print the sheets, photograph them, then:', `  npx printshot register --experiment ${opts.out} --photos PHOTOS_DIR`, `  npx printshot reproduce ${template} --out ${opts.out}   (reuses the attacks and sheets)`, '');
         if (r.sheets.length) lines.push(`Sheets to print: ${r.sheets.map((s) => s.pdf).join(', ')}`, '');
       }
       lines.push(...r.reports.map((f) => `wrote ${f}`));
