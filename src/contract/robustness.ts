@@ -162,4 +162,4 @@ export type RobustnessReportDto = z.infer<typeof RobustnessReportDto>;
 export const ROBUSTNESS_RESULT_FILE = 'results/robustness.json';
 
 /** The fix the UI shows when the bundled defended models have not been made yet. */
-export const DEFENDED_MISSING_HINT = 'make them with printshot harden and printshot distill (see docs/defended-models.md), or add their folders with "Add model folder…"';
+export const DEFENDED_MISSING_HINT = 'make them with npx printshot harden and npx printshot distill (see docs/defended-models.md), or add their folders with "Add model folder…"';

@@ -62,12 +62,12 @@ async function sectionHtml(data: ReportData, id: SectionId): Promise<string> {
     case 'transfer':
     case 'tables': {
       const ts = tablesOf(data, id);
-      if (!ts.length) return `<p class="note">${id === 'transfer' ? 'No target models given (printshot report --transfer-model DIR).' : 'Nothing to show: see Notes.'}</p>`;
+      if (!ts.length) return `<p class="note">${id === 'transfer' ? 'No target models given (npx printshot report --transfer-model DIR).' : 'Nothing to show: see Notes.'}</p>`;
       return ts.map(reportTableHtml).join('\n');
     }
     case 'robustness': {
       const ts = tablesOf(data, id);
-      if (!ts.length) return '<p class="note">No defended models compared (printshot robustness, or printshot demo --defended).</p>';
+      if (!ts.length) return '<p class="note">No defended models compared (npx printshot robustness, or npx printshot demo --defended).</p>';
       const panels = data.robustness?.panels ?? [];
       return ts.map(reportTableHtml).join('\n') + (panels.length ? `<p class="note">Top-1 accuracy under attack against eps (eps 0: clean); solid: digital, dashed: photos; bars: 95% Wilson intervals.</p><div class="charts">${panels.map(panelSvg).join('')}</div>` : '');
     }

@@ -71,7 +71,7 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
     case 'transfer':
     case 'tables': {
       const ts = tablesOf(data, id);
-      if (!ts.length) return paragraph(c, id === 'transfer' ? 'No target models given (printshot report --transfer-model DIR).' : 'Nothing to show: see Notes.', 8, '#555');
+      if (!ts.length) return paragraph(c, id === 'transfer' ? 'No target models given (npx printshot report --transfer-model DIR).' : 'Nothing to show: see Notes.', 8, '#555');
       for (const t of ts) reportTable(c, t);
       return;
     }
@@ -79,7 +79,7 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
       return fig6(c, data);
     case 'robustness': {
       const ts = tablesOf(data, id);
-      if (!ts.length) return paragraph(c, 'No defended models compared (printshot robustness, or printshot demo --defended).', 8, '#555');
+      if (!ts.length) return paragraph(c, 'No defended models compared (npx printshot robustness, or npx printshot demo --defended).', 8, '#555');
       for (const t of ts) reportTable(c, t);
       return charts(c, data.robustness?.panels ?? []);
     }

@@ -64,7 +64,7 @@ export async function runRegisterJob(opts: RegisterJobOptions): Promise<Register
   const exp = await openExperiment(dir);
   const layouts = await loadLayouts(dir, exp.id);
   if (layouts.length === 0) {
-    throw new PrintshotError('bad-experiment', `${dir}: no sheet layouts in sheets/ (nothing to register against)`, 'make sheets first: printshot sheet --experiment DIR');
+    throw new PrintshotError('bad-experiment', `${dir}: no sheet layouts in sheets/ (nothing to register against)`, 'make sheets first: npx printshot sheet --experiment DIR');
   }
   const { files, ignored } = await listPhotos(opts.photos);
   await useNodeMarkerReader();

@@ -179,7 +179,7 @@ function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): RunRecord 
   } else {
     matches = exp.runs;
   }
-  if (exp.runs.length === 0) throw new PrintshotError('bad-experiment', `${dir}: has no attack runs yet`, 'run `printshot attack` first, or print plain folders with --images');
+  if (exp.runs.length === 0) throw new PrintshotError('bad-experiment', `${dir}: has no attack runs yet`, 'run `npx printshot attack` first, or print plain folders with --images');
   if (matches.length === 0) throw new PrintshotError('bad-argument', `no run of ${dir} matches (runs: ${list(exp.runs)})`);
   if (matches.length > 1) throw new PrintshotError('bad-argument', `${matches.length} runs match: ${list(matches)}`, 'choose one with --run');
   const run = matches[0];

@@ -40,7 +40,7 @@ const hashCache = new Map<string, { key: string; sha: string }>();
 
 /** The command that lists every problem, and what --repair can and cannot do about them. */
 export function repairHint(dir: string): string {
-  return `run \`printshot check --experiment ${dir}\` to list every changed file; \`check --repair\` restores clean PNGs from their source images, a changed adversarial PNG needs its run redone (\`printshot runs drop\`, then the attack again)`;
+  return `run \`npx printshot check --experiment ${dir}\` to list every changed file; \`check --repair\` restores clean PNGs from their source images, a changed adversarial PNG needs its run redone (\`npx printshot runs drop\`, then the attack again)`;
 }
 
 /** One-line error for a file that does not match its record. */
