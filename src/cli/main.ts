@@ -31,6 +31,8 @@ export function buildProgram(): Command {
     .description('Test adversarial examples in the physical world (Kurakin, Goodfellow & Bengio, arXiv 1607.02533).')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // In a clone the command is not on PATH: `npx printshot` (or `npm run printshot --`) finds it.
+    .addHelpText('after', '\nIn a clone of the repository run it as `npx printshot <command>`, e.g. `npx printshot attack --method fgsm --eps 16 --out exp1`.')
     .exitOverride();
   for (const register of [
     registerDoctorCommand,
