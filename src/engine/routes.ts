@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ContractError, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
 import type { EngineHost } from './host';
 import { confine } from '../shared/node/confine';
+import { runDisplayName } from '../attacks/names';
 import { type FolderPurpose, type Platform } from './platform';
 
 const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -105,7 +106,7 @@ export function createRoutes(host: EngineHost, platform: Platform): Routes {
 
     'attack:start': async (req) => {
       const images = await resolveFolder(platform, req.images, 'images');
-      return host.call('attack:start', { ...req, images }, `${req.method} eps ${String(req.params.eps ?? 'default')}`);
+      return host.call('attack:start', { ...req, images }, runDisplayName(req.method, req.params));
     },
     'eval:run': (req) => host.call('eval:run', req, `evaluate ${req.transforms.join(', ')}`),
     'sheet:render': (req) => host.call('sheet:render', req, `sheets (${req.paper})`),

@@ -3,7 +3,7 @@
  * the Fig. 6 series, loads straight into a data frame. Rates are fractions in [0,1] with the
  * numerator and denominator they came from; RFC 4180 quoting.
  */
-import { methodName } from './tables';
+import { runDisplayName } from '../attacks/names';
 import type { Cell, ReportData } from './types';
 
 export const CSV_COLUMNS = [
@@ -73,7 +73,7 @@ export function csvRows(data: ReportData): CsvRow[] {
           title: `Destruction rate vs ${p.param} — ${p.title}`,
           channel: p.transform,
           row: `${s.run}:${s.k}`,
-          row_label: `${methodName(s.method)} eps=${s.eps} ${s.k === 'top1' ? 'top-1' : 'top-5'}`,
+          row_label: `${runDisplayName(s.method, s.eps)} ${s.k === 'top1' ? 'top-1' : 'top-5'}`,
           run: s.run,
           method: s.method,
           eps: s.eps,

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../shared/node/paths';
 import { currentBackend, DEFAULT_MODEL_DIR } from '../model';
 import { resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
+import { runDisplayName } from '../attacks/names';
 import type { Environment, RunInfo } from './types';
 
 const ROOT = pathToFileURL(`${packageRoot()}/`);
@@ -61,7 +62,7 @@ export function executionLine(runs: readonly Pick<RunInfo, 'method' | 'eps' | 'e
   for (const r of runs) {
     const e = r.execution;
     const key = !e ? 'not recorded' : e.compiled ? `compiled, ${e.ops} fused ops on ${e.backend}` : `not compiled on ${e.backend}: ${e.reason}`;
-    groups.set(key, [...(groups.get(key) ?? []), `${r.method} eps=${r.eps}`]);
+    groups.set(key, [...(groups.get(key) ?? []), runDisplayName(r.method, r.eps)]);
   }
   if (groups.size === 0) return '—';
   if (groups.size === 1) return [...groups.keys()][0];

@@ -9,6 +9,7 @@ import { resolveInExperiment } from '../workspace';
 import { environmentLines, groupSpans, tableHeading, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { ciText, cellText, countText } from './stats';
 import { escapeXml as esc, panelSvg } from './svg';
+import { runDisplayName } from '../attacks/names';
 import type { Cell, ExampleImage, ReportData, ReportTable } from './types';
 
 const CSS = `
@@ -135,7 +136,7 @@ async function examplesHtml(data: ReportData): Promise<string> {
   const cards: string[] = [];
   for (const e of data.examples) {
     const figs = [await figure(dir, 'clean', e.clean, e.label), await figure(dir, 'adversarial', e.adversarial, e.label), await figure(dir, 'photo', e.photo, e.label)];
-    cards.push(`<div class="ex"><b>${esc(e.method)} eps=${e.eps}</b> · ${esc(e.relPath)} · true: ${esc(e.labelName)}<div class="imgs">${figs.join('')}</div></div>`);
+    cards.push(`<div class="ex"><b>${esc(runDisplayName(e.method, e.eps))}</b> · ${esc(e.relPath)} · true: ${esc(e.labelName)}<div class="imgs">${figs.join('')}</div></div>`);
   }
   return `<p class="note">Predictions: top-1 class and probability (green when right).</p><div class="examples">${cards.join('')}</div>`;
 }

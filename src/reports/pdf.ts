@@ -12,6 +12,7 @@ import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
 import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { cellText, ciText } from './stats';
+import { runDisplayName } from '../attacks/names';
 import type { Example, ExampleImage, Fig6Panel, ReportData } from './types';
 
 const BUNDLED_FONT = fromPackageRoot('assets', 'fonts', 'DejaVuSans.ttf');
@@ -147,7 +148,7 @@ async function examples(c: Cursor, data: ReportData): Promise<void> {
   const boxW = c.width / 2;
   const boxH = size + 36;
   const draw = async (e: Example, x: number) => {
-    textAt(c.doc, `${e.method} eps=${e.eps} · ${e.relPath} · true: ${e.labelName}`, x, c.y, 6.5);
+    textAt(c.doc, `${runDisplayName(e.method, e.eps)} · ${e.relPath} · true: ${e.labelName}`, x, c.y, 6.5);
     const y = c.y + 10;
     await exampleImage(c, data.experiment.dir, 'clean', e.clean, e.label, x, y, size);
     await exampleImage(c, data.experiment.dir, 'adversarial', e.adversarial, e.label, x + size + 20, y, size);

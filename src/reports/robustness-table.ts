@@ -7,6 +7,7 @@
  * and this layout code don't depend on each other's modules.
  */
 import { getAttack } from '../attacks';
+import { runDisplayName } from '../attacks/names';
 import { ratioCell } from './stats';
 import { methodName } from './tables';
 import type { Cell, Fig6Panel, ReportTable, TableColumn, TableRow } from './types';
@@ -43,7 +44,7 @@ type Row = Model['cells'][number];
 const num = (value: number): Cell => ({ value, format: 'num' });
 /** Minimal-perturbation attacks (no eps cap) are named by title, the paper's methods by name and eps. */
 export function attackLabel(method: string, eps: number): string {
-  if (eps < 255) return `${methodName(method)} eps=${eps}`;
+  if (eps < 255) return runDisplayName(method, eps);
   try {
     return getAttack(method).title;
   } catch {

@@ -11,7 +11,7 @@
  *   classifier, like the paper's phone app, sees of the photographed examples).
  */
 import { ratioCell } from './stats';
-import { methodName } from './tables';
+import { runDisplayName } from '../attacks/names';
 import type { Cell, ReportTable, TableRow } from './types';
 
 export interface ModelSummary {
@@ -103,7 +103,7 @@ export function transferTables(m: TransferMatrix): ReportTable[] {
     ],
     rows: m.cells.map((c) => ({
       key: `${c.run}:${c.target}`,
-      label: `${methodName(c.method)} eps=${c.eps} → ${c.target}`,
+      label: `${runDisplayName(c.method, c.eps)} → ${c.target}`,
       run: c.run,
       method: c.method,
       eps: c.eps,

@@ -20,6 +20,7 @@ import { throwIfAborted } from '../shared';
 import { runRegisterJob } from './register-job';
 import { evaluatePhotos, type PhotoDestructionRow } from './photo-eval';
 import { runSheetJob } from './sheet-job';
+import { runDisplayName } from '../attacks/names';
 import { runSimulateJob } from './simulate-job';
 
 export interface DemoPhotoOptions {
@@ -79,7 +80,7 @@ export async function runDemoPhotos(opts: DemoPhotoOptions): Promise<DemoPhotoRe
   const total = opts.runs.length;
   for (const [i, r] of opts.runs.entries()) {
     throwIfAborted(opts.signal);
-    const stage = `${r.method} eps=${r.eps}`;
+    const stage = runDisplayName(r.method, r.eps);
     opts.onProgress?.(`print ${stage}`, i, total);
     const sheet = await time('sheets', () => runSheetJob({ experiment: opts.out, run: r.dir }));
     const photosDir = join(opts.out, 'photos', basename(r.dir));

@@ -12,6 +12,7 @@ import { runDemoPhotos, type DemoPhotoResult } from './demo-photos';
 import { evaluatePairs, type EvaluationReport } from './evaluate';
 import { loadRunImages } from './run-reuse';
 import { openImages, openModel } from './sources';
+import { runDisplayName } from '../attacks/names';
 import { currentBackend } from '../model';
 
 export interface DemoOptions {
@@ -66,7 +67,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const total = methods.length * epsList.length;
     for (const method of methods) {
       for (const eps of epsList) {
-        const stage = `${method} eps=${eps}`;
+        const stage = runDisplayName(method, eps);
         opts.onProgress?.(`attack ${stage}`, runs.length, total);
         const job = await attackIntoExperiment(model, items, data.root, {
           method,

@@ -21,6 +21,7 @@ import { atomicWriteJson } from '../workspace';
 import { attackIntoExperiment } from './attack-job';
 import { findCompleteRun } from './run-reuse';
 import { runSheetJob } from './sheet-job';
+import { runDisplayName } from '../attacks/names';
 import { openImages, openModel } from './sources';
 
 export const TEMPLATES = ['kurakin-table', 'kurakin-fig6'] as const;
@@ -82,7 +83,7 @@ export async function runReproduce(opts: ReproduceOptions): Promise<ReproduceRes
     const runs: ReproduceRun[] = [];
     for (const method of plan.methods) {
       for (const eps of plan.eps) {
-        opts.onProgress?.(`attack ${method} eps=${eps}`, runs.length, total);
+        opts.onProgress?.(`attack ${runDisplayName(method, eps)}`, runs.length, total);
         const reuse = await findCompleteRun(opts.out, method, { eps }, seed, items.length);
         if (reuse) {
           runs.push({ method, eps, dir: reuse.run.dir, reused: true });

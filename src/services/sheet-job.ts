@@ -23,6 +23,7 @@ import { cameraSampling, layoutSheets, type CameraSampling, type PaperName, type
 import { writeSheetsPdf } from '../sheets/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
+import { runDisplayName } from '../attacks/names';
 import { openExperiment, readRunManifest, resolveInExperiment, sha256, type Experiment, type RunRecord } from '../workspace';
 
 export interface SheetJobSpec {
@@ -209,7 +210,7 @@ async function fromExperiment(dir: string, spec: SheetJobSpec): Promise<Source> 
   return {
     experimentId: exp.id,
     groups,
-    header: { experiment: `${exp.name} (${exp.id.slice(0, 8)})`, attack: `${run.method} eps ${run.eps}` },
+    header: { experiment: `${exp.name} (${exp.id.slice(0, 8)})`, attack: runDisplayName(run.method, run.eps) },
     out: spec.out ?? join(dir, 'sheets', `${basename(run.dir)}.pdf`),
     locate: (file) => resolveInExperiment(dir, file),
     classNames: Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? labels : undefined,

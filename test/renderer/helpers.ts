@@ -79,7 +79,7 @@ export function sampleLayout(experimentId = EXPERIMENT_ID, sheetId = 'ABCD1234')
     sheetCount: 1,
     paper: { name: 'a4' as const, orientation: 'portrait' as const, widthMm: 210, heightMm: 297 },
     marginMm: 10,
-    header: ['Printshot · test', 'sheet 1/1 · fgsm eps 16', `2026-01-01 · sheet id ${sheetId}`],
+    header: ['Printshot · test', 'sheet 1/1 · fgsm eps=16', `2026-01-01 · sheet id ${sheetId}`],
     markers: corners.map(([x, y], corner) => ({ corner: corner as 0 | 1 | 2 | 3, xMm: x, yMm: y, modules: 25, moduleMm: 2, payload: `PS1:${prefix}:${sheetId}:1/1:${corner}` })),
     cells: [
       { index: 0, xMm: 79, yMm: 52, widthMm: 25, heightMm: 25, pixelWidth: 28, pixelHeight: 28, role: 'clean' as const, pair: 0, relPath: 'Coat/1.png', file: 'clean/Coat/1.png', sha256: 'a'.repeat(64), label: 4 },
@@ -106,7 +106,22 @@ export function experimentWithRun(files: string[] = ['sheets/fgsm-eps16.layout.j
         dir: 'adversarial/fgsm-eps16',
         status: 'complete' as const,
         createdAt: '2026-01-01T00:00:00.000Z',
-        summary: { images: 8, successes: 7, successRate: 0.875, cleanTop1Correct: 5, advTop1Correct: 1, meanLinf: 16, meanL2: 343.4 },
+        // The issue's case: 5 of 8 right before the attack, 4 of those fooled; the raw count (7/8)
+        // includes the 3 already wrong. Wilson 95 % intervals: 4/5 → [0.3755, 0.9638], 1/8 → [0.0224, 0.4709].
+        summary: {
+          images: 8,
+          successes: 7,
+          successRate: 0.875,
+          cleanTop1Correct: 5,
+          advTop1Correct: 1,
+          meanLinf: 16,
+          meanL2: 343.4,
+          alreadyMisclassified: 3,
+          cleanAccuracy: { count: 5, total: 8, rate: 0.625, ci: { low: 0.3057, high: 0.8632 } },
+          attackSuccess: { count: 4, total: 5, rate: 0.8, ci: { low: 0.3755, high: 0.9638 } },
+          adversarialAccuracy: { count: 1, total: 8, rate: 0.125, ci: { low: 0.0224, high: 0.4709 } },
+          rawSuccess: { count: 7, total: 8, rate: 0.875, ci: { low: 0.5291, high: 0.9776 } },
+        },
       },
     ],
     files,

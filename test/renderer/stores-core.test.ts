@@ -110,7 +110,7 @@ describe('jobs store', () => {
     const { fake } = storeContext();
     const jobs = useJobsStore();
     const { jobId } = await fake.call('attack:start', { method: 'fgsm', images: { kind: 'bundled' } });
-    jobs.track(jobId, 'attack', 'fgsm eps 16');
+    jobs.track(jobId, 'attack', 'fgsm eps=16');
     fake.progress(jobId, 0.5, 'step 1/2');
     expect(jobs.jobs[jobId].progress).toMatchObject({ fraction: 0.5, stage: 'step 1/2', etaMs: 500 });
     const done = jobs.wait(jobId);

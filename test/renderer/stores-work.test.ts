@@ -229,7 +229,7 @@ describe('evaluate store', () => {
     const report = {
       schemaVersion: 1,
       generatedAt: 'now',
-      tables: [{ id: 'table3-photo', number: 'Table 3', title: 'Destruction rate — photos (%)', channel: 'photo', columns: [{ key: 'avg1', label: 'top-1' }], rows: [{ key: 'r', label: 'fast eps=16', cells: { avg1: { value: 0.25, format: 'pct', numerator: 1, denominator: 4 } } }] }],
+      tables: [{ id: 'table3-photo', number: 'Table 3', title: 'Destruction rate — photos (%)', channel: 'photo', columns: [{ key: 'avg1', label: 'top-1' }], rows: [{ key: 'r', label: 'fgsm eps=16', cells: { avg1: { value: 0.25, format: 'pct', numerator: 1, denominator: 4 } } }] }],
       captures: { present: true, accepted: 1, rejected: 0, duplicates: 0, discardRate: { value: 0, format: 'pct', numerator: 0, denominator: 1 }, reasons: [] },
       notes: [],
     };

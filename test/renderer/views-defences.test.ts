@@ -135,7 +135,7 @@ describe('DefencesView', () => {
     const tables = wrapper.findAll('[data-testid="defences-results"] table.report-table');
     expect(tables.map((t) => t.attributes('data-table'))).toEqual(['robustness-models', 'robustness-digital', 'robustness-photos']);
     expect(tables[1].findAll('tbody tr')).toHaveLength(18);
-    expect(tables[1].get('tbody tr').text()).toContain('fashion-cnn · fast eps=8');
+    expect(tables[1].get('tbody tr').text()).toContain('fashion-cnn · fgsm eps=8');
     const charts = wrapper.findAll('[data-testid="defences-charts"] figure');
     expect(charts.map((c) => c.attributes('data-panel'))).toEqual(['robustness-fashion-cnn', 'robustness-fashion-cnn-hardened', 'robustness-fashion-cnn-distilled']);
     expect(charts[2].get('canvas').attributes('aria-label')).toContain('defensive-distillation');

@@ -145,7 +145,7 @@ describe('EvaluateView', () => {
         {
           id: 'table3-photo', number: 'Table 3', title: 'Destruction rate — photos (%)', channel: 'photo',
           columns: [{ key: 'avg1', label: 'top-1', group: 'Average' }, { key: 'avg5', label: 'top-5', group: 'Average' }],
-          rows: [{ key: 'r', label: 'fast eps=16', cells: { avg1: { value: 0.25, format: 'pct', numerator: 1, denominator: 4 }, avg5: { value: 0, format: 'pct', numerator: 0, denominator: 3 } } }],
+          rows: [{ key: 'r', label: 'fgsm eps=16', cells: { avg1: { value: 0.25, format: 'pct', numerator: 1, denominator: 4, ci: { low: 0.0456, high: 0.6994 } }, avg5: { value: 0, format: 'pct', numerator: 0, denominator: 3 } } }],
         },
         { id: 'table3-jpeg:quality=75', number: 'Table 3', title: 'jpeg', channel: 'jpeg:quality=75', columns: [], rows: [] },
       ],
@@ -160,7 +160,7 @@ describe('EvaluateView', () => {
     await flushPromises();
     await wrapper.get('[data-testid="photo-evaluate"]').trigger('click');
     await finishJob(fake, 'report', { kind: 'report', files: ['reports/r.json'] });
-    expect(wrapper.get('[data-testid="photo-destruction"]').text()).toBe('Destruction rate on photos (fast eps=16, average case): top-1 25.0 % (1/4), top-5 0.0 % (0/3)');
+    expect(wrapper.get('[data-testid="photo-destruction"]').text()).toBe('Destruction rate on photos (fgsm eps=16, average case): top-1 25.0 % (1/4) [5–70 %], top-5 0.0 % (0/3)');
     expect(wrapper.get('[data-testid="capture-log"]').text()).toContain('1 accepted, 1 rejected');
     expect(wrapper.findAll('table.report-table')).toHaveLength(1);
     expect(wrapper.get('table.report-table thead').text()).toContain('Average');

@@ -131,7 +131,7 @@ describe('AttackView', () => {
     await useAppStore().refreshExperiment();
     await flushPromises();
     const results = wrapper.get('[data-testid="attack-results"]');
-    expect(results.text()).toContain('success after rounding 87.5 % (7/8)');
+    expect(results.text()).toContain('success 80.0 % (4/5) [38–96 %] of the images right before the attack');
     expect(results.text()).toContain('Coat 97 % → Shirt 80 %');
     expect(results.text()).toContain('fooled');
     expect(results.findAll('canvas.diff')).toHaveLength(1);

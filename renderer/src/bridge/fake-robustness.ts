@@ -6,6 +6,7 @@
  * import, so component tests see what the engine would send.
  */
 import type { ChartPanelDto, ModelRef, ReportTableDto, RobustnessModelDto, RobustnessReportDto } from '../../../src/contract';
+import { runDisplayName } from '../../../src/attacks/names';
 
 const N = 100;
 const MODELS = [
@@ -67,7 +68,7 @@ export function fakeRobustnessReport(): RobustnessReportDto {
     ),
   }));
   const rows = (cells: (m: (typeof models)[number], c: (typeof models)[number]['cells'][number]) => ReportTableDto['rows'][number]['cells'], keep = (_c: { photo: unknown }) => true) =>
-    models.flatMap((m) => m.cells.filter(keep).map((c) => ({ key: `${m.name}/${c.method}/${c.eps}`, label: `${m.name} · ${method(c.method)} eps=${c.eps}`, method: c.method, eps: c.eps, run: c.run!, cells: cells(m, c) })));
+    models.flatMap((m) => m.cells.filter(keep).map((c) => ({ key: `${m.name}/${c.method}/${c.eps}`, label: `${m.name} · ${runDisplayName(c.method, c.eps)}`, method: c.method, eps: c.eps, run: c.run!, cells: cells(m, c) })));
   const tables: ReportTableDto[] = [
     {
       id: 'robustness-models',

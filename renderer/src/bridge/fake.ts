@@ -19,6 +19,7 @@ import {
 } from '../../../src/contract';
 import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
 import { fakeRobustnessModels } from './fake-robustness';
+import { runDisplayName } from '../../../src/attacks/names';
 import type { Bridge } from './types';
 
 export type FakeHandler<K extends Channel> = (request: ParsedRequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>;
@@ -151,7 +152,7 @@ export class FakeBridge implements Bridge {
       }),
       'attack:list': () => fakeAttacks(),
       'transform:list': () => fakeTransforms(),
-      'attack:start': (req) => this.startJob('attack', `${req.method} eps ${String(req.params.eps ?? 16)}`),
+      'attack:start': (req) => this.startJob('attack', runDisplayName(req.method, req.params)),
       'eval:run': () => this.startJob('eval', 'evaluate'),
       'sheet:render': () => this.startJob('sheet', 'sheets'),
       'capture:register': () => this.startJob('register', 'register'),

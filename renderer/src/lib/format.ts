@@ -9,6 +9,17 @@ export function rate(numerator: number, denominator: number): string {
   return denominator > 0 ? `${pct(numerator / denominator)} (${numerator}/${denominator})` : '— (0/0)';
 }
 
+/** A 95 % interval as whole percents: "[38–96 %]"; empty when there is none. */
+export function interval(ci: { low: number; high: number } | null | undefined): string {
+  return ci ? `[${(100 * ci.low).toFixed(0)}–${(100 * ci.high).toFixed(0)} %]` : '';
+}
+
+/** A rate with its counts and 95 % Wilson interval: "80.0 % (4/5) [38–96 %]". */
+export function rateWithCi(r: { count: number; total: number; rate: number | null; ci: { low: number; high: number } | null } | null | undefined): string {
+  if (!r) return '—';
+  return `${rate(r.count, r.total)} ${interval(r.ci)}`.trim();
+}
+
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '—';
   const s = Math.max(0, Math.round(ms / 1000));

@@ -3,6 +3,8 @@
  * the paper's Tables 1–3 for photos, the capture log and the Fig. 6 panels. Declared here
  * rather than imported, so the renderer's type check does not pull in the Node-side report code.
  */
+import { interval } from './format';
+
 export interface ReportCell {
   value: number | null;
   format: 'pct' | 'num' | 'db';
@@ -46,7 +48,8 @@ export function parseReport(text: string): ReportJson {
 
 export function cellText(c: ReportCell | null | undefined): string {
   if (!c || c.value === null) return '—';
-  if (c.format === 'pct') return `${(100 * c.value).toFixed(1)} %${c.denominator !== undefined ? ` (${c.numerator}/${c.denominator})` : ''}`;
+  // A rate is never shown without its counts and, where the report computed it, its 95 % interval.
+  if (c.format === 'pct') return `${(100 * c.value).toFixed(1)} %${c.denominator !== undefined ? ` (${c.numerator}/${c.denominator})` : ''}${c.ci ? ` ${interval(c.ci)}` : ''}`;
   if (c.format === 'db') return `${c.value.toFixed(1)} dB`;
   return c.value.toFixed(2);
 }

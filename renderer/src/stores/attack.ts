@@ -13,6 +13,7 @@ import { fieldsOf, initialValues, paramsOf, type FormValue } from '../lib/schema
 import { useAppStore } from './app';
 import { useImagesStore } from './images';
 import { useJobsStore } from './jobs';
+import { runDisplayName } from '../../../src/attacks/names';
 
 export const RESULTS_PAGE = 24;
 
@@ -88,7 +89,7 @@ export const useAttackStore = defineStore('attack', () => {
         break;
       }
       currentJob.value = jobId;
-      jobs.track(jobId, 'attack', `${method.value} eps ${eps}`);
+      jobs.track(jobId, 'attack', runDisplayName(method.value, eps));
       const job = await jobs.wait(jobId);
       lastJob.value = job;
       currentJob.value = null;

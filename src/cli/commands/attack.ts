@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
 import { createProgress, formatTable, pct } from '../output';
+import { runDisplayName } from '../../attacks/names';
 import { fitOption, nonNegativeNumber, positiveInt } from './options';
 
 interface AttackOptions {
@@ -63,7 +64,7 @@ export function registerAttackCommand(program: Command): void {
       if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
       const [{ applyBudget, getAttack }, { runAttackJob }] = await Promise.all([import('../../attacks'), import('../../services/attack-job')]);
       const budgeted = applyBudget(getAttack(opts.method), params, { steps: opts.steps, binarySteps: opts.binarySteps });
-      const progress = createProgress(`${opts.method} eps=${opts.eps}`);
+      const progress = createProgress(runDisplayName(opts.method, opts.eps));
       const result = await runAttackJob({
         model: opts.model,
         images: opts.images,

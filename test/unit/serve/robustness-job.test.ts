@@ -112,7 +112,7 @@ describe('robustness:run in the workbench', () => {
     expect(report.models[1].cells[0].attack).toEqual(report.models[0].cells[0].attack);
     expect(report.models[0].cells[0]).toMatchObject({ method: 'fgsm', eps: 8, attack: { images: 4 }, transforms: [{ spec: 'jpeg:quality=75' }], photo: null });
     expect(report.tables.map((t) => t.id)).toEqual(['robustness-models', 'robustness-digital', 'robustness-transforms']);
-    expect(report.tables[1].rows.map((r) => r.label)).toEqual(['fashion-cnn · fast eps=8', 'fashion-cnn-copy · fast eps=8']);
+    expect(report.tables[1].rows.map((r) => r.label)).toEqual(['fashion-cnn · fgsm eps=8', 'fashion-cnn-copy · fgsm eps=8']);
     expect(report.panels.map((p) => p.transform)).toEqual(['robustness-fashion-cnn', 'robustness-fashion-cnn-copy']);
     expect(report.request).toEqual({ methods: ['fgsm'], eps: [8], transforms: ['jpeg:quality=75'], photos: false, limit: 4 });
 

@@ -79,7 +79,7 @@ describe('compareRobustness', () => {
     try {
       const data = await buildReportData({ dir: r.models[0].experiment!, model, robustness: r, options: { sweeps: [] } });
       const digital = data.tables.find((t) => t.id === 'robustness-digital')!;
-      expect(digital.rows.map((row) => row.label)).toEqual(['fashion-cnn · fast eps=16', 'fashion-cnn · Carlini & Wagner L2', 'fashion-cnn-x100 · fast eps=16', 'fashion-cnn-x100 · Carlini & Wagner L2']);
+      expect(digital.rows.map((row) => row.label)).toEqual(['fashion-cnn · fgsm eps=16', 'fashion-cnn · Carlini & Wagner L2', 'fashion-cnn-x100 · fgsm eps=16', 'fashion-cnn-x100 · Carlini & Wagner L2']);
       const fgsmRow = digital.rows[2].cells.error!;
       const masked = r.models[1].cells[0];
       expect(fgsmRow.numerator).toBe(masked.attack.images - masked.attack.advTop1Correct);

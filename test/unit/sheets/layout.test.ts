@@ -24,7 +24,7 @@ function ref(i: number, run?: string, px = 28): SheetImageRef {
 const pairs = (n: number) => Array.from({ length: n }, (_, i) => [ref(i), ref(i, 'adversarial/fgsm-eps16')] as const);
 
 function opts(extra: Partial<LayoutOptions> = {}): LayoutOptions {
-  return { experimentId: EXP, pairs: pairs(40), header: { experiment: 'demo (3f2a9c01)', attack: 'fgsm eps 16', date: '2025-01-02' }, createdAt: '2025-01-02T03:04:05.000Z', ...extra };
+  return { experimentId: EXP, pairs: pairs(40), header: { experiment: 'demo (3f2a9c01)', attack: 'fgsm eps=16', date: '2025-01-02' }, createdAt: '2025-01-02T03:04:05.000Z', ...extra };
 }
 
 const cellBox = (c: SheetLayout['cells'][number], labels: boolean): Box => ({ x: c.xMm, y: c.yMm, w: c.widthMm, h: c.heightMm + (labels ? LABEL_BAND_MM : 0) });
@@ -153,7 +153,7 @@ describe('layoutSheets geometry', () => {
     const n = layouts.length;
     layouts.forEach((l, i) => {
       expect(l.header.join('\n')).toContain('demo (3f2a9c01)');
-      expect(l.header.join('\n')).toContain(`sheet ${i + 1}/${n} · fgsm eps 16`);
+      expect(l.header.join('\n')).toContain(`sheet ${i + 1}/${n} · fgsm eps=16`);
       expect(l.header.join('\n')).toContain('2025-01-02');
       for (const mk of l.markers) {
         expect(decodeMarkerPayload(mk.payload)).toEqual({ experiment: experimentPrefix(EXP), sheetId: l.sheetId, sheetIndex: i, sheetCount: n, corner: mk.corner });

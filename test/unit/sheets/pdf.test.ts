@@ -35,7 +35,7 @@ function pairRefs(border: boolean): [SheetImageRef, SheetImageRef][] {
   });
 }
 
-const header = { experiment: 'pdf test', attack: 'fgsm eps 8', date: '2025-02-03' };
+const header = { experiment: 'pdf test', attack: 'fgsm eps=8', date: '2025-02-03' };
 const createdAt = '2025-02-03T10:00:00.000Z';
 const loadImage = async (cell: { file: string }) => images.get(cell.file)!;
 

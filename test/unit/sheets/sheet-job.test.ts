@@ -81,7 +81,7 @@ describe('runSheetJob on an experiment', () => {
       for (const cell of [c, a]) expect(cell.sha256).toBe(sha256(readFileSync(resolveInExperiment(exp, cell.file))));
     }
     expect(layouts[0].createdAt).toBe(now.toISOString());
-    expect(layouts[0].header.join(' ')).toMatch(/exp \([0-9a-f]{8}\).*sheet 1\/\d+ · fgsm eps 16.*2025-03-04/);
+    expect(layouts[0].header.join(' ')).toMatch(/exp \([0-9a-f]{8}\).*sheet 1\/\d+ · fgsm eps=16.*2025-03-04/);
   });
 
   it('prints exactly the experiment PNGs, and markers that name the experiment', async () => {
