@@ -17,7 +17,8 @@ import { ratioCell } from './stats';
 import { digitalTable, methodName, paperTables, perturbationTable, sortRuns, type RunEntry, type SelectionOptions } from './tables';
 import { transferTables, type TransferMatrix } from './transfer-table';
 import { robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
-import { REPORT_SCHEMA_VERSION, type ChannelInfo, type ReportData, type RunInfo } from './types';
+import { incompleteNote, incompleteRun } from './incomplete';
+import { REPORT_SCHEMA_VERSION, type ChannelInfo, type IncompleteRun, type ReportData, type RunInfo } from './types';
 
 export interface ReportOptions {
   /** Images per case after selection (the paper: 102); all when null/absent. */
@@ -65,25 +66,25 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
   const entries: RunEntry[] = [];
   const manifests: RunManifest[] = [];
   const allRuns = await listRuns(dir);
+  const incomplete: IncompleteRun[] = [];
   for (const run of sortRuns(allRuns)) {
-    // An interrupted run that was later redone is history, not a second result.
-    const redone = run.status !== 'complete' && allRuns.some((r) => r.status === 'complete' && r.method === run.method && r.eps === run.eps);
-    if (redone) {
-      notes.push(`Run ${run.dir} was interrupted and redone; only the complete run is shown.`);
+    // Tables, charts and figures hold complete runs only; the rest are named in one note below.
+    if (run.status !== 'complete') {
+      incomplete.push(await incompleteRun(dir, exp.images.count, run));
       continue;
     }
     const loaded = await loadManifest(dir, run);
     if (!loaded) {
-      notes.push(`Run ${run.dir} has no readable manifest yet and is left out.`);
+      notes.push(`Run ${run.dir} has no readable manifest and is left out.`);
       continue;
     }
     const { manifest, bytes } = loaded;
     if (!manifest.images.length) continue;
-    if (run.status !== 'complete') notes.push(`Run ${run.dir} is still running or was interrupted: ${manifest.images.length} images so far.`);
     const out = await runOutcomes({ dir, experiment: exp, model, seed: sel.seed, crops: captures.crops, capturesHash: captures.hash, onProgress: opts.onProgress }, run, manifest, bytes, model ? advSpecs : [], model ? tableSpecs : []);
     manifests.push(manifest);
     entries.push({ info: runInfo(run, manifest), out, label: '' });
   }
+  if (incomplete.length) notes.unshift(incompleteNote(dir, incomplete));
   labelRows(entries);
 
   const channels: ChannelInfo[] = [];
@@ -146,6 +147,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     environment: await environment(),
     ...(input.robustness ? { robustness: { panels: robustnessPanels(input.robustness) } } : {}),
     reproduce: { seeds: [...new Set([sel.seed, ...manifests.map((m) => m.seed)])], commands },
+    incompleteRuns: incomplete,
     notes,
   };
 }

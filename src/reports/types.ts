@@ -195,6 +195,21 @@ export interface ReportData {
   reproduce: { seeds: (number | string)[]; commands: string[] };
   /** Defence comparison across models (printshot robustness / demo --defended); absent otherwise. */
   robustness?: { panels: Fig6Panel[] } | null;
+  /** Runs left out of every table, chart and figure because they are not complete (also named in notes[0]). */
+  incompleteRuns: IncompleteRun[];
   /** Honest remarks: what was skipped and why. */
   notes: string[];
+}
+
+/** A run that is not complete: its state (cancelled, interrupted, failed, running) and how far it got. */
+export interface IncompleteRun {
+  id: string;
+  dir: string;
+  method: string;
+  eps: number;
+  state: string;
+  reason: string | null;
+  /** Images recorded in its manifest (0 when it has none). */
+  done: number;
+  total: number;
 }

@@ -81,6 +81,7 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
   const read = (f: string) => readImage8(resolveInExperiment(dir, f), { channels, width, height });
   const cells: TransferCell[] = [];
   for (const run of sortRuns(await listRuns(dir))) {
+    if (run.status !== 'complete') continue; // partial runs stay out of every table (the report names them)
     let manifest: RunManifest;
     try {
       manifest = await readRunManifest(dir, run);
