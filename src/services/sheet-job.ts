@@ -24,7 +24,7 @@ import { writeSheetsPdf } from '../sheets/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
 import { runDisplayName } from '../attacks/names';
-import { openExperiment, readRunManifest, resolveInExperiment, sha256, type Experiment, type RunRecord } from '../workspace';
+import { effectiveStatus, openExperiment, readRunManifest, resolveInExperiment, sha256, type Experiment, type RunRecord } from '../workspace';
 
 export interface SheetJobSpec {
   /** Experiment folder; or `images` for a plain folder. */
@@ -182,10 +182,16 @@ function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): RunRecord 
   }
   if (exp.runs.length === 0) throw new PrintshotError('bad-experiment', `${dir}: has no attack runs yet`, 'run `npx printshot attack` first, or print plain folders with --images');
   if (matches.length === 0) throw new PrintshotError('bad-argument', `no run of ${dir} matches (runs: ${list(exp.runs)})`);
+  // Only complete runs are printed: when a filter also matches stopped runs, the one complete run is meant.
+  const complete = matches.filter((r) => r.status === 'complete');
+  if (matches.length > 1 && complete.length === 1) return complete[0];
   if (matches.length > 1) throw new PrintshotError('bad-argument', `${matches.length} runs match: ${list(matches)}`, 'choose one with --run');
   const run = matches[0];
-  if (run.status !== 'complete') {
-    throw new PrintshotError('bad-experiment', `run ${run.dir} is not complete (interrupted or still running)`, 'finish the attack before printing it');
+  const state = effectiveStatus(run);
+  if (state !== 'complete') {
+    const counts = run.counts ? `, ${run.counts.done} of ${run.counts.total} images` : '';
+    const fix = state === 'running' ? 'wait for its attack to finish' : `finish it first: npx printshot runs resume ${run.id.slice(0, 8)} --experiment ${dir}`;
+    throw new PrintshotError('bad-experiment', `run ${run.dir} is ${state}${counts}: only complete runs are printed`, fix);
   }
   return run;
 }

@@ -1,7 +1,7 @@
 /**
  * Complete runs only: a BIM run cancelled after its first batch (its partial images on disk, its
  * manifest listing them) is left out of every table, Fig. 6 and the examples of the report JSON,
- * and named, with its state and counts, in one note.
+ * and named, with its state and counts, in one note; `sheet` refuses to print it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../../src/reports';
 import { attackIntoExperiment } from '../../../src/services/attack-job';
 import { runReportJob } from '../../../src/services/report-job';
+import { runSheetJob } from '../../../src/services/sheet-job';
 import { openImages, openModel } from '../../../src/services/sources';
 import { openExperiment, readRunManifest, type RunRecord } from '../../../src/workspace';
 import { buildFixtureExperiment, type FixtureExperiment } from '../../fixtures/experiment-fixture';
@@ -92,4 +93,18 @@ describe('a cancelled run in the report JSON', () => {
     expect(notes[0]).toContain(`${partial} of 10 images`);
     expect(notes[0]).toContain(`printshot runs resume ${cancelled.id.slice(0, 8)} --experiment`);
   });
+});
+
+describe('a cancelled run and the sheets', () => {
+  it('is refused with its state and the resume command; without --run the one complete run is printed', async () => {
+    const err = await runSheetJob({ experiment: fx.dir, run: cancelled.dir }).then(
+      () => null,
+      (e: unknown) => e as { message: string; hint?: string },
+    );
+    expect(err?.message).toMatch(new RegExp(`^run ${cancelled.dir} is (cancelled|interrupted).*: only complete runs are printed$`));
+    expect(err?.hint).toContain(`runs resume ${cancelled.id.slice(0, 8)} --experiment ${fx.dir}`);
+    const printed = await runSheetJob({ experiment: fx.dir, out: join(fx.dir, 'sheets', 'complete.pdf') });
+    expect(printed.run).toBe(complete.dir);
+    expect(printed.cells).toBeGreaterThan(0);
+  }, 60_000);
 });
