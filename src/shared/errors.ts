@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'unknown-transform'
   | 'cancelled'
   | 'io'
-  | 'forbidden';
+  | 'forbidden'
+  /** Another process writes into the experiment (src/workspace/lock.ts). */
+  | 'locked';
 
 export class PrintshotError extends Error {
   readonly code: ErrorCode;
