@@ -1,5 +1,5 @@
 /** Human tables for evaluation results: accuracy with intervals and destruction rates. */
-import type { AccuracyResult, DestructionRate } from '../metrics';
+import type { AccuracyResult, AttackSummary, DestructionRate, Rate } from '../metrics';
 import type { TransformResult } from '../services/evaluate';
 import { formatTable, pct } from './output';
 
@@ -9,6 +9,27 @@ export function ciText(ci: { low: number; high: number } | null): string {
 
 export function rateText(d: DestructionRate): string {
   return `${pct(d.rate)} (${d.numerator}/${d.denominator}) ${ciText(d.ci)}`.trim();
+}
+
+/** A rate with its counts and 95 % interval: "80.0% (4/5) [38%, 96%]". */
+export function rateCountText(r: Rate): string {
+  return `${pct(r.rate)} (${r.count}/${r.total}) ${ciText(r.ci)}`.trim();
+}
+
+/**
+ * The attack command's table: success among the images the model got right before the attack
+ * (the headline) beside adversarial accuracy over all images, each with counts and interval.
+ * Images already wrong are counted apart, never as fooled.
+ */
+export function attackSummaryTable(runDir: string, name: string, s: AttackSummary): string {
+  const table = formatTable(
+    ['run', 'images', 'success (of clean-correct)', 'adv top-1 accuracy', 'clean top-1 accuracy', 'mean L∞', 'mean L2'],
+    [[`${runDir} (${name})`, s.images, rateCountText(s.attackSuccess), rateCountText(s.adversarialAccuracy), rateCountText(s.cleanAccuracy), s.meanLinf.toFixed(2), s.meanL2.toFixed(1)]],
+  );
+  const wrong = s.alreadyMisclassified
+    ? `\n${s.alreadyMisclassified} image(s) already misclassified before the attack are not counted as fooled (raw success over all images: ${s.rawSuccess.count}/${s.rawSuccess.total}).`
+    : '';
+  return `${table}\nSuccess is judged after rounding to 8 bits; intervals are 95% Wilson.${wrong}`;
 }
 
 export function accuracyLine(title: string, a: { top1: AccuracyResult; top5: AccuracyResult }): string {

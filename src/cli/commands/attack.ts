@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
-import { createProgress, formatTable, pct } from '../output';
+import { createProgress } from '../output';
 import { runDisplayName } from '../../attacks/names';
+import { attackSummaryTable } from '../tables';
 import { fitOption, nonNegativeNumber, positiveInt } from './options';
 
 interface AttackOptions {
@@ -89,10 +90,7 @@ export function registerAttackCommand(program: Command): void {
       const { describeExecution } = await import('../../model/summary');
       const ran = result.manifest.execution ? `model ${describeExecution(result.manifest.execution)}\n` : '';
       process.stdout.write(
-        `${formatTable(
-          ['run', 'images', 'success (after rounding)', 'clean top-1', 'adv top-1', 'mean L∞', 'mean L2'],
-          [[result.run.dir, s.images, pct(s.successRate), pct(s.cleanTop1Correct / s.images), pct(s.advTop1Correct / s.images), s.meanLinf.toFixed(2), s.meanL2.toFixed(1)]],
-        )}\n${ran}wrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
+        `${attackSummaryTable(result.run.dir, runDisplayName(result.run.method, result.run.eps), s)}\n${ran}wrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
       );
     });
 }
