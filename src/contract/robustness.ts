@@ -133,7 +133,22 @@ export const RobustnessModelResultDto = z.object({
   experiment: z.string().nullable(),
   clean: z.object({ top1: Accuracy, top5: Accuracy }),
   cells: z.array(CellOutcomeDto),
+  /** Inputs of the masking checks (src/metrics/masking.ts); absent in comparisons saved before them. */
+  gradient: z.object({ images: z.number(), vanishing: z.number(), medianMaxAbs: z.number() }).optional(),
+  unbounded: z.object({ method: z.string(), eps: z.number(), images: z.number(), fooled: z.number() }).nullable().optional(),
+  transfer: z.array(z.object({ source: z.string(), method: z.string(), eps: z.number(), images: z.number(), advTop1Correct: z.number() })).optional(),
 });
+
+/** A gradient-masking warning (Carlini et al. 2019; Croce & Hein 2020): src/metrics/masking.ts. */
+export const MaskingWarningDto = z.object({
+  code: z.enum(['accuracy-rises-with-eps', 'iterative-weaker-than-single-step', 'transfer-stronger-than-white-box', 'vanishing-gradients', 'small-perturbation', 'unbounded-not-broken']),
+  model: z.string(),
+  method: z.string().nullable(),
+  eps: z.number().nullable(),
+  message: z.string(),
+  advice: z.string(),
+});
+export type MaskingWarningDto = z.infer<typeof MaskingWarningDto>;
 
 export const RobustnessReportDto = z.object({
   schemaVersion: z.literal(1),
@@ -155,6 +170,8 @@ export const RobustnessReportDto = z.object({
   tables: z.array(ReportTableDto),
   /** One chart per model: accuracy under attack against eps, a line per method. */
   panels: z.array(ChartPanelDto),
+  /** Gradient-masking warnings; null in a comparison saved before the checks existed (never run). */
+  masking: z.array(MaskingWarningDto).nullable().default(null),
 });
 export type RobustnessReportDto = z.infer<typeof RobustnessReportDto>;
 

@@ -99,7 +99,8 @@ const SINGLE_STEP = 'fgsm';
 
 const pct = (k: number, n: number) => (n > 0 ? `${((100 * k) / n).toFixed(1)} %` : '—');
 const counts = (k: number, n: number) => `${k}/${n} (${pct(k, n)})`;
-const defaultLabel = (method: string, eps: number) => `${method} eps=${eps}`;
+/** Like the report's attackLabel: an unbounded setting (eps 255) is named by the method alone. */
+const defaultLabel = (method: string, eps: number) => (eps < 255 ? `${method} eps=${eps}` : method);
 
 /**
  * Whether accuracy `hi` (correct of total) is above `lo` by more than attack noise: at least 2
@@ -113,6 +114,20 @@ export function risesBeyondNoise(lo: { correct: number; total: number }, hi: { c
 }
 
 const acc = (c: MaskingCell) => ({ correct: c.advTop1Correct, total: c.images });
+
+/**
+ * One warning per method: the worst of its eps (largest `score`), the others counted in the
+ * message, so a model that fails at every eps gets one line per attack, not one per cell.
+ */
+function worstPerMethod(found: readonly { w: MaskingWarning; score: number }[]): MaskingWarning[] {
+  const byMethod = new Map<string, { w: MaskingWarning; score: number }[]>();
+  for (const f of found) byMethod.set(f.w.method ?? '', [...(byMethod.get(f.w.method ?? '') ?? []), f]);
+  return [...byMethod.values()].map((list) => {
+    const worst = list.reduce((a, b) => (b.score > a.score ? b : a));
+    const others = list.filter((f) => f !== worst).map((f) => f.w.eps);
+    return others.length ? { ...worst.w, message: `${worst.w.message}; also at eps ${others.join(', ')}` } : worst.w;
+  });
+}
 
 /** Per method: the largest accuracy rise from a smaller eps to a larger one (eps < 255). */
 export function checkRisingAccuracy(m: MaskingModel, opts: MaskingOptions = {}): MaskingWarning[] {
@@ -163,20 +178,23 @@ export function checkIterativeWeaker(m: MaskingModel, opts: MaskingOptions = {})
 /** Black-box (transfer) examples that beat the model's own white-box attack at the same setting. */
 export function checkTransferStronger(m: MaskingModel, opts: MaskingOptions = {}): MaskingWarning[] {
   const label = opts.label ?? defaultLabel;
-  const out: MaskingWarning[] = [];
+  const out: { w: MaskingWarning; score: number }[] = [];
   for (const t of m.transfer ?? []) {
     const own = m.cells.find((c) => c.method === t.method && c.eps === t.eps && c.images > 0);
     if (!own || t.images <= 0 || !risesBeyondNoise({ correct: t.advTop1Correct, total: t.images }, acc(own))) continue;
     out.push({
-      code: 'transfer-stronger-than-white-box',
-      model: m.name,
-      method: t.method,
-      eps: t.eps,
-      message: `${m.name}: ${label(t.method, t.eps)} transferred from ${t.source} leaves ${counts(t.advTop1Correct, t.images)} correct, fewer than the white-box attack on ${m.name} itself (${counts(own.advTop1Correct, own.images)})`,
-      advice: "a black-box attack beating white-box means the model's own gradients mislead the attack: report the transfer numbers and try gradient-free or logit-based (C&W) attacks",
+      score: own.advTop1Correct / own.images - t.advTop1Correct / t.images,
+      w: {
+        code: 'transfer-stronger-than-white-box',
+        model: m.name,
+        method: t.method,
+        eps: t.eps,
+        message: `${m.name}: ${label(t.method, t.eps)} transferred from ${t.source} leaves ${counts(t.advTop1Correct, t.images)} correct, fewer than the white-box attack on ${m.name} itself (${counts(own.advTop1Correct, own.images)})`,
+        advice: "a black-box attack beating white-box means the model's own gradients mislead the attack: report the transfer numbers and try gradient-free or logit-based (C&W) attacks",
+      },
     });
   }
-  return out;
+  return worstPerMethod(out);
 }
 
 /** ~0 input gradients at the clean images, or iterative sign attacks that barely moved the pixels. */
@@ -194,19 +212,20 @@ export function checkVanishingGradients(m: MaskingModel, opts: MaskingOptions = 
       advice: 'gradient attacks cannot move these images, so their accuracy is no evidence of robustness: attack the logits (C&W), use a margin loss, or a gradient-free attack',
     });
   }
-  for (const c of m.cells) {
-    if (!SIGN_STEPPING.has(c.method) || c.images <= 0 || c.eps <= 0 || c.eps >= 255) continue;
-    if (c.meanLinf >= SMALL_LINF_SHARE * c.eps) continue;
-    out.push({
-      code: 'small-perturbation',
-      model: m.name,
-      method: c.method,
-      eps: c.eps,
-      message: `${m.name}: ${label(c.method, c.eps)} moved the images by a mean L∞ of ${c.meanLinf.toFixed(2)}, under ${SMALL_LINF_SHARE * 100} % of eps ${c.eps}`,
-      advice: 'an iterative sign attack that stays far inside its budget found no gradient to follow: try a logit-based (C&W) or gradient-free attack',
-    });
-  }
-  return out;
+  const small = m.cells
+    .filter((c) => SIGN_STEPPING.has(c.method) && c.images > 0 && c.eps > 0 && c.eps < 255 && c.meanLinf < SMALL_LINF_SHARE * c.eps)
+    .map((c) => ({
+      score: 1 - c.meanLinf / c.eps,
+      w: {
+        code: 'small-perturbation' as const,
+        model: m.name,
+        method: c.method,
+        eps: c.eps,
+        message: `${m.name}: ${label(c.method, c.eps)} moved the images by a mean L∞ of ${c.meanLinf.toFixed(2)}, under ${SMALL_LINF_SHARE * 100} % of eps ${c.eps}`,
+        advice: 'an iterative sign attack that stays far inside its budget found no gradient to follow: try a logit-based (C&W) or gradient-free attack',
+      },
+    }));
+  return [...out, ...worstPerMethod(small)];
 }
 
 /** The unbounded attack must break (nearly) every image: at eps 255 any image can become any other. */
@@ -220,7 +239,7 @@ export function checkUnbounded(m: MaskingModel, opts: MaskingOptions = {}): Mask
       model: m.name,
       method: u.method,
       eps: u.eps,
-      message: `${m.name}: ${label(u.method, u.eps)} (unbounded) fooled only ${counts(u.fooled, u.images)} images`,
+      message: `${m.name}: the unbounded attack (${label(u.method, u.eps)}, eps ${u.eps}) fooled only ${counts(u.fooled, u.images)} of the images it classified right`,
       advice: 'with no bound any image can be turned into another class, so success under 100 % means the attack is failing: the model masks its gradients; try a gradient-free or logit-based attack',
     },
   ];

@@ -19,9 +19,11 @@ import type { Cell, ReportTable } from '../reports';
 import { createRng, throwIfAborted, type Image8, type LabeledImage } from '../shared';
 import type { TransformSpec } from '../transforms';
 import { atomicWriteJson } from '../workspace';
+import type { GradientStats, MaskingWarning, TransferCell, UnboundedCheck } from '../metrics/masking';
 import { attackIntoExperiment, summarize, type AttackSummary } from './attack-job';
 import { runDemoPhotos } from './demo-photos';
 import { evaluatePairs } from './evaluate';
+import { gradientStats, keepForTransfer, robustnessMasking, transferCells, unboundedCheck, type TransferSource } from './robustness-masking';
 import { findCompleteRun, loadRunImages } from './run-reuse';
 import { openImages, openModel } from './sources';
 
@@ -84,6 +86,12 @@ export interface ModelOutcome {
   experiment: string | null;
   clean: { top1: AccuracyResult; top5: AccuracyResult };
   cells: CellOutcome[];
+  /** Input-gradient statistics at the clean images, for the masking checks. */
+  gradient: GradientStats;
+  /** The extra unbounded attack on a few correctly classified images (null: none was right). */
+  unbounded: UnboundedCheck | null;
+  /** The first model's adversarial images classified by this one (empty for the first model). */
+  transfer: TransferCell[];
 }
 
 export interface RobustnessResult {
@@ -92,6 +100,8 @@ export interface RobustnessResult {
   backend: string;
   seconds: number;
   models: ModelOutcome[];
+  /** Gradient-masking warnings (src/metrics/masking.ts); empty when no check fired. */
+  masking: MaskingWarning[];
   resultsFile: string;
 }
 
@@ -123,6 +133,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
   const steps = opts.models.length * (opts.grid.length + 1);
   let imagesInfo = { source: opts.images, count: 0 };
   const usedDirs = new Set<string>();
+  let transferSource: TransferSource | null = null;
   for (const spec of opts.models) {
     throwIfAborted(opts.signal);
     const model = await openModel(spec);
@@ -134,6 +145,8 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
       const progress = (stage: string, k: number) => opts.onProgress?.(`${model.card.name}: ${stage}`, models.length * (opts.grid.length + 1) + k, steps);
       progress('clean accuracy', 0);
       const cleanTop = (await predictProbabilities(model, items.map((i) => i.image))).map((p) => rankPrediction(p, 5).topK);
+      // The first model's adversarial images are the transfer attack on every later one.
+      const source: TransferSource | null = models.length === 0 ? { name: model.card.name, fingerprint: model.fingerprint, relPaths: items.map((i) => i.relPath), cells: [] } : null;
       const cells: CellOutcome[] = [];
       const photoRuns: { method: string; eps: number; dir: string; id: string }[] = [];
       for (const [k, cell] of opts.grid.entries()) {
@@ -147,6 +160,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
           { transforms: opts.transforms ?? [], select: 'average', seed },
         );
         const summary = summarize(results.rows);
+        if (source) keepForTransfer(source, getAttack(cell.method).id, eps, results.adversarial);
         cells.push({
           method: getAttack(cell.method).id,
           eps,
@@ -164,6 +178,9 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
         attachPhotoOutcomes(cells, photos.tables, photoRuns);
       }
       const labels = items.map((i) => i.label);
+      progress('masking checks', opts.grid.length);
+      const transfer = await transferCells(model, items, transferSource);
+      if (source) transferSource = source;
       models.push({
         name: model.card.name,
         source: spec,
@@ -172,6 +189,9 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
         experiment: dir,
         clean: { top1: accuracy(cleanTop, labels, 1), top5: accuracy(cleanTop, labels, 5) },
         cells,
+        gradient: await gradientStats(model, items, opts.batchSize),
+        unbounded: await unboundedCheck(model, items, cleanTop.map((t) => t[0]), seed, opts.signal),
+        transfer,
       });
     } finally {
       model.dispose();
@@ -183,6 +203,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
     backend: (await currentBackend())?.name ?? 'unknown',
     seconds: (Date.now() - started) / 1000,
     models,
+    masking: robustnessMasking(models),
     resultsFile: join(opts.out, 'results', 'robustness.json'),
   };
   await atomicWriteJson(result.resultsFile, result);

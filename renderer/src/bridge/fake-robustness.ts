@@ -5,6 +5,7 @@
  * tables and chart panels mirror src/reports/robustness-table.ts, which the renderer cannot
  * import, so component tests see what the engine would send.
  */
+import { maskingChecks } from '../../../src/metrics/masking';
 import type { ChartPanelDto, ModelRef, ReportTableDto, RobustnessModelDto, RobustnessReportDto } from '../../../src/contract';
 import { runDisplayName } from '../../../src/attacks/names';
 
@@ -21,6 +22,9 @@ const UNDER_ATTACK: Record<string, Record<string, number[]>> = {
   'fashion-cnn-distilled': { fgsm: [86, 83, 80], bim: [79, 75, 71] },
 };
 const EPS = [8, 16, 25];
+/** Masking-check inputs: distillation's softmax saturates, so its loss gradient is 0 at most images. */
+const VANISHING: Record<string, number> = { 'fashion-cnn': 0, 'fashion-cnn-hardened': 0, 'fashion-cnn-distilled': 84 };
+const UNBOUNDED_FOOLED: Record<string, number> = { 'fashion-cnn': 8, 'fashion-cnn-hardened': 8, 'fashion-cnn-distilled': 3 };
 
 export function fakeRobustnessModels(refs: readonly ModelRef[]): RobustnessModelDto[] {
   return refs.flatMap((ref): RobustnessModelDto[] => {
@@ -66,6 +70,9 @@ export function fakeRobustnessReport(): RobustnessReportDto {
         };
       }),
     ),
+    gradient: { images: N, vanishing: VANISHING[m.name], medianMaxAbs: VANISHING[m.name] > N / 2 ? 0 : 0.01 },
+    unbounded: { method: 'bim', eps: 255, images: 8, fooled: UNBOUNDED_FOOLED[m.name] },
+    transfer: [],
   }));
   const rows = (cells: (m: (typeof models)[number], c: (typeof models)[number]['cells'][number]) => ReportTableDto['rows'][number]['cells'], keep = (_c: { photo: unknown }) => true) =>
     models.flatMap((m) => m.cells.filter(keep).map((c) => ({ key: `${m.name}/${c.method}/${c.eps}`, label: `${m.name} · ${runDisplayName(c.method, c.eps)}`, method: c.method, eps: c.eps, run: c.run!, cells: cells(m, c) })));
@@ -123,5 +130,6 @@ export function fakeRobustnessReport(): RobustnessReportDto {
     models,
     tables,
     panels,
+    masking: maskingChecks(models.map((m) => ({ ...m, cells: m.cells.map((c) => ({ method: c.method, eps: c.eps, ...c.attack })) }))),
   };
 }

@@ -161,6 +161,7 @@ export function reportDto(result: RobustnessResult, experimentDir: string, out: 
     models: result.models.map((m) => ({ ...m, experiment: m.experiment ? rel(m.experiment) : null })),
     tables: robustnessTables(result),
     panels: robustnessPanels(result),
+    masking: result.masking,
   });
 }
 

@@ -75,6 +75,18 @@ describe('masking checks', () => {
     expect(w).toHaveLength(1);
     expect(w[0].message).toBe('distilled: fgsm eps=16 transferred from plain leaves 7/16 (43.8 %) correct, fewer than the white-box attack on distilled itself (14/16 (87.5 %))');
     expect(checkTransferStronger({ ...m, transfer: [{ source: 'plain', method: 'fgsm', eps: 16, images: 16, advTop1Correct: 13 }] })).toEqual([]);
+    // One line per method: the largest gap, the other eps named.
+    const grouped = checkTransferStronger({
+      name: 'd',
+      cells: [cell('bim', 8, 13), cell('bim', 16, 13)],
+      transfer: [
+        { source: 'plain', method: 'bim', eps: 8, images: 16, advTop1Correct: 11 },
+        { source: 'plain', method: 'bim', eps: 16, images: 16, advTop1Correct: 5 },
+      ],
+    });
+    expect(grouped).toHaveLength(1);
+    expect(grouped[0]).toMatchObject({ eps: 16 });
+    expect(grouped[0].message).toMatch(/leaves 5\/16 \(31\.3 %\) correct.*; also at eps 8$/);
   });
 
   it('flags ~0 gradients and a BIM that stayed far inside its budget (mean L∞ 1.50 at eps 8)', () => {
@@ -84,6 +96,8 @@ describe('masking checks', () => {
     expect(w[0].message).toBe('distilled: the loss gradient is ~0 (max |∂L/∂x| < 1e-12) at 13/16 (81.3 %) clean images');
     expect(w[1]).toMatchObject({ method: 'bim', eps: 8 });
     expect(w[1].message).toBe('distilled: bim eps=8 moved the images by a mean L∞ of 1.50, under 50 % of eps 8');
+    const all = checkVanishingGradients({ name: 'd', cells: [cell('bim', 8, 13, 16, 1.5), cell('bim', 16, 13, 16, 3), cell('bim', 25, 13, 16, 4.69)] });
+    expect(all.map((x) => x.message)).toEqual(['d: bim eps=8 moved the images by a mean L∞ of 1.50, under 50 % of eps 8; also at eps 16, 25']);
     // One image in 16, or under 10 % of a large set, is not a pattern.
     expect(checkVanishingGradients({ name: 'x', cells: [], gradient: { images: 16, vanishing: 1, medianMaxAbs: 0.1 } })).toEqual([]);
     expect(checkVanishingGradients({ name: 'x', cells: [], gradient: { images: 200, vanishing: 19, medianMaxAbs: 0.1 } })).toEqual([]);
@@ -94,7 +108,7 @@ describe('masking checks', () => {
     const m: MaskingModel = { name: 'distilled', cells: [], unbounded: { method: 'bim', eps: 255, images: 8, fooled: 3 } };
     const w = checkUnbounded(m);
     expect(w[0]).toMatchObject({ code: 'unbounded-not-broken', method: 'bim', eps: 255 });
-    expect(w[0].message).toBe('distilled: bim eps=255 (unbounded) fooled only 3/8 (37.5 %) images');
+    expect(w[0].message).toBe('distilled: the unbounded attack (bim, eps 255) fooled only 3/8 (37.5 %) of the images it classified right');
     expect(checkUnbounded({ ...m, unbounded: { method: 'bim', eps: 255, images: 20, fooled: 18 } })).toEqual([]);
     expect(checkUnbounded({ ...m, unbounded: { method: 'bim', eps: 255, images: 8, fooled: 7 } })).toHaveLength(1);
     expect(checkUnbounded({ ...m, unbounded: null })).toEqual([]);
