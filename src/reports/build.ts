@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { getAttack, parseAttackParams } from '../attacks';
 import type { ConfidenceOn } from '../metrics';
 import type { LoadedClassifier } from '../model';
-import { listRuns, openExperiment, readRunManifest, resolveInExperiment, type RunManifest, type RunRecord } from '../workspace';
+import { listRuns, openExperiment, readRunManifest, resolveInExperiment, verifyRunInputs, type RunManifest, type RunRecord } from '../workspace';
 import { readCaptures } from './captures';
 import { attackCommand, environment, readReproduceRecord, reportCommand, shellQuote } from './environment';
 import { defaultTableSpecs, fig6Panels, paperSweepSpecs, pickExamples, pickFig6Eps } from './figures';
@@ -80,6 +80,8 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     }
     const { manifest, bytes } = loaded;
     if (!manifest.images.length) continue;
+    // Cached outcomes skip the PNGs: check them against their records first (issue 14, verified inputs).
+    await verifyRunInputs(dir, exp, [manifest]);
     const out = await runOutcomes({ dir, experiment: exp, model, seed: sel.seed, crops: captures.crops, capturesHash: captures.hash, onProgress: opts.onProgress }, run, manifest, bytes, model ? advSpecs : [], model ? tableSpecs : []);
     manifests.push(manifest);
     entries.push({ info: runInfo(run, manifest), out, label: '' });

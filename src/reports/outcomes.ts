@@ -6,8 +6,9 @@
  * Tables are then pure arithmetic over these (selection, Eq. 1, Wilson intervals), so the
  * average and prefiltered cases, any n and any seed come from one pass over the images. The
  * outcomes are cached in EXPERIMENT/results/report-<run>.json (written atomically) and reused
- * while the model, the run's manifest and the seed are unchanged; new transform settings are
- * computed and merged in, so a second report costs seconds.
+ * while the model, the run's manifest (with its PNGs' sha256), the clean PNGs' sha256 and the
+ * seed are unchanged (buildReportData checks the files against those hashes first); new
+ * transform settings are computed and merged in, so a second report costs seconds.
  */
 import { readFile } from 'node:fs/promises';
 import { readImage8 } from '../images';
@@ -78,7 +79,9 @@ export async function runOutcomes(
   sweeps: readonly string[],
   tableSpecs: readonly string[],
 ): Promise<RunOutcomes> {
-  const key = sha256(JSON.stringify({ v: CACHE_VERSION, model: ctx.model?.fingerprint ?? null, manifest: sha256(manifestBytes), seed: ctx.seed }));
+  // The manifest holds every adversarial PNG's sha256; the clean PNGs' are in experiment.json.
+  const cleanHashes = sha256(ctx.experiment.images.items.map((it) => `${it.file}:${it.sha256}`).join('\n'));
+  const key = sha256(JSON.stringify({ v: CACHE_VERSION, model: ctx.model?.fingerprint ?? null, manifest: sha256(manifestBytes), clean: cleanHashes, seed: ctx.seed }));
   const cached = await readCache(ctx.dir, run, key);
   const cleanFileOf = new Map(ctx.experiment.images.items.map((it) => [it.relPath, it.file]));
   const images = manifest.images.filter((im) => cleanFileOf.has(im.relPath));

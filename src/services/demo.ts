@@ -78,7 +78,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         opts.onProgress?.(`sweeps ${stage}`, runs.length + 0.5, total);
         const cleanImages = items.map((it) => it.image);
         const advByPath = new Map(job.manifest.images.map((im) => [im.relPath, im]));
-        const adversarial = await loadRunImages(opts.out, items.map((it) => advByPath.get(it.relPath)!.file));
+        const adversarial = await loadRunImages(opts.out, items.map((it) => advByPath.get(it.relPath)!));
         const evaluation = await evaluatePairs(
           model,
           { relPaths: items.map((i) => i.relPath), labels: items.map((i) => i.label), clean: cleanImages, adversarial },

@@ -25,7 +25,7 @@ import {
   type CaptureCounts,
   type CaptureEntry,
 } from '../registration/captures-log';
-import { registerImage } from '../registration';
+import { registerImage, REJECT_REASONS, type RejectReason } from '../registration';
 import { useNodeMarkerReader } from '../registration/node-reader';
 import { readSheetLayouts } from '../sheets/layout-file';
 import type { SheetLayout } from '../sheets/types';
@@ -96,6 +96,24 @@ export async function runRegisterJob(opts: RegisterJobOptions): Promise<Register
   }
   opts.onProgress?.(files.length, files.length, '');
   return { experimentDir: dir, log: CAPTURES_LOG, added, alreadyRegistered, ignored, counts: countCaptures(capLog.photos), layouts: layouts.length };
+}
+
+/**
+ * The error for a run in which every photo it looked at was turned away (none accepted, at least
+ * one rejected), or null. The CLI prints the table first, then exits non-zero with this line.
+ */
+export function registerFailure(r: RegisterJobResult): PrintshotError | null {
+  const rejected = r.added.filter((p) => p.status === 'rejected');
+  if (rejected.length === 0 || r.added.some((p) => p.status === 'accepted')) return null;
+  const byReason = new Map<RejectReason, number>();
+  for (const p of rejected) if (p.reason) byReason.set(p.reason, (byReason.get(p.reason) ?? 0) + 1);
+  const ranked = [...byReason].sort((a, b) => b[1] - a[1]);
+  const duplicates = r.added.length - rejected.length;
+  return new PrintshotError(
+    'bad-dataset',
+    `no photo was registered: ${rejected.length} of ${r.added.length} rejected (${ranked.map(([k, n]) => `${k} ${n}`).join(', ')})${duplicates ? `, ${duplicates} duplicate` : ''}`,
+    `${ranked.length ? `${ranked[0][0]}: ${REJECT_REASONS[ranked[0][0]]}; ` : ''}every photo's reason is in ${join(r.experimentDir, r.log)}`,
+  );
 }
 
 interface LoadedLayout {

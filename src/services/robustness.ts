@@ -245,7 +245,7 @@ async function attackOutcome(
     onProgress: opts.onAttackProgress,
   });
   const byPath = new Map(job.manifest.images.map((im) => [im.relPath, im]));
-  const adversarial = await loadRunImages(dir, items.map((it) => byPath.get(it.relPath)!.file));
+  const adversarial = await loadRunImages(dir, items.map((it) => byPath.get(it.relPath)!));
   const rows = items.map((it, i) => {
     const m = byPath.get(it.relPath)!;
     return { relPath: it.relPath, label: it.label, adversarial: adversarial[i], cleanTop: m.cleanTop5, advTop: m.advTop5, success: m.success, linf: m.linf, l2: m.l2, steps: m.steps };

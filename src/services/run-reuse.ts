@@ -3,16 +3,15 @@
  * comparison) skips a run that is complete with the same method, parameters, seed and image
  * count, so a killed or repeated job never redoes finished work.
  */
-import { join } from 'node:path';
 import { getAttack, parseAttackParams, type AttackImageResult } from '../attacks';
-import { readImage8 } from '../images';
+import { mapLimit } from '../images/limit';
 import type { Image8 } from '../shared';
-import { listRuns, readRunManifest } from '../workspace';
+import { listRuns, readRunManifest, readVerifiedImage, type RecordedFile } from '../workspace';
 
 export interface ReusableRun {
   run: { id: string; dir: string };
-  /** Adversarial PNGs relative to the experiment, in manifest order. */
-  files: string[];
+  /** Adversarial PNGs relative to the experiment, with their recorded sha256, in manifest order. */
+  files: RecordedFile[];
   /** The manifest rows as attack results (adversarial images left empty: read `files`). */
   rows: Omit<AttackImageResult, 'adversarial'>[];
 }
@@ -35,14 +34,17 @@ export async function findCompleteRun(dir: string, method: string, params: Recor
     if (!m || String(m.seed) !== String(seed) || m.images.length !== images || !sameParams(method, m.params, params)) continue;
     return {
       run: { id: r.id, dir: r.dir },
-      files: m.images.map((im) => im.file),
+      files: m.images.map((im) => ({ file: im.file, sha256: im.sha256 })),
       rows: m.images.map((im) => ({ relPath: im.relPath, label: im.label, cleanTop: im.cleanTop5, advTop: im.advTop5, success: im.success, linf: im.linf, l2: im.l2, steps: im.steps })),
     };
   }
   return null;
 }
 
-/** Reads back saved PNGs, so evaluation sees exactly the files that would be printed. */
-export function loadRunImages(dir: string, files: readonly string[]): Promise<Image8[]> {
-  return Promise.all(files.map((f) => readImage8(join(dir, f))));
+/**
+ * Reads back saved PNGs, so evaluation sees exactly the files that would be printed; each must
+ * still hash to its recorded sha256 (a replaced PNG is an error naming it).
+ */
+export function loadRunImages(dir: string, files: readonly RecordedFile[]): Promise<Image8[]> {
+  return mapLimit(files, 16, (f) => readVerifiedImage(dir, f));
 }

@@ -24,7 +24,7 @@ import { writeSheetsPdf } from '../sheets/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
 import { runDisplayName } from '../attacks/names';
-import { effectiveStatus, openExperiment, readRunManifest, resolveInExperiment, sha256, type Experiment, type RunRecord } from '../workspace';
+import { effectiveStatus, openExperiment, readRunManifest, resolveInExperiment, sha256, verifyRunInputs, type Experiment, type RunRecord } from '../workspace';
 
 export interface SheetJobSpec {
   /** Experiment folder; or `images` for a plain folder. */
@@ -200,6 +200,8 @@ async function fromExperiment(dir: string, spec: SheetJobSpec): Promise<Source> 
   const exp = await openExperiment(dir);
   const run = selectRun(dir, exp, spec);
   const manifest = await readRunManifest(dir, run);
+  // All files up front, so a replaced PNG is named with the check fix before any layout work.
+  await verifyRunInputs(dir, exp, [manifest]);
   const advByRel = new Map(manifest.images.map((im) => [im.relPath, im]));
   const groups: SheetImageRef[][] = [];
   for (const item of exp.images.items) {

@@ -14,7 +14,7 @@ import { destructionRate, rankPrediction } from '../metrics';
 import type { LoadedClassifier } from '../model';
 import { readCaptures, photoPairsForRun, ratioCell, sortRuns, type Cell, type ModelSummary, type TopCells, type TransferCell, type TransferMatrix } from '../reports';
 import { PrintshotError, type Image8 } from '../shared';
-import { listRuns, openExperiment, readRunManifest, resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
+import { cleanByRelPath, listRuns, openExperiment, readRunManifest, readVerifiedImage, resolveInExperiment, type Experiment, type RecordedFile, type RunManifest } from '../workspace';
 import { openModel } from './sources';
 
 export interface TransferOptions {
@@ -76,9 +76,11 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
   const unknown = map.filter((m) => m === null).length;
   if (unknown) notes.push(`Target ${target.name} lacks ${unknown} of the ${map.length} source classes; images of those classes are left out of its column.`);
   const captures = await readCaptures(dir);
-  const cleanFile = new Map(exp.images.items.map((it) => [it.relPath, it.file]));
+  const cleanFile = cleanByRelPath(exp);
   const { height, width, channels } = model.inputSpec;
-  const read = (f: string) => readImage8(resolveInExperiment(dir, f), { channels, width, height });
+  // Experiment PNGs must match their recorded sha256; photo crops have no record and are read as they are.
+  const read = (f: RecordedFile) => readVerifiedImage(dir, f, { channels, width, height });
+  const readCrop = (f: string) => readImage8(resolveInExperiment(dir, f), { channels, width, height });
   const cells: TransferCell[] = [];
   for (const run of sortRuns(await listRuns(dir))) {
     if (run.status !== 'complete') continue; // partial runs stay out of every table (the report names them)
@@ -94,7 +96,7 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
     const labels = images.map((im) => map[im.label] as number);
     const rankOn = async (imgs: Image8[]) => (await predictProbabilities(model, imgs)).map((p, i) => rankPrediction(p, 5).topK.indexOf(labels[i]));
     const clean = await rankOn(await Promise.all(images.map((im) => read(cleanFile.get(im.relPath)!))));
-    const adv = await rankOn(await Promise.all(images.map((im) => read(im.file))));
+    const adv = await rankOn(await Promise.all(images.map((im) => read(im))));
     // The source's own view, as the attack recorded it for the saved (8-bit) images.
     const srcClean = images.map((im) => im.cleanTop5.findIndex((t) => t.label === im.label));
     const srcAdv = images.map((im) => im.advTop5.findIndex((t) => t.label === im.label));
@@ -102,7 +104,7 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
     const photoIdx = images.flatMap((im, i) => (pairs.has(im.relPath) ? [i] : []));
     let photo: TransferCell['photo'] = null;
     if (photoIdx.length) {
-      const ranks = await rankOn(await Promise.all(photoIdx.map((i) => read(pairs.get(images[i].relPath)!.adversarial))));
+      const ranks = await rankOn(await Promise.all(photoIdx.map((i) => readCrop(pairs.get(images[i].relPath)!.adversarial))));
       const sub = (xs: number[]) => photoIdx.map((i) => xs[i]);
       photo = { adversarial: acc(ranks), destruction: dest(sub(clean), sub(adv), ranks) };
     }

@@ -11,106 +11,49 @@
  * not a failure: atomic writes guarantee every file it left is complete. It is reported as
  * 'incomplete' with how many images are done. Only 'error' problems make `ok` false.
  *
- * `repair` changes only what can be rebuilt without the model or the input images:
- *   - deletes stray temp files (.<name>.tmp-<pid>-<hex>) whose writing process is not alive;
- *   - re-derives images.count from images.items;
- *   - writes an older-version experiment.json back in the current version;
- *   - finalises a 'running' run whose manifest either says it finished (killed between the last
- *     manifest write and marking it complete) or records every experiment image, once all its
- *     files verify: fills finishedAt and summary (recomputed from the manifest rows), marks the
- *     run complete.
- * It never deletes or rewrites images, never deletes unreferenced files (they may be the
- * user's), and cannot restore missing or changed images (rerunning the attack restores
- * missing clean PNGs). Do not repair while a job is writing into the same experiment.
+ * Files are judged by real path: a symbolic link to a file inside the experiment is that file, a
+ * link leading outside it is an error of its own ('symlink-escape', never read), a link to
+ * nothing is a missing file (check-files.ts). Hashing goes through src/workspace/verify.ts, the
+ * reader every command uses, so check and the commands agree on what is intact.
+ *
+ * `repair` (check-repair.ts) rebuilds only what can be proven right: stray temp files, the image
+ * count, an older schema version, runs killed just before being marked complete, and clean PNGs
+ * rebuilt from their source images when the result hashes to the recorded sha256. It never
+ * rewrites an adversarial PNG nor makes a changed one pass: such a run keeps failing until it is
+ * dropped and attacked again (notRepaired says so). Do not repair while a job is writing.
  */
-import { readdir, readFile, unlink } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import { PrintshotError } from '../shared';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { mapLimit } from '../images/limit';
 import { summarizeAttack } from '../metrics/attack-summary';
-import { atomicWriteJson, sha256File } from './atomic';
+import { listFiles, processAlive, TEMP_FILE } from './check-files';
+import { repair, sourceOf } from './check-repair';
+import type { Add, CheckOptions, CheckProblem, CheckReport, Inspection, ProblemKind, Severity } from './check-types';
 import { migrateExperimentJson } from './migrate';
-import { EXPERIMENT_FILE, formatIssues, resolveInExperiment, withExperimentLock, writeExperiment } from './store';
+import { EXPERIMENT_FILE, formatIssues, resolveInExperiment } from './store';
 import { ExperimentSchema, RunManifestSchema, SCHEMA_VERSION, type Experiment, type RunImage, type RunManifest } from './schema';
+import { fileState } from './verify';
 
-export type Severity = 'error' | 'warning' | 'info';
-export type ProblemKind =
-  | 'experiment-json' | 'migratable' | 'count-mismatch' | 'duplicate' | 'missing-file' | 'changed-file'
-  | 'manifest' | 'unfinalised-run' | 'stray-temp' | 'unreferenced';
+export { ARCHIVE_INDEX, listFiles, TEMP_FILE } from './check-files';
+export type { CheckOptions, CheckProblem, CheckReport, ProblemKind, RunCheck, Severity } from './check-types';
 
-export interface CheckProblem {
-  kind: ProblemKind;
-  severity: Severity;
-  /** Relative to the experiment root, '/'-separated. */
-  path?: string;
-  message: string;
-  /** Whether `--repair` fixes it. */
-  repairable: boolean;
-}
 
-export interface RunCheck {
-  id: string;
-  dir: string;
-  method: string;
-  eps: number;
-  status: 'complete' | 'incomplete';
-  /** Images in the experiment, i.e. what a full run over the experiment covers. */
-  imagesTotal: number;
-  /** Rows in the run manifest (each verified against its file). */
-  imagesRecorded: number;
-  /** PNGs in the run's folder; an interrupted run may have a few more than it recorded. */
-  imagesOnDisk: number;
-}
-
-export interface CheckReport {
-  dir: string;
-  /** No 'error' problems. Incomplete runs, warnings and infos do not make a check fail. */
-  ok: boolean;
-  errors: number;
-  warnings: number;
-  /** The version on disk (before migration), or null when unreadable. */
-  schemaVersion: number | null;
-  id?: string;
-  name?: string;
-  images: { recorded: number; verified: number };
-  runs: RunCheck[];
-  /** Files whose sha256 was compared. */
-  filesVerified: number;
-  problems: CheckProblem[];
-  /** What --repair did (empty without --repair). */
-  repaired: string[];
-}
-
-export interface CheckOptions {
-  repair?: boolean;
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** Files that atomicWrite creates next to its target before renaming them over it. */
-export const TEMP_FILE = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
-/** Written inside experiment archives (manage.ts); never part of the experiment itself. */
-export const ARCHIVE_INDEX = '.printshot-archive.json';
 const MANAGED = ['clean/', 'adversarial/', 'runs/'];
 
 export async function checkExperiment(dir: string, opts: CheckOptions = {}): Promise<CheckReport> {
   const first = await inspect(dir, opts.onProgress);
   if (!opts.repair) return first;
-  const repaired = await repair(dir, first);
-  return repaired.length === 0 ? first : { ...(await inspect(dir, opts.onProgress)), repaired };
+  const { done, notDone } = await repair(dir, first);
+  return done.length === 0 ? { ...first, notRepaired: notDone } : { ...(await inspect(dir, opts.onProgress)), repaired: done, notRepaired: notDone };
 }
 
-interface Inspection extends CheckReport {
-  exp?: Experiment;
-  migrated: boolean;
-  /** Running runs that repair may finalise, with their manifests. */
-  finalisable: Map<string, RunManifest | undefined>;
-}
 
 async function inspect(dir: string, onProgress?: (done: number, total: number) => void): Promise<Inspection> {
   const problems: CheckProblem[] = [];
   const add = (kind: ProblemKind, severity: Severity, message: string, path?: string, repairable = false) =>
     problems.push({ kind, severity, message, repairable, ...(path !== undefined ? { path } : {}) });
-  const { files, temps } = await listFiles(dir);
+  const { files, temps, escaping, broken } = await listFiles(dir);
+  for (const l of escaping) add('symlink-escape', 'error', 'is a symbolic link leading outside the experiment folder (not read)', l);
   for (const t of temps) {
     const pid = Number(TEMP_FILE.exec(t.split('/').pop() ?? '')?.[1]);
     if (processAlive(pid)) add('stray-temp', 'info', `temp file of running process ${pid} (a write in progress)`, t);
@@ -118,14 +61,14 @@ async function inspect(dir: string, onProgress?: (done: number, total: number) =
   }
   const report: Inspection = {
     dir, ok: false, errors: 0, warnings: 0, schemaVersion: null, images: { recorded: 0, verified: 0 }, runs: [],
-    filesVerified: 0, problems, repaired: [], migrated: false, finalisable: new Map(),
+    filesVerified: 0, problems, repaired: [], notRepaired: [], migrated: false, finalisable: new Map(), badClean: [],
   };
   const exp = await readForCheck(dir, report, add);
   if (exp) {
     report.exp = exp;
     report.id = exp.id;
     report.name = exp.name;
-    await verifyContents(dir, exp, files, report, add, onProgress);
+    await verifyContents(dir, exp, files, new Set([...escaping, ...broken]), report, add, onProgress);
   }
   report.errors = problems.filter((p) => p.severity === 'error').length;
   report.warnings = problems.filter((p) => p.severity === 'warning').length;
@@ -133,7 +76,6 @@ async function inspect(dir: string, onProgress?: (done: number, total: number) =
   return report;
 }
 
-type Add = (kind: ProblemKind, severity: Severity, message: string, path?: string, repairable?: boolean) => void;
 
 async function readForCheck(dir: string, report: Inspection, add: Add): Promise<Experiment | undefined> {
   let json: unknown;
@@ -165,7 +107,7 @@ async function readForCheck(dir: string, report: Inspection, add: Add): Promise<
   return parsed.data;
 }
 
-async function verifyContents(dir: string, exp: Experiment, files: Set<string>, report: Inspection, add: Add, onProgress?: (done: number, total: number) => void): Promise<void> {
+async function verifyContents(dir: string, exp: Experiment, files: Set<string>, links: Set<string>, report: Inspection, add: Add, onProgress?: (done: number, total: number) => void): Promise<void> {
   const referenced = new Set<string>([EXPERIMENT_FILE]);
   const items = exp.images.items;
   report.images.recorded = items.length;
@@ -198,21 +140,31 @@ async function verifyContents(dir: string, exp: Experiment, files: Set<string>, 
   let done = 0;
   const bad = new Set<string>();
   const results = await mapLimit(toVerify, 16, async (v) => {
-    const result = files.has(v.file) ? ((await sha256File(resolveInExperiment(dir, v.file))) === v.sha256 ? 'ok' : 'changed') : 'missing';
+    const result = await fileState(dir, v);
     onProgress?.(++done, toVerify.length);
     return result;
   });
+  // A clean PNG is repairable when its source image is still there to rebuild it from (check-repair.ts).
+  // toVerify starts with the clean images, in order.
+  const rebuildable = new Set<string>();
+  await mapLimit(items, 16, async (it, i) => {
+    if (results[i].state !== 'ok' && (await stat(sourceOf(exp, it)).then((st) => st.isFile(), () => false))) rebuildable.add(it.file);
+  });
   toVerify.forEach((v, i) => {
     referenced.add(v.file);
-    if (results[i] === 'ok') {
+    const r = results[i];
+    if (r.state === 'ok') {
       report.filesVerified++;
       if (v.clean) report.images.verified++;
       return;
     }
     bad.add(v.file);
+    if (v.clean) report.badClean.push(v.file);
     const what = v.clean ? 'clean image' : 'adversarial image';
-    if (results[i] === 'missing') add('missing-file', 'error', `${what} is missing`, v.file);
-    else add('changed-file', 'error', `${what} was modified (sha256 differs from the recorded one)`, v.file);
+    // A link out of the experiment already has its own 'symlink-escape' problem.
+    if (r.state === 'outside') return;
+    if (r.state === 'changed') add('changed-file', 'error', `${what} was modified (sha256 ${r.actual.slice(0, 12)}…, recorded ${v.sha256.slice(0, 12)}…)`, v.file, rebuildable.has(v.file));
+    else add('missing-file', 'error', `${what} ${links.has(v.file) ? 'is a broken symbolic link' : r.state === 'not-file' ? 'is not a regular file' : 'is missing'}`, v.file, rebuildable.has(v.file));
   });
 
   const allRel = new Set(items.map((it) => it.relPath));
@@ -258,67 +210,8 @@ async function readManifest(dir: string, rel: string, files: Set<string>): Promi
   return parsed.success ? { manifest: parsed.data } : { error: `invalid (${formatIssues(parsed.error)})` };
 }
 
-async function repair(dir: string, report: Inspection): Promise<string[]> {
-  const done: string[] = [];
-  for (const p of report.problems) {
-    if (p.kind === 'stray-temp' && p.repairable && p.path) {
-      await unlink(resolveInExperiment(dir, p.path)).catch(() => undefined);
-      done.push(`removed stray temp file ${p.path}`);
-    }
-  }
-  const countWrong = report.problems.some((p) => p.kind === 'count-mismatch');
-  if (!report.exp || (!report.migrated && !countWrong && report.finalisable.size === 0)) return done;
-  await withExperimentLock(dir, async () => {
-    const exp = report.exp as Experiment;
-    if (report.migrated) done.push(`stored experiment.json as schemaVersion ${SCHEMA_VERSION} (was ${report.schemaVersion})`);
-    if (countWrong) {
-      done.push(`set images.count to ${exp.images.items.length} (was ${exp.images.count})`);
-      exp.images.count = exp.images.items.length;
-    }
-    for (const [id, manifest] of report.finalisable) {
-      const run = exp.runs.find((r) => r.id === id);
-      if (!run || !manifest) continue;
-      const finishedAt = manifest.finishedAt ?? new Date().toISOString();
-      if (manifest.finishedAt === undefined || manifest.summary === undefined) {
-        const summary = manifest.summary ?? { ...summarizeRows(manifest.images), rebuiltBy: 'printshot check --repair' };
-        await atomicWriteJson(resolveInExperiment(dir, run.manifest), { ...manifest, finishedAt, summary });
-      }
-      run.status = 'complete';
-      run.completedAt = finishedAt;
-      done.push(`marked run ${run.dir} complete (${manifest.images.length} images recorded and verified)`);
-    }
-    await writeExperiment(dir, exp);
-  });
-  return done;
-}
 
 /** The attack job's summary, recomputed from manifest rows (no model needed): summarizeAttack. */
 export const summarizeRows = (rows: readonly RunImage[]) => summarizeAttack(rows);
 
-/** Every regular file under `dir` as '/'-separated relative paths, temp files apart. */
-export async function listFiles(dir: string): Promise<{ files: Set<string>; temps: string[] }> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new PrintshotError(e.code === 'ENOENT' ? 'bad-experiment' : 'io', `${dir}: ${e.code === 'ENOENT' ? 'not found' : `cannot read (${e.message})`}`);
-  });
-  const files = new Set<string>();
-  const temps: string[] = [];
-  for (const e of entries) {
-    if (!e.isFile()) continue;
-    const rel = relative(dir, join(e.parentPath, e.name)).split(sep).join('/');
-    if (TEMP_FILE.test(e.name)) temps.push(rel);
-    else if (rel !== ARCHIVE_INDEX) files.add(rel);
-  }
-  temps.sort();
-  return { files, temps };
-}
 
-/** Whether a process with this id exists on this machine (signal 0 only probes). */
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -14,6 +14,7 @@ import { compareCodePoints } from '../images/dataset';
 import { atomicWrite, sha256, sha256File } from './atomic';
 import { EXPERIMENT_FILE, readExperiment, resolveInExperiment, updateExperiment, withExperimentLock, writeExperiment } from './store';
 import { RelPath, SCHEMA_VERSION, type Experiment, type ImageItem, type ModelRef } from './schema';
+import { integrityError } from './verify';
 
 export const EXPERIMENT_DIRS = ['clean', 'adversarial', 'runs', 'results', 'reports'] as const;
 
@@ -95,7 +96,8 @@ export async function openOrCreateExperiment(dir: string, init: ExperimentInit):
  * Stores the model-ready inputs under clean/ and records them in experiment.json. Images already
  * recorded with the same pixels are left alone (so re-running an attack touches nothing); an
  * image whose pixels or label differ from the recorded one is an error, since earlier runs were
- * computed from the recorded one. A recorded clean PNG that went missing is rewritten.
+ * computed from the recorded one. A recorded clean PNG that went missing is rewritten; one whose
+ * file was changed is an error naming it (`printshot check --repair` restores it).
  */
 export async function writeCleanImages(dir: string, images: readonly LabeledImage[]): Promise<Experiment> {
   const files = new Map<string, string>();
@@ -130,8 +132,10 @@ export async function writeCleanImages(dir: string, images: readonly LabeledImag
         throw new PrintshotError('bad-experiment', `${relPath}: label ${label} differs from label ${old.label} recorded in ${dir}`, 'use a new experiment folder');
       }
       const onDisk = await sha256File(abs).catch(() => undefined);
+      // A changed copy means something else wrote into the experiment: never overwrite it silently.
+      if (onDisk !== undefined && onDisk !== old.sha256) throw integrityError(dir, { file, sha256: old.sha256 }, { state: 'changed', actual: onDisk });
       if (old.sha256 === sha) {
-        if (onDisk !== sha) await atomicWrite(abs, png); // restore a missing or damaged copy
+        if (onDisk === undefined) await atomicWrite(abs, png); // restore a missing copy
         return undefined;
       }
       // Different bytes can still be the same pixels (e.g. another PNG encoder version).

@@ -48,7 +48,7 @@ export {
 } from './runs';
 export { runState, listRunStates, findRunByRef, type RunState } from './run-state';
 export { checkExperiment, summarizeRows, TEMP_FILE, ARCHIVE_INDEX, type CheckReport, type CheckProblem, type CheckOptions, type RunCheck, type ProblemKind, type Severity } from './check';
-export { readVerified, readVerifiedImage, verifyFiles, verifyRunInputs, recordedInputs, fileState, integrityError, repairHint, cleanByRelPath, type RecordedFile, type FileState } from './verify';
+export { readVerified, readVerifiedImage, verifyFiles, verifyFolder, verifyRunInputs, recordedInputs, fileState, integrityError, repairHint, cleanByRelPath, type RecordedFile, type FileState } from './verify';
 export { migrateExperimentJson, EXPERIMENT_MIGRATIONS, type Migration, type MigrationResult } from './migrate';
 export {
   listExperiments,

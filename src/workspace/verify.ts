@@ -16,11 +16,14 @@
  * leads outside the experiment is refused, one inside it is followed.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { confine } from '../shared/node/confine';
 import { isPrintshotError, PrintshotError, type Image8 } from '../shared';
 import { decodeImage, type ReadImageOptions } from '../images/decode';
+import { listImageFiles } from '../images/list';
 import { mapLimit } from '../images/limit';
 import { sha256, sha256File } from './atomic';
+import { readRunManifest } from './runs';
 import type { Experiment, RunManifest } from './schema';
 
 /** A file as recorded: relative to the experiment root ('/'-separated), with its sha256. */
@@ -53,7 +56,8 @@ export function integrityError(dir: string, rec: RecordedFile, found: Exclude<Fi
     outside: () => 'is a link leading outside the experiment folder',
     'not-file': () => 'is not a regular file',
   }[found.state]();
-  return new PrintshotError('bad-experiment', `${what} ${rec.file} ${why}${more}`, repairHint(dir));
+  // A link out of the experiment is refused like every other confinement escape.
+  return new PrintshotError(found.state === 'outside' ? 'forbidden' : 'bad-experiment', `${what} ${rec.file} ${why}${more}`, repairHint(dir));
 }
 
 /** The real path of `file` inside the experiment, or the reason it cannot be read. */
@@ -137,4 +141,30 @@ export async function verifyRunInputs(dir: string, exp: Experiment, manifests: r
 /** The recorded clean images of `exp`, by relPath (for pairing them with a manifest's rows). */
 export function cleanByRelPath(exp: Experiment): Map<string, RecordedFile> {
   return new Map(exp.images.items.map((it) => [it.relPath, { file: it.file, sha256: it.sha256 }]));
+}
+
+/**
+ * For a reader handed a folder rather than a run (`evaluate --clean EXP/clean --adversarial
+ * EXP/adversarial/RUN`): every image under `folder`, which lies inside the experiment `dir`,
+ * must be a file experiment.json or a run manifest records, with its recorded sha256.
+ */
+export async function verifyFolder(dir: string, exp: Experiment, folder: string): Promise<void> {
+  const rel = relative(resolve(dir), resolve(folder)).split(sep).join('/');
+  const inFolder = (file: string) => rel === '' || file === rel || file.startsWith(`${rel}/`);
+  const manifests: RunManifest[] = [];
+  for (const run of exp.runs.filter((r) => inFolder(r.dir) || r.dir.startsWith(`${rel}/`) || rel.startsWith(`${r.dir}/`))) {
+    const m = await readRunManifest(dir, run).catch(() => undefined);
+    if (m) manifests.push(m);
+  }
+  const recorded = new Map(recordedInputs(exp, manifests).filter((r) => inFolder(r.file)).map((r) => [r.file, r]));
+  const files = (await listImageFiles(folder)).map((f) => (rel === '' ? f : `${rel}/${f}`));
+  const unknown = files.filter((f) => !recorded.has(f));
+  if (unknown.length > 0) {
+    throw new PrintshotError(
+      'bad-experiment',
+      `${unknown[0]}${unknown.length > 1 ? ` (and ${unknown.length - 1} more)` : ''} in ${join(dir, rel)} is not recorded in experiment.json or a run manifest, so it cannot be verified`,
+      `${repairHint(dir)}; an unfinished run records its images as it goes`,
+    );
+  }
+  await verifyFiles(dir, files.map((f) => recorded.get(f)!));
 }

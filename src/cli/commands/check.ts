@@ -20,7 +20,7 @@ export function registerCheckCommand(program: Command): void {
     .command('check')
     .description('verify an experiment folder: schema, sha256 of every image, run manifests, leftovers of killed jobs')
     .requiredOption('--experiment <dir>', 'experiment folder')
-    .option('--repair', 'remove stray temp files and rebuild what can be rebuilt without the model (see docs/experiments.md)')
+    .option('--repair', 'remove stray temp files, rebuild clean PNGs from their sources when they hash to the record, finalise runs killed at the end (never rewrites adversarial PNGs; see docs/experiments.md)')
     .option('--json', 'print JSON')
     .action(async (opts: CheckOptions) => {
       const progress = createProgress('verifying');
@@ -44,6 +44,7 @@ export function registerCheckCommand(program: Command): void {
         }
         for (const p of report.problems) lines.push(`${p.severity.toUpperCase().padEnd(7)} ${p.path ?? ''}${p.path ? ': ' : ''}${p.message}${p.repairable ? ' [repairable]' : ''}`);
         for (const r of report.repaired) lines.push(`repaired: ${r}`);
+        for (const r of report.notRepaired) lines.push(`not repaired: ${r}`);
         lines.push(report.verdict);
         process.stdout.write(`${lines.join('\n')}\n`);
       }

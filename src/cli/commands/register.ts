@@ -1,5 +1,8 @@
 /**
  * `printshot register --experiment DIR --photos FILE|DIR [--max-error-mm N] [--allow-repeat-sheets] [--json]`
+ *
+ * Exit code 1 (after the table) when every photo this run looked at was rejected: a capture
+ * session that registered nothing must not look like a success to a script.
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createProgress, formatTable, pct } from '../output';
@@ -29,7 +32,7 @@ export function registerRegisterCommand(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: RegisterOptions) => {
       const progress = createProgress('register');
-      const { runRegisterJob } = await import('../../services/register-job');
+      const { runRegisterJob, registerFailure } = await import('../../services/register-job');
       const result = await runRegisterJob({
         experiment: opts.experiment,
         photos: opts.photos,
@@ -37,8 +40,10 @@ export function registerRegisterCommand(program: Command): void {
         allowRepeatSheets: opts.allowRepeatSheets,
         onProgress: (done, total, name) => progress.update(done, total, name),
       }).finally(() => progress.stop());
+      const failure = registerFailure(result);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(result, (k, v: unknown) => (k === 'homography' ? undefined : v), 2)}\n`);
+        if (failure) throw failure;
         return;
       }
       const rows = result.added.map((p) => [
@@ -58,5 +63,6 @@ export function registerRegisterCommand(program: Command): void {
           `log ${result.experimentDir}/${result.log}: ${c.photos} photos, ${c.accepted} accepted, ${c.rejected} rejected, ${c.duplicate} duplicate` +
           ` (discarded ${pct(c.photos ? (c.rejected + c.duplicate) / c.photos : null)}${reasons ? `: ${reasons}` : ''})\n`,
       );
+      if (failure) throw failure;
     });
 }

@@ -3,17 +3,19 @@
  * clean/adversarial pairs. PNG bytes are sent as stored on disk (no re-encoding), so what the UI
  * shows is byte for byte what will be printed.
  */
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto } from '../../contract';
 import { summarizeAttack } from '../../metrics/attack-summary';
 import { confine } from '../../shared/node/confine';
 import {
+  cleanByRelPath,
   createExperiment,
   EXPERIMENT_FILE,
   listRuns,
   openExperiment,
   readRunManifest,
+  readVerified,
   type Experiment,
   type RunRecord,
 } from '../../workspace';
@@ -130,7 +132,7 @@ export const experimentHandlers: Pick<EngineHandlers, ExperimentChannels> = {
     const run = await findRun(dir, req.runId);
     const manifest = await readRunManifest(dir, run);
     const exp = await openExperiment(dir);
-    const cleanByRel = new Map(exp.images.items.map((i) => [i.relPath, i.file]));
+    const cleanByRel = cleanByRelPath(exp);
     const { offset, limit } = req.page ?? { offset: 0, limit: 100 };
     const items = [];
     for (const im of manifest.images.slice(offset, offset + limit)) {
@@ -140,9 +142,9 @@ export const experimentHandlers: Pick<EngineHandlers, ExperimentChannels> = {
         relPath: im.relPath,
         label: im.label,
         labelName: labels[im.label] ?? String(im.label),
-        // The manifest and experiment.json come from a folder that may have been shared: confine both.
-        clean: await readFile(await confine(dir, cleanFile, { rootName: 'the experiment folder' })),
-        adversarial: await readFile(await confine(dir, im.file, { rootName: 'the experiment folder' })),
+        // The folder may have been shared: readVerified confines each path and checks its sha256.
+        clean: await readVerified(dir, cleanFile),
+        adversarial: await readVerified(dir, { file: im.file, sha256: im.sha256 }),
         cleanTop5: rankedDto(labels, im.cleanTop5),
         advTop5: rankedDto(labels, im.advTop5),
         success: im.success,

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import path, { basename } from 'node:path';
 import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
 import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
-import { readImage8 } from '../../images';
 import { currentBackend } from '../../model';
 import { attackIntoExperiment } from '../../services/attack-job';
 import { paperSweeps } from '../../services/demo';
-import { evaluatePairs, type PairSet } from '../../services/evaluate';
+import { evaluatePairs } from '../../services/evaluate';
+import { experimentRunPairs } from '../../services/evaluate-job';
 import { throwIfAborted } from '../../shared';
 import { parseTransformSpec, type TransformSpec } from '../../transforms';
-import { atomicWriteJson, openExperiment, readRunManifest, resolveInExperiment } from '../../workspace';
+import { atomicWriteJson, resolveInExperiment } from '../../workspace';
 import type { JobMeta } from '../protocol';
 import type { EngineContext, EngineHandlers, JobControl } from './engine';
 import { findRun, requireExperiment } from './experiment-handlers';
@@ -79,22 +79,13 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const run = await findRun(dir, req.runId);
     const transforms: TransformSpec[] = req.transforms.flatMap((t) => (t === 'paper' ? paperSweeps() : parseTransformSpec(t)));
     return ctx.startJob(undefined, 'eval', async (job) => {
-      const manifest = await readRunManifest(dir, run);
-      const exp = await openExperiment(dir);
-      const cleanByRel = new Map(exp.images.items.map((i) => [i.relPath, i.file]));
-      const channels = model.inputSpec.channels;
-      const pairs: PairSet = { relPaths: [], labels: [], clean: [], adversarial: [] };
-      for (const [i, im] of manifest.images.entries()) {
-        throwIfAborted(job.signal);
-        const cleanFile = cleanByRel.get(im.relPath);
-        if (!cleanFile) continue;
-        pairs.relPaths.push(im.relPath);
-        pairs.labels.push(im.label);
-        pairs.clean.push(await readImage8(resolveInExperiment(dir, cleanFile), { channels }));
-        pairs.adversarial.push(await readImage8(resolveInExperiment(dir, im.file), { channels }));
-        job.progress(i + 1, manifest.images.length * 2, 'loading images');
-      }
-      const n = manifest.images.length;
+      // Verified reads: a PNG changed since the run recorded it fails the job, naming the file.
+      const pairs = await experimentRunPairs(dir, run, {
+        channels: model.inputSpec.channels,
+        signal: job.signal,
+        onProgress: (done, total) => job.progress(done, total * 2, 'loading images'),
+      });
+      const n = pairs.relPaths.length;
       const report = await evaluatePairs(model, pairs, {
         transforms,
         select: req.select,
