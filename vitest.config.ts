@@ -1,11 +1,33 @@
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Suites that take minutes on 2 cores (real attacks on every architecture fixture, the demo loop,
+ * worker pools, PyTorch training, the simulator's photo grid). `npm run test:unit`
+ * (vitest.unit.config.ts) leaves them out so that `npm test` stays under 15 minutes;
+ * `npm run test:slow` (vitest.slow.config.ts) runs exactly these, and CI (.ci/run) runs both.
+ * This config holds every suite, so `npx vitest run test/unit/<file>` runs any one of them.
+ * Durations: README, "Development".
+ */
+export const SLOW_TESTS = [
+  'test/unit/cli/architectures.test.ts',
+  'test/unit/model/architectures.test.ts',
+  'test/unit/kernels/architectures.*.test.ts',
+  'test/unit/defend/**/*.test.ts',
+  'test/unit/services/demo*.test.ts',
+  'test/unit/services/robustness.test.ts',
+  'test/unit/parallel/**/*.test.ts',
+  'test/unit/attacks/invariants.test.ts',
+  'test/unit/simulate/simulate.test.ts',
+];
+
+export const ALL_TESTS = ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'];
+
 export default defineConfig({
   // Compiles .vue single-file components for renderer component tests (jsdom, set per file).
   plugins: [vue()],
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'],
+    include: ALL_TESTS,
     // tfjs backends are process-global; forks keep each file's backend state isolated.
     pool: 'forks',
     testTimeout: 60_000,
