@@ -32,15 +32,24 @@ export const EvaluationReportDto = z.object({
 });
 export type EvaluationReportDto = z.infer<typeof EvaluationReportDto>;
 
+export const RunStatusDto = z.enum(['running', 'complete', 'cancelled', 'interrupted', 'failed']);
+export type RunStatusDto = z.infer<typeof RunStatusDto>;
+
 export const RunDto = z.object({
   id: z.string(),
   method: z.string(),
   eps: z.number(),
   /** Folder of the adversarial PNGs, relative to the experiment ('adversarial/fgsm-eps16'). */
   dir: z.string(),
-  status: z.enum(['running', 'complete']),
+  /** The effective status: a 'running' run whose writer is gone is 'interrupted'. */
+  status: RunStatusDto,
+  /** Why it stopped (cancelled, failed) or why it counts as interrupted. */
+  reason: z.string().optional(),
+  /** Images recorded so far, and images the run covers. */
+  counts: z.object({ done: z.number(), total: z.number() }).optional(),
   createdAt: z.string(),
   completedAt: z.string().optional(),
+  stoppedAt: z.string().optional(),
   summary: AttackSummaryDto.optional(),
 });
 export type RunDto = z.infer<typeof RunDto>;
@@ -130,10 +139,12 @@ export const JobDto = z.object({
   progress: ProgressDto,
   startedAt: z.number(),
   finishedAt: z.number().optional(),
-  /** An interrupted job (engine crash) that job:resume can continue from what is on disk. */
+  /** An interrupted or cancelled attack job that job:resume can continue from what is on disk. */
   resumable: z.boolean(),
   error: ErrorDto.optional(),
   result: JobResult.optional(),
+  /** The attack run the job writes, once known; for a run listed from disk also its folder and status. */
+  run: z.object({ id: z.string(), experimentDir: z.string(), dir: z.string().optional(), status: RunStatusDto.optional() }).optional(),
 });
 export type JobDto = z.infer<typeof JobDto>;
 

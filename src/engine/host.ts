@@ -9,11 +9,15 @@
  *   killing and restarting the engine (finished batches are on disk; other running jobs become
  *   interrupted and resumable);
  * - a crash is reported as engine:crashed, running jobs become interrupted, and restart() brings
- *   back the model and experiment the engine had, so resume can continue from disk.
+ *   back the model and experiment the engine had, so resume can continue from disk;
+ * - after any restart (of the engine, the app or the server) job:list still shows the open
+ *   experiment's interrupted and cancelled runs, read from disk, and job:resume continues them.
  */
 import { randomUUID } from 'node:crypto';
-import { ContractError, ERROR_CODES, type EngineStateDto, type ErrorDto, type EventMessage, type JobDto, type JobKind, type ParsedRequestOf, type ResponseOf } from '../contract';
-import type { EngineChannel, FromEngine, JobMeta, ToEngine } from './protocol';
+import { ContractError, ERROR_CODES, type EngineStateDto, type EventMessage, type ExperimentDto, type JobDto, type ParsedRequestOf, type ResponseOf } from '../contract';
+import { JobTable, type JobEntry } from './host-jobs';
+import { isRunJobId, runJobDto, runJobId, RESUMABLE_RUN_STATES } from './host-runs';
+import type { EngineChannel, FromEngine, ToEngine } from './protocol';
 import { isJobChannel, JOB_CHANNELS } from './protocol';
 
 export interface EngineTransport {
@@ -34,16 +38,6 @@ export interface EngineHostOptions {
   startTimeoutMs?: number;
 }
 
-interface JobEntry {
-  dto: JobDto;
-  channel: EngineChannel;
-  request: unknown;
-  meta?: JobMeta;
-  lastEmit: number;
-  /** False until the engine accepted the job: no heartbeat for a job that may yet be refused. */
-  accepted: boolean;
-}
-
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 
 export class EngineHost {
@@ -52,7 +46,7 @@ export class EngineHost {
   private engineState: EngineStateDto = { state: 'stopped', restarts: 0 };
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly jobs = new Map<string, JobEntry>();
+  private readonly jobs: JobTable;
   private readonly replay: { model?: unknown; card?: unknown; experimentDir?: string } = {};
   private heartbeat?: ReturnType<typeof setInterval>;
   private readonly heartbeatMs: number;
@@ -67,6 +61,7 @@ export class EngineHost {
     this.heartbeatMs = opts.heartbeatMs ?? 400;
     this.cancelGraceMs = opts.cancelGraceMs ?? 700;
     this.startTimeoutMs = opts.startTimeoutMs ?? 60_000;
+    this.jobs = new JobTable(emit, this.heartbeatMs);
   }
 
   state(): EngineStateDto {
@@ -103,7 +98,7 @@ export class EngineHost {
       });
     }).then(() => this.restoreState());
     this.ready.catch(() => undefined);
-    this.heartbeat ??= setInterval(() => this.beat(), this.heartbeatMs);
+    this.heartbeat ??= setInterval(() => this.jobs.beat(), this.heartbeatMs);
     this.heartbeat.unref?.();
     return this.ready;
   }
@@ -133,7 +128,7 @@ export class EngineHost {
     }
     await this.start();
     const jobId = isJobChannel(channel) ? randomUUID() : undefined;
-    if (jobId) this.addJob(jobId, JOB_CHANNELS[channel as keyof typeof JOB_CHANNELS], label ?? channel, channel, request);
+    if (jobId) this.jobs.add(jobId, JOB_CHANNELS[channel as keyof typeof JOB_CHANNELS], label ?? channel, channel, request);
     try {
       const value = await this.request({ t: 'call', id: this.nextId++, channel, payload: request, ...(jobId ? { jobId } : {}) });
       const entry = jobId ? this.jobs.get(jobId) : undefined;
@@ -146,8 +141,18 @@ export class EngineHost {
     }
   }
 
-  listJobs(): JobDto[] {
-    return [...this.jobs.values()].map((j) => structuredClone(j.dto)).sort((a, b) => b.startedAt - a.startedAt);
+  /**
+   * The jobs of this host, then the open experiment's interrupted and cancelled runs that none of
+   * them covers (left by an engine or app that has since restarted, or by the CLI): each as a
+   * resumable attack job whose id job:resume takes.
+   */
+  async listJobs(): Promise<JobDto[]> {
+    const live = this.jobs.list();
+    const exp = await this.openExperiment();
+    if (!exp) return live;
+    const covered = new Set(live.flatMap((j) => (j.run ? [j.run.id] : [])));
+    const runs = exp.runs.filter((r) => RESUMABLE_RUN_STATES.has(r.status) && !covered.has(r.id));
+    return [...live, ...runs.map((r) => runJobDto(exp.dir, r))];
   }
 
   job(jobId: string): JobDto {
@@ -166,7 +171,7 @@ export class EngineHost {
     while (j.dto.state === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (j.dto.state === 'running') {
       // The engine is stuck inside a step: end the job by restarting it.
-      this.finishJob(j, 'cancelled', { error: { code: 'cancelled', message: 'cancelled by the user (engine restarted to stop it)' } });
+      this.jobs.finish(j, 'cancelled', { error: { code: 'cancelled', message: 'cancelled by the user (engine restarted to stop it)' } });
       this.killEngine('cancelling a busy job');
       void this.start().then(
         () => this.emit({ event: 'engine:ready', payload: { pid: this.engineState.pid, restarts: this.engineState.restarts } }),
@@ -176,22 +181,58 @@ export class EngineHost {
     return this.job(jobId);
   }
 
+  /**
+   * Continues an interrupted or cancelled attack from what its run holds on disk: a job of this
+   * host, or a run of the open experiment listed by listJobs (id 'run:<run id>').
+   */
   async resume(jobId: string): Promise<JobDto> {
-    const j = this.jobs.get(jobId);
-    if (!j) throw new ContractError(ERROR_CODES.badRequest, `no job ${jobId}`);
-    if (!j.dto.resumable || !j.meta || j.dto.state !== 'interrupted') {
-      throw new ContractError(ERROR_CODES.badRequest, `job ${jobId} cannot be resumed`, 'only attack jobs interrupted by an engine crash can be resumed');
-    }
     if (this.engineState.state === 'crashed' || this.engineState.state === 'stopped') await this.restart();
     await this.start();
+    const j = this.jobs.get(jobId) ?? (isRunJobId(jobId) ? await this.adoptRun(jobId) : undefined);
+    if (!j) throw new ContractError(ERROR_CODES.badRequest, `no job ${jobId}`);
+    if (!j.dto.resumable || !j.meta || (j.dto.state !== 'interrupted' && j.dto.state !== 'cancelled')) {
+      throw new ContractError(ERROR_CODES.badRequest, `job ${jobId} cannot be resumed`, 'only attack jobs that were interrupted or cancelled can be resumed');
+    }
+    const before = j.dto;
     j.dto = { ...j.dto, state: 'running', resumable: false, error: undefined, finishedAt: undefined };
     try {
-      await this.request({ t: 'resume', id: this.nextId++, jobId, kind: j.dto.kind, request: j.request as ParsedRequestOf<'attack:start'>, meta: j.meta });
+      const request = j.request as ParsedRequestOf<'attack:start'> | undefined;
+      await this.request({ t: 'resume', id: this.nextId++, jobId, kind: j.dto.kind, ...(request ? { request } : {}), meta: j.meta });
+      j.accepted = true;
     } catch (e) {
-      j.dto = { ...j.dto, state: 'interrupted', resumable: true };
+      j.dto = before;
       throw e;
     }
     return this.job(jobId);
+  }
+
+  /** A job entry for an interrupted or cancelled run of the open experiment (no request: its manifest has the parameters). */
+  private async adoptRun(jobId: string): Promise<JobEntry | undefined> {
+    const exp = await this.openExperiment(0);
+    const run = exp?.runs.find((r) => runJobId(r.id) === jobId);
+    if (!exp || !run) return undefined;
+    const dto = runJobDto(exp.dir, run);
+    const entry = this.jobs.add(jobId, 'attack', dto.label, 'attack:start', undefined, { meta: { experimentDir: exp.dir, runId: run.id } });
+    entry.dto = { ...dto, resumable: RESUMABLE_RUN_STATES.has(run.status) };
+    return entry;
+  }
+
+  /**
+   * The open experiment as the engine describes it (runs with their effective status), or null
+   * when there is none or the engine cannot answer within timeoutMs (it may be inside a long step;
+   * the job list must not wait for it). timeoutMs 0: wait as long as it takes.
+   */
+  private async openExperiment(timeoutMs = 2000): Promise<ExperimentDto | null> {
+    if (!this.replay.experimentDir || this.engineState.state !== 'ready' || !this.transport) return null;
+    const answer = this.request({ t: 'call', id: this.nextId++, channel: 'experiment:current', payload: {} }) as Promise<ExperimentDto | null>;
+    if (!timeoutMs) return answer;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
+    try {
+      return await Promise.race([answer.catch(() => null), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private request(msg: ToEngine & { id: number }): Promise<unknown> {
@@ -220,19 +261,6 @@ export class EngineHost {
     }
   }
 
-  private addJob(id: string, kind: JobKind, label: string, channel: EngineChannel, request: unknown): void {
-    const dto: JobDto = {
-      id,
-      kind,
-      label,
-      state: 'running',
-      progress: { done: 0, total: 1, fraction: 0, stage: 'starting', elapsedMs: 0, etaMs: null },
-      startedAt: Date.now(),
-      resumable: false,
-    };
-    this.jobs.set(id, { dto, channel, request, lastEmit: 0, accepted: false });
-  }
-
   private onEngineMessage(msg: FromEngine): void {
     if (msg.t === 'reply') {
       const p = this.pending.get(msg.id);
@@ -243,55 +271,7 @@ export class EngineHost {
       return;
     }
     if (msg.t === 'ready') return;
-    const j = this.jobs.get(msg.jobId);
-    if (!j || j.dto.state !== 'running') return; // e.g. a late message from a job cancelled by restart
-    if (msg.t === 'progress') {
-      this.updateProgress(j, msg.done, msg.total, msg.stage);
-      if (j.accepted && Date.now() - j.lastEmit >= 100) this.emitProgress(j);
-    } else if (msg.t === 'meta') {
-      j.meta = msg.meta;
-    } else if (msg.t === 'done') {
-      this.updateProgress(j, j.dto.progress.total, j.dto.progress.total, 'done');
-      this.finishJob(j, 'done', { result: msg.result });
-    } else if (msg.t === 'failed') {
-      this.finishJob(j, msg.error.code === 'cancelled' ? 'cancelled' : 'error', { error: msg.error });
-    }
-  }
-
-  private updateProgress(j: JobEntry, done: number, total: number, stage: string): void {
-    const elapsedMs = Date.now() - j.dto.startedAt;
-    const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
-    const etaMs = fraction > 0.01 && elapsedMs > 300 ? Math.round((elapsedMs * (1 - fraction)) / fraction) : null;
-    j.dto.progress = { done, total, fraction, stage, elapsedMs, etaMs };
-  }
-
-  private emitProgress(j: JobEntry): void {
-    j.lastEmit = Date.now();
-    this.emit({ event: 'job:progress', payload: { jobId: j.dto.id, kind: j.dto.kind, progress: { ...j.dto.progress } } });
-  }
-
-  /** The heartbeat: a job whose engine is busy still reports (elapsed time and ETA move on). */
-  private beat(): void {
-    const now = Date.now();
-    for (const j of this.jobs.values()) {
-      if (!j.accepted || j.dto.state !== 'running' || now - j.lastEmit < this.heartbeatMs - 50) continue;
-      const p = j.dto.progress;
-      this.updateProgress(j, p.done, p.total, p.stage);
-      this.emitProgress(j);
-    }
-  }
-
-  private finishJob(j: JobEntry, state: 'done' | 'error' | 'cancelled' | 'interrupted', extra: { result?: JobDto['result']; error?: ErrorDto }): void {
-    j.dto = {
-      ...j.dto,
-      state,
-      finishedAt: Date.now(),
-      resumable: state === 'interrupted' && j.dto.kind === 'attack' && j.meta !== undefined,
-      ...(extra.result ? { result: extra.result } : {}),
-      ...(extra.error ? { error: extra.error } : {}),
-    };
-    const payload = { job: structuredClone(j.dto) };
-    this.emit(state === 'done' ? { event: 'job:done', payload } : { event: 'job:error', payload });
+    this.jobs.onMessage(msg);
   }
 
   private killEngine(reason: string): void {
@@ -299,7 +279,7 @@ export class EngineHost {
     this.transport = undefined;
     this.engineState = { ...this.engineState, state: 'stopped' };
     this.failPending(`the engine was restarted (${reason})`);
-    this.interruptRunning(`the engine was restarted (${reason})`);
+    this.jobs.interruptRunning(`the engine was restarted (${reason})`);
     t?.kill();
   }
 
@@ -307,18 +287,8 @@ export class EngineHost {
     this.transport = undefined;
     this.engineState = { ...this.engineState, state: 'crashed', pid: undefined, lastError: reason };
     this.failPending(`the engine stopped (${reason})`);
-    const interrupted = this.interruptRunning(`the engine stopped (${reason})`);
+    const interrupted = this.jobs.interruptRunning(`the engine stopped (${reason})`);
     this.emit({ event: 'engine:crashed', payload: { reason, exitCode: code, interrupted, restartable: true } });
-  }
-
-  private interruptRunning(message: string): string[] {
-    const ids: string[] = [];
-    for (const j of this.jobs.values()) {
-      if (j.dto.state !== 'running') continue;
-      ids.push(j.dto.id);
-      this.finishJob(j, 'interrupted', { error: { code: ERROR_CODES.engineDown, message, hint: j.meta ? 'resume it: finished batches are kept' : 'start it again' } });
-    }
-    return ids;
   }
 
   private failPending(message: string): void {

@@ -52,7 +52,8 @@ export type ToEngine =
       id: number;
       jobId: string;
       kind: JobKind;
-      request: ParsedRequestOf<'attack:start'>;
+      /** The original request; absent for a run listed from disk (its manifest holds the parameters). */
+      request?: ParsedRequestOf<'attack:start'>;
       meta: JobMeta;
     };
 

@@ -9,12 +9,13 @@ import { ContractError, type AttackSummaryDto, type ExperimentDto, type RunDto }
 import { summarizeAttack } from '../../metrics/attack-summary';
 import { confine } from '../../shared/node/confine';
 import {
-  cleanByRelPath,
   createExperiment,
   EXPERIMENT_FILE,
   listRuns,
+  cleanByRelPath,
   openExperiment,
   readRunManifest,
+  runState,
   readVerified,
   type Experiment,
   type RunRecord,
@@ -57,7 +58,9 @@ async function listFiles(dir: string): Promise<string[]> {
   return out;
 }
 
-async function runDto(dir: string, run: RunRecord): Promise<RunDto> {
+async function runDto(dir: string, run: RunRecord, imagesTotal: number): Promise<RunDto> {
+  // The effective status (a 'running' run whose writer is gone is 'interrupted'), why and how far.
+  const state = await runState(dir, run, imagesTotal);
   let summary: AttackSummaryDto | undefined;
   if (run.status === 'complete') {
     const manifest = await readRunManifest(dir, run).catch(() => undefined);
@@ -70,9 +73,12 @@ async function runDto(dir: string, run: RunRecord): Promise<RunDto> {
     method: run.method,
     eps: run.eps,
     dir: run.dir,
-    status: run.status,
+    status: state.status,
+    ...(state.reason !== undefined ? { reason: state.reason } : {}),
+    counts: { done: state.done, total: state.total },
     createdAt: run.createdAt,
     ...(run.completedAt ? { completedAt: run.completedAt } : {}),
+    ...(run.stoppedAt ? { stoppedAt: run.stoppedAt } : {}),
     ...(summary ? { summary } : {}),
   };
 }
@@ -89,7 +95,7 @@ export async function experimentDto(dir: string): Promise<ExperimentDto> {
     createdAt: exp.createdAt,
     model: { name: exp.model.name, fingerprint: exp.model.fingerprint },
     images: exp.images.count,
-    runs: await Promise.all(exp.runs.map((r) => runDto(dir, r))),
+    runs: await Promise.all(exp.runs.map((r) => runDto(dir, r, exp.images.count))),
     files: await listFiles(dir),
   };
 }

@@ -7,9 +7,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path, { basename } from 'node:path';
-import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
+import { getAttack, parseAttackParams } from '../../attacks';
 import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
-import { currentBackend } from '../../model';
 import { attackIntoExperiment } from '../../services/attack-job';
 import { paperSweeps } from '../../services/demo';
 import { evaluatePairs } from '../../services/evaluate';
@@ -17,34 +16,12 @@ import { experimentRunPairs } from '../../services/evaluate-job';
 import { throwIfAborted } from '../../shared';
 import { parseTransformSpec, type TransformSpec } from '../../transforms';
 import { atomicWriteJson, resolveInExperiment } from '../../workspace';
-import type { JobMeta } from '../protocol';
-import type { EngineContext, EngineHandlers, JobControl } from './engine';
+import { attackProgress, DEFAULT_BATCH, requestItems } from './attack-resume';
+import type { EngineHandlers } from './engine';
 import { findRun, requireExperiment } from './experiment-handlers';
-import { loadFolder, requireModel } from './model-handlers';
-import { resumeAttackRun } from './resume';
+import { requireModel } from './model-handlers';
 
 type JobChannels = 'attack:start' | 'eval:run' | 'sheet:render' | 'capture:register' | 'report:export';
-
-const DEFAULT_BATCH = 32;
-
-/** Image-steps progress (a batch of b images at step s has done b·s), never going backwards. */
-function attackProgress(job: JobControl, batch: number, offset = 0): (p: AttackJobProgress) => void {
-  let best = 0;
-  return (p) => {
-    // step === steps is also what the after-batch report says (with imagesDone already advanced),
-    // so only count a batch's steps while it is still in progress.
-    const inBatch = p.imagesDone < p.imagesTotal && p.step < p.steps ? Math.min(batch, p.imagesTotal - p.imagesDone) * p.step : 0;
-    const steps = Math.max(1, p.steps);
-    const total = (p.imagesTotal + offset) * steps;
-    best = Math.min(total, Math.max(best, (p.imagesDone + offset) * steps + inBatch));
-    job.progress(best, total, `${p.imagesDone + offset}/${p.imagesTotal + offset} images · step ${p.step}/${p.steps}`);
-  };
-}
-
-async function itemsFor(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>) {
-  const data = await loadFolder(ctx.state, req.images);
-  return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
-}
 
 export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
   async 'attack:start'(req, ctx) {
@@ -52,7 +29,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const dir = requireExperiment(ctx.state);
     const attack = getAttack(req.method);
     const params = parseAttackParams(attack, req.params) as Record<string, unknown>;
-    const { root, items } = await itemsFor(ctx, req);
+    const { root, items } = await requestItems(ctx, req);
     if (items.length === 0) throw new ContractError('bad-dataset', 'the image folder has no images');
     const eps = Number(params.eps ?? 0);
     const batch = req.batchSize ?? DEFAULT_BATCH;
@@ -192,33 +169,4 @@ async function stagePhotos(photos: ParsedRequestOf<'capture:register'>['photos']
     await writeFile(path.join(dir, file), b);
   }
   return { dir, names };
-}
-
-/** Continues an interrupted attack job (engine crash) from what its run folder holds. */
-export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'>, meta: JobMeta) {
-  const model = requireModel(ctx.state).classifier;
-  if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
-  const { items } = await itemsFor(ctx, req);
-  const batch = req.batchSize ?? DEFAULT_BATCH;
-  const attack = getAttack(req.method);
-  // For a run listed without a manifest (by an older version): start it over with the request's parameters.
-  const fresh = { method: attack.id, params: parseAttackParams(attack, req.params) as Record<string, unknown>, seed: req.seed, backend: (await currentBackend())?.name };
-  return ctx.startJob(jobId, 'attack', async (job) => {
-    job.meta(meta);
-    let offset = 0;
-    let progress: ((p: AttackJobProgress) => void) | undefined;
-    const { run, summary } = await resumeAttackRun(model, meta.experimentDir, meta.runId, items, {
-      signal: job.signal,
-      batchSize: batch,
-      fresh,
-      onProgress: (p) => {
-        if (!progress) {
-          offset = p.alreadyDone;
-          progress = attackProgress(job, batch, offset);
-        }
-        progress(p);
-      },
-    });
-    return { kind: 'attack', experimentDir: meta.experimentDir, runId: run.id, runDir: run.dir, method: run.method, eps: run.eps, summary };
-  });
 }

@@ -92,7 +92,7 @@ describe('robustness:run in the workbench', () => {
     await expect(call('robustness:run', { ...base, transforms: ['nope:x=1'] })).rejects.toMatchObject({ message: expect.stringContaining('nope') });
     await expect(call('robustness:run', { ...base, eps: [300] })).rejects.toMatchObject({ code: 'bad-request' });
     await expect(call('robustness:run', { ...base, models: [{ kind: 'path', path: workspace }] })).rejects.toMatchObject({ code: 'bad-model', message: expect.stringContaining('no model.json') });
-    expect(host.listJobs().filter((j) => j.kind === 'robustness')).toEqual([]);
+    expect((await host.listJobs()).filter((j) => j.kind === 'robustness')).toEqual([]);
   });
 
   it('runs the grid on both models: result, progress, the per-model experiments and results/robustness.json', async () => {

@@ -1,0 +1,70 @@
+/**
+ * Resuming an attack job in the engine: a job of this engine's host that an engine crash
+ * interrupted or the user cancelled (its request is known), or an interrupted or cancelled run
+ * of the open experiment listed from disk after a restart (no request: the run's manifest holds
+ * method, parameters and seed, and the experiment's clean PNGs are its images). Either way only
+ * the images the run has not recorded are attacked, and the run completes in place.
+ */
+import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
+import { ContractError, type ParsedRequestOf } from '../../contract';
+import { currentBackend, type LoadedClassifier } from '../../model';
+import type { LabeledImage } from '../../shared';
+import { openExperiment, readVerifiedImage } from '../../workspace';
+import type { JobMeta } from '../protocol';
+import type { EngineContext, JobControl } from './engine';
+import { loadFolder, requireModel } from './model-handlers';
+import { resumeAttackRun } from './resume';
+
+export const DEFAULT_BATCH = 32;
+
+/** Image-steps progress (a batch of b images at step s has done b·s), never going backwards. */
+export function attackProgress(job: JobControl, batch: number, offset = 0): (p: AttackJobProgress) => void {
+  let best = 0;
+  return (p) => {
+    // step === steps is also what the after-batch report says (with imagesDone already advanced),
+    // so only count a batch's steps while it is still in progress.
+    const inBatch = p.imagesDone < p.imagesTotal && p.step < p.steps ? Math.min(batch, p.imagesTotal - p.imagesDone) * p.step : 0;
+    const steps = Math.max(1, p.steps);
+    const total = (p.imagesTotal + offset) * steps;
+    best = Math.min(total, Math.max(best, (p.imagesDone + offset) * steps + inBatch));
+    job.progress(best, total, `${p.imagesDone + offset}/${p.imagesTotal + offset} images · step ${p.step}/${p.steps}`);
+  };
+}
+
+/** The request's images, converted to the model's input (and cut to its limit). */
+export async function requestItems(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>): Promise<{ root: string; items: LabeledImage[] }> {
+  const data = await loadFolder(ctx.state, req.images);
+  return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
+}
+
+/** The experiment's clean PNGs (the inputs exactly as the model saw them), each checked against its sha256. */
+async function experimentItems(dir: string, model: LoadedClassifier): Promise<LabeledImage[]> {
+  const exp = await openExperiment(dir);
+  const channels = model.inputSpec.channels;
+  return Promise.all(exp.images.items.map(async (it) => ({ image: await readVerifiedImage(dir, it, { channels }), label: it.label, relPath: it.relPath })));
+}
+
+/** Continues an interrupted or cancelled attack job from what its run folder holds. */
+export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'> | undefined, meta: JobMeta) {
+  const model = requireModel(ctx.state).classifier;
+  if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
+  const items = req ? (await requestItems(ctx, req)).items : await experimentItems(meta.experimentDir, model);
+  const batch = req?.batchSize ?? DEFAULT_BATCH;
+  // For a run listed without a manifest (by an older version): start it over with the request's parameters.
+  const attack = req ? getAttack(req.method) : undefined;
+  const fresh = req && attack ? { method: attack.id, params: parseAttackParams(attack, req.params) as Record<string, unknown>, seed: req.seed, backend: (await currentBackend())?.name } : undefined;
+  return ctx.startJob(jobId, 'attack', async (job) => {
+    job.meta(meta);
+    let progress: ((p: AttackJobProgress) => void) | undefined;
+    const { run, summary } = await resumeAttackRun(model, meta.experimentDir, meta.runId, items, {
+      signal: job.signal,
+      batchSize: batch,
+      ...(fresh ? { fresh } : {}),
+      onProgress: (p) => {
+        progress ??= attackProgress(job, batch, p.alreadyDone);
+        progress(p);
+      },
+    });
+    return { kind: 'attack', experimentDir: meta.experimentDir, runId: run.id, runDir: run.dir, method: run.method, eps: run.eps, summary };
+  });
+}
