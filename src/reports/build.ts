@@ -6,6 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { getAttack, parseAttackParams } from '../attacks';
+import { runDisplayName } from '../attacks/names';
+import { summarizeAttack } from '../metrics/attack-summary';
 import type { ConfidenceOn } from '../metrics';
 import type { LoadedClassifier } from '../model';
 import { listRuns, openExperiment, readRunManifest, resolveInExperiment, verifyRunInputs, type RunManifest, type RunRecord } from '../workspace';
@@ -13,8 +15,8 @@ import { readCaptures } from './captures';
 import { attackCommand, environment, readReproduceRecord, reportCommand, shellQuote } from './environment';
 import { defaultTableSpecs, fig6Panels, paperSweepSpecs, pickExamples, pickFig6Eps } from './figures';
 import { runOutcomes } from './outcomes';
-import { ratioCell } from './stats';
-import { digitalTable, methodName, paperTables, perturbationTable, sortRuns, type RunEntry, type SelectionOptions } from './tables';
+import { ratioCell, rateCell } from './stats';
+import { digitalTable, paperTables, perturbationTable, sortRuns, type RunEntry, type SelectionOptions } from './tables';
 import { transferTables, type TransferMatrix } from './transfer-table';
 import { robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
 import { incompleteNote, incompleteRun } from './incomplete';
@@ -193,15 +195,16 @@ function runInfo(run: RunRecord, m: RunManifest): RunInfo {
     startedAt: m.startedAt,
     finishedAt: m.finishedAt,
     success: ratioCell(m.images.filter((im) => im.success).length, m.images.length),
+    attackSuccess: rateCell(summarizeAttack(m.images).attackSuccess),
   };
 }
 
-/** 'fast eps=16', with the run folder appended when a method/eps pair appears twice. */
+/** 'fgsm eps=16', with the run folder appended when a method/eps pair appears twice. */
 function labelRows(entries: RunEntry[]): void {
   const count = new Map<string, number>();
   for (const e of entries) count.set(`${e.info.method}/${e.info.eps}`, (count.get(`${e.info.method}/${e.info.eps}`) ?? 0) + 1);
   for (const e of entries) {
-    const base = `${methodName(e.info.method)} eps=${e.info.eps}`;
+    const base = runDisplayName(e.info.method, e.info.eps);
     e.label = (count.get(`${e.info.method}/${e.info.eps}`) ?? 0) > 1 ? `${base} (${e.info.dir.replace(/^adversarial\//, '')})` : base;
   }
 }

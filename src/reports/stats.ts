@@ -2,7 +2,7 @@
  * Small statistics for report cells: rates with Wilson intervals (the same intervals the
  * evaluate command prints) and means with a normal-approximation interval.
  */
-import { destructionRate, wilsonInterval, Z_95 } from '../metrics';
+import { destructionRate, wilsonInterval, Z_95, type Rate } from '../metrics';
 import type { Cell } from './types';
 
 export function ratioCell(numerator: number, denominator: number): Cell {
@@ -13,6 +13,11 @@ export function ratioCell(numerator: number, denominator: number): Cell {
     denominator,
     ci: wilsonInterval(numerator, denominator),
   };
+}
+
+/** The same cell from a summary's rate (src/metrics/attack-summary.ts). */
+export function rateCell(r: Rate): Cell {
+  return { value: r.rate, format: 'pct', numerator: r.count, denominator: r.total, ci: r.ci };
 }
 
 /** Rank of the true label among the top-5 predictions (0 = top-1), or -1 when outside. */

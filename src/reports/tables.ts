@@ -29,7 +29,7 @@ export interface SelectionOptions {
 export interface RunEntry {
   info: RunInfo;
   out: RunOutcomes;
-  /** Row label, e.g. 'fast eps=16' (suffixed when a method/eps pair has several runs). */
+  /** Row label, e.g. 'fgsm eps=16' (suffixed when a method/eps pair has several runs). */
   label: string;
 }
 
@@ -154,7 +154,8 @@ export function digitalTable(entries: readonly RunEntry[], sel: SelectionOptions
       clean5: accuracyCell(c, idx, top5),
       adv1: accuracyCell(a, idx, top1),
       adv5: accuracyCell(a, idx, top5),
-      success: e.info.success,
+      success: e.info.attackSuccess,
+      rawSuccess: e.info.success,
       prefiltered: ratioCell(pre.length, e.out.labels.length),
     });
   });
@@ -168,10 +169,11 @@ export function digitalTable(entries: readonly RunEntry[], sel: SelectionOptions
       { key: 'adv1', label: 'top-1', group: 'Adversarial' },
       { key: 'adv5', label: 'top-5', group: 'Adversarial' },
       { key: 'success', label: 'success', group: 'Attack' },
+      { key: 'rawSuccess', label: 'raw, all images', group: 'Attack' },
       { key: 'prefiltered', label: 'eligible', group: 'Prefiltered' },
     ],
     rows,
-    note: 'Success is judged after 8-bit rounding (targeted for l.l. class). "Eligible": share of images that pass the prefilter.',
+    note: 'Success: of the images the model got right before the attack, the share the attack fooled (hit the target for l.l. class), judged after 8-bit rounding; "raw" also counts images already misclassified. Adversarial top-1 is accuracy over all images. "Eligible": share of images that pass the prefilter.',
   };
 }
 

@@ -131,7 +131,10 @@ export interface RunInfo {
   images: number;
   startedAt?: string;
   finishedAt?: string;
+  /** Raw success over all images, images already misclassified before the attack included. */
   success: Cell;
+  /** Success among the images the model got right before the attack (the honest rate). */
+  attackSuccess: Cell;
 }
 
 export interface CapturePhoto {

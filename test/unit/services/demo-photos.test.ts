@@ -57,7 +57,7 @@ describe('runDemoPhotos', () => {
   });
 
   it('reports the photo destruction rate per run, with counts and intervals', () => {
-    expect(result.destruction.map((d) => d.label)).toEqual(['iter. basic eps=16', 'eot-pgd eps=16']);
+    expect(result.destruction.map((d) => d.label)).toEqual(['bim eps=16', 'eot-pgd eps=16']);
     for (const d of result.destruction) {
       expect(d.avg1!.denominator).toBeGreaterThan(10);
       expect(d.avg1!.ci).not.toBeNull();

@@ -52,7 +52,7 @@ describe('evaluatePhotos', () => {
     expect(ev.tables.map((t) => t.id)).toEqual(['table1-photo', 'table2-photo', 'table3-photo']);
     expect(ev.destruction).toHaveLength(1);
     const row = ev.destruction[0];
-    expect(row).toMatchObject({ run: 'adversarial/fgsm-eps16', method: 'fgsm', eps: 16, label: 'fast eps=16' });
+    expect(row).toMatchObject({ run: 'adversarial/fgsm-eps16', method: 'fgsm', eps: 16, label: 'fgsm eps=16' });
 
     // By hand: digital predictions of the PNGs, photo predictions of the adversarial crops.
     const log = CapturesLogSchema.parse(JSON.parse(await readFile(join(exp, 'captures', 'captures.json'), 'utf8')));
@@ -102,7 +102,7 @@ describe('printshot evaluate --experiment DIR --photos', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Table 1: Accuracy, average case — photos/);
     expect(r.stdout).toMatch(/Table 3: Destruction rate — photos/);
-    expect(r.stdout).toMatch(/fast eps=16 .*\(\d+\/\d+\) \[\d+–\d+\]/);
+    expect(r.stdout).toMatch(/fgsm eps=16 .*\(\d+\/\d+\) \[\d+–\d+\]/);
     expect(r.stdout).toMatch(/Photos: 2 accepted, 0 discarded, 0 duplicate; discard rate 0\.0% \(0\/2\)/);
   }, 60_000);
 
