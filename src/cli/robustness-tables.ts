@@ -1,5 +1,6 @@
 /** Terminal tables of a robustness comparison: clean accuracy per model, then one row per (model, attack). */
 import { attackLabel } from '../reports';
+import type { MaskingWarning } from '../metrics/masking';
 import type { RobustnessResult } from '../services/robustness';
 import { formatTable, pct } from './output';
 
@@ -29,5 +30,13 @@ export function robustnessText(r: RobustnessResult): string {
     ['model', 'attack', 'adv acc', 'error', 'success', 'L2', ...specs.map((s) => `acc ${s}`), ...(hasPhotos ? ['photo acc', 'photo destr.'] : [])],
     rows,
   );
-  return [`${r.images.count} images from ${r.images.source}, backend ${r.backend}, ${r.seconds.toFixed(0)} s`, '', models, '', grid].join('\n');
+  return [`${r.images.count} images from ${r.images.source}, backend ${r.backend}, ${r.seconds.toFixed(0)} s`, '', models, '', grid, '', maskingText(r.masking)].join('\n');
+}
+
+/** The masking checks under the tables: each warning on its own line, its advice below it. */
+export function maskingText(masking: readonly MaskingWarning[]): string {
+  const head = 'Masking checks (Carlini et al. 2019; Croce & Hein 2020)';
+  if (!masking.length) return `${head}: none fired.`;
+  const lines = masking.map((w) => `  ! ${w.message}\n    ${w.advice}`);
+  return [`${head}: ${masking.length} warning(s), these numbers may overstate robustness`, ...lines].join('\n');
 }

@@ -8,8 +8,7 @@
  */
 import { getAttack } from '../attacks';
 import { runDisplayName } from '../attacks/names';
-import type { Rate as SummaryRate } from '../metrics';
-import { ratioCell, rateCell } from './stats';
+import { ratioCell } from './stats';
 import { methodName } from './tables';
 import type { Cell, Fig6Panel, ReportTable, TableColumn, TableRow } from './types';
 
@@ -32,12 +31,21 @@ export interface RobustnessComparison {
       method: string;
       eps: number;
       run: string | null;
-      /** attackSuccess (success among originally correct images) is absent in comparisons saved before it existed. */
-      attack: { images: number; successes: number; advTop1Correct: number; meanLinf: number; meanL2: number; attackSuccess?: SummaryRate };
+      attack: { images: number; successes: number; advTop1Correct: number; meanLinf: number; meanL2: number };
       transforms: { spec: string; advTop1: Acc; destruction: Rate }[];
       photo: { clean: Cell | null; adversarial: Cell | null; destruction: Cell | null } | null;
     }[];
   }[];
+  /** Gradient-masking warnings (src/metrics/masking.ts); absent or null: the checks did not run. */
+  masking?: readonly { message: string; advice: string }[] | null;
+}
+
+/** The "Masking checks" note: every warning with its advice, or that none fired; '' when they did not run. */
+export function maskingNote(data: Pick<RobustnessComparison, 'masking'>): string {
+  if (!data.masking) return '';
+  if (!data.masking.length) return 'Masking checks (Carlini et al. 2019; Croce & Hein 2020): none fired (rising accuracy, iterative vs single-step, transfer vs white-box, vanishing gradients, unbounded attack).';
+  const items = data.masking.map((w, i) => `(${i + 1}) ${w.message}: ${w.advice}.`);
+  return `Masking checks (Carlini et al. 2019; Croce & Hein 2020): ${data.masking.length} warning(s), these numbers may overstate robustness. ${items.join(' ')}`;
 }
 
 type Model = RobustnessComparison['models'][number];
@@ -89,11 +97,11 @@ export function robustnessTables(data: RobustnessComparison): ReportTable[] {
     rows: rowsOf(data, (_m, c) => ({
       adv1: ratioCell(c.attack.advTop1Correct, c.attack.images),
       error: ratioCell(c.attack.images - c.attack.advTop1Correct, c.attack.images),
-      success: c.attack.attackSuccess ? rateCell(c.attack.attackSuccess) : ratioCell(c.attack.successes, c.attack.images),
+      success: ratioCell(c.attack.successes, c.attack.images),
       linf: num(c.attack.meanLinf),
       l2: num(c.attack.meanL2),
     })),
-    note: 'Accuracy/error over all images after 8-bit rounding; success: of the images the model got right before the attack, the share the attack fooled (comparisons saved before this count over all images). Norms on the 0..255 scale.',
+    note: ['Accuracy/error over all images after 8-bit rounding; success: the attack changed a right prediction or kept a wrong one (untargeted). Norms on the 0..255 scale.', maskingNote(data)].filter(Boolean).join(' '),
   });
   const specs = [...new Set(data.models.flatMap((m) => m.cells.flatMap((c) => c.transforms.map((t) => t.spec))))];
   if (specs.length) {
