@@ -8,7 +8,8 @@
  */
 import { getAttack } from '../attacks';
 import { runDisplayName } from '../attacks/names';
-import { ratioCell } from './stats';
+import type { Rate as SummaryRate } from '../metrics';
+import { ratioCell, rateCell } from './stats';
 import { methodName } from './tables';
 import type { Cell, Fig6Panel, ReportTable, TableColumn, TableRow } from './types';
 
@@ -31,7 +32,8 @@ export interface RobustnessComparison {
       method: string;
       eps: number;
       run: string | null;
-      attack: { images: number; successes: number; advTop1Correct: number; meanLinf: number; meanL2: number };
+      /** attackSuccess (success among originally correct images) is absent in comparisons saved before it existed. */
+      attack: { images: number; successes: number; advTop1Correct: number; meanLinf: number; meanL2: number; attackSuccess?: SummaryRate };
       transforms: { spec: string; advTop1: Acc; destruction: Rate }[];
       photo: { clean: Cell | null; adversarial: Cell | null; destruction: Cell | null } | null;
     }[];
@@ -97,11 +99,11 @@ export function robustnessTables(data: RobustnessComparison): ReportTable[] {
     rows: rowsOf(data, (_m, c) => ({
       adv1: ratioCell(c.attack.advTop1Correct, c.attack.images),
       error: ratioCell(c.attack.images - c.attack.advTop1Correct, c.attack.images),
-      success: ratioCell(c.attack.successes, c.attack.images),
+      success: c.attack.attackSuccess ? rateCell(c.attack.attackSuccess) : ratioCell(c.attack.successes, c.attack.images),
       linf: num(c.attack.meanLinf),
       l2: num(c.attack.meanL2),
     })),
-    note: ['Accuracy/error over all images after 8-bit rounding; success: the attack changed a right prediction or kept a wrong one (untargeted). Norms on the 0..255 scale.', maskingNote(data)].filter(Boolean).join(' '),
+    note: ['Accuracy/error over all images after 8-bit rounding; success: of the images the model got right before the attack, the share the attack fooled (comparisons saved before this count over all images). Norms on the 0..255 scale.', maskingNote(data)].filter(Boolean).join(' '),
   });
   const specs = [...new Set(data.models.flatMap((m) => m.cells.flatMap((c) => c.transforms.map((t) => t.spec))))];
   if (specs.length) {
