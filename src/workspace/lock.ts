@@ -34,6 +34,8 @@ export interface LockOptions {
   hint?: string;
   /** Called once when the lock is found held and waiting begins. */
   onWait?: (holder: LockInfo) => void;
+  /** Called when `breakLock` removes another host's lock, so the user hears what was broken. */
+  onBreak?: (holder: LockInfo) => void;
 }
 
 type HolderState = 'alive' | 'dead' | 'foreign';
@@ -106,6 +108,7 @@ async function takeLock(file: string, who: string, opts: LockOptions): Promise<H
     } else {
       const state = holderState(holder);
       if (state === 'dead' || (state === 'foreign' && opts.breakLock)) {
+        if (state === 'foreign') opts.onBreak?.(holder);
         await removeStale(file, holder);
         continue;
       }

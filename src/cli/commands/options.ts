@@ -24,3 +24,15 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function fitOption(): Option {
   return new Option('--fit <mode>', 'images of another aspect ratio: fill (stretch, default) | crop (centre) | pad (letterbox, black)').choices(['fill', 'crop', 'pad']);
 }
+
+/**
+ * `--wait 10m`: a duration in ms. Units ms, s, m, h; a bare number is seconds. Zero means do
+ * not wait.
+ */
+export function duration(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/i.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 30s, 10m, 1h)`);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const scale = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'h' ? 3_600_000 : 60_000;
+  return Math.round(Number(m[1]) * scale);
+}
