@@ -14,6 +14,7 @@ import { registerRegisterCommand } from './commands/register';
 import { registerReportCommand } from './commands/report';
 import { registerReproduceCommand } from './commands/reproduce';
 import { registerRobustnessCommand } from './commands/robustness';
+import { registerRunsCommand } from './commands/runs';
 import { registerServeCommand } from './commands/serve';
 import { registerSimulateCommand } from './commands/simulate';
 import { registerClassifyCommand } from './commands/classify';
@@ -25,7 +26,6 @@ import { registerHardenCommand } from './commands/harden';
 import { registerSheetCommand } from './commands/sheet';
 import { registerStartCommand } from './commands/start';
 import { registerTransformCommand } from './commands/transform';
-import { lockWriters, releaseCommandLocks } from './writer-lock';
 
 export function buildProgram(): Command {
   const program = new Command('printshot')
@@ -49,6 +49,7 @@ export function buildProgram(): Command {
     registerReproduceCommand,
     registerRobustnessCommand,
     registerCheckCommand,
+    registerRunsCommand,
     registerExperimentsCommand,
     registerModelsCommand,
     registerDemoCommand,
@@ -60,7 +61,6 @@ export function buildProgram(): Command {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());
-  lockWriters(program);
   return program;
 }
 
@@ -80,7 +80,5 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 3;
-  } finally {
-    await releaseCommandLocks();
   }
 }

@@ -3,8 +3,10 @@
  * disk, then write clean PNGs, the run's adversarial PNGs and its manifest into an experiment
  * folder. Every file is written atomically; the manifest exists (with no images) before the run
  * is listed in experiment.json and is rewritten after each batch, so a job killed at any point
- * leaves complete files and a 'running' run that can be resumed; a new job adds a run and never
- * modifies earlier ones.
+ * leaves complete files and a run that can be resumed. Rerunning the same job (same method,
+ * parsed parameters, seed, model and images) into the same folder resumes its cancelled or
+ * interrupted run in place, redoing only the missing batches (run-exec.ts); any other job adds a
+ * run and never modifies earlier ones.
  */
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -12,22 +14,14 @@ import path from 'node:path';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model';
 import type { InputSpec } from '../model/classifier';
-import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
+import { AttackPool, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
 import { ACTIVATION_BUDGET_BYTES, activationBytesPerImage, idleCores, isBatchInvariant, memoryBatchCap, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
 import type { FitMode } from '../images';
 import { summarizeAttack, type AttackSummary } from '../metrics/attack-summary';
 import { log, type LabeledImage } from '../shared';
-import {
-  completeRun,
-  openOrCreateExperiment,
-  startRun,
-  writeAdversarialImage,
-  writeCleanImages,
-  writeRunManifest,
-  type RunImage,
-  type RunManifest,
-  type RunRecord,
-} from '../workspace';
+import { openOrCreateExperiment, readRunManifest, reopenRun, startRun, stopRun, writeCleanImages, type RunManifest, type RunRecord } from '../workspace';
+import { executeRun, planResume, type RunPlan } from './run-exec';
+import { findResumableRun } from './run-reuse';
 import { openImages, openModel } from './sources';
 
 export interface AttackJobSpec {
@@ -53,7 +47,14 @@ export interface AttackJobSpec {
    * then on the run can be resumed (the engine records it for a crash).
    */
   onRun?: (run: RunRecord) => void;
+  /**
+   * The id of a cancelled, failed or interrupted run to resume (`printshot runs resume`, the
+   * engine's job:resume); its manifest's parameters, seed, inputs and batch size then apply.
+   * Without it, a matching cancelled or interrupted run is found and resumed, if there is one.
+   */
+  resume?: string;
   signal?: AbortSignal;
+  /** imagesDone / imagesTotal count the whole run, images done before a resume included. */
   onProgress?: (p: AttackJobProgress) => void;
 }
 
@@ -65,6 +66,8 @@ export interface AttackJobResult {
   run: RunRecord;
   manifest: RunManifest;
   summary: AttackSummary;
+  /** For a resumed run: the images it had recorded before this job. */
+  resumedFrom?: number;
 }
 
 export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult> {
@@ -148,58 +151,58 @@ async function runInto(
 ): Promise<AttackJobResult> {
   const attack = getAttack(spec.method);
   const eps = Number(spec.params.eps ?? 0);
+  const batchSize = spec.batchSize ?? DEFAULT_BATCH_SIZE;
   await openOrCreateExperiment(spec.out, {
     model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: model.dir },
     imagesSource,
     imagesFit: spec.fit,
   });
   await writeCleanImages(spec.out, items);
-  // The run's first manifest (no images yet) is written before experiment.json lists the run, so
-  // a job killed at any point after this leaves a run that can be resumed with its parameters.
+  const inputs = items.map((it) => it.relPath);
+  const resumable = spec.resume ?? (await findResumableRun(spec.out, { method: attack.id, params: spec.params, seed: spec.seed, modelFingerprint: model.fingerprint, inputs }))?.id;
+  let run: RunRecord;
   let manifest!: RunManifest;
-  const run = await startRun(spec.out, {
-    method: attack.id,
-    eps,
-    manifest: (r) =>
-      (manifest = {
-        schemaVersion: 1,
-        runId: r.id,
-        method: attack.id,
-        params: spec.params,
-        seed: spec.seed,
-        modelFingerprint: model.fingerprint,
-        backend: backend ?? 'unknown',
-        execution: model.execution,
-        startedAt: new Date().toISOString(),
-        images: [],
-      }),
-  });
-  spec.onRun?.(run);
-  let persisted: Promise<void> = Promise.resolve();
-  const job = {
-    seed: spec.seed,
-    signal: spec.signal,
-    batchSize: spec.batchSize,
-    onProgress: spec.onProgress,
-    // Workers can finish batches while an earlier one is still being written: persist one batch
-    // at a time, whole, so the manifest always lists complete batches (and a failure stops the rest).
-    onBatch: (batch: AttackImageResult[]) =>
-      (persisted = persisted.then(async () => {
-        // Encoded on libuv's threads in parallel (sharp), in input order for the manifest.
-        const rows: RunImage[] = await Promise.all(batch.map((r) => toRunImage(spec.out, run, r)));
-        manifest.images.push(...rows);
-        await writeRunManifest(spec.out, run, manifest);
-      })),
-  };
-  const results = pool ? await pool.run(attack.id, spec.params, items, job) : await attackImagesPartitioned(attack, spec.params, items, { ...job, classifier: model });
-  const summary = summarize(results);
-  // Workers finish batches out of order: the final manifest lists images in input order.
-  const order = new Map(items.map((it, i) => [it.relPath, i]));
-  const images = [...manifest.images].sort((a, b) => (order.get(a.relPath) ?? 0) - (order.get(b.relPath) ?? 0));
-  const final: RunManifest = { ...manifest, images, finishedAt: new Date().toISOString(), summary: { ...summary } };
-  await writeRunManifest(spec.out, run, final);
-  const done = await completeRun(spec.out, run.id);
-  return { experimentDir: spec.out, run: done, manifest: final, summary };
+  let plan: RunPlan;
+  if (resumable) {
+    // The same job was cancelled or killed: finish its run in place, redoing only missing batches.
+    run = await reopenRun(spec.out, resumable);
+    manifest = await readRunManifest(spec.out, run);
+    plan = planResume(manifest, items, batchSize, run.dir);
+    log.info(`${attack.id}: resuming run ${run.dir} (${manifest.images.length} of ${plan.items.length} images done)`);
+  } else {
+    // The run's first manifest (no images yet) is written before experiment.json lists the run, so
+    // a job killed at any point after this leaves a run that can be resumed with its parameters.
+    run = await startRun(spec.out, {
+      method: attack.id,
+      eps,
+      total: items.length,
+      manifest: (r) =>
+        (manifest = {
+          schemaVersion: 1,
+          runId: r.id,
+          method: attack.id,
+          params: spec.params,
+          seed: spec.seed,
+          modelFingerprint: model.fingerprint,
+          backend: backend ?? 'unknown',
+          execution: model.execution,
+          startedAt: new Date().toISOString(),
+          images: [],
+          batchSize,
+          inputs,
+        }),
+    });
+    plan = { items, batchSize, todo: partitionBatches(items.length, batchSize) };
+  }
+  const resumedFrom = plan.items.length - plan.todo.reduce((n, t) => n + t.end - t.start, 0);
+  try {
+    spec.onRun?.(run);
+  } catch (e) {
+    await stopRun(spec.out, run.id, 'failed', (e as Error).message).catch(() => undefined);
+    throw e;
+  }
+  const done = await executeRun(spec.out, run, manifest, plan, { classifier: model, pool, poolBatchSize: batchSize, signal: spec.signal, onProgress: spec.onProgress });
+  return { experimentDir: spec.out, ...done, ...(resumable ? { resumedFrom } : {}) };
 }
 
 /** Threads for the job: an explicit count (capped to the batches), or planWorkers' choice for 'auto'. */
@@ -239,23 +242,8 @@ async function describeModel(model: LoadedClassifier): Promise<Awaited<ReturnTyp
   }
 }
 
-/** Writes one result's PNG and returns its manifest row (shared with the engine's resume path). */
-export async function toRunImage(dir: string, run: RunRecord, r: AttackImageResult): Promise<RunImage> {
-  const { file, sha256 } = await writeAdversarialImage(dir, run, r.relPath, r.adversarial);
-  return {
-    relPath: r.relPath,
-    label: r.label,
-    file,
-    sha256,
-    cleanTop5: r.cleanTop.slice(0, 5),
-    advTop5: r.advTop.slice(0, 5),
-    success: r.success,
-    ...(r.target !== undefined ? { target: r.target } : {}),
-    linf: r.linf,
-    l2: r.l2,
-    steps: r.steps,
-  };
-}
+/** Kept for existing importers: moved to run-exec.ts. */
+export { toRunImage } from './run-exec';
 
 /** Kept for existing importers: the one summary is summarizeAttack. */
 export const summarize = (results: readonly AttackImageResult[]): AttackSummary => summarizeAttack(results);

@@ -1,12 +1,13 @@
 /**
  * Reusing finished attack runs: a rerun into the same experiment (reproduce, the robustness
  * comparison) skips a run that is complete with the same method, parameters, seed and image
- * count, so a killed or repeated job never redoes finished work.
+ * count, so a killed or repeated job never redoes finished work. A rerun of an attack that was
+ * cancelled or killed finds its run with the same matching (findResumableRun) and resumes it.
  */
 import { getAttack, parseAttackParams, type AttackImageResult } from '../attacks';
 import { mapLimit } from '../images/limit';
 import type { Image8 } from '../shared';
-import { listRuns, readRunManifest, readVerifiedImage, type RecordedFile } from '../workspace';
+import { effectiveStatus, listRuns, readRunManifest, readVerifiedImage, type RecordedFile, type RunRecord } from '../workspace';
 
 export interface ReusableRun {
   run: { id: string; dir: string };
@@ -37,6 +38,35 @@ export async function findCompleteRun(dir: string, method: string, params: Recor
       files: m.images.map((im) => ({ file: im.file, sha256: im.sha256 })),
       rows: m.images.map((im) => ({ relPath: im.relPath, label: im.label, cleanTop: im.cleanTop5, advTop: im.advTop5, success: im.success, linf: im.linf, l2: im.l2, steps: im.steps })),
     };
+  }
+  return null;
+}
+
+export interface ResumableWanted {
+  method: string;
+  /** Parsed parameters (compared after parsing both sides, so defaults spelled out or not match). */
+  params: Record<string, unknown>;
+  seed: number | string;
+  modelFingerprint: string;
+  /** The job's relPaths in job order. */
+  inputs: readonly string[];
+}
+
+/**
+ * The newest cancelled or interrupted run that the same job started: same method, parsed
+ * parameters, seed, model fingerprint and image set (its manifest's recorded inputs, in order).
+ * Runs without recorded inputs (written before they were) never match. A rerun of the command
+ * resumes this run in place (attack-job.ts) instead of starting another one.
+ */
+export async function findResumableRun(dir: string, want: ResumableWanted): Promise<RunRecord | null> {
+  const runs = await listRuns(dir).catch(() => []);
+  for (const r of [...runs].reverse()) {
+    const status = effectiveStatus(r);
+    if ((status !== 'cancelled' && status !== 'interrupted') || r.method !== want.method || r.eps !== Number(want.params.eps ?? 0)) continue;
+    const m = await readRunManifest(dir, r).catch(() => null);
+    if (!m?.inputs || String(m.seed) !== String(want.seed) || m.modelFingerprint !== want.modelFingerprint) continue;
+    if (m.inputs.length !== want.inputs.length || m.inputs.some((rel, i) => rel !== want.inputs[i]) || !sameParams(want.method, m.params, want.params)) continue;
+    return r;
   }
   return null;
 }

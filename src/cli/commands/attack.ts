@@ -1,13 +1,17 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
  *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--batch N] [--workers N] [--fit fill|crop|pad] --out DIR [--json]`
+ *
+ * The same command again on the same --out resumes its cancelled (Ctrl-C) or interrupted (killed)
+ * run in place and attacks only the missing images (src/services/run-resume.ts).
  */
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
-import { createProgress } from '../output';
+import type { AttackJobResult } from '../../services/attack-job';
 import { runDisplayName } from '../../attacks/names';
 import { attackSummaryTable } from '../tables';
 import { fitOption, nonNegativeNumber, positiveInt } from './options';
+import { attackProgress, withInterrupt } from './runs';
 
 interface AttackOptions {
   model: string;
@@ -65,8 +69,8 @@ export function registerAttackCommand(program: Command): void {
       if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
       const [{ applyBudget, getAttack }, { runAttackJob }] = await Promise.all([import('../../attacks'), import('../../services/attack-job')]);
       const budgeted = applyBudget(getAttack(opts.method), params, { steps: opts.steps, binarySteps: opts.binarySteps });
-      const progress = createProgress(runDisplayName(opts.method, opts.eps));
-      const result = await runAttackJob({
+      const progress = attackProgress(runDisplayName(opts.method, opts.eps), opts.batch);
+      const result = await withInterrupt((signal) => runAttackJob({
         model: opts.model,
         images: opts.images,
         method: opts.method,
@@ -76,21 +80,25 @@ export function registerAttackCommand(program: Command): void {
         workers: opts.workers ?? 'auto',
         fit: opts.fit,
         out: opts.out,
-        // Progress in image-steps: a batch of b images at step s has done b·s of its b·steps.
-        onProgress: (p) => {
-          const inBatch = p.imagesDone < p.imagesTotal ? Math.min(opts.batch, p.imagesTotal - p.imagesDone) * p.step : 0;
-          progress.update(p.imagesDone * p.steps + inBatch, p.imagesTotal * p.steps, `${p.imagesDone}/${p.imagesTotal} images`);
-        },
-      }).finally(() => progress.stop());
-      if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary, execution: result.manifest.execution }, null, 2)}\n`);
-        return;
-      }
-      const s = result.summary;
-      const { describeExecution } = await import('../../model/summary');
-      const ran = result.manifest.execution ? `model ${describeExecution(result.manifest.execution)}\n` : '';
-      process.stdout.write(
-        `${attackSummaryTable(result.run.dir, runDisplayName(result.run.method, result.run.eps), s)}\n${ran}wrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
-      );
+        signal,
+        onProgress: progress.update,
+      })).finally(() => progress.stop());
+      await printAttackResult(result, opts.json);
     });
+}
+
+/** The attack summary (or JSON) of a finished or resumed run; shared with `runs resume`. */
+export async function printAttackResult(result: AttackJobResult, json: boolean | undefined): Promise<void> {
+  if (json) {
+    const resumed = result.resumedFrom !== undefined ? { resumedFrom: result.resumedFrom } : {};
+    process.stdout.write(`${JSON.stringify({ experiment: result.experimentDir, run: result.run, summary: result.summary, execution: result.manifest.execution, ...resumed }, null, 2)}\n`);
+    return;
+  }
+  const s = result.summary;
+  const { describeExecution } = await import('../../model/summary');
+  const ran = result.manifest.execution ? `model ${describeExecution(result.manifest.execution)}\n` : '';
+  const resumed = result.resumedFrom !== undefined ? `resumed run ${result.run.dir} in place: ${result.resumedFrom} of ${s.images} images were already done\n` : '';
+  process.stdout.write(
+    `${attackSummaryTable(result.run.dir, runDisplayName(result.run.method, result.run.eps), s)}\n${ran}${resumed}wrote ${result.experimentDir}/${result.run.dir} and ${result.experimentDir}/${result.run.manifest}\n`,
+  );
 }

@@ -1,17 +1,23 @@
 /**
  * A job killed mid-run (SIGKILL, no chance to clean up) leaves an experiment that opens, whose
- * files are all complete, and to which a new run can be added.
+ * files are all complete, and whose run reads as interrupted. Running the same command again
+ * resumes that run in place: one run, complete, with PNGs byte-identical to an uninterrupted run
+ * of the same seed, and `check` reports nothing incomplete. Also when the kill comes before the
+ * first batch is persisted.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readImage8 } from '../../../src/images';
-import { openExperiment, readRunManifest } from '../../../src/workspace';
+import { effectiveStatus, openExperiment, readRunManifest, sha256 } from '../../../src/workspace';
 import { runCliAsync, spawnCli } from './run-cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'printshot-kill-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const BIM = ['attack', '--method', 'bim', '--eps', '16', '--iterations', '5', '--seed', '3'];
+let reference: Map<string, string>;
 
 function pngsUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -20,18 +26,22 @@ function pngsUnder(dir: string): string[] {
     .map((e) => join(e.parentPath, e.name));
 }
 
-it('a killed attack leaves only complete files and the experiment stays usable', async () => {
-  const out = join(tmp, 'exp');
-  const child = spawnCli(['attack', '--method', 'bim', '--eps', '16', '--batch', '8', '--out', out]);
-  // Kill once the run has written some, but not all, adversarial images.
+/** sha256 of every PNG of the experiment's only run, by path inside the run folder. */
+async function runPngs(out: string): Promise<Map<string, string>> {
+  const [run] = (await openExperiment(out)).runs;
+  const dir = join(out, run.dir);
+  return new Map(pngsUnder(dir).map((f) => [relative(dir, f), sha256(readFileSync(f))]));
+}
+
+/** Starts `args` and SIGKILLs it once `ready()` holds (polled); fails if the job ends first. */
+async function killWhen(args: string[], ready: () => boolean): Promise<void> {
+  const child = spawnCli(args);
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
-      const n = pngsUnder(join(out, 'adversarial')).length;
-      if (n >= 16) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      }
+      if (!ready()) return;
+      clearInterval(timer);
+      child.kill('SIGKILL');
+      resolve();
     }, 20);
     child.on('exit', () => {
       clearInterval(timer);
@@ -39,10 +49,43 @@ it('a killed attack leaves only complete files and the experiment stays usable',
     });
   });
   await new Promise((r) => child.on('close', r));
+}
+
+/** The same command again, then `check`: one complete run, nothing incomplete, the reference bytes. */
+async function rerunAndCheck(out: string, args: string[]): Promise<void> {
+  const again = await runCliAsync([...args, '--out', out, '--json']);
+  expect(again.code, again.stderr).toBe(0);
+  const exp = await openExperiment(out);
+  expect(exp.runs).toHaveLength(1);
+  expect(exp.runs[0].status).toBe('complete');
+  expect(JSON.parse(again.stdout)).toMatchObject({ run: { id: exp.runs[0].id }, resumedFrom: expect.any(Number) });
+  expect(await runPngs(out)).toEqual(reference);
+  const check = await runCliAsync(['check', '--experiment', out, '--json']);
+  expect(check.code, check.stderr).toBe(0);
+  const report = JSON.parse(check.stdout) as { runs: { status: string }[]; verdict: string; problems: { kind: string }[] };
+  expect(report.runs.map((r) => r.status)).toEqual(['complete']);
+  expect(report.verdict).not.toMatch(/incomplete/);
+  // A kill in the middle of a write may leave that write's temp file (a repairable warning).
+  expect(report.problems.filter((p) => p.kind !== 'stray-temp')).toEqual([]);
+}
+
+beforeAll(async () => {
+  const out = join(tmp, 'reference');
+  const r = await runCliAsync([...BIM, '--batch', '8', '--out', out]);
+  expect(r.code, r.stderr).toBe(0);
+  reference = await runPngs(out);
+  expect(reference.size).toBe(200);
+}, 180_000);
+
+it('SIGKILL during a BIM run: only complete files, the run reads interrupted, and the same command finishes it byte-identically', async () => {
+  const out = join(tmp, 'mid');
+  // Kill once the run has written some, but not all, adversarial images.
+  await killWhen([...BIM, '--batch', '8', '--out', out], () => pngsUnder(join(out, 'adversarial')).length >= 16);
 
   const exp = await openExperiment(out);
   expect(exp.runs).toHaveLength(1);
   expect(exp.runs[0].status).toBe('running');
+  expect(effectiveStatus(exp.runs[0])).toBe('interrupted');
   const written = pngsUnder(join(out, exp.runs[0].dir));
   expect(written.length).toBeGreaterThan(0);
   expect(written.length).toBeLessThan(200);
@@ -52,18 +95,29 @@ it('a killed attack leaves only complete files and the experiment stays usable',
     expect(f).toMatch(/(\.png$)|(\/\.[^/]+\.tmp-[^/]+$)/);
     if (f.endsWith('.png')) await expect(readImage8(f)).resolves.toMatchObject({ width: 28, height: 28 });
   }
-  // The manifest, if a batch finished, is valid JSON with as many entries as finished batches.
-  if (existsSync(join(out, exp.runs[0].manifest))) {
-    const m = await readRunManifest(out, exp.runs[0]);
-    expect(m.finishedAt).toBeUndefined();
-    expect(m.images.length % 8).toBe(0);
-  }
+  // The manifest lists whole batches only.
+  const m = await readRunManifest(out, exp.runs[0]);
+  expect(m.finishedAt).toBeUndefined();
+  expect(m.images.length % 8).toBe(0);
 
-  const again = await runCliAsync(['attack', '--method', 'bim', '--eps', '16', '--out', out, '--json']);
-  expect(again.code).toBe(0);
-  const after = await openExperiment(out);
-  expect(after.runs.map((r) => r.status)).toEqual(['running', 'complete']);
-  expect(after.runs[1].dir).not.toBe(after.runs[0].dir);
-  expect(pngsUnder(join(out, after.runs[1].dir))).toHaveLength(200);
-  expect(pngsUnder(join(out, after.runs[0].dir))).toEqual(written);
-}, 180_000);
+  await rerunAndCheck(out, [...BIM, '--batch', '8']);
+}, 240_000);
+
+it('SIGKILL before the first batch is persisted: the same command finishes the run byte-identically', async () => {
+  const out = join(tmp, 'early');
+  // One batch of all 200 images: nothing is persisted until the whole job is done.
+  const args = [...BIM, '--batch', '200', '--workers', '1'];
+  const listed = (): boolean => {
+    try {
+      return (JSON.parse(readFileSync(join(out, 'experiment.json'), 'utf8')) as { runs: unknown[] }).runs.length === 1;
+    } catch {
+      return false;
+    }
+  };
+  await killWhen([...args, '--out', out], listed);
+  const [run] = (await openExperiment(out)).runs;
+  expect(effectiveStatus(run)).toBe('interrupted');
+  expect((await readRunManifest(out, run)).images).toEqual([]);
+
+  await rerunAndCheck(out, args);
+}, 240_000);
