@@ -103,9 +103,12 @@ export const useAttackStore = defineStore('attack', () => {
     }
   }
 
-  /** Continues an attack the engine crash interrupted (after Restart engine): only the images not on disk yet. */
-  async function resume(): Promise<void> {
-    const job = lastJob.value;
+  /**
+   * Continues an attack that was interrupted (engine crash, restart) or cancelled: the last job,
+   * or `jobId` from the stopped runs the host lists. Only the images not recorded yet are attacked.
+   */
+  async function resume(jobId?: string): Promise<void> {
+    const job = jobId ? (jobs.jobs[jobId]?.job ?? null) : lastJob.value;
     if (!job?.resumable || running.value) return;
     error.value = null;
     const err = await jobs.resume(job.id);

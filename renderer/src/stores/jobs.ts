@@ -4,9 +4,13 @@
  * second, then done or error) and lets views wait for the outcome or cancel. Events for a job
  * this page did not start (another window, a resumed job) are kept too, so nothing is missed if
  * an event overtakes the reply that carried the id.
+ *
+ * After a reload or any restart the page knows no job: refresh() reads the host's list, which also
+ * holds the open experiment's interrupted and cancelled runs (ids 'run:<run id>'), so they can be
+ * resumed from here.
  */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
+import { computed, ref } from 'vue';
 import type { JobDto, JobKind, ProgressDto } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { toUiError, type UiError } from '../lib/errors';
@@ -99,6 +103,29 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
+  /** Attack jobs that stopped before finishing and can be resumed, newest first. */
+  const resumable = computed(() =>
+    Object.values(jobs.value)
+      .filter((t) => t.kind === 'attack' && (t.state === 'interrupted' || t.state === 'cancelled') && t.job?.resumable)
+      .sort((a, b) => (b.job?.startedAt ?? 0) - (a.job?.startedAt ?? 0)),
+  );
+
+  /** Reads the host's job list; stopped runs that are no longer listed (resumed or dropped elsewhere) are forgotten. */
+  async function refresh(): Promise<void> {
+    let list: JobDto[];
+    try {
+      list = await bridge.call('job:list', {});
+    } catch {
+      return; // the engine banner reports an engine that cannot answer
+    }
+    const listed = new Set(list.map((j) => j.id));
+    for (const [id, t] of Object.entries(jobs.value)) if (!listed.has(id) && t.job?.resumable && FINISHED.has(t.state)) delete jobs.value[id];
+    for (const job of list) {
+      const t = entry(job.id, job.kind, job.label);
+      Object.assign(t, { state: job.state, progress: job.progress, job, label: job.label });
+    }
+  }
+
   async function resume(jobId: string): Promise<UiError | null> {
     try {
       const job = await bridge.call('job:resume', { jobId });
@@ -110,5 +137,5 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  return { jobs, track, wait, cancel, resume, finish };
+  return { jobs, resumable, track, wait, cancel, resume, refresh, finish };
 });
