@@ -5,7 +5,7 @@
  * the canvas's text alternative.
  */
 import type { ChartConfiguration } from 'chart.js';
-import type { ChartPanelDto } from '../../../src/contract';
+import type { ChartPanelDto, MaskingWarningDto } from '../../../src/contract';
 
 const COLOURS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 
@@ -45,4 +45,18 @@ export function robustnessChartText(panel: ChartPanelDto): string {
     return `${s.label ?? s.method}: ${points.join(', ')}`;
   });
   return `${panel.title}. ${lines.join('; ')}.`;
+}
+
+/** The masking warnings about the panel's model (panels are 'robustness-<model name>'), shown beside its chart. */
+export function panelWarnings(panel: ChartPanelDto, masking: readonly MaskingWarningDto[] | null): MaskingWarningDto[] {
+  const model = panel.transform.replace(/^robustness-/, '');
+  return (masking ?? []).filter((w) => w.model === model);
+}
+
+/** One line above the charts: how many masking warnings, none, or that the checks never ran. */
+export function maskingSummary(masking: readonly MaskingWarningDto[] | null): string {
+  if (masking === null) return 'Masking checks did not run for this comparison (saved before they existed): run it again to check for gradient masking.';
+  if (!masking.length) return 'Masking checks (Carlini et al. 2019; Croce & Hein 2020): none fired.';
+  const models = new Set(masking.map((w) => w.model)).size;
+  return `Masking checks (Carlini et al. 2019; Croce & Hein 2020): ${masking.length} warning(s) on ${models} model(s). Their accuracy under attack may overstate robustness.`;
 }
