@@ -115,6 +115,9 @@ describe('robustness:run in the workbench', () => {
     expect(report.tables[1].rows.map((r) => r.label)).toEqual(['fashion-cnn · fgsm eps=8', 'fashion-cnn-copy · fgsm eps=8']);
     expect(report.panels.map((p) => p.transform)).toEqual(['robustness-fashion-cnn', 'robustness-fashion-cnn-copy']);
     expect(report.request).toEqual({ methods: ['fgsm'], eps: [8], transforms: ['jpeg:quality=75'], photos: false, limit: 4 });
+    // The masking checks ran: the plain model and its copy trip none (the copy's transfer check is skipped: same weights).
+    expect(report.masking).toEqual([]);
+    expect(report.models[0]).toMatchObject({ gradient: { images: 4, vanishing: 0 }, unbounded: { method: 'bim', eps: 255, fooled: expect.any(Number) }, transfer: [] });
 
     // Saved in the experiment, so a reload shows it; each model's folder is a valid experiment.
     const saved = RobustnessReportDto.parse(JSON.parse(await readFile(path.join(experiment, 'results', 'robustness.json'), 'utf8')));
