@@ -6,19 +6,20 @@ import type { DemoResult, DemoRun } from '../services/demo';
 import type { DemoPhotoResult } from '../services/demo-photos';
 import type { PhotoDestructionRow, PhotoEvaluation } from '../services/photo-eval';
 import { formatTable, pct } from './output';
+import { accuracyText, rateCountText } from './tables';
+import { runDisplayName } from '../attacks/names';
 
 const methodNames: Record<string, string> = { fgsm: 'fast', bim: 'basic iter.', illc: 'l.l. class' };
 
 export function demoDigitalTable(r: DemoResult): string {
   return formatTable(
-    ['method', 'eps', 'clean top-1', 'adv top-1', 'adv top-5', 'success', 'mean L∞'],
+    ['run', 'clean top-1', 'adv top-1', 'adv top-5', 'success (of clean-correct)', 'mean L∞'],
     r.runs.map((run) => [
-      methodNames[run.method] ?? run.method,
-      run.eps,
-      pct(run.evaluation.digital.clean.top1.accuracy),
-      pct(run.evaluation.digital.adversarial.top1.accuracy),
-      pct(run.evaluation.digital.adversarial.top5.accuracy),
-      pct(run.attack.successRate),
+      runDisplayName(run.method, run.eps),
+      accuracyText(run.evaluation.digital.clean.top1),
+      accuracyText(run.evaluation.digital.adversarial.top1),
+      accuracyText(run.evaluation.digital.adversarial.top5),
+      rateCountText(run.attack.attackSuccess),
       run.attack.meanLinf.toFixed(1),
     ]),
   );

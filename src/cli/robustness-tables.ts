@@ -3,11 +3,12 @@ import { attackLabel } from '../reports';
 import type { MaskingWarning } from '../metrics/masking';
 import type { RobustnessResult } from '../services/robustness';
 import { formatTable, pct } from './output';
+import { accuracyText, rateCountText } from './tables';
 
 export function robustnessText(r: RobustnessResult): string {
   const models = formatTable(
     ['model', 'defence', 'clean top-1', 'clean top-5'],
-    r.models.map((m) => [m.name, m.defence ?? 'none', pct(m.clean.top1.accuracy, 2), pct(m.clean.top5.accuracy, 2)]),
+    r.models.map((m) => [m.name, m.defence ?? 'none', accuracyText(m.clean.top1), accuracyText(m.clean.top5)]),
   );
   const specs = [...new Set(r.models.flatMap((m) => m.cells.flatMap((c) => c.transforms.map((t) => t.spec))))];
   const hasPhotos = r.models.some((m) => m.cells.some((c) => c.photo));
@@ -15,19 +16,19 @@ export function robustnessText(r: RobustnessResult): string {
     m.cells.map((c) => [
       m.name,
       attackLabel(c.method, c.eps),
-      pct(1 - c.error, 2),
+      rateCountText(c.attack.adversarialAccuracy),
       pct(c.error, 2),
-      pct(c.attack.successRate),
+      rateCountText(c.attack.attackSuccess),
       c.attack.meanL2.toFixed(1),
       ...specs.map((s) => {
         const t = c.transforms.find((x) => x.spec === s);
-        return t ? pct(t.advTop1.accuracy) : '—';
+        return t ? accuracyText(t.advTop1) : '—';
       }),
       ...(hasPhotos ? [c.photo ? pct(c.photo.adversarial?.value) : '—', c.photo ? pct(c.photo.destruction?.value) : '—'] : []),
     ]),
   );
   const grid = formatTable(
-    ['model', 'attack', 'adv acc', 'error', 'success', 'L2', ...specs.map((s) => `acc ${s}`), ...(hasPhotos ? ['photo acc', 'photo destr.'] : [])],
+    ['model', 'attack', 'adv acc', 'error', 'success (of clean-correct)', 'L2', ...specs.map((s) => `acc ${s}`), ...(hasPhotos ? ['photo acc', 'photo destr.'] : [])],
     rows,
   );
   return [`${r.images.count} images from ${r.images.source}, backend ${r.backend}, ${r.seconds.toFixed(0)} s`, '', models, '', grid, '', maskingText(r.masking)].join('\n');

@@ -32,6 +32,11 @@ export function attackSummaryTable(runDir: string, name: string, s: AttackSummar
   return `${table}\nSuccess is judged after rounding to 8 bits; intervals are 95% Wilson.${wrong}`;
 }
 
+/** An accuracy with its counts and 95 % interval: "62.5% (5/8) [31%, 86%]". */
+export function accuracyText(a: AccuracyResult): string {
+  return `${pct(a.accuracy)} (${a.correct}/${a.total}) ${ciText(a.ci)}`.trim();
+}
+
 export function accuracyLine(title: string, a: { top1: AccuracyResult; top5: AccuracyResult }): string {
   return `${title.padEnd(24)} top-1 ${pct(a.top1.accuracy)} ${ciText(a.top1.ci)}   top-5 ${pct(a.top5.accuracy)} ${ciText(a.top5.ci)}`;
 }
