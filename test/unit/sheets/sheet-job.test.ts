@@ -117,7 +117,7 @@ describe('runSheetJob on an experiment', () => {
     const original = readFileSync(victim);
     writeFileSync(victim, await encodePng(testImage(999)));
     try {
-      await expect(runSheetJob({ experiment: exp, now, out: join(root, 'tampered.pdf') })).rejects.toThrow(/differs from its recorded sha256/);
+      await expect(runSheetJob({ experiment: exp, now, out: join(root, 'tampered.pdf') })).rejects.toThrow(/^clean image clean\/c0\/0\.png was modified after it was recorded: sha256 [0-9a-f]{12}…, recorded [0-9a-f]{12}…$/);
     } finally {
       writeFileSync(victim, original);
     }
