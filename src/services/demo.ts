@@ -2,13 +2,15 @@
  * The headless loop on the bundled model and samples: fast/BIM/ILLC at eps 4, 8, 16, then the
  * five transform sweeps of the paper's Fig. 6 on every run, then (unless photos is false) the
  * physical stage of demo-photos.ts: print → simulate → register → evaluate for every run.
- * Writes an experiment folder plus results/demo.json, and returns everything for the CLI to print.
+ * Writes an experiment folder, results/demo.json and the report (reports/demo.pdf, .html, .csv,
+ * .json: demo-report.ts), and returns everything for the CLI to print.
  */
 import { join } from 'node:path';
 import { atomicWriteJson } from '../workspace';
 import { getTransform, listTransforms, type TransformSpec } from '../transforms';
 import { attackIntoExperiment, type AttackSummary } from './attack-job';
 import { runDemoPhotos, type DemoPhotoResult } from './demo-photos';
+import { writeDemoReport } from './demo-report';
 import { evaluatePairs, type EvaluationReport } from './evaluate';
 import { loadRunImages } from './run-reuse';
 import { openImages, openModel } from './sources';
@@ -38,6 +40,8 @@ export interface DemoRun {
 export interface DemoResult {
   out: string;
   resultsFile: string;
+  /** reports/demo.{pdf,html,csv,json} under out. */
+  reports: string[];
   model: string;
   backend: string;
   images: number;
@@ -90,9 +94,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const photos = opts.photos === false
       ? undefined
       : await runDemoPhotos({ out: opts.out, runs, model, seed: opts.seed ?? 0, onProgress: opts.onProgress });
+    // One progress unit for the whole report: its stages (evaluations, charts, each file) come as labels.
+    opts.onProgress?.('report', 0, 1);
+    const reports = await writeDemoReport(opts.out, model, { seed: opts.seed ?? 0, onProgress: (stage) => opts.onProgress?.(`report: ${stage}`, 0, 1) });
     const result: DemoResult = {
       out: opts.out,
       resultsFile: join(opts.out, 'results', 'demo.json'),
+      reports,
       model: model.card.name,
       backend: (await currentBackend())?.name ?? 'unknown',
       images: items.length,

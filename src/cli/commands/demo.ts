@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_DATA_DIR as FASHION_MNIST_DIR } from '../../shared/node/paths';
-import { createProgress } from '../output';
+import { createProgress, defaultProgressMode, type Progress } from '../output';
 import { positiveInt } from './options';
 
 interface DemoCliOptions {
@@ -19,7 +19,7 @@ interface DemoCliOptions {
 }
 
 async function defendedDemo(out: string, opts: DemoCliOptions): Promise<void> {
-  const progress = createProgress('demo --defended');
+  const progress = demoProgress('demo --defended', opts.json);
   const [{ runDefendedDemo }, { robustnessText }] = await Promise.all([import('../../services/demo-defended'), import('../robustness-tables')]);
   const result = await runDefendedDemo({
     out,
@@ -47,6 +47,17 @@ async function defendedDemo(out: string, opts: DemoCliOptions): Promise<void> {
   );
 }
 
+/**
+ * The demo runs for minutes. Its output is often a log (`npm run demo > demo.log`, CI, a pipe to
+ * tee) whose reader sees stdout only, so when stdout is not a terminal the progress lines go there,
+ * before the tables; with --json (stdout must stay JSON) or a terminal, progress stays on stderr.
+ */
+export function demoProgress(title: string, json: boolean | undefined, stdoutIsTTY = Boolean(process.stdout.isTTY)): Progress {
+  const mode = defaultProgressMode();
+  if (json || stdoutIsTTY || mode === 'off' || process.env.PRINTSHOT_PROGRESS === 'bar') return createProgress(title);
+  return createProgress(title, { mode: 'lines', write: (line) => process.stdout.write(`${line}\n`) });
+}
+
 export function defaultDemoDir(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
   return `printshot-demo/${stamp}`;
@@ -68,7 +79,7 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: DemoCliOptions) => {
       const out = opts.out ?? defaultDemoDir();
       if (opts.defended) return defendedDemo(out, opts);
-      const progress = createProgress('demo');
+      const progress = demoProgress('demo', opts.json);
       const [{ runDemo }, { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection }] = await Promise.all([import('../../services/demo'), import('../demo-tables')]);
       const result = await runDemo({ out, limit: opts.limit, photos: opts.photos, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
         progress.stop(),
@@ -92,6 +103,7 @@ export function registerDemoCommand(program: Command): void {
           ...(result.photos ? [demoPhotoSection(result.photos), ''] : []),
           `Experiment folder: ${result.out}`,
           `Results JSON:      ${result.resultsFile}`,
+          `Report:            ${result.reports.join(', ')}`,
         ].join('\n') + '\n',
       );
     });
