@@ -72,6 +72,8 @@ export async function repair(dir: string, report: Inspection): Promise<RepairOut
       }
       run.status = 'complete';
       run.completedAt = finishedAt;
+      run.counts = { done: manifest.images.length, total: run.counts?.total ?? manifest.images.length };
+      for (const k of ['reason', 'stoppedAt', 'writer'] as const) delete run[k];
       done.push(`marked run ${run.dir} complete (${manifest.images.length} images recorded and verified)`);
     }
     await writeExperiment(dir, exp);

@@ -1,5 +1,5 @@
 /** What `printshot check` reports (src/workspace/check.ts) and what repair (check-repair.ts) works from. */
-import type { Experiment, RunManifest } from './schema';
+import type { Experiment, RunManifest, RunStatus } from './schema';
 
 export type Severity = 'error' | 'warning' | 'info';
 export type ProblemKind =
@@ -22,7 +22,11 @@ export interface RunCheck {
   method: string;
   eps: number;
   status: 'complete' | 'incomplete';
-  /** Images in the experiment, i.e. what a full run over the experiment covers. */
+  /** The run's effective lifecycle state (runs.ts effectiveStatus): an incomplete run is running, cancelled, interrupted or failed. */
+  state: RunStatus;
+  /** Why it stopped, or why it counts as interrupted. */
+  reason?: string;
+  /** Images the run covers (its recorded inputs, else every experiment image). */
   imagesTotal: number;
   /** Rows in the run manifest (each verified against its file). */
   imagesRecorded: number;

@@ -7,9 +7,9 @@
  * clean/, adversarial/ and runs/ that nothing references. Other folders (results/, reports/,
  * sheets/, captures/ …) belong to other features and are only scanned for stray temp files.
  *
- * An interrupted run (status 'running': its job was killed or is still going) is a valid state,
- * not a failure: atomic writes guarantee every file it left is complete. It is reported as
- * 'incomplete' with how many images are done. Only 'error' problems make `ok` false.
+ * An incomplete run (cancelled, failed, interrupted, or still running) is a valid state, not a
+ * failure: atomic writes guarantee every file it left is complete. It is reported as 'incomplete'
+ * with its lifecycle state, reason and how many images are done. Only 'error' problems make `ok` false.
  *
  * Files are judged by real path: a symbolic link to a file inside the experiment is that file, a
  * link leading outside it is an error of its own ('symlink-escape', never read), a link to
@@ -28,6 +28,7 @@ import { mapLimit } from '../images/limit';
 import { summarizeAttack } from '../metrics/attack-summary';
 import { listFiles, processAlive, TEMP_FILE } from './check-files';
 import { repair, sourceOf } from './check-repair';
+import { describeWriter, effectiveStatus } from './writer';
 import type { Add, CheckOptions, CheckProblem, CheckReport, Inspection, ProblemKind, Severity } from './check-types';
 import { migrateExperimentJson } from './migrate';
 import { EXPERIMENT_FILE, formatIssues, resolveInExperiment } from './store';
@@ -173,11 +174,13 @@ async function verifyContents(dir: string, exp: Experiment, files: Set<string>, 
     const rows = manifest?.images ?? [];
     const onDisk = [...files].filter((f) => f.startsWith(`${run.dir}/`));
     const recorded = new Set(rows.map((r) => r.file));
-    if (run.status === 'running') {
-      // Partial work of an interrupted (or live) job: PNGs written before its manifest caught up.
+    const state = effectiveStatus(run);
+    const inputs = manifest?.inputs ?? [...allRel];
+    if (run.status !== 'complete') {
+      // Partial work of a stopped (or live) job: PNGs written before its manifest caught up.
       for (const f of onDisk) referenced.add(f);
       const verified = rows.every((r) => !bad.has(r.file));
-      const coversAll = rows.length > 0 && [...allRel].every((rel) => rows.some((r) => r.relPath === rel));
+      const coversAll = rows.length > 0 && inputs.every((rel) => rows.some((r) => r.relPath === rel));
       if (manifest && verified && (manifest.finishedAt !== undefined || coversAll)) {
         report.finalisable.set(run.id, manifest);
         add('unfinalised-run', 'warning', `run ${run.dir} recorded all its images but was not marked complete (job killed at the very end)`, run.manifest, true);
@@ -188,9 +191,11 @@ async function verifyContents(dir: string, exp: Experiment, files: Set<string>, 
     report.runs.push({
       id: run.id, dir: run.dir, method: run.method, eps: run.eps,
       status: run.status === 'complete' ? 'complete' : 'incomplete',
-      imagesTotal: items.length,
+      state,
+      ...(state === 'interrupted' && run.status === 'running' ? { reason: `its job (${describeWriter(run)}) stopped without finishing` } : run.reason ? { reason: run.reason } : {}),
+      imagesTotal: inputs.length,
       imagesRecorded: rows.length,
-      imagesOnDisk: onDisk.filter((f) => run.status === 'running' || recorded.has(f)).length,
+      imagesOnDisk: onDisk.filter((f) => run.status !== 'complete' || recorded.has(f)).length,
     });
   }
   for (const f of files) {

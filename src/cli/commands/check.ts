@@ -37,8 +37,8 @@ export function registerCheckCommand(program: Command): void {
         if (report.runs.length > 0) {
           lines.push(
             formatTable(
-              ['run', 'status', 'recorded', 'on disk', 'of'],
-              report.runs.map((r) => [r.dir, r.status, r.imagesRecorded, r.imagesOnDisk, r.imagesTotal]),
+              ['run', 'state', 'recorded', 'on disk', 'of', 'reason'],
+              report.runs.map((r) => [r.dir, r.state, r.imagesRecorded, r.imagesOnDisk, r.imagesTotal, r.reason ?? '']),
             ),
           );
         }

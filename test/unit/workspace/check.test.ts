@@ -202,6 +202,10 @@ it('a SIGKILLed `printshot attack` leaves an experiment that passes check, with 
   expect(r.imagesOnDisk).toBeLessThan(r.imagesTotal);
   expect(r.imagesRecorded).toBeLessThanOrEqual(r.imagesOnDisk);
   expect(report.verdict).toMatch(/1 incomplete run/);
+  // The state and the way out, not "rerun the job".
+  expect(r.state).toBe('interrupted');
+  expect(r.reason).toMatch(/stopped without finishing/);
+  expect(report.verdict).toContain(`bim-eps16 interrupted, ${r.imagesRecorded}/200 images (resume: npx printshot runs resume ${r.id.slice(0, 8)} --experiment ${out}`);
   // Only warnings a kill can leave: a temp file of the write it interrupted.
   expect(report.problems.every((p) => p.kind === 'stray-temp' && p.severity === 'warning')).toBe(true);
   // The same through the command (exit code 0 = it does not throw).
