@@ -9,7 +9,7 @@ import { getAttack, parseAttackParams, type AttackJobProgress } from '../../atta
 import { ContractError, type ParsedRequestOf } from '../../contract';
 import { currentBackend, type LoadedClassifier } from '../../model';
 import type { LabeledImage } from '../../shared';
-import { openExperiment, readVerifiedImage } from '../../workspace';
+import { hasRunManifest, openExperiment, readVerifiedImage } from '../../workspace';
 import type { JobMeta } from '../protocol';
 import type { EngineContext, JobControl } from './engine';
 import { loadFolder, requireModel } from './model-handlers';
@@ -37,9 +37,17 @@ export async function requestItems(ctx: EngineContext, req: ParsedRequestOf<'att
   return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
 }
 
-/** The experiment's clean PNGs (the inputs exactly as the model saw them), each checked against its sha256. */
-async function experimentItems(dir: string, model: LoadedClassifier): Promise<LabeledImage[]> {
+/**
+ * The experiment's clean PNGs (the inputs exactly as the model saw them), each checked against its
+ * sha256, for a run resumed without its request. Such a run must have recorded its parameters.
+ */
+async function experimentItems(dir: string, runId: string, model: LoadedClassifier): Promise<LabeledImage[]> {
   const exp = await openExperiment(dir);
+  const run = exp.runs.find((r) => r.id === runId);
+  if (run && !(await hasRunManifest(dir, run))) {
+    // Listed by a version that wrote the manifest only after the first batch: nothing says how it was started.
+    throw new ContractError('bad-experiment', `run ${run.dir} was stopped before it recorded its parameters (${run.manifest} was never written)`, `start the attack again; npx printshot runs drop ${run.id.slice(0, 8)} --experiment ${dir} removes the empty run`);
+  }
   const channels = model.inputSpec.channels;
   return Promise.all(exp.images.items.map(async (it) => ({ image: await readVerifiedImage(dir, it, { channels }), label: it.label, relPath: it.relPath })));
 }
@@ -48,7 +56,7 @@ async function experimentItems(dir: string, model: LoadedClassifier): Promise<La
 export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'> | undefined, meta: JobMeta) {
   const model = requireModel(ctx.state).classifier;
   if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
-  const items = req ? (await requestItems(ctx, req)).items : await experimentItems(meta.experimentDir, model);
+  const items = req ? (await requestItems(ctx, req)).items : await experimentItems(meta.experimentDir, meta.runId, model);
   const batch = req?.batchSize ?? DEFAULT_BATCH;
   // For a run listed without a manifest (by an older version): start it over with the request's parameters.
   const attack = req ? getAttack(req.method) : undefined;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventMessage, JobDto, ParsedRequestOf } from '../../../src/contract';
 import { EngineHost } from '../../../src/engine';
 import { forkEngine } from '../../../src/engine/fork';
-import { effectiveStatus, openExperiment, readRunManifest } from '../../../src/workspace';
+import { effectiveStatus, openExperiment, readRunManifest, startRun, stopRun } from '../../../src/workspace';
 
 const ATTACK: ParsedRequestOf<'attack:start'> = { method: 'bim', params: { eps: 8, iterations: 12 }, images: { kind: 'bundled' }, seed: 3, limit: 48, batchSize: 16 };
 const hosts: EngineHost[] = [];
@@ -129,6 +129,21 @@ describe('engine run lifecycle', () => {
     expect(recorded).toBeLessThan(ATTACK.limit!);
     await resumeAfterRestart(dir, run.id, 'interrupted');
   }, 120_000);
+
+  it('a run listed without a manifest (older versions) is listed, and resuming it says why it cannot be', async () => {
+    const dir = path.join(root, 'reference');
+    const legacy = await startRun(dir, { method: 'bim', eps: 8 }); // no manifest: listed as older versions did
+    await stopRun(dir, legacy.id, 'cancelled', 'cancelled by the user', 0);
+    const s = await session(dir, false);
+    const listed = (await s.host.listJobs()).find((j) => j.run?.id === legacy.id);
+    expect(listed).toMatchObject({ id: `run:${legacy.id}`, state: 'cancelled', resumable: true });
+    await expect(s.host.resume(listed!.id)).rejects.toMatchObject({
+      code: 'bad-experiment',
+      message: `run ${legacy.dir} was stopped before it recorded its parameters (${legacy.manifest} was never written)`,
+      hint: expect.stringContaining(`runs drop ${legacy.id.slice(0, 8)}`),
+    });
+    expect(s.host.job(listed!.id)).toMatchObject({ state: 'cancelled', resumable: true });
+  }, 60_000);
 
   it('a cancelled attack marks its run cancelled; after a restart it is listed and resumed byte-identical', async () => {
     const { dir, run } = await stopped('cancelled', (j) => imagesDone(j) >= ATTACK.batchSize!, 'cancel');
