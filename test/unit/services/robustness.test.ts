@@ -59,6 +59,9 @@ describe('compareRobustness', () => {
     expect(fgsm(plain).attack.successRate).toBeGreaterThan(0.5);
     expect(fgsm(masked).attack.successRate).toBeLessThan(fgsm(plain).attack.successRate / 2);
     expect(cw(masked).attack.successRate).toBeGreaterThanOrEqual(0.9);
+    // The masking checks see it: the saturated softmax leaves the loss gradient exactly 0; the plain model trips nothing.
+    expect(r.masking.filter((w) => w.model === 'fashion-cnn')).toEqual([]);
+    expect(r.masking.filter((w) => w.model === 'fashion-cnn-x100').map((w) => w.code)).toContain('vanishing-gradients');
     for (const m of r.models) {
       for (const c of m.cells) {
         expect(c.error).toBeCloseTo(1 - c.attack.advTop1Correct / c.attack.images, 12);
@@ -87,6 +90,8 @@ describe('compareRobustness', () => {
       const html = await renderHtml(data);
       expect(html).toContain('Robustness of defended models');
       expect(html).toContain('data-table="robustness-transforms"');
+      expect(html).toContain('Masking checks (Carlini et al. 2019; Croce &amp; Hein 2020): ');
+      expect(html).toContain('fashion-cnn-x100: the loss gradient is ~0');
       expect(html.match(/aria-label="fashion-cnn[^"]*"/g)).toHaveLength(2);
       // The report job picks up a comparison saved in the experiment (as the workbench saves it).
       const exp = r.models[0].experiment!;
