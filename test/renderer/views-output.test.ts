@@ -175,8 +175,9 @@ describe('EvaluateView', () => {
     await wrapper.get('#sweep-jpeg').setValue('30, 70');
     await wrapper.get('[data-testid="sweep-run"]').trigger('submit');
     await wrapper.get('form').trigger('submit');
-    const d = { numerator: 1, denominator: 2, rate: 0.5, ci: null };
-    const a = { correct: 1, total: 2, accuracy: 0.5, ci: null };
+    // Wilson 95 % for 1/2: [0.0945, 0.9055].
+    const d = { numerator: 1, denominator: 2, rate: 0.5, ci: { low: 0.0945, high: 0.9055 } };
+    const a = { correct: 1, total: 2, accuracy: 0.5, ci: { low: 0.0945, high: 0.9055 } };
     await finishJob(fake, 'eval', {
       kind: 'eval', runId: 'run-1', resultsFile: 'results/e.json',
       report: { selection: { mode: 'average', eligible: 2, used: 2, relPaths: [] }, digital: { clean: { top1: a, top5: a }, adversarial: { top1: a, top5: a } }, transforms: [30, 70].map((q) => ({ spec: `jpeg:quality=${q}`, id: 'jpeg', params: { quality: q }, destruction: { top1: d, top5: d }, adversarial: { top1: a, top5: a } })) },
@@ -186,7 +187,8 @@ describe('EvaluateView', () => {
     expect(pair.findAll('canvas[role="img"]')).toHaveLength(2);
     expect(pair.get('canvas').attributes('aria-label')).toContain('destruction rate against quality');
     expect(pair.findAll('tbody tr')).toHaveLength(2);
-    expect(pair.get('tbody tr').text()).toContain('50.0 % (1/2)');
+    expect(pair.get('tbody tr').text()).toContain('50.0 % (1/2) [9–91 %]');
+    expect(wrapper.get('[data-testid="sweep-digital"]').text()).toContain('adversarial top-1 50.0 % (1/2) [9–91 %]');
     wrapper.unmount();
   });
 });

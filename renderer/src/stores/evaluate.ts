@@ -8,14 +8,14 @@ import { computed, ref } from 'vue';
 import type { EvaluationReportDto, TransformInfo } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { toUiError, type UiError } from '../lib/errors';
-import { parseNumberList } from '../lib/format';
+import { parseNumberList, rateWithCi } from '../lib/format';
 import { parseReport, type ReportJson } from '../lib/report-types';
 import { useAppStore } from './app';
 import { useJobsStore } from './jobs';
 
 export interface SweepSeries {
   transform: TransformInfo;
-  points: { x: number; destruction1: number | null; destruction5: number | null; accuracy1: number | null; accuracy5: number | null; n1: string; n5: string }[];
+  points: { x: number; destruction1: number | null; destruction5: number | null; accuracy1: number | null; accuracy5: number | null; n1: string; n5: string; text: { d1: string; d5: string; a1: string; a5: string } }[];
 }
 
 export const useEvaluateStore = defineStore('evaluate', () => {
@@ -86,6 +86,11 @@ export const useEvaluateStore = defineStore('evaluate', () => {
     }
   }
 
+  type Destruction = EvaluationReportDto['transforms'][number]['destruction']['top1'];
+  type Accuracy = EvaluationReportDto['transforms'][number]['adversarial']['top1'];
+  const destructionText = (d: Destruction) => rateWithCi({ count: d.numerator, total: d.denominator, rate: d.rate, ci: d.ci });
+  const accuracyText = (a: Accuracy) => rateWithCi({ count: a.correct, total: a.total, rate: a.accuracy, ci: a.ci });
+
   const series = computed<SweepSeries[]>(() => {
     const r = sweep.value;
     if (!r) return [];
@@ -102,6 +107,13 @@ export const useEvaluateStore = defineStore('evaluate', () => {
             accuracy5: x.adversarial.top5.accuracy,
             n1: `${x.destruction.top1.numerator}/${x.destruction.top1.denominator}`,
             n5: `${x.destruction.top5.numerator}/${x.destruction.top5.denominator}`,
+            // Every rate shown with its count and 95 % interval.
+            text: {
+              d1: destructionText(x.destruction.top1),
+              d5: destructionText(x.destruction.top5),
+              a1: accuracyText(x.adversarial.top1),
+              a5: accuracyText(x.adversarial.top5),
+            },
           }))
           .sort((a, b) => a.x - b.x),
       }))
