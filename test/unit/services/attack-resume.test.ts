@@ -91,6 +91,15 @@ describe('run lifecycle in the attack job', () => {
     expect(again.summary.images).toBe(6);
   }, 60_000);
 
+  it('a cancelled BIM run resumed on 2 workers (only its missing images go to the pool) gives the uninterrupted bytes', async () => {
+    const dir = join(await tempDir(), 'workers');
+    const stopped = await cancelledAfter(dir, bim, 2);
+    const again = await run(dir, bim, { workers: 2 });
+    expect(again.resumedFrom).toBe(stopped.counts!.done);
+    expect((await openExperiment(dir)).runs.map((r) => r.status)).toEqual(['complete']);
+    expect(await shaByRel(dir, stopped.id)).toEqual(reference.get('bim'));
+  }, 90_000);
+
   it('PGD, whose random start is drawn per batch, resumed after a kill gives the uninterrupted bytes', async () => {
     const dir = join(await tempDir(), 'pgd');
     const stopped = await cancelledAfter(dir, pgd, 2);
