@@ -15,10 +15,11 @@
  * Paths are confined to the experiment by real path (src/shared/node/confine.ts): a symlink that
  * leads outside the experiment is refused, one inside it is followed.
  */
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { confine } from '../shared/node/confine';
-import { isPrintshotError, PrintshotError, type Image8 } from '../shared';
+import { isInside, realPath } from '../shared/node/confine';
+import { PrintshotError, type Image8 } from '../shared';
 import { decodeImage, type ReadImageOptions } from '../images/decode';
 import { listImageFiles } from '../images/list';
 import { mapLimit } from '../images/limit';
@@ -40,6 +41,7 @@ export type FileState =
   | { state: 'not-file' };
 
 const hashCache = new Map<string, { key: string; sha: string }>();
+const SMALL_FILE = 4 << 20;
 
 /** The command that lists every problem, and what --repair can and cannot do about them. */
 export function repairHint(dir: string): string {
@@ -60,30 +62,28 @@ export function integrityError(dir: string, rec: RecordedFile, found: Exclude<Fi
   return new PrintshotError(found.state === 'outside' ? 'forbidden' : 'bad-experiment', `${what} ${rec.file} ${why}${more}`, repairHint(dir));
 }
 
-/** The real path of `file` inside the experiment, or the reason it cannot be read. */
-async function locate(dir: string, file: string): Promise<{ path: string } | Exclude<FileState, { state: 'ok' } | { state: 'changed' }>> {
-  let path: string;
-  try {
-    path = await confine(dir, file, { rootName: 'the experiment folder' });
-  } catch (e) {
-    if (isPrintshotError(e) && e.code === 'forbidden') return { state: 'outside' };
-    throw e;
-  }
+/**
+ * The real path of `file` inside the experiment, with its stat, or the reason it cannot be read.
+ * `rootReal` (the experiment's real path) saves a realpath per file in batch checks.
+ */
+async function locate(dir: string, file: string, rootReal?: string): Promise<{ path: string; stat: Stats } | Exclude<FileState, { state: 'ok' } | { state: 'changed' }>> {
+  const path = await realPath(join(dir, ...file.split('/')));
+  if (!isInside(rootReal ?? (await realPath(dir)), path)) return { state: 'outside' };
   const s = await stat(path).catch(() => null);
   if (!s) return { state: 'missing' };
-  return s.isFile() ? { path } : { state: 'not-file' };
+  return s.isFile() ? { path, stat: s } : { state: 'not-file' };
 }
 
 /** Compares one file with its record, hashing it at most once per process while it is unchanged. */
-export async function fileState(dir: string, rec: RecordedFile): Promise<FileState> {
-  const where = await locate(dir, rec.file);
+export async function fileState(dir: string, rec: RecordedFile, rootReal?: string): Promise<FileState> {
+  const where = await locate(dir, rec.file, rootReal);
   if (!('path' in where)) return where;
-  const s = await stat(where.path).catch(() => null);
-  if (!s) return { state: 'missing' };
+  const s = where.stat;
   const key = `${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
   let entry = hashCache.get(where.path);
   if (entry?.key !== key) {
-    entry = { key, sha: await sha256File(where.path) };
+    // Small files (every PNG of a 28×28 or 299×299 experiment) in one read: a stream per file costs more than the hash.
+    entry = { key, sha: s.size <= SMALL_FILE ? sha256(await readFile(where.path)) : await sha256File(where.path) };
     hashCache.set(where.path, entry);
   }
   return entry.sha === rec.sha256 ? { state: 'ok' } : { state: 'changed', actual: entry.sha };
@@ -113,8 +113,9 @@ export async function readVerifiedImage(dir: string, rec: RecordedFile, opts: Re
 /** Checks every file (16 at a time); the first that does not match is thrown, naming how many more failed. */
 export async function verifyFiles(dir: string, recs: readonly RecordedFile[], onProgress?: (done: number, total: number) => void): Promise<void> {
   let done = 0;
+  const root = await realPath(dir);
   const states = await mapLimit(recs, 16, async (rec) => {
-    const s = await fileState(dir, rec);
+    const s = await fileState(dir, rec, root);
     onProgress?.(++done, recs.length);
     return s;
   });
