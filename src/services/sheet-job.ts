@@ -24,7 +24,8 @@ import { writeSheetsPdf } from '../sheets/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
 import { runDisplayName } from '../attacks/names';
-import { effectiveStatus, openExperiment, readRunManifest, resolveInExperiment, sha256, verifyRunInputs, type Experiment, type RunRecord } from '../workspace';
+import { requireCompleteRun } from './complete-run';
+import { openExperiment, readRunManifest, resolveInExperiment, sha256, verifyRunInputs, type Experiment, type RunRecord } from '../workspace';
 
 export interface SheetJobSpec {
   /** Experiment folder; or `images` for a plain folder. */
@@ -187,12 +188,7 @@ function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): RunRecord 
   if (matches.length > 1 && complete.length === 1) return complete[0];
   if (matches.length > 1) throw new PrintshotError('bad-argument', `${matches.length} runs match: ${list(matches)}`, 'choose one with --run');
   const run = matches[0];
-  const state = effectiveStatus(run);
-  if (state !== 'complete') {
-    const counts = run.counts ? `, ${run.counts.done} of ${run.counts.total} images` : '';
-    const fix = state === 'running' ? 'wait for its attack to finish' : `finish it first: npx printshot runs resume ${run.id.slice(0, 8)} --experiment ${dir}`;
-    throw new PrintshotError('bad-experiment', `run ${run.dir} is ${state}${counts}: only complete runs are printed`, fix);
-  }
+  requireCompleteRun(dir, run, 'printed');
   return run;
 }
 

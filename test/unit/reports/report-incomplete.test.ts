@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../../src/reports';
 import { attackIntoExperiment } from '../../../src/services/attack-job';
+import { runEvaluateJob } from '../../../src/services/evaluate-job';
 import { runReportJob } from '../../../src/services/report-job';
 import { runSheetJob } from '../../../src/services/sheet-job';
 import { openImages, openModel } from '../../../src/services/sources';
@@ -94,8 +95,16 @@ describe('a cancelled run in the report JSON', () => {
   });
 });
 
-describe('a cancelled run and the sheets', () => {
-  it('is refused with its state and the resume command; without --run the one complete run is printed', async () => {
+describe('a cancelled run and the readers handed one run', () => {
+  it('evaluate refuses it with its state and the resume command', async () => {
+    const run = runEvaluateJob({ clean: join(fx.dir, 'clean'), adversarial: join(fx.dir, cancelled.dir), transforms: [] });
+    await expect(run).rejects.toMatchObject({
+      message: `run ${cancelled.dir} is cancelled, ${partial} of 10 images: only complete runs are evaluated`,
+      hint: expect.stringContaining(`runs resume ${cancelled.id.slice(0, 8)}`),
+    });
+  }, 60_000);
+
+  it('sheet refuses it with its state and the resume command; without --run the one complete run is printed', async () => {
     const err = await runSheetJob({ experiment: fx.dir, run: cancelled.dir }).then(
       () => null,
       (e: unknown) => e as { message: string; hint?: string },
