@@ -146,19 +146,21 @@ export function cleanByRelPath(exp: Experiment): Map<string, RecordedFile> {
 
 /**
  * For a reader handed a folder rather than a run (`evaluate --clean EXP/clean --adversarial
- * EXP/adversarial/RUN`): every image under `folder`, which lies inside the experiment `dir`,
- * must be a file experiment.json or a run manifest records, with its recorded sha256.
+ * EXP/adversarial/RUN`): every image under `folder`, which lies in the clean/ or adversarial/
+ * tree of the experiment `dir`, must be a file experiment.json or a run manifest records, with
+ * its recorded sha256. Other folders (captures/, results/ …) hold no recorded images: not checked.
  */
 export async function verifyFolder(dir: string, exp: Experiment, folder: string): Promise<void> {
   const rel = relative(resolve(dir), resolve(folder)).split(sep).join('/');
-  const inFolder = (file: string) => rel === '' || file === rel || file.startsWith(`${rel}/`);
+  if (!/^(clean|adversarial)(\/|$)/.test(rel)) return;
+  const inFolder = (file: string) => file === rel || file.startsWith(`${rel}/`);
   const manifests: RunManifest[] = [];
-  for (const run of exp.runs.filter((r) => inFolder(r.dir) || r.dir.startsWith(`${rel}/`) || rel.startsWith(`${r.dir}/`))) {
+  for (const run of exp.runs.filter((r) => inFolder(r.dir) || rel.startsWith(`${r.dir}/`))) {
     const m = await readRunManifest(dir, run).catch(() => undefined);
     if (m) manifests.push(m);
   }
   const recorded = new Map(recordedInputs(exp, manifests).filter((r) => inFolder(r.file)).map((r) => [r.file, r]));
-  const files = (await listImageFiles(folder)).map((f) => (rel === '' ? f : `${rel}/${f}`));
+  const files = (await listImageFiles(folder)).map((f) => `${rel}/${f}`);
   const unknown = files.filter((f) => !recorded.has(f));
   if (unknown.length > 0) {
     throw new PrintshotError(

@@ -125,6 +125,9 @@ describe('readers built on it', () => {
     const exp = await openExperiment(dir);
     await verifyFolder(dir, exp, join(dir, run.dir));
     await verifyFolder(dir, exp, join(dir, 'clean'));
+    // Folders outside clean/ and adversarial/ hold no recorded images (photo crops, results): not checked.
+    await writeFile(join(dir, 'results', 'crop.png'), await encodePng(pattern(8, 8, 1, 5)));
+    await verifyFolder(dir, exp, join(dir, 'results'));
     await writeFile(join(dir, run.dir, 'a/extra.png'), await encodePng(pattern(8, 8, 1, 5)));
     await expect(verifyFolder(dir, exp, join(dir, run.dir))).rejects.toThrow(`${run.dir}/a/extra.png in ${join(dir, run.dir)} is not recorded in experiment.json or a run manifest`);
     await unlink(join(dir, run.dir, 'a/extra.png'));
