@@ -4,6 +4,7 @@
  * every run records its state on disk. A run that is interrupted (its writer is gone) or
  * cancelled is listed as a resumable attack job with the id 'run:<run id>'.
  */
+import { runDisplayName } from '../attacks/names';
 import type { JobDto, RunDto } from '../contract';
 
 export const RESUMABLE_RUN_STATES: ReadonlySet<RunDto['status']> = new Set(['interrupted', 'cancelled']);
@@ -27,7 +28,8 @@ export function runJobDto(experimentDir: string, run: RunDto): JobDto {
   return {
     id: runJobId(run.id),
     kind: 'attack',
-    label: `${run.method} eps ${run.eps} (${run.dir.replace(/^adversarial\//, '')})`,
+    // The run's one display name, as its live job was labelled; the folder tells two runs apart.
+    label: `${runDisplayName(run.method, run.eps)} (${run.dir.replace(/^adversarial\//, '')})`,
     state: cancelled ? 'cancelled' : 'interrupted',
     progress: { done, total, fraction: total > 0 ? Math.min(1, done / total) : 0, stage: `${done}/${total} images`, elapsedMs: 0, etaMs: null },
     startedAt: Number.isFinite(started) ? started : 0,
