@@ -5,18 +5,21 @@
  *
  * Lifecycle (schema.ts RunStatus): startRun → 'running' (writer pid/host recorded) → completeRun,
  * or stopRun 'cancelled' | 'failed' | 'interrupted' with a reason and counts; reopenRun takes a
- * stopped or interrupted run back to 'running' for a resume (src/services/run-resume.ts); dropRun
- * removes an incomplete run. Readers use effectiveStatus / runState, never the stored status:
- * a 'running' run whose writer is gone is 'interrupted'.
+ * stopped or interrupted run back to 'running' for a resume (src/services/run-resume.ts), removing
+ * temp files its killed writer left; dropRun removes an incomplete run. Readers use
+ * effectiveStatus / runState, never the stored status: a 'running' run whose writer is gone is
+ * 'interrupted'.
  *
  * Every PNG is written atomically, so a file that exists is complete.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PrintshotError, type Image8 } from '../shared';
 import { writePng } from '../images/encode';
 import { mapLimit } from '../images/limit';
 import { atomicWriteJson } from './atomic';
+import { processAlive, TEMP_FILE } from './check-files';
 import { pngRelPath } from './experiment';
 import { formatIssues, readExperiment, resolveInExperiment, updateExperiment, withExperimentLock } from './store';
 import { RelPath, RunManifestSchema, type RunManifest, type RunRecord, type RunStatus } from './schema';
@@ -211,7 +214,19 @@ export async function reopenRun(dir: string, runId: string): Promise<RunRecord> 
     return run;
   });
   markWriting(runId);
+  await removeDeadTemps(dir, result);
   return result;
+}
+
+/** Temp files a killed writer left in the run's folder or beside its manifest: never renamed into place, so never part of the run. */
+async function removeDeadTemps(dir: string, run: RunRecord): Promise<void> {
+  const manifestName = run.manifest.split('/').pop()!;
+  const inFolder = await readdir(resolveInExperiment(dir, run.dir), { recursive: true, withFileTypes: true }).catch(() => []);
+  const inRuns = (await readdir(resolveInExperiment(dir, 'runs'), { withFileTypes: true }).catch(() => [])).filter((e) => e.name.startsWith(`.${manifestName}.tmp-`));
+  for (const e of [...inFolder, ...inRuns]) {
+    const pid = Number(TEMP_FILE.exec(e.name)?.[1]);
+    if (e.isFile() && pid > 0 && !processAlive(pid)) await rm(join(e.parentPath, e.name), { force: true });
+  }
 }
 
 function clearStop(run: RunRecord): void {

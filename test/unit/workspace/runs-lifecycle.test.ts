@@ -139,7 +139,13 @@ describe('run lifecycle', () => {
     expect(await failure(writeRunManifest(dir, run, manifestOf(run)), 'bad-experiment')).toMatch(/is cancelled/);
     expect(await failure(writeAdversarialImage(dir, stopped, 'b/2.png', pattern(8, 8, 1)), 'bad-experiment')).toMatch(/is cancelled/);
 
+    // A temp file of a write the killed writer never finished, and one of a live process.
+    const deadTemp = join(dir, run.dir, 'a', `.1.png.tmp-${2 ** 22 + 4321}-00ff`);
+    const liveTemp = join(dir, run.dir, 'a', `.9.png.tmp-${process.pid}-00ff`);
+    const manifestTemp = join(dir, 'runs', `.${run.manifest.slice('runs/'.length)}.tmp-${2 ** 22 + 4321}-00ff`);
+    for (const f of [deadTemp, liveTemp, manifestTemp]) await writeFile(f, 'x');
     const reopened = await reopenRun(dir, run.id);
+    expect([existsSync(deadTemp), existsSync(liveTemp), existsSync(manifestTemp)]).toEqual([false, true, false]);
     expect(reopened).toMatchObject({ status: 'running', writer: { pid: process.pid } });
     expect(reopened.reason).toBeUndefined();
     await writeRunManifest(dir, reopened, { ...(JSON.parse(await readFile(join(dir, run.manifest), 'utf8')) as RunManifest) });
