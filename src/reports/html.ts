@@ -80,7 +80,7 @@ async function sectionHtml(data: ReportData, id: SectionId): Promise<string> {
     case 'captures': {
       const c = data.captures;
       if (!c.present) return `<p class="note">${esc(c.source)}</p>`;
-      const head = `<p>${c.accepted} accepted, ${c.rejected} rejected, ${c.duplicates} duplicate photo(s); discard rate ${cellText(c.discardRate)}% ${ciText(c.discardRate)} (the paper: 3–10%).</p>`;
+      const head = `<p>${c.accepted} accepted, ${c.rejected} rejected, ${c.duplicates} duplicate photo(s); discard rate ${cellText(c.discardRate)}% (${countText(c.discardRate)}) ${ciText(c.discardRate)} (the paper: 3–10%).</p>`;
       const reasons = c.reasons.length ? tableHtml(['Reason (not accepted)', 'Photos'], c.reasons.map((r) => [r.reason, String(r.count)])) : '';
       return head + reasons + tableHtml(['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], c.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
     }

@@ -11,7 +11,7 @@ import PDFDocument from 'pdfkit';
 import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
 import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
-import { cellText, ciText } from './stats';
+import { cellText, ciText, countText } from './stats';
 import { runDisplayName } from '../attacks/names';
 import type { Example, ExampleImage, Fig6Panel, ReportData } from './types';
 
@@ -89,7 +89,7 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
     case 'captures': {
       const log = data.captures;
       if (!log.present) return paragraph(c, log.source, 8, '#555');
-      paragraph(c, `${log.accepted} accepted, ${log.rejected} rejected, ${log.duplicates} duplicate photo(s); discard rate ${cellText(log.discardRate)}% ${ciText(log.discardRate)} (the paper: 3–10%).`);
+      paragraph(c, `${log.accepted} accepted, ${log.rejected} rejected, ${log.duplicates} duplicate photo(s); discard rate ${cellText(log.discardRate)}% (${countText(log.discardRate)}) ${ciText(log.discardRate)} (the paper: 3–10%).`);
       if (log.reasons.length) textTable(c, ['Reason (not accepted)', 'Photos'], log.reasons.map((r) => [r.reason, String(r.count)]));
       return textTable(c, ['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], log.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
     }

@@ -63,7 +63,10 @@ test('the whole loop: model → attack → sheet → fake-webcam capture → reg
     await page.locator('#attack-eps').fill('16');
     await page.locator('#attack-limit').fill('8');
     await page.getByTestId('attack-start').click();
-    await expect(page.getByTestId('attack-summary')).toContainText('fgsm eps 16');
+    await expect(page.getByTestId('attack-summary')).toContainText('fgsm eps=16');
+    // Issue 14: success among the images right before the attack, with count and interval, beside adversarial accuracy.
+    await expect(page.getByTestId('attack-summary')).toContainText(/success \d+\.\d % \(\d+\/\d+\) \[\d+–\d+ %\] of the images right before the attack/);
+    await expect(page.getByTestId('attack-summary')).toContainText(/adversarial accuracy \d+\.\d % \(\d+\/8\) \[\d+–\d+ %\]/);
     await expect(page.getByTestId('attack-results').locator('tbody tr')).toHaveCount(8);
     await shot(page, testInfo, 'attack');
   });
