@@ -1,9 +1,17 @@
-// Lints TypeScript and enforces the dependency direction of docs/architecture.md:
-// src/ never reaches into electron/ or renderer/, the renderer never imports tfjs or Node,
-// and electron/ and renderer/ never import each other.
+// Lints TypeScript and enforces the module map of docs/architecture.md: printshot/layering
+// (scripts/layering.mjs) holds each src module's allowlist of modules and packages, keeps Node out
+// of the pure core, the renderer on src/contract and the preload on src/contract/names;
+// test/unit/architecture/layering.test.ts proves each rule fires.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
+import { layeringPlugin } from './scripts/layering.mjs';
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const isFile = (p) => fs.existsSync(p) && fs.statSync(p).isFile();
 
 const noElectronOrRenderer = [
   { group: ['**/electron/**', 'electron'], message: 'src/ is the pure core: it must not import Electron.' },
@@ -35,6 +43,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.vue', 'electron/preload/**/*.ts'],
+    plugins: { printshot: layeringPlugin(root, isFile) },
+    rules: { 'printshot/layering': 'error' },
+  },
+  {
     files: ['bin/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js', '.ci/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
@@ -57,7 +70,8 @@ export default tseslint.config(
     files: ['electron/preload/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['**/src/!(contract)/**', '**/renderer/**'], message: 'The preload imports only src/contract.' }],
+        // Which src/ files it may import is printshot/layering's job (minimatch extglobs never matched here).
+        patterns: [{ group: ['**/renderer/**'], message: 'The preload must not import the renderer.' }],
       }],
     },
   },

@@ -30,6 +30,8 @@ export default defineConfig({
     include: ALL_TESTS,
     // tfjs backends are process-global; forks keep each file's backend state isolated.
     pool: 'forks',
+    // The Node host (JPEG codec, file reading) every Node entry point installs first.
+    setupFiles: ['test/setup/node-host.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -24,7 +24,10 @@ import { attackIntoExperiment } from '../src/services/attack-job';
 import { runDemoPhotos } from '../src/services/demo-photos';
 import { openImages, openModel } from '../src/services/sources';
 import { resolveInExperiment } from '../src/workspace';
+import { installNodeHost } from '../src/transforms/node/host';
 import { describeMachine, machineInfo } from './lib/machine';
+
+installNodeHost();
 
 const { values: opt } = parseArgs({
   options: {

@@ -19,11 +19,14 @@ import sharp from 'sharp';
 import { readImage8 } from '../src/images';
 import { selectBackend } from '../src/model/backend';
 import { detectMarkers, registerImage } from '../src/registration';
-import { useNodeMarkerReader } from '../src/registration/node-reader';
+import { useNodeMarkerReader } from '../src/registration/node/marker-reader';
 import { createRng, type Image8 } from '../src/shared';
 import { layoutSheets, type SheetImageRef } from '../src/sheets/layout';
 import { DEFAULT_SIMULATE, simulatePhoto } from '../src/simulate';
+import { installNodeHost } from '../src/transforms/node/host';
 import { describeMachine, machineInfo } from './lib/machine';
+
+installNodeHost();
 
 const { values: opt } = parseArgs({
   options: {
@@ -54,7 +57,7 @@ const backend = await selectBackend();
 await useNodeMarkerReader();
 say(`simulating ${frames} frames (${layout.cells.length} cells per sheet, tfjs ${backend.name})…`);
 const photos: Image8[] = [];
-const jpegs: Buffer[] = [];
+const jpegs: Uint8Array[] = [];
 const rng = createRng('bench');
 let simMs = 0;
 for (let k = 0; k < frames; k++) {

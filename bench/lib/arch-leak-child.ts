@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' stock gradients before selectBackend() installs the input-only ones.
 import { attackImages, getAttack } from '../../src/attacks';
-import { loadClassifier, selectBackend } from '../../src/model';
+import { loadClassifier, selectBackend } from '../../src/model/node';
 import { createRng } from '../../src/shared';
 import type { LeakCell } from './arch-steady';
 import { firstLine } from './config';

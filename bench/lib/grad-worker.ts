@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 // Registers tfjs' stock gradients before selectBackend() installs the input-only ones.
 import '../../src/attacks';
-import { loadClassifier, selectBackend } from '../../src/model';
+import { loadClassifier, selectBackend } from '../../src/model/node';
 import { withWasmThreads } from '../../src/parallel/wasm-threads';
 import { gradientStep, randomItems, toBatch } from './node-bench';
 

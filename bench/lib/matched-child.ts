@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_MODEL_DIR } from '../../src/model/load';
+import { DEFAULT_MODEL_DIR } from '../../src/model/node';
 import { AttackPool, type WorkerBatchReport } from '../../src/parallel';
 import { BIM_STEPS, firstLine } from './config';
 import type { GradWorkerInit, GradWorkerMessage } from './grad-worker';

@@ -4,7 +4,9 @@
  */
 import type { ToEngine } from '../../src/engine/protocol';
 import { runEngine } from '../../src/engine/runtime/engine';
+import { installNodeHost } from '../../src/transforms/node/host';
 
+installNodeHost();
 const port = process.parentPort;
 runEngine(
   {

@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { PrintshotError, type Rng } from '../shared';
+import { host } from '../shared/platform';
 
 const range = (name: string, min: number, max: number) =>
   z
@@ -114,14 +115,15 @@ export function parseDistribution(raw: unknown, where = 'eot-pgd: distribution')
 export async function resolveDistribution(spec: string | EotDistribution): Promise<EotDistribution> {
   if (typeof spec !== 'string') return parseDistribution(spec);
   if ((EOT_PRESET_NAMES as readonly string[]).includes(spec)) return structuredClone(EOT_PRESETS[spec as EotPreset]);
-  const { readFile } = await import('node:fs/promises');
+  // A file path: read through the installed host (src/shared/platform.ts), so this module stays pure.
+  const { readText } = host();
   let text: string;
   try {
-    text = await readFile(spec, 'utf8');
+    text = await readText(spec);
   } catch (e) {
     throw new PrintshotError(
       'bad-argument',
-      `eot-pgd: distribution '${spec}' is neither a preset nor a readable JSON file (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      `eot-pgd: distribution '${spec}' is neither a preset nor a readable JSON file (${(e as { code?: string }).code ?? String(e)})`,
       `presets: ${EOT_PRESET_NAMES.join(', ')}`,
     );
   }

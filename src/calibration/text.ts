@@ -1,5 +1,5 @@
 /** Plain-text tables of a calibration record: nominal vs measured per patch, and the fitted response. */
-import type { CalibrationRecord } from './job';
+import type { CalibrationRecord } from './record';
 import { PATCH_FOOTPRINT, type ResponseFit } from './measure';
 
 function table(header: string[], rows: string[][]): string {

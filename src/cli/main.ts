@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isPrintshotError } from '../shared';
+import { installNodeHost } from '../transforms/node/host';
 import { registerAttackCommand } from './commands/attack';
 import { registerCalibrateCommand } from './commands/calibrate';
 import { registerCheckCommand } from './commands/check';
@@ -65,6 +66,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  installNodeHost();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -2,6 +2,7 @@
  * Entry point of the engine child process (serve mode, CLI). Electron's utilityProcess has its
  * own entry (electron/engine) with a different port; both run the same engine.
  */
+import { installNodeHost } from '../transforms/node/host';
 import { runEngine } from './runtime/engine';
 import type { ToEngine } from './protocol';
 
@@ -10,6 +11,7 @@ if (!process.send) {
   process.exit(2);
 }
 
+installNodeHost();
 runEngine(
   {
     send: (msg) => process.send?.(msg),

@@ -4,7 +4,7 @@
  */
 import sharp from 'sharp';
 import { PrintshotError, type Image8 } from '../shared';
-import { atomicWrite, sha256 } from '../workspace/atomic';
+import { atomicWrite, sha256 } from '../shared/node/atomic';
 import { decodeImage } from './decode';
 
 /**

@@ -8,7 +8,7 @@
  * because a silent drop to the cpu backend makes attacks ~10x slower with no visible cause.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { log, PrintshotError } from '../shared';
+import { envVar, log, PrintshotError } from '../shared';
 // Register tfjs's stock gradients before ours: importing it later (e.g. src/attacks loaded
 // lazily after selectBackend) would put the stock ones back over the input-only gradients.
 import '../inference/gradients-runtime';
@@ -71,12 +71,12 @@ export async function describeBackend(): Promise<string[]> {
 
 function requested(opts: SelectBackendOptions): BackendName | undefined {
   if (opts.prefer) return opts.prefer;
-  const env = process.env.PRINTSHOT_BACKEND?.trim().toLowerCase();
+  const env = envVar('PRINTSHOT_BACKEND')?.trim().toLowerCase();
   if (!env) return undefined;
   if ((BACKENDS as readonly string[]).includes(env)) return env as BackendName;
   throw new PrintshotError(
     'bad-argument',
-    `PRINTSHOT_BACKEND=${process.env.PRINTSHOT_BACKEND} is not a backend`,
+    `PRINTSHOT_BACKEND=${envVar('PRINTSHOT_BACKEND')} is not a backend`,
     `use one of ${BACKENDS.join(', ')}, or unset it to pick the fastest available`,
   );
 }

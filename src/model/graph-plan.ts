@@ -38,6 +38,7 @@ import {
   type GraphNode,
 } from './graph-steps';
 import { convStepFromWeights, denseStepFromWeights, Owned, PlanUnsupported, unsupported, type Activation, type PoolSpec, type Step } from './layer-steps';
+import { envVar } from '../shared/env';
 
 /** Reads the model's constants where it does not fold them: use it only while the model lives. */
 export interface GraphPlan {
@@ -217,7 +218,7 @@ export function compileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.Mode
 
 /** The plan unless turned off (PRINTSHOT_LAYER_PLAN=off) or unsupported; then why not, in one line. */
 export function tryCompileGraphPlan(model: tfconv.GraphModel, modelJSON: tf.io.ModelJSON, target: string): GraphPlan | string {
-  const env = typeof process !== 'undefined' ? process.env.PRINTSHOT_LAYER_PLAN : undefined;
+  const env = envVar('PRINTSHOT_LAYER_PLAN');
   if (env === 'off' || env === '0') return 'PRINTSHOT_LAYER_PLAN=off';
   try {
     return compileGraphPlan(model, modelJSON, target);

@@ -1,9 +1,9 @@
-/** Model loading, backend selection and the Classifier interface the rest of the core sees. */
+/** Model loading from bytes, backend selection and the Classifier interface the rest of the core sees (disk: ./node). */
 export * from './card';
 export * from './classifier';
 export { selectBackend, describeBackend, currentBackend } from './backend';
 export type { BackendInfo, BackendName, SelectBackendOptions } from './backend';
-export { loadClassifier, loadClassifierFromMemory, DEFAULT_MODEL_DIR } from './load';
+export { loadClassifierFromMemory } from './load';
 export type { LoadedClassifier, InMemoryModel, LoadOptions } from './load';
 export { describeExecution, formatSummary, FLOPS_CONVENTION } from './summary';
 export type { ExecutionPath, ModelSummary, LayerSummary } from './summary';

@@ -4,12 +4,8 @@
  * optional, so Printshot reads the bytes itself. Checking the manifest against the shard sizes here
  * turns tfjs's generic "Based on the provided shape..." failures into messages that name the file.
  */
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { PrintshotError } from '../shared';
-import { confine } from '../shared/node/confine';
 
 export type ModelFormat = 'layers' | 'graph';
 
@@ -41,31 +37,12 @@ export const MAX_WEIGHT_BYTES = 2 * 1024 ** 3;
 const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 /**
- * Reads model.json and its shards from a directory on disk. Every file is confined to the folder
- * by its real path (a shard symlinked elsewhere is refused) and size-checked before it is read.
- */
-export async function readModelDir(dir: string): Promise<ModelBundle> {
-  const jsonPath = path.join(dir, 'model.json');
-  const inside = (rel: string) => confine(dir, rel, { what: rel, rootName: `the model folder ${dir}`, hint: 'copy the file into the model folder' });
-  const size = async (rel: string) => (await stat(await inside(rel)).catch(() => undefined))?.size;
-  const jsonSize = await size('model.json');
-  if (jsonSize === undefined) {
-    throw new PrintshotError('bad-model', `no model.json in ${dir}`, 'point at a folder exported by tensorflowjs_converter or model.save()');
-  }
-  if (jsonSize > MAX_MODEL_JSON_BYTES) throw new PrintshotError('bad-model', `${jsonPath} is ${jsonSize} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit for a model.json`);
-  const jsonBytes = await readIfExists(await inside('model.json'));
-  if (!jsonBytes) throw new PrintshotError('bad-model', `no model.json in ${dir}`);
-  return assembleModel(jsonBytes, async (rel) => readIfExists(await inside(rel)), jsonPath, size);
-}
-
-/**
  * Validates model.json and collects its shards. `label` names model.json in messages (a path for
  * disk models). Exported for loading from memory, e.g. in tests or after a download.
  */
 export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReader, label: string, sizeShard?: ShardSizer): Promise<ModelBundle> {
   const modelJSON = parseModelJSON(jsonBytes, label);
   const format = detectFormat(modelJSON, label);
-  const hash = createHash('sha256').update(jsonBytes);
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   for (const group of modelJSON.weightsManifest) {
@@ -91,11 +68,12 @@ export async function assembleModel(jsonBytes: Uint8Array, readShard: ShardReade
       const what = found < expected ? 'truncated weight shard' : 'oversized weight shard';
       throw new PrintshotError('bad-model', `${what} ${names}: expected ${expected} bytes from the manifest, found ${found}`);
     }
-    for (const b of groupParts) hash.update(b);
     parts.push(...groupParts);
     weightSpecs.push(...group.weights);
   }
-  return { format, modelJSON, weightSpecs, weightData: concat(parts), fingerprint: hash.digest('hex') };
+  // WebCrypto hashes at native speed in Node and in browsers, so the pure core needs no node:crypto.
+  const digest = await crypto.subtle.digest('SHA-256', concat([jsonBytes, ...parts]));
+  return { format, modelJSON, weightSpecs, weightData: concat(parts), fingerprint: hex(new Uint8Array(digest)) };
 }
 
 /** The shards' sizes on disk against the manifest, before any of them is read. */
@@ -159,20 +137,14 @@ function entryBytes(w: tf.io.WeightsManifestEntry, label: string): number {
 
 /** Shard paths are relative to model.json; refuse ones that would read outside the folder. */
 function safeShardPath(rel: unknown, label: string): string {
-  if (typeof rel !== 'string' || rel === '' || path.isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+  if (typeof rel !== 'string' || rel === '' || /^([\\/]|[A-Za-z]:)/.test(rel) || rel.split(/[\\/]/).includes('..')) {
     throw new PrintshotError('bad-model', `${label}: weight shard path ${JSON.stringify(rel)} must be relative to the model folder`);
   }
   return rel;
 }
 
-async function readIfExists(file: string): Promise<Uint8Array | undefined> {
-  try {
-    return await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw new PrintshotError('io', `cannot read ${file}: ${(e as Error).message}`);
-  }
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function concat(parts: Uint8Array[]): ArrayBuffer {

@@ -45,6 +45,7 @@ import {
   type ConvSpec,
   type Step,
 } from './layer-steps';
+import { envVar } from '../shared/env';
 
 export { PlanUnsupported };
 
@@ -180,7 +181,7 @@ export function compileLayerPlan(model: tfl.LayersModel): LayerPlan {
 
 /** The plan unless turned off (PRINTSHOT_LAYER_PLAN=off) or unsupported; then why not. */
 export function tryCompileLayerPlan(model: tfl.LayersModel): LayerPlan | string {
-  const env = typeof process !== 'undefined' ? process.env.PRINTSHOT_LAYER_PLAN : undefined;
+  const env = envVar('PRINTSHOT_LAYER_PLAN');
   if (env === 'off' || env === '0') return 'PRINTSHOT_LAYER_PLAN=off';
   try {
     return compileLayerPlan(model);

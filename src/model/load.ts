@@ -1,12 +1,10 @@
 /**
- * Loads a TF.js classifier (Layers or Graph format) plus its model-card.json and wraps it in the
+ * Wraps a TF.js classifier (Layers or Graph format, already in memory) plus its model card in the
  * Classifier interface: [0,1] NHWC pixels in, logits out, preprocessing inside so gradients reach
  * the pixels. Every problem a user can cause is a one-line PrintshotError('bad-model'), checked at
- * load time (including a probe run) rather than halfway through an attack.
+ * load time (including a probe run) rather than halfway through an attack. Reading a model folder
+ * from disk is Node's job: node/load.ts.
  */
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { fromPackageRoot } from '../shared/node/paths';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import * as tfconv from '@tensorflow/tfjs-converter';
@@ -16,10 +14,10 @@ import type { ModelCard } from './card';
 import type { Classifier, InputSpec } from './classifier';
 import { probeGradient, type ProbeSite } from './gradient-probe';
 import { graphHead, layersHead, type ModelHead } from './head';
-import { checkInputShape, formatShape, inferCard, inferInput, parseCard, validateCard } from './infer-card';
+import { checkInputShape, formatShape, inferCard, inferInput, validateCard } from './infer-card';
 import { registerKerasCompat } from './keras-compat';
 import { repairKerasTopology } from './keras-compat-topology';
-import { assembleModel, memoryHandler, readModelDir, type ModelBundle, type ModelFormat } from './io-handler';
+import { assembleModel, memoryHandler, type ModelBundle, type ModelFormat } from './io-handler';
 import { checkTopology, manifestElements, withWeightBudget } from './topology-budget';
 import { executionPath, graphKernels, graphNodes, summarizeModel, type ExecutionPath, type ModelSummary } from './summary';
 
@@ -44,22 +42,6 @@ export interface LoadOptions {
    * classify pass false, so an undifferentiable model still classifies.
    */
   probeGradient?: boolean;
-}
-
-/** The bundled default model, resolved from this file so it works from any working directory. */
-export const DEFAULT_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn');
-
-/** Loads `dir` (a model folder or its model.json), or the bundled model for 'default'. */
-export async function loadClassifier(dirOrDefault: string, opts: LoadOptions = {}): Promise<LoadedClassifier> {
-  const dir = await resolveModelDir(dirOrDefault);
-  const bundle = await readModelDir(dir);
-  const cardPath = path.join(dir, 'model-card.json');
-  const cardBytes = await readFile(cardPath).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw new PrintshotError('io', `cannot read ${cardPath}: ${e.message}`);
-  });
-  const card = cardBytes ? parseCard(cardBytes, cardPath) : undefined;
-  return buildClassifier(bundle, { card, name: path.basename(dir), dir, label: path.join(dir, 'model.json') }, opts);
 }
 
 export interface InMemoryModel {
@@ -87,27 +69,16 @@ export async function loadClassifierFromMemory(m: InMemoryModel, opts: LoadOptio
   return buildClassifier(bundle, { card, name: m.name ?? 'in-memory model', dir: '(memory)', label: 'model.json' }, opts);
 }
 
-async function resolveModelDir(dirOrDefault: string): Promise<string> {
-  let dir = dirOrDefault === 'default' ? DEFAULT_MODEL_DIR : path.resolve(dirOrDefault);
-  const st = await stat(dir).catch(() => undefined);
-  if (!st) {
-    const hint = dirOrDefault === 'default' ? 'the bundled model is missing: run npm run train:default' : undefined;
-    throw new PrintshotError('bad-model', `model directory not found: ${dir}`, hint);
-  }
-  // Accept a path to model.json itself, which is what people tend to copy.
-  if (st.isFile() && path.basename(dir) === 'model.json') dir = path.dirname(dir);
-  else if (!st.isDirectory()) throw new PrintshotError('bad-model', `not a model directory: ${dir}`);
-  return dir;
-}
-
-interface Source {
+/** Where a bundle came from, for messages and LoadedClassifier.dir. */
+export interface Source {
   card: ModelCard | undefined;
   name: string;
   dir: string;
   label: string;
 }
 
-async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptions): Promise<LoadedClassifier> {
+/** Wraps an assembled bundle as a checked LoadedClassifier; node/load.ts and loadClassifierFromMemory feed it. */
+export async function buildClassifier(bundle: ModelBundle, src: Source, opts: LoadOptions): Promise<LoadedClassifier> {
   // Loading needs a backend; keep one chosen by the caller (tests pin cpu), else pick the best.
   if (tf.engine().backendName == null) await selectBackend();
   else {

@@ -1,7 +1,7 @@
 /**
  * Photo registration: marker detection, homography, rectification and the quality gates.
  * Browser-safe (no Node imports): Node callers load the QR reader with useNodeMarkerReader()
- * from ./node-reader, a page with configureMarkerReader({ locateFile }).
+ * from ./node/marker-reader, a page with configureMarkerReader({ locateFile }).
  */
 export {
   applyHomography,

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, platform, release, arch } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { packageRoot } from '../shared/node/paths';
-import { currentBackend, DEFAULT_MODEL_DIR } from '../model';
+import { currentBackend, DEFAULT_MODEL_DIR } from '../model/node';
 import { resolveInExperiment, type Experiment, type RunManifest } from '../workspace';
 import { runDisplayName } from '../attacks/names';
 import type { Environment, RunInfo } from './types';

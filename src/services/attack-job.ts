@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
-import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model';
+import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../model/node';
 import type { InputSpec } from '../model/classifier';
 import { AttackPool, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
 import { ACTIVATION_BUDGET_BYTES, activationBytesPerImage, idleCores, isBatchInvariant, memoryBatchCap, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';

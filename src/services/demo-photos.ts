@@ -13,7 +13,7 @@
  * Photo k of a sheet depends only on (seed, sheet id, k), so the stage is reproducible.
  */
 import { basename, join } from 'node:path';
-import { calibrateCaptures, meanFit, type ResponseFit } from '../calibration';
+import { calibrateCaptures, meanFit, type ResponseFit } from '../calibration/node';
 import type { LoadedClassifier } from '../model';
 import type { CaptureLog, ReportTable } from '../reports';
 import { throwIfAborted } from '../shared';

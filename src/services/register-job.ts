@@ -24,10 +24,10 @@ import {
   countCaptures,
   type CaptureCounts,
   type CaptureEntry,
-} from '../registration/captures-log';
+} from '../registration/node/captures-log';
 import { registerImage, REJECT_REASONS, type RejectReason } from '../registration';
-import { useNodeMarkerReader } from '../registration/node-reader';
-import { readSheetLayouts } from '../sheets/layout-file';
+import { useNodeMarkerReader } from '../registration/node/marker-reader';
+import { readSheetLayouts } from '../sheets/node/layout-file';
 import type { SheetLayout } from '../sheets/types';
 import { log, PrintshotError, throwIfAborted, type Image8 } from '../shared';
 import { atomicWrite, openExperiment, resolveInExperiment, sha256 } from '../workspace';

@@ -20,7 +20,7 @@ import { decodeImage } from '../images/decode';
 import { mapLimit } from '../images/limit';
 import { listImageFiles } from '../images/list';
 import { cameraSampling, layoutSheets, type CameraSampling, type PaperName, type SheetImageRef } from '../sheets/layout';
-import { writeSheetsPdf } from '../sheets/pdf';
+import { writeSheetsPdf } from '../sheets/node/pdf';
 import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
 import { runDisplayName } from '../attacks/names';

@@ -5,7 +5,7 @@
  */
 import { fromPackageRoot } from '../shared/node/paths';
 import { loadDataset, type Dataset, type FitMode } from '../images';
-import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model';
+import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model/node';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isPrintshotError, log, PrintshotError } from '../shared';

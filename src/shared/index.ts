@@ -2,3 +2,4 @@ export * from './errors';
 export * from './image';
 export * from './rng';
 export * from './log';
+export * from './env';

@@ -1,7 +1,6 @@
-/** Printable sheets: layout (mm), marker payloads, PDF rendering, layout files. */
+/** Printable sheets: layout (mm), marker payloads, layout-file schema. PDF rendering and file reading: ./node. */
 export * from './types';
 export * from './geometry';
 export * from './payload';
 export { layoutSheets, type LayoutOptions, type SheetImageRef } from './layout';
-export { renderSheetsPdf, writeSheetsPdf, layoutPathFor, sheetPng, cellLabel, mmToPt, SHEET_FONT_PATH, type RenderOptions, type WrittenSheets } from './pdf';
-export { SheetLayoutSchema, parseSheetLayouts, readSheetLayouts } from './layout-file';
+export { SheetLayoutSchema, parseSheetLayouts } from './layout-file';

@@ -3,7 +3,6 @@
  * JSON array of SheetLayout, one per PDF page, written by writeSheetsPdf. It is validated here
  * so a hand-edited or truncated file is one clear error, not a crash deep in a homography.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PrintshotError } from '../shared';
 import type { SheetLayout } from './types';
@@ -64,21 +63,4 @@ export function parseSheetLayouts(json: unknown, name = 'layout'): SheetLayout[]
     throw new PrintshotError('bad-experiment', `${name}: sheets are not numbered 0..${sheets.length - 1} of ${sheets.length}`);
   }
   return sheets;
-}
-
-/** Reads and validates FILE.layout.json. */
-export async function readSheetLayouts(path: string): Promise<SheetLayout[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new PrintshotError('io', `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new PrintshotError('bad-experiment', `${path}: corrupt, not valid JSON (${(e as Error).message})`);
-  }
-  return parseSheetLayouts(json, path);
 }

@@ -14,9 +14,8 @@
  * averages the light over its area), which also anti-aliases the high-resolution raster.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import sharp from 'sharp';
 import { makeImage8, type Image8, type Rng } from '../shared';
-import { encodeJpeg, getTransform, parseTransformParams, quantizeToBytes } from '../transforms';
+import { decodeJpeg, encodeJpeg, getTransform, parseTransformParams, quantizeToBytes } from '../transforms';
 import { invertHomography, type Homography } from '../registration/homography';
 import { sampleBilinear } from '../registration/sample';
 
@@ -144,7 +143,7 @@ export async function developFrame(
   model: CameraModel,
   s: CameraSample,
   rng: Rng,
-): Promise<{ photo: Image8; jpeg?: Buffer }> {
+): Promise<{ photo: Image8; jpeg?: Uint8Array }> {
   const { width, height } = model.frame;
   const steps: [string, Record<string, number>][] = [
     ['contrast', { factor: s.exposure }],
@@ -164,8 +163,7 @@ export async function developFrame(
     const photo = makeImage8(width, height, 3, quantizeToBytes(values));
     if (s.jpegQuality === null) return { photo };
     const jpeg = await encodeJpeg(photo, s.jpegQuality);
-    const { data } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
-    return { photo: makeImage8(width, height, 3, new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()), jpeg };
+    return { photo: await decodeJpeg(jpeg, 3), jpeg };
   } finally {
     x.dispose();
   }

@@ -9,9 +9,9 @@
  * anti-aliased by exact area coverage, so a module edge that falls inside a pixel gives a grey
  * of the right weight (that keeps corner positions unbiased at low resolutions).
  */
-import QRCode from 'qrcode';
 import { makeImage8, PrintshotError, type Image8 } from '../shared';
 import type { CellPlacement, MarkerPlacement, SheetLayout } from '../sheets/types';
+import { qrSymbol } from '../sheets/qr';
 
 /** Cell pixels by cell index, or a loader called once per cell. */
 export type CellImageSource = ReadonlyMap<number, Image8> | ((cell: CellPlacement) => Promise<Image8> | Image8);
@@ -24,7 +24,7 @@ const EC_LEVELS = ['M', 'L', 'Q', 'H'] as const;
  */
 export function markerModules(marker: MarkerPlacement): { size: number; get(row: number, col: number): boolean } {
   for (const level of EC_LEVELS) {
-    const m = QRCode.create(marker.payload, { errorCorrectionLevel: level }).modules;
+    const m = qrSymbol(marker.payload, level).modules;
     if (m.size === marker.modules) return { size: m.size, get: (r, c) => m.get(r, c) === 1 };
   }
   throw new PrintshotError('bad-argument', `marker '${marker.payload}': no QR error-correction level gives ${marker.modules} modules`);

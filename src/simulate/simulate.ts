@@ -83,7 +83,7 @@ export interface SimulatedPhoto {
   /** The photo as a camera app would decode it (after JPEG when jpegQuality is set). */
   photo: Image8;
   /** The JPEG file's bytes, when jpegQuality is set. */
-  jpeg?: Buffer;
+  jpeg?: Uint8Array;
   truth: GroundTruth;
 }
 

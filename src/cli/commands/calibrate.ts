@@ -14,7 +14,7 @@ export function registerCalibrateCommand(program: Command): void {
     .option('--redo', 'measure photos that already have a record again')
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; photo?: string; redo?: boolean; json?: boolean }) => {
-      const { calibrateCaptures, calibratePhoto, calibrationText, fitText, meanFit } = await import('../../calibration');
+      const { calibrateCaptures, calibratePhoto, calibrationText, fitText, meanFit } = await import('../../calibration/node');
       const results = opts.photo !== undefined ? [await calibratePhoto(opts.experiment, opts.photo)] : await calibrateCaptures(opts.experiment, { redo: opts.redo });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ContractError, type FolderRef, type ImageDto, type ModelInfo, type RankedClassDto } from '../../contract';
 import { attackRegistry } from '../../attacks';
 import { encodePng } from '../../images';
-import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model';
+import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model/node';
 import { classifyImages } from '../../services/classify';
 import { openImages, openModel } from '../../services/sources';
 import { confine } from '../../shared/node/confine';

@@ -25,8 +25,8 @@ import {
   type ParsedRequestOf,
   type RobustnessModelDto,
 } from '../../contract';
-import { DEFAULT_MODEL_DIR } from '../../model';
-import { readModelDir } from '../../model/io-handler';
+import { DEFAULT_MODEL_DIR } from '../../model/node';
+import { readModelDir } from '../../model/node';
 import { robustnessPanels, robustnessTables } from '../../reports/robustness-table';
 import { compareRobustness, defenceOf, type GridCell, type RobustnessResult } from '../../services/robustness';
 import { throwIfAborted } from '../../shared';

@@ -7,7 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DEFAULT_MODEL_DIR } from '../../model/load';
+import { DEFAULT_MODEL_DIR } from '../../model/node';
 import { PrintshotError } from '../../shared';
 import { DEFAULT_DATA_DIR } from '../../shared/node/paths';
 import { runDefendScript, type DefendEvent, type RobustnessReport } from './script';

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attackImages, attackRegistry } from '../../../src/attacks';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
 import { createRng, type LabeledImage } from '../../../src/shared';
 import { openImages } from '../../../src/services/sources';
 

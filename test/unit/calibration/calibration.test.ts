@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calibrateCaptures, calibratePhoto, calibrationText, fitResponse, measurePatches } from '../../../src/calibration';
+import { calibrateCaptures, calibratePhoto, calibrationText, fitResponse, measurePatches } from '../../../src/calibration/node';
 import { encodePng } from '../../../src/images';
 import { selectBackend } from '../../../src/model/backend';
 import { applyHomography } from '../../../src/registration';

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, encodePng, writePng } from '../../../src/images';
-import { loadClassifier } from '../../../src/model';
+import { loadClassifier } from '../../../src/model/node';
 import { createRng, makeImage8, type Image8 } from '../../../src/shared';
 import { ARCHITECTURES, imageLike, type Architecture } from '../../fixtures/architectures';
 import { saveArchitecture } from '../../fixtures/architectures/save';

@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_DIR, loadClassifier } from '../../../src/model';
+import { DEFAULT_MODEL_DIR, loadClassifier } from '../../../src/model/node';
 import { runDistill, runHarden, type DefendEvent, type HardenOptions } from '../../../src/services/defend';
 import { PrintshotError } from '../../../src/shared';
 import { runCliAsync, spawnCli } from '../cli/run-cli';

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassifier, loadClassifierFromMemory, type InMemoryModel } from '../../../src/model';
+import { loadClassifier, loadClassifierFromMemory, type InMemoryModel } from '../../../src/model/node';
 import { explainFailure, probeImage, traceLayerCalls, whereKernel, type LayerTrace } from '../../../src/model/gradient-probe';
 import { PrintshotError } from '../../../src/shared';
 import { mobileNetStyle } from '../kernels/models';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassifier, loadClassifierFromMemory } from '../../../src/model';
+import { loadClassifier, loadClassifierFromMemory } from '../../../src/model/node';
 import { PrintshotError } from '../../../src/shared';
 import { card, denseSoftmax, graphModel, identityLogits, removeTempDirs, saveLayers, tempDir, writeCard } from './model-fixtures';
 

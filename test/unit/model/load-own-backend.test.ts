@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/model';
+import { loadClassifier } from '../../../src/model/node';
 import { card, removeTempDirs, saveLayers, tempDir } from './model-fixtures';
 
 beforeAll(async () => {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadClassifier } from '../../../src/model';
+import { loadClassifier } from '../../../src/model/node';
 import { log } from '../../../src/shared';
 import { MOBILE_CLASSES, MOBILE_INPUT, mobileNetStyle } from '../kernels/models';
 import { card, removeTempDirs, saveLayers, tempDir } from './model-fixtures';

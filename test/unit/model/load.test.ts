@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_MODEL_DIR, loadClassifier, loadClassifierFromMemory } from '../../../src/model';
+import { DEFAULT_MODEL_DIR, loadClassifier, loadClassifierFromMemory } from '../../../src/model/node';
 import { card, convSoftmax, denseSoftmax, graphModel, identityLogits, removeTempDirs, saveLayers, tempDir, writeCard } from './model-fixtures';
 
 beforeAll(async () => {

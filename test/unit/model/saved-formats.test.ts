@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadClassifier } from '../../../src/model';
+import { loadClassifier } from '../../../src/model/node';
 import { createRng } from '../../../src/shared';
 import { architecture, imageLike, modelInputRange, type ArchitectureId } from '../../fixtures/architectures';
 import { saveArchitecture, type Quantization, type SavedFormat } from '../../fixtures/architectures/save';

@@ -7,7 +7,7 @@
 import { beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
 import { getAttack } from '../../../src/attacks';
 import { encodePng } from '../../../src/images';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
 import { attackImagesPartitioned } from '../../../src/parallel';
 import { isBatchInvariant, splitBatchSize } from '../../../src/parallel/plan';
 import { openImages } from '../../../src/services/sources';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getAttack, type AttackImageResult } from '../../../src/attacks';
 import { encodePng } from '../../../src/images';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
 import { AttackPool, attackImagesParallel, attackImagesPartitioned, partitionBatches, type WorkerBatchReport } from '../../../src/parallel';
 import { isPrintshotError, type LabeledImage } from '../../../src/shared';
 import { openImages } from '../../../src/services/sources';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { getAttack } from '../../../src/attacks';
 import { encodePng } from '../../../src/images';
-import { loadClassifier, selectBackend } from '../../../src/model';
+import { loadClassifier, selectBackend } from '../../../src/model/node';
 import { attackImagesParallel, attackImagesPartitioned } from '../../../src/parallel';
 import { openImages } from '../../../src/services/sources';
 

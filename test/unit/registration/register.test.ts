@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { detectMarkers, markerCornersMm, registerImage } from '../../../src/registration';
-import { useNodeMarkerReader } from '../../../src/registration/node-reader';
+import { useNodeMarkerReader } from '../../../src/registration/node/marker-reader';
 import { makeImage8, type Image8 } from '../../../src/shared';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { renderSheet } from '../../../src/simulate';

@@ -13,7 +13,7 @@ import { createRoutes, PathGrants, type EngineHost, type Platform } from '../../
 import { experimentHandlers } from '../../../src/engine/runtime/experiment-handlers';
 import { modelHandlers } from '../../../src/engine/runtime/model-handlers';
 import type { EngineState } from '../../../src/engine/runtime/state';
-import { readModelDir } from '../../../src/model/io-handler';
+import { readModelDir } from '../../../src/model/node';
 import { startServer } from '../../../src/serve';
 import { confine, confineSync } from '../../../src/shared/node/confine';
 import { completeRun, createExperiment, startRun, writeAdversarialImage, writeCleanImages, writeRunManifest, type RunManifest } from '../../../src/workspace';

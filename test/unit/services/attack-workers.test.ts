@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
 import { attackIntoExperiment } from '../../../src/services/attack-job';
 import { openImages } from '../../../src/services/sources';
 import { log, type LabeledImage } from '../../../src/shared';

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model';
+import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
 import { attackIntoExperiment } from '../../../src/services/attack-job';
 import { runEvaluateJob } from '../../../src/services/evaluate-job';
 import { experimentOf, openImages, SAMPLES_DIR } from '../../../src/services/sources';

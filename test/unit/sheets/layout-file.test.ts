@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { layoutSheets, readSheetLayouts, parseSheetLayouts } from '../../../src/sheets';
+import { layoutSheets, readSheetLayouts, parseSheetLayouts } from '../../../src/sheets/node';
 import { tmp } from './helpers';
 
 const dir = tmp('layout-file');

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodePng } from '../../../src/images/encode';
 import { layoutSheets, type SheetImageRef } from '../../../src/sheets/layout';
 import { decodeMarkerPayload } from '../../../src/sheets/payload';
-import { mmToPt, renderSheetsPdf, sheetPng, writeSheetsPdf } from '../../../src/sheets/pdf';
+import { mmToPt, renderSheetsPdf, sheetPng, writeSheetsPdf } from '../../../src/sheets/node/pdf';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { toChannels } from '../../../src/images/decode';
 import type { Image8 } from '../../../src/shared';

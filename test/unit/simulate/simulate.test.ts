@@ -9,7 +9,7 @@ import { toChannels } from '../../../src/images/decode';
 import { psnr } from '../../../src/metrics';
 import { selectBackend } from '../../../src/model/backend';
 import { applyHomography, invertHomography, registerImage } from '../../../src/registration';
-import { useNodeMarkerReader } from '../../../src/registration/node-reader';
+import { useNodeMarkerReader } from '../../../src/registration/node/marker-reader';
 import { createRng, makeImage8, type Image8 } from '../../../src/shared';
 import type { SheetLayout } from '../../../src/sheets/types';
 import {

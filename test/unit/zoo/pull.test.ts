@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerModelsCommand } from '../../../src/cli/commands/models';
-import { DEFAULT_MODEL_DIR, loadClassifier } from '../../../src/model';
+import { DEFAULT_MODEL_DIR, loadClassifier } from '../../../src/model/node';
 import { PrintshotError } from '../../../src/shared';
 import { findZooEntry, listZoo, pullModel, ZOO, zooStatus, type ZooEntry } from '../../../src/zoo';
 import { startServer, type TestServer } from './server';

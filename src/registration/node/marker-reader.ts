@@ -1,10 +1,10 @@
 /**
  * Node loader for the QR reader: the .wasm comes from the installed zxing-wasm package itself,
- * never from a CDN (zxing-wasm's default). Kept out of markers.ts so that file stays browser-safe.
+ * never from a CDN (zxing-wasm's default). Kept out of ../markers.ts so that file stays browser-safe.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { configureMarkerReader, markerReaderConfigured } from './markers';
+import { configureMarkerReader, markerReaderConfigured } from '../markers';
 
 let loading: Promise<void> | undefined;
 

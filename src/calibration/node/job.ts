@@ -9,35 +9,16 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import { decodeImage } from '../images';
-import { CAPTURES_LOG, readCapturesLog, type CaptureEntry } from '../registration/captures-log';
-import { registerImage } from '../registration';
-import { useNodeMarkerReader } from '../registration/node-reader';
-import { readSheetLayouts } from '../sheets/layout-file';
-import type { SheetLayout } from '../sheets/types';
-import { PrintshotError } from '../shared';
-import { atomicWriteJson, openExperiment, resolveInExperiment, sha256 } from '../workspace';
-import { fitResponse, measurePatches, type PatchMeasurement, type ResponseFit } from './measure';
-
-export const CALIBRATION_DIR = 'calibration';
-
-export interface CalibrationRecord {
-  schemaVersion: 1;
-  experimentId: string;
-  photo: { id: string; file: string; sha256: string };
-  sheetId: string;
-  /** Where the homography came from: the capture log, or a registration done for this record. */
-  homographyFrom: 'captures-log' | 'registered';
-  measuredAt: string;
-  patches: PatchMeasurement[];
-  fit: ResponseFit;
-}
-
-export interface CalibrationResult {
-  /** The record's path relative to the experiment root. */
-  file: string;
-  record: CalibrationRecord;
-}
+import { decodeImage } from '../../images';
+import { CAPTURES_LOG, readCapturesLog, type CaptureEntry } from '../../registration/node/captures-log';
+import { registerImage } from '../../registration';
+import { useNodeMarkerReader } from '../../registration/node/marker-reader';
+import { readSheetLayouts } from '../../sheets/node/layout-file';
+import type { SheetLayout } from '../../sheets/types';
+import { PrintshotError } from '../../shared';
+import { atomicWriteJson, openExperiment, resolveInExperiment, sha256 } from '../../workspace';
+import { fitResponse, measurePatches } from '../measure';
+import { CALIBRATION_DIR, type CalibrationRecord, type CalibrationResult } from '../record';
 
 async function sheetLayout(dir: string, experimentId: string, sheetId: string, layoutFile?: string): Promise<SheetLayout> {
   const files = layoutFile ? [layoutFile] : (await readdir(join(dir, 'sheets')).catch(() => [] as string[])).filter((n) => n.endsWith('.layout.json')).map((n) => `sheets/${n}`);
@@ -133,25 +114,4 @@ export async function calibrateCaptures(dir: string, opts: { redo?: boolean } = 
     out.push(await calibrateEntry(dir, exp.id, entry));
   }
   return out;
-}
-
-/** Mean of several records' fits: white balance and per-channel gamma/linear parameters. */
-export function meanFit(records: readonly CalibrationRecord[]): ResponseFit | null {
-  if (!records.length) return null;
-  const avg = (f: (r: CalibrationRecord) => number) => records.reduce((s, r) => s + f(r), 0) / records.length;
-  const first = records[0].fit;
-  return {
-    greys: first.greys,
-    whiteBalance: [0, 1, 2].map((k) => avg((r) => r.fit.whiteBalance[k])) as [number, number, number],
-    channels: first.channels.map((c, k) => ({
-      channel: c.channel,
-      linear: { gain: avg((r) => r.fit.channels[k].linear.gain), offset: avg((r) => r.fit.channels[k].linear.offset), rmse: avg((r) => r.fit.channels[k].linear.rmse) },
-      gamma: {
-        black: avg((r) => r.fit.channels[k].gamma.black),
-        white: avg((r) => r.fit.channels[k].gamma.white),
-        gamma: avg((r) => r.fit.channels[k].gamma.gamma),
-        rmse: avg((r) => r.fit.channels[k].gamma.rmse),
-      },
-    })),
-  };
 }

@@ -17,15 +17,15 @@
  *   file id (a hash of the info dictionary) is stable too.
  */
 import { basename } from 'node:path';
-import { fromPackageRoot } from '../shared/node/paths';
+import { fromPackageRoot } from '../../shared/node/paths';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { encodePng } from '../images/encode';
-import { toChannels } from '../images/decode';
-import { PrintshotError, type Image8 } from '../shared';
-import { atomicWrite, atomicWriteJson, sha256 } from '../workspace/atomic';
-import { headerBox, labelBox, MARKER_EC_LEVEL, type Box } from './layout';
-import type { CellPlacement, MarkerPlacement, SheetLayout } from './types';
+import { encodePng } from '../../images/encode';
+import { toChannels } from '../../images/decode';
+import { PrintshotError, type Image8 } from '../../shared';
+import { atomicWrite, atomicWriteJson, sha256 } from '../../shared/node/atomic';
+import { headerBox, labelBox, MARKER_EC_LEVEL, type Box } from '../layout';
+import type { CellPlacement, MarkerPlacement, SheetLayout } from '../types';
 
 export const SHEET_FONT_PATH = fromPackageRoot('assets', 'fonts', 'DejaVuSans.ttf');
 const FONT = 'DejaVuSans';
