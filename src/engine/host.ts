@@ -19,6 +19,7 @@ import { JobTable, type JobEntry } from './host-jobs';
 import { isRunJobId, runJobDto, runJobId, RESUMABLE_RUN_STATES } from './host-runs';
 import type { EngineChannel, FromEngine, ToEngine } from './protocol';
 import { isJobChannel, JOB_CHANNELS } from './protocol';
+import type { CallScope } from './runtime/scope';
 
 export interface EngineTransport {
   readonly pid?: number;
@@ -122,7 +123,8 @@ export class EngineHost {
   }
 
   /** Calls an engine channel; job channels return the job's id and register the job here. */
-  async call<K extends EngineChannel>(channel: K, request: ParsedRequestOf<K>, label?: string): Promise<ResponseOf<K>> {
+  /** `scope`: the caller's open experiment, for a host serving several (serve mode's tabs). */
+  async call<K extends EngineChannel>(channel: K, request: ParsedRequestOf<K>, label?: string, scope?: CallScope): Promise<ResponseOf<K>> {
     if (this.engineState.state === 'crashed') {
       throw new ContractError(ERROR_CODES.engineDown, 'the engine has stopped', 'restart the engine (finished work is kept)');
     }
@@ -130,7 +132,7 @@ export class EngineHost {
     const jobId = isJobChannel(channel) ? randomUUID() : undefined;
     if (jobId) this.jobs.add(jobId, JOB_CHANNELS[channel as keyof typeof JOB_CHANNELS], label ?? channel, channel, request);
     try {
-      const value = await this.request({ t: 'call', id: this.nextId++, channel, payload: request, ...(jobId ? { jobId } : {}) });
+      const value = await this.request({ t: 'call', id: this.nextId++, channel, payload: request, ...(jobId ? { jobId } : {}), ...(scope ? { scope } : {}) });
       const entry = jobId ? this.jobs.get(jobId) : undefined;
       if (entry) entry.accepted = true;
       this.remember(channel, request, value);

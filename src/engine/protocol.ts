@@ -4,6 +4,7 @@
  * both transports use structured clone, so Uint8Array PNG bytes pass without base64.
  */
 import type { Channel, Envelope, ErrorDto, JobKind, JobResult, ParsedRequestOf } from '../contract';
+import type { CallScope } from './runtime/scope';
 
 /** Channels the host answers itself; everything else runs in the engine. */
 export const HOST_CHANNELS = [
@@ -45,7 +46,8 @@ export interface JobMeta {
 }
 
 export type ToEngine =
-  | { t: 'call'; id: number; channel: EngineChannel; payload: unknown; jobId?: string }
+  /** scope: the caller's open experiment (serve mode, one per tab; runtime/scope.ts). */
+  | { t: 'call'; id: number; channel: EngineChannel; payload: unknown; jobId?: string; scope?: CallScope }
   | { t: 'cancel'; jobId: string }
   | {
       t: 'resume';

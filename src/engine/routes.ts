@@ -8,6 +8,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, type ExperimentDto, type FolderRef, type ModelRef, type ParsedRequestOf, type Routes } from '../contract';
 import type { EngineHost } from './host';
+import type { EngineChannel } from './protocol';
+import type { CallScope } from './runtime/scope';
 import { confine } from '../shared/node/confine';
 import { runDisplayName } from '../attacks/names';
 import { type FolderPurpose, type Platform } from './platform';
@@ -68,8 +70,7 @@ async function resolveLocation(
 }
 
 /** A file of the open experiment, resolved through symlinks and checked to stay inside it. */
-export async function experimentFile(host: EngineHost, rel: string): Promise<string> {
-  const dir = host.experimentDir;
+export async function experimentFile(dir: string | undefined, rel: string): Promise<string> {
   if (!dir) throw new ContractError('no-experiment', 'no experiment is open', 'create a new experiment or open one first');
   const realFile = await confine(dir, rel, { what: rel, rootName: 'the experiment folder' });
   const s = await stat(realFile).catch(() => undefined);
@@ -78,8 +79,26 @@ export async function experimentFile(host: EngineHost, rel: string): Promise<str
   return realFile;
 }
 
-export function createRoutes(host: EngineHost, platform: Platform): Routes {
+/**
+ * One client's open experiment, when the host serves several (serve mode: one per workbench tab,
+ * src/serve/sessions.ts). The folder is only ever one the engine created or opened for this
+ * client through experiment:new or experiment:open (vetted like every other path).
+ */
+export interface ExperimentSession {
+  experimentDir?: string;
+}
+
+/**
+ * The routes for one client. With a session, every engine call carries that client's experiment
+ * and the file routes read from it; without one (Electron's single window) the engine's open
+ * experiment is used.
+ */
+export function createRoutes(host: EngineHost, platform: Platform, session?: ExperimentSession): Routes {
+  const scope = (): CallScope | undefined => (session ? { experimentDir: session.experimentDir ?? null } : undefined);
+  const call = <K extends EngineChannel>(channel: K, request: ParsedRequestOf<K>, label?: string) => host.call(channel, request, label, scope());
+  const openDir = () => (session ? session.experimentDir : host.experimentDir);
   const opened = async (exp: ExperimentDto) => {
+    if (session) session.experimentDir = exp.dir;
     await platform.recent.add(exp.dir, exp.name);
     return exp;
   };
@@ -94,29 +113,29 @@ export function createRoutes(host: EngineHost, platform: Platform): Routes {
     }),
     'engine:restart': () => host.restart(),
 
-    'model:info': (req) => host.call('model:info', req),
-    'model:load': async (req) => host.call('model:load', { source: await resolveFolder(platform, req.source, 'model') }),
-    'model:setCard': (req) => host.call('model:setCard', req),
+    'model:info': (req) => call('model:info', req),
+    'model:load': async (req) => call('model:load', { source: await resolveFolder(platform, req.source, 'model') }),
+    'model:setCard': (req) => call('model:setCard', req),
 
-    'images:list': async (req) => host.call('images:list', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
-    'images:classify': async (req) => host.call('images:classify', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
+    'images:list': async (req) => call('images:list', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
+    'images:classify': async (req) => call('images:classify', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
 
-    'attack:list': (req) => host.call('attack:list', req),
-    'transform:list': (req) => host.call('transform:list', req),
+    'attack:list': (req) => call('attack:list', req),
+    'transform:list': (req) => call('transform:list', req),
 
     'attack:start': async (req) => {
       const images = await resolveFolder(platform, req.images, 'images');
-      return host.call('attack:start', { ...req, images }, runDisplayName(req.method, req.params));
+      return call('attack:start', { ...req, images }, runDisplayName(req.method, req.params));
     },
-    'eval:run': (req) => host.call('eval:run', req, `evaluate ${req.transforms.join(', ')}`),
-    'sheet:render': (req) => host.call('sheet:render', req, `sheets (${req.paper})`),
-    'capture:register': (req) => host.call('capture:register', req, `register ${req.photos.length} photo(s)`),
-    'report:export': (req) => host.call('report:export', req, `report (${req.format})`),
-    'robustness:models': async (req) => host.call('robustness:models', { models: await resolveModels(platform, req.models) }),
+    'eval:run': (req) => call('eval:run', req, `evaluate ${req.transforms.join(', ')}`),
+    'sheet:render': (req) => call('sheet:render', req, `sheets (${req.paper})`),
+    'capture:register': (req) => call('capture:register', req, `register ${req.photos.length} photo(s)`),
+    'report:export': (req) => call('report:export', req, `report (${req.format})`),
+    'robustness:models': async (req) => call('robustness:models', { models: await resolveModels(platform, req.models) }),
     'robustness:run': async (req) => {
       const models = await resolveModels(platform, req.models);
       const images = await resolveFolder(platform, req.images, 'images');
-      return host.call('robustness:run', { ...req, models, images }, `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`);
+      return call('robustness:run', { ...req, models, images }, `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`);
     },
 
     'job:list': async () => host.listJobs(),
@@ -126,30 +145,30 @@ export function createRoutes(host: EngineHost, platform: Platform): Routes {
 
     'experiment:new': async (req) => {
       const location = await resolveLocation(platform, req.location, 'new-experiment');
-      return opened(await host.call('experiment:new', { ...req, location }));
+      return opened(await call('experiment:new', { ...req, location }));
     },
     'experiment:open': async (req) => {
       const location = await resolveLocation(platform, req.location, 'experiment');
-      return opened(await host.call('experiment:open', { location }));
+      return opened(await call('experiment:open', { location }));
     },
-    'experiment:current': (req) => host.call('experiment:current', req),
+    'experiment:current': (req) => call('experiment:current', req),
     'experiment:recent': () => platform.recent.list(),
 
-    'run:images': (req) => host.call('run:images', req),
+    'run:images': (req) => call('run:images', req),
 
     'file:read': async (req) => {
-      const abs = await experimentFile(host, req.path);
+      const abs = await experimentFile(openDir(), req.path);
       const s = await stat(abs);
       if (s.size > MAX_FILE_BYTES) throw new ContractError('io', `${req.path} is too large to read here (${s.size} bytes)`);
       return { name: path.basename(abs), mime: MIME[path.extname(abs).toLowerCase()] ?? 'application/octet-stream', bytes: await readFile(abs) };
     },
     'file:export': async (req) => {
-      const abs = await experimentFile(host, req.path);
+      const abs = await experimentFile(openDir(), req.path);
       return { savedTo: await platform.saveAs(abs, path.basename(abs)) };
     },
     'file:open': async (req) => {
       assertOpenable(req.path);
-      const abs = await experimentFile(host, req.path);
+      const abs = await experimentFile(openDir(), req.path);
       // Again on the real path: a report.pdf symlink to run.sh inside the experiment is refused too.
       assertOpenable(abs);
       return { opened: await platform.openPath(abs) };

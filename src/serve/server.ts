@@ -12,9 +12,12 @@ import path from 'node:path';
 import { contentSecurityPolicy, dispatch, fromWire, toWire, type EventMessage, type Routes } from '../contract';
 import { confine } from '../shared/node/confine';
 import { authenticate, hostAllowed, isJsonContentType, newToken, originAllowed, tokenMatches } from './auth';
+import { TAB_HEADER, tabOf } from './sessions';
 
 export interface ServerOptions {
   routes: Routes;
+  /** The routes of one workbench tab (its own open experiment); requests without a tab id use `routes`. */
+  routesFor?: (tab: string) => Routes;
   /** The built renderer (index.html and assets); pages answer 404 with a hint when it is missing. */
   rendererDir?: string;
   token?: string;
@@ -172,6 +175,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
       if (method !== 'POST') return send(res, 405, 'method not allowed');
       if (!originAllowed(req, port)) return send(res, 403, 'cross-origin request refused');
       if (!isJsonContentType(req.headers['content-type'])) return send(res, 415, 'expected application/json');
+      const tab = tabOf(req);
+      if (tab === 'bad') return send(res, 400, `bad ${TAB_HEADER} header: expected 8 to 64 letters, digits, '-' or '_'`);
+      const routes = tab && opts.routesFor ? opts.routesFor(tab) : opts.routes;
       const text = await readBody(req, maxBody);
       if (text === null) return tooLarge(req, res, maxBody);
       let payload: unknown;
@@ -181,7 +187,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerHandle> {
         const message = e instanceof SyntaxError ? 'body is not JSON' : `body refused: ${(e as Error).message}`;
         return send(res, 400, JSON.stringify({ ok: false, error: { code: 'bad-request', message } }), 'application/json');
       }
-      const envelope = await dispatch(opts.routes, url.pathname.slice('/api/'.length), payload);
+      const envelope = await dispatch(routes, url.pathname.slice('/api/'.length), payload);
       return send(res, 200, JSON.stringify(toWire(envelope)), 'application/json');
     }
     if (!isPage) return send(res, 405, 'method not allowed');

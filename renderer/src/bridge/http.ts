@@ -28,12 +28,47 @@ export interface HttpBridgeOptions {
   baseUrl?: string;
   /** Sent as x-printshot-token on every request. */
   token?: string;
+  /**
+   * This tab's id, sent as x-printshot-tab on every request so the server keeps this tab's open
+   * experiment apart from other tabs' (src/serve/sessions.ts). Default: a fresh id per bridge.
+   */
+  tabId?: string;
   fetch?: FetchLike;
   eventSource?: EventSourceFactory;
 }
 
+/** A random tab id (8 to 64 of [A-Za-z0-9_-], as the server checks). */
+export function newTabId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `tab-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
+export const TAB_KEY = 'printshot-tab';
+
+/**
+ * This tab's id, kept in sessionStorage (per tab, kept across reloads) so a reload finds its
+ * open experiment again; a fresh one where storage is off.
+ */
+interface StorageLike {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+}
+
+export function pageTabId(storage: StorageLike | undefined = (globalThis as unknown as { sessionStorage?: StorageLike }).sessionStorage): string {
+  try {
+    const kept = storage?.getItem(TAB_KEY);
+    if (kept && /^[A-Za-z0-9_-]{8,64}$/.test(kept)) return kept;
+    const id = newTabId();
+    storage?.setItem(TAB_KEY, id);
+    return id;
+  } catch {
+    return newTabId();
+  }
+}
+
 export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): void } {
   const base = opts.baseUrl ?? '';
+  const tabId = opts.tabId ?? newTabId();
   const g = globalThis as { fetch?: FetchLike; EventSource?: new (url: string) => EventSourceLike };
   const doFetch = opts.fetch ?? g.fetch?.bind(globalThis);
   // With a token, events come over fetch so the token stays in a header; EventSource only without one.
@@ -63,6 +98,7 @@ export function httpBridge(opts: HttpBridgeOptions = {}): Bridge & { close(): vo
       if (!doFetch) throw new ContractError(ERROR_CODES.internal, 'no fetch available');
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (opts.token) headers['x-printshot-token'] = opts.token;
+      headers['x-printshot-tab'] = tabId;
       const res = await doFetch(`${base}/api/${channel}`, { method: 'POST', headers, body: JSON.stringify(toWire(request)), credentials: 'omit' });
       if (res.status === 401 || res.status === 403) {
         throw new ContractError(ERROR_CODES.forbidden, 'the workbench refused the request (no valid token)', 'open the URL printed by printshot serve again');

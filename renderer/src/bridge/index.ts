@@ -4,7 +4,7 @@
  */
 import { inject, type InjectionKey } from 'vue';
 import { electronBridge, preloadApi } from './preload';
-import { httpBridge } from './http';
+import { httpBridge, pageTabId } from './http';
 import { takePageToken } from './page-token';
 import type { Bridge } from './types';
 
@@ -15,7 +15,7 @@ export const BridgeKey: InjectionKey<Bridge> = Symbol('printshot-bridge');
 
 export function createBridge(): Bridge {
   const api = preloadApi();
-  return api ? electronBridge(api) : httpBridge({ token: takePageToken() });
+  return api ? electronBridge(api) : httpBridge({ token: takePageToken(), tabId: pageTabId() });
 }
 
 export function useBridge(): Bridge {

@@ -15,6 +15,7 @@ import { modelHandlers } from './model-handlers';
 import { reportHandlers } from './report-handler';
 import { robustnessHandlers } from './robustness-handler';
 import type { EngineState } from './state';
+import { lockedJob, scopedState, type CallScope } from './scope';
 
 /** What a running job can do: check cancellation, report progress, record resume metadata. */
 export interface JobControl {
@@ -26,8 +27,11 @@ export interface JobControl {
 
 export interface EngineContext {
   readonly state: EngineState;
-  /** Runs `body` as job `jobId` in the background; its result or error is reported as a message. */
-  startJob(jobId: string | undefined, kind: JobKind, body: (job: JobControl) => Promise<JobResult>): { jobId: string };
+  /**
+   * Runs `body` as job `jobId` in the background; its result or error is reported as a message.
+   * It holds the lock of `experimentDir` (default: the open experiment) while it runs.
+   */
+  startJob(jobId: string | undefined, kind: JobKind, body: (job: JobControl) => Promise<JobResult>, experimentDir?: string): { jobId: string };
 }
 
 export type EngineHandler<K extends EngineChannel> = (req: ParsedRequestOf<K>, ctx: EngineContext) => Promise<ResponseOf<K>>;
@@ -42,7 +46,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
 
   const ctx: EngineContext = {
     state,
-    startJob(jobId, kind, body) {
+    startJob(jobId, kind, body, experimentDir = state.experimentDir) {
       if (!jobId) throw new ContractError(ERROR_CODES.internal, `a ${kind} job needs an id from the host`);
       const controller = new AbortController();
       state.jobs.set(jobId, { kind, controller });
@@ -60,7 +64,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
       };
       // Started on the next tick so the reply with the job id always precedes the job's events.
       setImmediate(() => {
-        body(control)
+        lockedJob(kind, experimentDir, () => body(control))()
           .then((result) => send({ t: 'done', jobId, result }))
           .catch((e: unknown) => {
             const error = controller.signal.aborted ? { code: 'cancelled', message: 'cancelled by the user' } : toErrorDto(e);
@@ -74,9 +78,9 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
 
   const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...robustnessHandlers };
 
-  async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined) {
+  async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.
-    const routes = { [channel]: (req: unknown) => (handlers[channel] as EngineHandler<EngineChannel>)(req as never, withJobId(ctx, jobId)) };
+    const routes = { [channel]: (req: unknown) => (handlers[channel] as EngineHandler<EngineChannel>)(req as never, withJobId(ctx, jobId, scope)) };
     return dispatch(routes, channel, payload);
   }
 
@@ -90,7 +94,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
           send({ t: 'reply', id: msg.id, envelope: { ok: false, error: { code: ERROR_CODES.unknownChannel, message: `the engine has no ${String(msg.channel)}` } } });
           return;
         }
-        void call(msg.channel, msg.payload, msg.jobId).then((envelope) => send({ t: 'reply', id: msg.id, envelope }));
+        void call(msg.channel, msg.payload, msg.jobId, msg.scope).then((envelope) => send({ t: 'reply', id: msg.id, envelope }));
       } else if (msg.t === 'resume') {
         resumeAttackJob(ctx, msg.jobId, msg.request, msg.meta).then(
           (value) => send({ t: 'reply', id: msg.id, envelope: { ok: true, value } }),
@@ -101,9 +105,13 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
   };
 }
 
-/** The context as seen by one call: startJob uses the id the host assigned to this call. */
-function withJobId(ctx: EngineContext, jobId: string | undefined): EngineContext {
-  return { state: ctx.state, startJob: (_id, kind, body) => ctx.startJob(jobId, kind, body) };
+/**
+ * The context as seen by one call: startJob uses the id the host assigned to this call, and a
+ * scoped call (serve mode) sees its own open experiment.
+ */
+function withJobId(ctx: EngineContext, jobId: string | undefined, scope?: CallScope): EngineContext {
+  const state = scope ? scopedState(ctx.state, scope) : ctx.state;
+  return { state, startJob: (_id, kind, body) => ctx.startJob(jobId, kind, body, state.experimentDir) };
 }
 
 /** Connects an engine to a port and announces it; the entry points of both transports call this. */

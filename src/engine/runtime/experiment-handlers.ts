@@ -20,6 +20,7 @@ import {
   type Experiment,
   type RunRecord,
 } from '../../workspace';
+import { withExperimentLock } from '../../workspace/lock';
 import type { EngineHandlers } from './engine';
 import { rankedDto, requireModel } from './model-handlers';
 import type { EngineState } from './state';
@@ -112,11 +113,14 @@ export const experimentHandlers: Pick<EngineHandlers, ExperimentChannels> = {
     const model = requireModel(state).classifier;
     await mkdir(dir, { recursive: true });
     // Created now, not at the first attack, so the name sticks and the folder shows as an experiment.
-    await createExperiment(dir, {
-      ...(req.name ? { name: req.name } : {}),
-      model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: state.model!.spec },
-      imagesSource: '',
-    });
+    // Under the lock: `printshot attack --out` on the same new folder must not create it at the same time.
+    await withExperimentLock(dir, 'printshot workbench (new experiment)', () =>
+      createExperiment(dir, {
+        ...(req.name ? { name: req.name } : {}),
+        model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: state.model!.spec },
+        imagesSource: '',
+      }),
+    );
     state.experimentDir = dir;
     return experimentDto(dir);
   },
