@@ -3,6 +3,8 @@
  * generator all read from here, so adding an attack is adding one file and one line.
  */
 import { PrintshotError } from '../shared';
+import { apgdCe, apgdDlr } from './apgd';
+import { apgdT } from './apgd-t';
 import { bim } from './bim';
 import { cwL0 } from './cw-l0';
 import { cwL2 } from './cw-l2';
@@ -13,9 +15,10 @@ import { illc } from './illc';
 import { lbfgs } from './lbfgs';
 import { mifgsm } from './mifgsm';
 import { pgd } from './pgd';
+import { square } from './square';
 import type { AttackDescriptor } from './types';
 
-export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, cwL0, cwLinf, lbfgs, eotPgd];
+export const attackRegistry: readonly AttackDescriptor[] = [fgsm, bim, illc, pgd, mifgsm, cwL2, cwL0, cwLinf, lbfgs, eotPgd, apgdCe, apgdDlr, apgdT, square];
 
 /** The paper's own names, accepted on the command line. */
 const aliases: Record<string, string> = { fast: 'fgsm', 'iter-basic': 'bim', basic: 'bim', 'll-class': 'illc' };

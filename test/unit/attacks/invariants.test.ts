@@ -24,6 +24,10 @@ const budgets: Record<string, object> = {
   'cw-l0': { maxIterations: 10, largestConst: 10, removeFraction: 0.25, maxRounds: 4 },
   'cw-linf': { maxIterations: 10, largestConst: 2 },
   lbfgs: { binarySteps: 3, maxIterations: 30 },
+  'apgd-ce': { iterations: 10 },
+  'apgd-dlr': { iterations: 10 },
+  'apgd-t': { iterations: 5, targetClasses: 3 },
+  square: { queries: 30 },
 };
 
 beforeAll(async () => {

@@ -1,0 +1,173 @@
+/**
+ * Auto-PGD, the step-size-free PGD of Croce & Hein, arXiv 2003.01690, Algorithm 1, following
+ * the authors' reference code (autoattack/autopgd_base.py) where the paper leaves details open:
+ *
+ *   z      = P(x_k + η·s(∇f(x_k)))                       s = sign (L∞) or g/‖g‖₂ (L2)
+ *   x_{k+1} = P(x_k + α(z − x_k) + (1 − α)(x_k − x_{k−1}))   α = 0.75 (1 at the first step)
+ *
+ * η starts at 2ε per image. At checkpoints w_j (p_0 = 0, p_1 = 0.22, p_{j+1} = p_j +
+ * max(p_j − p_{j−1} − 0.03, 0.06), as fractions of the iterations) η is halved, and the iterate
+ * restarted from the best point so far, when (1) fewer than ρ = 0.75 of the steps since the last
+ * checkpoint raised the loss, or (2) η was not halved at the last checkpoint and the best loss
+ * has not risen since. Everything is per image. Returned per image: the highest-loss point that
+ * was misclassified (top-1 ≠ label) if any, else the highest-loss point.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { exactSign } from '../kernels';
+import { throwIfAborted } from '../shared';
+import { crossEntropyFromLogits, summedCrossEntropy } from './gradient';
+import { dlrLoss, summedDlr } from './dlr-loss';
+import { replace } from './minimal-core';
+import { l2Norms, perImageValues, projectBall, randomStart, type BallNorm } from './norm-ball';
+import type { AttackContext } from './types';
+
+export type ApgdLoss = 'ce' | 'dlr';
+
+export interface ApgdSettings {
+  readonly norm: BallNorm;
+  /** Radius on the [0,1] scale. */
+  readonly eps: number;
+  readonly iterations: number;
+  readonly loss: ApgdLoss;
+  /** Targeted DLR towards these classes (APGD-T); success is still top-1 ≠ label. */
+  readonly targets?: Int32Array;
+  /** Called after every step with the steps done in this run. */
+  readonly onStep?: (step: number) => void | Promise<void>;
+}
+
+export interface ApgdResult {
+  /** Owned by the caller. */
+  readonly x: tf.Tensor4D;
+  /** Per image: some iterate was misclassified. */
+  readonly success: boolean[];
+  readonly steps: number;
+}
+
+/** Step-halving fraction ρ and momentum α of the paper. */
+export const RHO = 0.75;
+export const MOMENTUM = 0.75;
+
+/** The checkpoints as iteration counts: w_1 = ⌊0.22N⌋, then gaps shrinking by ⌊0.03N⌋ to ⌊0.06N⌋. */
+export function checkpoints(iterations: number): number[] {
+  const first = Math.max(Math.floor(0.22 * iterations), 1);
+  const shrink = Math.max(Math.floor(0.03 * iterations), 1);
+  const least = Math.max(Math.floor(0.06 * iterations), 1);
+  const out: number[] = [];
+  for (let w = first, gap = first; w <= iterations; gap = Math.max(gap - shrink, least), w += gap) out.push(w);
+  return out;
+}
+
+interface Evaluated {
+  grad: tf.Tensor4D;
+  loss: Float32Array;
+  wrong: boolean[];
+}
+
+async function evaluate(ctx: AttackContext, x: tf.Tensor4D, labels: tf.Tensor1D, s: ApgdSettings, targets?: tf.Tensor1D): Promise<Evaluated> {
+  let logits: tf.Tensor2D | undefined;
+  const { grad, stacked } = tf.tidy(() => {
+    const g = tf.grad((input: tf.Tensor) => {
+      const z = ctx.classifier.logits(input as tf.Tensor4D);
+      logits = tf.keep(z);
+      return s.loss === 'ce' ? summedCrossEntropy(z, labels) : summedDlr(z, labels, targets);
+    })(x) as tf.Tensor4D;
+    const per = s.loss === 'ce' ? crossEntropyFromLogits(logits!, labels) : dlrLoss(logits!, labels, targets);
+    const wrong = tf.cast(tf.notEqual(tf.argMax(logits!, 1), labels), 'float32');
+    return { grad: g, stacked: tf.stack([per, wrong]) };
+  });
+  logits?.dispose();
+  const v = (await stacked.data()) as Float32Array;
+  stacked.dispose();
+  const n = x.shape[0];
+  return { grad, loss: v.slice(0, n), wrong: Array.from(v.subarray(n, 2 * n), (w) => w > 0.5) };
+}
+
+/** Runs APGD on x0 (caller owns it) for the given labels. */
+export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Array, s: ApgdSettings): Promise<ApgdResult> {
+  const n = labels.length;
+  const yT = tf.tensor1d(labels, 'int32');
+  const tT = s.targets ? tf.tensor1d(s.targets, 'int32') : undefined;
+  const project = (t: tf.Tensor4D) => projectBall(t, x0, s.eps, s.norm);
+  let x = randomStart(x0, s.eps, s.norm, ctx.rng.seed32());
+  let xOld = tf.clone(x);
+  let xBest = tf.clone(x);
+  let xAdv = tf.clone(x);
+  let gradBest: tf.Tensor4D = tf.zerosLike(x0);
+  let ev: Evaluated | undefined;
+  try {
+    ev = await evaluate(ctx, x, yT, s, tT);
+    gradBest.dispose();
+    gradBest = tf.clone(ev.grad);
+    const lossBest = Float64Array.from(ev.loss);
+    const success = ev.wrong.slice();
+    const advLoss = Float64Array.from(ev.loss, (l, i) => (success[i] ? l : -Infinity));
+    const prevLoss = Float64Array.from(ev.loss);
+    const eta = new Float64Array(n).fill(2 * s.eps);
+    const raised = new Int32Array(n);
+    const lossAtCheck = Float64Array.from(lossBest);
+    // The reference code starts with "reduced" set, so condition (2) cannot fire at w_1.
+    const halvedAtCheck = new Array<boolean>(n).fill(true);
+    const marks = new Set(checkpoints(s.iterations));
+    let lastMark = 0;
+    let steps = 0;
+    for (let i = 0; i < s.iterations && !success.every(Boolean); i++) {
+      throwIfAborted(ctx.signal);
+      const a = i === 0 ? 1 : MOMENTUM;
+      const grad = ev.grad;
+      const next = tf.tidy(() => {
+        const dir = s.norm === 'linf' ? exactSign(grad) : tf.div(grad, tf.add(l2Norms(grad), 1e-12));
+        const z = project(tf.add(x, tf.mul(perImageValues(eta), dir)) as tf.Tensor4D);
+        return project(tf.add(tf.add(x, tf.mul(tf.sub(z, x), a)), tf.mul(tf.sub(x, xOld), 1 - a)) as tf.Tensor4D);
+      });
+      xOld.dispose();
+      xOld = x;
+      x = next;
+      ev.grad.dispose();
+      ev = await evaluate(ctx, x, yT, s, tT);
+      steps = i + 1;
+      const { loss, wrong } = ev;
+      const advBetter = wrong.map((w, j) => w && loss[j] > advLoss[j]);
+      const better = Array.from(loss, (l, j) => l > lossBest[j]);
+      for (let j = 0; j < n; j++) {
+        if (wrong[j]) success[j] = true;
+        if (advBetter[j]) advLoss[j] = loss[j];
+        if (better[j]) lossBest[j] = loss[j];
+        if (loss[j] > prevLoss[j]) raised[j]++;
+        prevLoss[j] = loss[j];
+      }
+      if (advBetter.some(Boolean)) xAdv = replace(xAdv, advBetter, x);
+      if (better.some(Boolean)) {
+        xBest = replace(xBest, better, x);
+        gradBest = replace(gradBest, better, ev.grad);
+      }
+      if (marks.has(steps)) {
+        const span = steps - lastMark;
+        lastMark = steps;
+        const halve = Array.from({ length: n }, (_, j) => {
+          const oscillating = raised[j] < RHO * span;
+          const stalled = !halvedAtCheck[j] && lossAtCheck[j] >= lossBest[j];
+          return oscillating || stalled;
+        });
+        halve.forEach((h, j) => {
+          halvedAtCheck[j] = h;
+          lossAtCheck[j] = lossBest[j];
+          raised[j] = 0;
+          if (h) eta[j] /= 2;
+        });
+        if (halve.some(Boolean)) {
+          x = replace(x, halve, xBest);
+          ev.grad = replace(ev.grad, halve, gradBest);
+        }
+      }
+      await s.onStep?.(steps);
+    }
+    const pick = tf.tidy(() => tf.reshape(tf.tensor1d(success, 'bool'), [-1, 1, 1, 1]));
+    const out = tf.where(pick, xAdv, xBest) as tf.Tensor4D;
+    pick.dispose();
+    return { x: out, success, steps };
+  } finally {
+    tf.dispose([x, xOld, xBest, xAdv, yT, gradBest]);
+    if (tT) tT.dispose();
+    if (ev) ev.grad.dispose();
+  }
+}
