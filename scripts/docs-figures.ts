@@ -41,7 +41,7 @@ function run(job: Job): { data: ReportData; seconds: number; command: string } {
   if (!(flag('--reuse') && existsSync(reportFile))) {
     process.stderr.write(`docs:figures: ${command} --out ${out}\n`);
     const started = Date.now();
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/printshot.mjs'), ...cmdArgs], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin/printshot.mjs'), ...cmdArgs], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`${command} exited with ${r.status ?? r.signal}`);
     writeFileSync(timing, String((Date.now() - started) / 1000));
   }

@@ -73,7 +73,7 @@ describe('fixed-seed attack and report bytes (golden)', () => {
     const hashes = pngHashes(join(exp, 'adversarial/fgsm-eps16'));
     expect(Object.keys(hashes)).toHaveLength(8);
     expectGolden('fgsm-eps16', hashes);
-  });
+  }, 180_000);
 
   it('BIM eps=16 alpha=1 10 iterations seed 7: every adversarial PNG has the golden sha256', () => {
     cli(['attack', '--images', images, '--method', 'bim', '--eps', '16', '--alpha', '1', '--iterations', '10', '--seed', '7', '--workers', '1', '--out', exp]);
@@ -82,7 +82,7 @@ describe('fixed-seed attack and report bytes (golden)', () => {
     // The clean copies the runs were measured against are part of the behaviour too.
     expectGolden('bim-eps16', hashes);
     expectGolden('clean', pngHashes(join(exp, 'clean')));
-  });
+  }, 180_000);
 
   it("the report's table CSV (run ids normalised) has the golden sha256", () => {
     const csv = join(tmp, 'tables.csv');
@@ -95,5 +95,5 @@ describe('fixed-seed attack and report bytes (golden)', () => {
     });
     expect(ids.size).toBe(2);
     expectGolden('report-csv', { [relative(tmp, csv)]: sha256(text) });
-  });
+  }, 180_000);
 });
