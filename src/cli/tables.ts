@@ -38,12 +38,12 @@ export function accuracyText(a: AccuracyResult): string {
 }
 
 export function accuracyLine(title: string, a: { top1: AccuracyResult; top5: AccuracyResult }): string {
-  return `${title.padEnd(24)} top-1 ${pct(a.top1.accuracy)} ${ciText(a.top1.ci)}   top-5 ${pct(a.top5.accuracy)} ${ciText(a.top5.ci)}`;
+  return `${title.padEnd(24)} top-1 ${accuracyText(a.top1)}   top-5 ${accuracyText(a.top5)}`;
 }
 
 export function destructionTable(results: readonly TransformResult[]): string {
   return formatTable(
     ['transform', 'destruction top-1', 'destruction top-5', 'T(adv) top-1 acc'],
-    results.map((r) => [r.spec, rateText(r.destruction.top1), rateText(r.destruction.top5), pct(r.adversarial.top1.accuracy)]),
+    results.map((r) => [r.spec, rateText(r.destruction.top1), rateText(r.destruction.top5), accuracyText(r.adversarial.top1)]),
   );
 }

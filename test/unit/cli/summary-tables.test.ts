@@ -1,7 +1,8 @@
 /** The CLI's rate cells: count and 95% Wilson interval beside every rate (issue 14). */
 import { describe, expect, it } from 'vitest';
-import { accuracyText, attackSummaryTable, rateCountText } from '../../../src/cli/tables';
-import { accuracy, summarizeAttack } from '../../../src/metrics';
+import { accuracyLine, accuracyText, attackSummaryTable, destructionTable, rateCountText } from '../../../src/cli/tables';
+import { accuracy, destructionRate, summarizeAttack } from '../../../src/metrics';
+import type { TransformResult } from '../../../src/services/evaluate';
 
 const row = (label: number, clean: number, adv: number) => ({ label, success: adv !== label, linf: 16, l2: 300, cleanTop5: [{ label: clean }], advTop5: [{ label: adv }] });
 // 8 images, 5 right before the attack, 4 of those fooled, 3 already wrong (raw 7/8).
@@ -18,6 +19,7 @@ describe('CLI summary tables', () => {
     const a = accuracy([[1], [2], [3], [3]], [1, 2, 3, 4], 1);
     // 3/4, Wilson 95%: [0.3006, 0.9544].
     expect(accuracyText(a)).toBe('75.0% (3/4) [30%, 95%]');
+    expect(accuracyLine('clean (digital)', { top1: a, top5: a })).toBe('clean (digital)          top-1 75.0% (3/4) [30%, 95%]   top-5 75.0% (3/4) [30%, 95%]');
   });
 
   it('the attack table puts success among originally correct images beside adversarial accuracy, and counts the already wrong apart', () => {
@@ -30,5 +32,14 @@ describe('CLI summary tables', () => {
     expect(line).toContain('12.5% (1/8) [2%, 47%]');
     expect(line).not.toContain('87.5%');
     expect(text).toContain('3 image(s) already misclassified before the attack are not counted as fooled (raw success over all images: 7/8).');
+  });
+
+  it('the evaluate table gives T(adv) accuracy with counts and interval too', () => {
+    const a = accuracy([[1], [2], [3], [3]], [1, 2, 3, 4], 1);
+    const d = destructionRate({ cleanCorrect: [true, true, true, false], advCorrect: [false, false, true, false], transformedCorrect: [true, false, true, false] });
+    const text = destructionTable([{ spec: 'jpeg:quality=50', destruction: { top1: d, top5: d }, adversarial: { top1: a, top5: a } } as unknown as TransformResult]);
+    // Destruction 1/2 (Wilson [9%, 91%]); T(adv) accuracy 3/4 (Wilson [30%, 95%]).
+    expect(text).toContain('50.0% (1/2) [9%, 91%]');
+    expect(text).toContain('75.0% (3/4) [30%, 95%]');
   });
 });
