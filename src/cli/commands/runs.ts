@@ -56,7 +56,8 @@ export function registerRunsCommand(program: Command): void {
     .action(async (opts: { experiment: string; json?: boolean }) => {
       const { listRunStates } = await import('../../workspace');
       const states = await listRunStates(opts.experiment);
-      const rows = states.map((s) => [s.dir.replace(/^adversarial\//, ''), s.id.slice(0, 8), s.status, `${s.done}/${s.total}`, s.reason ?? '']);
+      const why = (s: (typeof states)[number]): string => s.reason ?? (s.writer ? `being written by pid ${s.writer.pid} on host ${s.writer.host}` : '');
+      const rows = states.map((s) => [s.dir.replace(/^adversarial\//, ''), s.id.slice(0, 8), s.status, `${s.done}/${s.total}`, why(s)]);
       const stopped = states.filter((s) => s.status !== 'complete' && s.status !== 'running');
       const hint = stopped.length > 0 ? `\n${stopped.length} run(s) can be resumed: npx printshot runs resume ${stopped[0].id.slice(0, 8)} --experiment ${opts.experiment}` : '';
       print(opts.json, states, states.length === 0 ? 'no runs' : `${formatTable(['run', 'id', 'state', 'images', 'reason'], rows)}${hint}`);
