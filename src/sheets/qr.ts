@@ -5,7 +5,7 @@
 // The declaration must reach every tsconfig that compiles this file; an ambient module has no import form.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./qrcode-core.d.ts" />
-import { create, type QrSymbol } from 'qrcode/lib/core/qrcode';
+import { create, type QrSymbol } from 'qrcode/lib/core/qrcode.js';
 
 export type { QrSymbol };
 export type QrLevel = 'L' | 'M' | 'Q' | 'H';

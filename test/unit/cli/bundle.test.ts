@@ -96,6 +96,12 @@ describe('the CLI bundle', () => {
     const ha = await hashes(path.join(work, 'a'), rows(a.stdout));
     expect(ha).toHaveLength(6);
     expect(ha).toEqual(await hashes(path.join(work, 'b'), rows(b.stdout)));
+    // Every dependency the bundle leaves external must resolve under plain Node ESM (deep imports
+    // need their extension there, while tsx forgives it): sheet loads qrcode's encoder core.
+    const pdf = path.join(work, 'a-sheet.pdf');
+    const sheet = bundled(['sheet', '--experiment', path.join(work, 'a'), '--out', pdf]);
+    expect(sheet.code, sheet.stderr).toBe(0);
+    expect((await readFile(pdf)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
   }, 180_000);
 
   it('runs from bin/printshot.mjs only while no source is newer than the bundle, else from src/ through tsx', async () => {
