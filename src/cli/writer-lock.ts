@@ -37,6 +37,9 @@ function experimentOf(folder: string | undefined): string | undefined {
 export const WRITERS: Record<string, Writer> = {
   attack: { dirs: (o) => [str(o.out)], creates: true },
   robustness: { dirs: (o) => [str(o.out)], creates: true },
+  reproduce: { dirs: (o) => [str(o.out)], creates: true },
+  demo: { dirs: (o) => [str(o.out)], creates: true },
+  calibrate: { dirs: (o) => [str(o.experiment)] },
   register: { dirs: (o) => [str(o.experiment)] },
   report: { dirs: (o) => [str(o.experiment)] },
   sheet: { dirs: (o) => [str(o.experiment)] },
