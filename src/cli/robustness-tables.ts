@@ -3,7 +3,7 @@ import { attackLabel } from '../reports';
 import type { MaskingWarning } from '../metrics/masking';
 import type { RobustnessResult } from '../services/robustness';
 import { formatTable, pct } from './output';
-import { accuracyText, rateCountText } from './tables';
+import { accuracyText, cellRateText, rateCountText } from './tables';
 
 export function robustnessText(r: RobustnessResult): string {
   const models = formatTable(
@@ -24,7 +24,7 @@ export function robustnessText(r: RobustnessResult): string {
         const t = c.transforms.find((x) => x.spec === s);
         return t ? accuracyText(t.advTop1) : '—';
       }),
-      ...(hasPhotos ? [c.photo ? pct(c.photo.adversarial?.value) : '—', c.photo ? pct(c.photo.destruction?.value) : '—'] : []),
+      ...(hasPhotos ? [cellRateText(c.photo?.adversarial), cellRateText(c.photo?.destruction)] : []),
     ]),
   );
   const grid = formatTable(

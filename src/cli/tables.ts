@@ -1,5 +1,6 @@
 /** Human tables for evaluation results: accuracy with intervals and destruction rates. */
 import type { AccuracyResult, AttackSummary, DestructionRate, Rate } from '../metrics';
+import type { Cell } from '../reports/types';
 import type { TransformResult } from '../services/evaluate';
 import { formatTable, pct } from './output';
 
@@ -30,6 +31,12 @@ export function attackSummaryTable(runDir: string, name: string, s: AttackSummar
     ? `\n${s.alreadyMisclassified} image(s) already misclassified before the attack are not counted as fooled (raw success over all images: ${s.rawSuccess.count}/${s.rawSuccess.total}).`
     : '';
   return `${table}\nSuccess is judged after rounding to 8 bits; intervals are 95% Wilson.${wrong}`;
+}
+
+/** A report cell's rate with its counts and interval; '—' when there is none. */
+export function cellRateText(c: Cell | null | undefined): string {
+  if (!c || c.value === null) return '—';
+  return c.denominator === undefined ? pct(c.value) : rateCountText({ count: c.numerator ?? 0, total: c.denominator, rate: c.value, ci: c.ci ?? null });
 }
 
 /** An accuracy with its counts and 95 % interval: "62.5% (5/8) [31%, 86%]". */

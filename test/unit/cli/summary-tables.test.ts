@@ -1,6 +1,6 @@
 /** The CLI's rate cells: count and 95% Wilson interval beside every rate (issue 14). */
 import { describe, expect, it } from 'vitest';
-import { accuracyLine, accuracyText, attackSummaryTable, destructionTable, rateCountText } from '../../../src/cli/tables';
+import { accuracyLine, accuracyText, attackSummaryTable, cellRateText, destructionTable, rateCountText } from '../../../src/cli/tables';
 import { accuracy, destructionRate, summarizeAttack } from '../../../src/metrics';
 import type { TransformResult } from '../../../src/services/evaluate';
 
@@ -13,6 +13,9 @@ describe('CLI summary tables', () => {
     // Wilson 95% for 4/5: [0.3755, 0.9638].
     expect(rateCountText(summarizeAttack(EIGHT).attackSuccess)).toBe('80.0% (4/5) [38%, 96%]');
     expect(rateCountText({ count: 0, total: 0, rate: null, ci: null })).toBe('— (0/0)');
+    // A report cell (robustness photo columns): 1/4, Wilson 95% [0.0456, 0.6994].
+    expect(cellRateText({ value: 0.25, format: 'pct', numerator: 1, denominator: 4, ci: { low: 0.0456, high: 0.6994 } })).toBe('25.0% (1/4) [5%, 70%]');
+    expect(cellRateText(null)).toBe('—');
   });
 
   it('an accuracy shows its counts and interval', () => {
