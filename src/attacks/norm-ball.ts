@@ -71,19 +71,36 @@ export function randomStart(x0: tf.Tensor4D, eps: number, norm: BallNorm, seed: 
 }
 
 /**
- * The 8-bit image an L2 result will be saved as, kept inside the ball: rounded to nearest, or,
- * where that leaves ‖δ‖₂ > eps, every |δ_i| rounded down (towards the clean x0, which is on the
- * grid), which can only shrink the norm. eps255 on the 0..255 scale. Caller owns the result.
+ * The 8-bit image an L2 result will be saved as, kept inside the ball: δ·255 rounded to nearest,
+ * then, while ‖δ‖₂ > eps, the values that rounding pushed furthest outwards are moved one level
+ * back towards the clean x0 (on the grid), which shrinks the norm at the least cost in δ.
+ * eps255 on the 0..255 scale. Caller owns the result.
  */
 export function roundIntoL2Ball(x: tf.Tensor4D, x0: tf.Tensor4D, eps255: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const base = tf.round(tf.mul(x0, 255));
-    const d = tf.sub(tf.mul(x, 255), base);
-    const nearest = tf.round(d);
-    const down = tf.mul(tf.sign(d), tf.floor(tf.abs(d)));
-    const over = tf.greater(l2Norms(nearest), eps255);
-    return tf.div(tf.add(base, tf.where(tf.broadcastTo(over, x.shape), down, nearest)), 255) as tf.Tensor4D;
-  });
+  const [n, h, w, c] = x.shape;
+  const size = h * w * c;
+  const base = tf.tidy(() => tf.round(tf.mul(x0, 255)));
+  const scaled = tf.tidy(() => tf.mul(x, 255));
+  const b = base.dataSync();
+  const v = scaled.dataSync();
+  tf.dispose([base, scaled]);
+  const out = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const d = Float64Array.from({ length: size }, (_, j) => v[i * size + j] - b[i * size + j]);
+    const r = d.map(Math.round);
+    let sq = r.reduce((a, t) => a + t * t, 0);
+    if (sq > eps255 * eps255) {
+      const order = Array.from(r.keys()).filter((j) => r[j] !== 0).sort((p, q) => (Math.abs(r[q]) - Math.abs(d[q])) - (Math.abs(r[p]) - Math.abs(d[p])));
+      for (let k = 0; sq > eps255 * eps255; k = (k + 1) % order.length) {
+        const j = order[k];
+        if (r[j] === 0) continue;
+        sq -= 2 * Math.abs(r[j]) - 1;
+        r[j] -= Math.sign(r[j]);
+      }
+    }
+    for (let j = 0; j < size; j++) out[i * size + j] = (b[i * size + j] + r[j]) / 255;
+  }
+  return tf.tensor4d(out, [n, h, w, c]);
 }
 
 /** The images of `sub` (rows `rows` of the full batch) written into a copy of `full`. */
