@@ -43,3 +43,14 @@ export function runJobDto(experimentDir: string, run: RunDto): JobDto {
     run: { id: run.id, experimentDir, dir: run.dir, status: run.status },
   };
 }
+
+/** The promise's value, or null when it fails or takes longer than `ms` (a busy engine). */
+export async function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([answer.catch(() => null), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

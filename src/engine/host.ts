@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { ContractError, ERROR_CODES, type EngineStateDto, type EventMessage, type ExperimentDto, type JobDto, type ParsedRequestOf, type ResponseOf } from '../contract';
 import { JobTable, type JobEntry } from './host-jobs';
-import { isRunJobId, runJobDto, runJobId, RESUMABLE_RUN_STATES } from './host-runs';
+import { answerWithin, isRunJobId, runJobDto, runJobId, RESUMABLE_RUN_STATES } from './host-runs';
 import type { EngineChannel, FromEngine, ToEngine } from './protocol';
 import { isJobChannel, JOB_CHANNELS } from './protocol';
 import type { CallScope } from './runtime/scope';
@@ -173,10 +173,16 @@ export class EngineHost {
     while (j.dto.state === 'running' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     if (j.dto.state === 'running') {
       // The engine is stuck inside a step: end the job by restarting it.
-      this.jobs.finish(j, 'cancelled', { error: { code: 'cancelled', message: 'cancelled by the user (engine restarted to stop it)' } });
+      const reason = 'cancelled by the user (engine restarted to stop it)';
+      this.jobs.finish(j, 'cancelled', { error: { code: 'cancelled', message: reason } });
       this.killEngine('cancelling a busy job');
+      const meta = j.meta;
       void this.start().then(
-        () => this.emit({ event: 'engine:ready', payload: { pid: this.engineState.pid, restarts: this.engineState.restarts } }),
+        () => {
+          // The killed engine could not mark the run cancelled; left alone it would read as interrupted.
+          if (meta) this.transport?.send({ t: 'stop-run', meta, reason });
+          this.emit({ event: 'engine:ready', payload: { pid: this.engineState.pid, restarts: this.engineState.restarts } });
+        },
         () => undefined,
       );
     }
@@ -227,14 +233,7 @@ export class EngineHost {
   private async openExperiment(timeoutMs = 2000): Promise<ExperimentDto | null> {
     if (!this.replay.experimentDir || this.engineState.state !== 'ready' || !this.transport) return null;
     const answer = this.request({ t: 'call', id: this.nextId++, channel: 'experiment:current', payload: {} }) as Promise<ExperimentDto | null>;
-    if (!timeoutMs) return answer;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-    try {
-      return await Promise.race([answer.catch(() => null), late]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return timeoutMs ? answerWithin(answer, timeoutMs) : answer;
   }
 
   private request(msg: ToEngine & { id: number }): Promise<unknown> {

@@ -49,6 +49,8 @@ export type ToEngine =
   /** scope: the caller's open experiment (serve mode, one per tab; runtime/scope.ts). */
   | { t: 'call'; id: number; channel: EngineChannel; payload: unknown; jobId?: string; scope?: CallScope }
   | { t: 'cancel'; jobId: string }
+  /** After the host killed a stuck engine to cancel a job: record the cancel its run could not. */
+  | { t: 'stop-run'; meta: JobMeta; reason: string }
   | {
       t: 'resume';
       id: number;

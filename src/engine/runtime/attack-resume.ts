@@ -8,8 +8,8 @@
 import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
 import { ContractError, type ParsedRequestOf } from '../../contract';
 import { currentBackend, type LoadedClassifier } from '../../model';
-import type { LabeledImage } from '../../shared';
-import { hasRunManifest, openExperiment, readVerifiedImage } from '../../workspace';
+import { log, type LabeledImage } from '../../shared';
+import { effectiveStatus, hasRunManifest, listRuns, openExperiment, readVerifiedImage, stopRun } from '../../workspace';
 import type { JobMeta } from '../protocol';
 import type { EngineContext, JobControl } from './engine';
 import { loadFolder, requireModel } from './model-handlers';
@@ -75,4 +75,18 @@ export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: Pa
     });
     return { kind: 'attack', experimentDir: meta.experimentDir, runId: run.id, runDir: run.dir, method: run.method, eps: run.eps, summary };
   });
+}
+
+/**
+ * Marks a run cancelled whose job the host ended by killing the engine (it was stuck inside a
+ * step). Only a run still left by that dead engine (effectively interrupted) is changed: one
+ * resumed since, or finished, is not.
+ */
+export async function recordCancel(meta: JobMeta, reason: string): Promise<void> {
+  try {
+    const run = (await listRuns(meta.experimentDir)).find((r) => r.id === meta.runId);
+    if (run && effectiveStatus(run) === 'interrupted') await stopRun(meta.experimentDir, run.id, 'cancelled', reason);
+  } catch (e) {
+    log.warn(`engine: could not record the cancel of run ${meta.runId} (${(e as Error).message})`);
+  }
 }

@@ -9,7 +9,7 @@ import { log } from '../../shared';
 import { contract, ContractError, dispatch, ERROR_CODES, toErrorDto, type JobKind, type JobResult, type ParsedRequestOf, type ResponseOf } from '../../contract';
 import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '../protocol';
 import { experimentHandlers } from './experiment-handlers';
-import { resumeAttackJob } from './attack-resume';
+import { recordCancel, resumeAttackJob } from './attack-resume';
 import { jobHandlers } from './job-handlers';
 import { modelHandlers } from './model-handlers';
 import { reportHandlers } from './report-handler';
@@ -89,6 +89,8 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     handle(msg) {
       if (msg.t === 'cancel') {
         state.jobs.get(msg.jobId)?.controller.abort();
+      } else if (msg.t === 'stop-run') {
+        void recordCancel(msg.meta, msg.reason);
       } else if (msg.t === 'call') {
         if (!(msg.channel in handlers) || !(msg.channel in contract)) {
           send({ t: 'reply', id: msg.id, envelope: { ok: false, error: { code: ERROR_CODES.unknownChannel, message: `the engine has no ${String(msg.channel)}` } } });

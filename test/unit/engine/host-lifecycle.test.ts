@@ -4,10 +4,18 @@
  * run's counts), never waits long on a busy engine, and job:resume on such an entry sends the
  * engine a resume without a request; a cancelled attack job is resumable.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExperimentDto, RunDto } from '../../../src/contract';
 import { EngineHost, type EngineTransport } from '../../../src/engine';
 import type { FromEngine, ToEngine } from '../../../src/engine/protocol';
+import { recordCancel } from '../../../src/engine/runtime/attack-resume';
+import { createExperiment, effectiveStatus, openExperiment, startRun } from '../../../src/workspace';
+import { init } from '../../fixtures/images/experiment';
+import { tempDir } from '../../fixtures/images/make';
 
 const run = (id: string, status: RunDto['status'], done = 2): RunDto => ({
   id,
@@ -20,7 +28,7 @@ const run = (id: string, status: RunDto['status'], done = 2): RunDto => ({
   ...(status === 'cancelled' ? { reason: 'cancelled by the user', stoppedAt: '2026-01-01T00:01:00.000Z' } : {}),
 });
 
-function scripted(runs: RunDto[], opts: { silent?: boolean } = {}) {
+function scripted(runs: RunDto[], opts: { silent?: boolean; ignoreCancel?: boolean } = {}) {
   const received: ToEngine[] = [];
   let send: (m: FromEngine) => void = () => undefined;
   const experiment: ExperimentDto = { dir: '/exp', exists: true, name: 'exp', images: 8, runs, files: [] };
@@ -35,7 +43,7 @@ function scripted(runs: RunDto[], opts: { silent?: boolean } = {}) {
           if (!opts.silent) reply(experiment);
         } else if (msg.t === 'call') reply(msg.jobId ? { jobId: msg.jobId } : msg.channel.startsWith('experiment:') ? experiment : { ok: 1 });
         else if (msg.t === 'resume') reply({ jobId: msg.jobId });
-        else if (msg.t === 'cancel') setTimeout(() => send({ t: 'failed', jobId: msg.jobId, error: { code: 'cancelled', message: 'cancelled by the user' } }), 1);
+        else if (msg.t === 'cancel' && !opts.ignoreCancel) setTimeout(() => send({ t: 'failed', jobId: msg.jobId, error: { code: 'cancelled', message: 'cancelled by the user' } }), 1);
       },
       onMessage: (l) => void (send = l),
       onExit: () => undefined,
@@ -84,11 +92,46 @@ describe('engine host: stopped runs as jobs', () => {
     expect((await host.listJobs()).map((j) => j.id)).toEqual([jobId]);
   });
 
+  it('a job cancelled by killing a stuck engine has its run marked cancelled by the next engine', async () => {
+    const { host, received, send } = scripted([], { ignoreCancel: true });
+    const { jobId } = await host.call('attack:start', { method: 'bim', params: { eps: 16 }, images: { kind: 'bundled' }, seed: 0 });
+    send({ t: 'meta', jobId, meta: { experimentDir: '/exp', runId: 'r1' } });
+    expect(await host.cancel(jobId)).toMatchObject({ state: 'cancelled', resumable: true });
+    await new Promise((r) => setTimeout(r, 50)); // the new engine starts, then is told
+    expect(received.filter((m) => m.t === 'stop-run')).toEqual([{ t: 'stop-run', meta: { experimentDir: '/exp', runId: 'r1' }, reason: 'cancelled by the user (engine restarted to stop it)' }]);
+  });
+
   it('does not wait for an engine busy inside a step: the list is the host\'s jobs', async () => {
     const { host } = scripted([run('a', 'interrupted')], { silent: true });
     await host.call('experiment:open', { location: { kind: 'path', path: '/exp' } });
     const t0 = Date.now();
     expect(await host.listJobs()).toEqual([]);
     expect(Date.now() - t0).toBeLessThan(3000);
+  });
+});
+
+describe('engine: recording the cancel of a killed job', () => {
+  it('marks a run its dead engine left cancelled, and leaves a run with a live writer alone', async () => {
+    const { dir, cleanup } = await tempDir();
+    try {
+      await createExperiment(dir, init());
+      const left = await startRun(dir, { method: 'bim', eps: 8 });
+      const live = await startRun(dir, { method: 'fgsm', eps: 8 });
+      // The killed engine: a process of this host that has exited.
+      const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      await once(dead, 'exit');
+      const file = join(dir, 'experiment.json');
+      const json = JSON.parse(await readFile(file, 'utf8')) as { runs: { id: string; writer: { pid: number } }[] };
+      json.runs.find((r) => r.id === left.id)!.writer.pid = dead.pid!;
+      await writeFile(file, JSON.stringify(json));
+      const reason = 'cancelled by the user (engine restarted to stop it)';
+      await recordCancel({ experimentDir: dir, runId: left.id }, reason);
+      await recordCancel({ experimentDir: dir, runId: live.id }, reason);
+      const runs = (await openExperiment(dir)).runs;
+      expect(runs.find((r) => r.id === left.id)).toMatchObject({ status: 'cancelled', reason });
+      expect(effectiveStatus(runs.find((r) => r.id === live.id)!)).toBe('running');
+    } finally {
+      await cleanup();
+    }
   });
 });
