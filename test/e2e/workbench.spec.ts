@@ -206,3 +206,33 @@ test('responsiveness during a BIM job: no main-thread task over 50 ms, cancel wi
   expect(longTasks, `main-thread tasks over 50 ms during the BIM job; attribution: ${JSON.stringify(frames)}`).toEqual([]);
   expect(result.cancelLatencyMs, 'cancel latency (click → "cancelled" shown)').toBeLessThanOrEqual(1000);
 });
+
+test('two tabs, two experiments: an attack lands in the experiment of the tab that started it (issue 14)', async ({ page, context }) => {
+  const other = await context.newPage();
+  await freshWorkbench(page);
+  await freshWorkbench(other);
+  const names: string[] = [];
+  for (const p of [page, other]) {
+    await p.getByRole('button', { name: 'Load the bundled model' }).click();
+    await expect(p.getByTestId('model-info')).toContainText('fashion-cnn');
+    await p.getByRole('button', { name: 'New experiment' }).click();
+    await expect(p.getByTestId('experiment-name')).toContainText('experiment-');
+    names.push((await p.getByTestId('experiment-name').textContent()) ?? '');
+  }
+  expect(names[0]).not.toBe(names[1]);
+  // The second tab opened its experiment last; before per-tab experiments the first tab's attack landed there.
+  await page.bringToFront();
+  await open(page, 'attack');
+  await page.getByLabel('Method').selectOption('fgsm');
+  await page.locator('#attack-eps').fill('16');
+  await page.locator('#attack-limit').fill('8');
+  await page.getByTestId('attack-start').click();
+  await expect(page.getByTestId('attack-summary')).toContainText('fgsm eps=16');
+  const mine = await api<{ dir: string; runs: { method: string; eps: number }[] }>(page, 'experiment:current');
+  const theirs = await api<{ dir: string; runs: unknown[] }>(other, 'experiment:current');
+  expect(mine.runs).toEqual([expect.objectContaining({ method: 'fgsm', eps: 16 })]);
+  expect(theirs.runs).toEqual([]);
+  expect(mine.dir).not.toBe(theirs.dir);
+  await expect(page.getByTestId('experiment-name')).toHaveText(names[0]);
+  await expect(other.getByTestId('experiment-name')).toHaveText(names[1]);
+});

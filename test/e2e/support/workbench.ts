@@ -20,7 +20,10 @@ export async function api<T = unknown>(page: Page, channel: string, request: unk
   const envelope = await page.evaluate(
     async ([c, body]) => {
       const token = sessionStorage.getItem('printshot-token') ?? '';
-      const res = await fetch(`/api/${c}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-printshot-token': token }, body: JSON.stringify(body) });
+      // As the page's own bridge does: this tab's id, so the answer is about this tab's open experiment.
+      const tab = sessionStorage.getItem('printshot-tab');
+      const headers: Record<string, string> = { 'content-type': 'application/json', 'x-printshot-token': token, ...(tab ? { 'x-printshot-tab': tab } : {}) };
+      const res = await fetch(`/api/${c}`, { method: 'POST', headers, body: JSON.stringify(body) });
       return (await res.json()) as { ok: boolean; value?: unknown; error?: { message: string } };
     },
     [channel, request] as const,
