@@ -44,7 +44,7 @@ interface Held {
   count: number;
   info: LockInfo;
   file: string;
-  /** Folder created for the lock that may be removed again if nothing else was written. */
+  /** The topmost folder created for the lock: removed again, down to it, if nothing else was written. */
   createdDir?: string;
 }
 
@@ -87,7 +87,9 @@ export async function acquireExperimentLock(dir: string, who: string, opts: Lock
 
 async function takeLock(file: string, who: string, opts: LockOptions): Promise<Held> {
   const root = dirname(file);
-  const createdDir = await mkdir(root, { recursive: true });
+  const createdDir = await mkdir(root, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new PrintshotError('io', `${root}: cannot create the experiment folder (${e.code ?? e.message})`);
+  });
   const info: LockInfo = { pid: process.pid, host: hostname(), command: who, startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   const deadline = Date.now() + Math.max(0, opts.wait ?? 0);
   let delay = 50;
@@ -119,7 +121,7 @@ async function takeLock(file: string, who: string, opts: LockOptions): Promise<H
     await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(10, deadline - Date.now()))));
     delay = Math.min(1000, delay * 1.5);
   }
-  const entry: Held = { count: 1, info, file, ...(createdDir ? { createdDir: root } : {}) };
+  const entry: Held = { count: 1, info, file, ...(createdDir ? { createdDir } : {}) };
   held.set(info.token, entry);
   installExitHooks();
   return entry;
@@ -140,7 +142,14 @@ async function releaseHeld(entry: Held): Promise<void> {
   const now = await readLock(dirname(entry.file)).catch(() => undefined);
   if (now && now !== 'unreadable' && now.token === entry.info.token) await unlink(entry.file).catch(() => undefined);
   // A folder made only to hold the lock (the command failed before writing) is removed again.
-  if (entry.createdDir) await rmdir(entry.createdDir).catch(() => undefined);
+  if (entry.createdDir) await removeEmptyUpTo(dirname(entry.file), entry.createdDir);
+}
+
+/** Removes `dir` and its parents up to `top` (inclusive) while they are empty. */
+async function removeEmptyUpTo(dir: string, top: string): Promise<void> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false)) || d === top || dirname(d) === d) return;
+  }
 }
 
 /** Runs `fn` holding the experiment lock; released however `fn` ends. */

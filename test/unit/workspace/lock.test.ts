@@ -167,6 +167,12 @@ describe('experiment lock', () => {
     const fresh = path.join(dir, 'new-exp');
     await withExperimentLock(fresh, 'printshot attack', async () => expect(existsSync(fresh)).toBe(true));
     expect(existsSync(fresh)).toBe(false);
+    const deep = path.join(dir, 'a', 'b', 'exp');
+    await withExperimentLock(deep, 'printshot attack', async () => expect(existsSync(deep)).toBe(true));
+    expect(existsSync(path.join(dir, 'a'))).toBe(false);
+    expect(existsSync(dir)).toBe(true);
+    await writeFile(path.join(dir, 'a-file'), '');
+    await expect(acquireExperimentLock(path.join(dir, 'a-file', 'exp'), 'x')).rejects.toMatchObject({ code: 'io', message: expect.stringContaining('cannot create the experiment folder') });
     await withExperimentLock(fresh, 'printshot attack', () => writeFile(path.join(fresh, 'experiment.json'), '{}'));
     expect(await readFile(path.join(fresh, 'experiment.json'), 'utf8')).toBe('{}');
   });
