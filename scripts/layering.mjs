@@ -57,7 +57,7 @@ export const PURE_PACKAGES = [
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-wasm',
   'zod',
-  'qrcode/lib/core/qrcode',
+  'qrcode/lib/core/qrcode.js',
   'zxing-wasm/reader',
 ];
 
