@@ -21,10 +21,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { version_layers as tfjsLayersVersion } from '@tensorflow/tfjs-layers';
-// A static import on purpose: src/attacks registers tfjs' stock gradients, which must happen
-// before selectBackend() installs src/kernels' input-only gradients over them.
-import '../src/attacks';
-import { selectBackend, type BackendName } from '../src/model/backend';
+import { installBackend, type BackendName } from '../src/model/backend';
 import { BIM_STEPS, CONFIG, MATCHED_MODELS, TORCH_MODEL, type ModelId, type TorchModelId } from './lib/config';
 import { describeMachine, machineInfo, peakGflops, wasmPeakGflops } from './lib/machine';
 import { benchMatched, prepareModelDirs, type MatchedResult } from './lib/matched';
@@ -96,7 +93,7 @@ async function main(): Promise<void> {
   const command = process.env.npm_lifecycle_event === 'bench:attack' ? `npm run bench:attack${argv.length ? ` -- ${argv.join(' ')}` : ''}` : `node --import tsx bench/attack-throughput.ts${argv.length ? ` ${argv.join(' ')}` : ''}`;
   say(`command: ${command}`);
   say(`machine: ${describeMachine(machine)}; load average ${machine.loadAvg1.toFixed(2)} at start; ${machine.date}`);
-  const backend = await selectBackend(opt.backend ? { prefer: opt.backend as BackendName } : {});
+  const backend = await installBackend(opt.backend ? { prefer: opt.backend as BackendName } : {});
   const threads = backend.name === 'wasm' ? (backend.threads ?? 1) : backend.name === 'tensorflow' ? os.cpus().length : 1;
   say(`backend: ${backend.name} (${backend.reason}), ${threads} thread(s); matched table N = ${threadsList.join(', ')}; PyTorch threads: ${torchThreads.join(', ')}`);
 

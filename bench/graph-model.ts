@@ -17,7 +17,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { attackImages, getAttack } from '../src/attacks';
-import { loadClassifierFromMemory, selectBackend, type LoadedClassifier } from '../src/model';
+import { loadClassifierFromMemory, installBackend, type LoadedClassifier } from '../src/model';
 import { createRng, log } from '../src/shared';
 import { graphMobileNetV2Full } from '../test/fixtures/graph/mobilenetv2-full';
 import { graphCnn, type GraphFixture } from '../test/fixtures/graph/models';
@@ -80,7 +80,7 @@ async function benchModel(f: GraphFixture, n: number, images: number): Promise<v
 async function main(): Promise<void> {
   console.log(`$ node --import tsx bench/graph-model.ts ${process.argv.slice(2).join(' ')}`.trimEnd());
   if (args.backend) await tf.setBackend(args.backend);
-  else await selectBackend();
+  else await installBackend();
   log.debug = (m: string) => void (m.includes('fused ops') && console.log(`  ${m.slice(0, 160)}…`));
   for (const name of args.models!.split(',')) {
     if (name === 'mobilenetv2') await benchModel(graphMobileNetV2Full({ size }), batch, batch);

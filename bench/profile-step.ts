@@ -18,9 +18,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-// Static: registers tfjs' stock gradients before selectBackend() installs src/kernels' ones.
 import { attackImages, getAttack, lossGradient } from '../src/attacks';
-import { selectBackend } from '../src/model/backend';
+import { installBackend } from '../src/model/backend';
 import type { Classifier } from '../src/model/classifier';
 import { createRng } from '../src/shared';
 import { describeMachine, machineBusySeconds, machineInfo } from './lib/machine';
@@ -167,7 +166,7 @@ function archClassifier(arch: (typeof ARCHITECTURES)[number]): Classifier {
 
 async function main(): Promise<void> {
   const machine = machineInfo();
-  const backend = await selectBackend();
+  const backend = await installBackend();
   const b0 = machineBusySeconds();
   const c0 = process.cpuUsage();
   const t0 = performance.now();

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { readImage8 } from '../src/images';
-import { selectBackend } from '../src/model/backend';
+import { installBackend } from '../src/model/backend';
 import { detectMarkers, registerImage } from '../src/registration';
 import { useNodeMarkerReader } from '../src/registration/node/marker-reader';
 import { createRng, type Image8 } from '../src/shared';
@@ -53,7 +53,7 @@ const [layout] = layoutSheets({
 });
 const cellImage = (cell: { relPath: string }) => images.get(cell.relPath)!;
 
-const backend = await selectBackend();
+const backend = await installBackend();
 await useNodeMarkerReader();
 say(`simulating ${frames} frames (${layout.cells.length} cells per sheet, tfjs ${backend.name})…`);
 const photos: Image8[] = [];

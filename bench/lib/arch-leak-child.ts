@@ -9,9 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-// Registers tfjs' stock gradients before selectBackend() installs the input-only ones.
 import { attackImages, getAttack } from '../../src/attacks';
-import { loadClassifier, selectBackend } from '../../src/model/node';
+import { loadClassifier, installBackend } from '../../src/model/node';
 import { createRng } from '../../src/shared';
 import type { LeakCell } from './arch-steady';
 import { firstLine } from './config';
@@ -29,7 +28,7 @@ async function main(): Promise<void> {
   if (!a['model-dir']) throw new Error('--model-dir is required');
   const batch = Number(a.batch);
   const steps = Number(a.steps);
-  await selectBackend({ prefer: 'wasm' });
+  await installBackend({ prefer: 'wasm' });
   const c = await loadClassifier(a['model-dir']);
   const execution = (c as { execution?: unknown }).execution;
   const items = randomItems(c, batch, 7);

@@ -1,14 +1,12 @@
 /**
  * A benchmark worker for fwd+bwd in the matched-threads table: loads a model folder the way the
- * pool's workers do (selectBackend + loadClassifier, optionally on the threaded wasm build), warms
+ * pool's workers do (installBackend + loadClassifier, optionally on the threaded wasm build), warms
  * up, then on 'go' runs `iters` forward + input-gradient steps (lossGradient) on one full batch
  * and reports the time. N of these side by side = the engine's N workers doing gradient steps.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-// Registers tfjs' stock gradients before selectBackend() installs the input-only ones.
-import '../../src/attacks';
-import { loadClassifier, selectBackend } from '../../src/model/node';
+import { loadClassifier, installBackend } from '../../src/model/node';
 import { withWasmThreads } from '../../src/parallel/wasm-threads';
 import { gradientStep, randomItems, toBatch } from './node-bench';
 
@@ -29,7 +27,7 @@ const port = parentPort!;
 const init = workerData as GradWorkerInit;
 
 async function main(): Promise<void> {
-  const select = () => selectBackend({ prefer: 'wasm' });
+  const select = () => installBackend({ prefer: 'wasm' });
   const info = init.wasmThreads > 1 ? await withWasmThreads(init.wasmThreads, select) : await select();
   const c = await loadClassifier(init.modelDir);
   const items = randomItems(c, init.batch, init.seed);

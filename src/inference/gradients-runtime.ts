@@ -4,6 +4,10 @@
  * CommonJS bundle inlines them, under a bundler (Vite, vitest) its ESM entry imports
  * tfjs-core/dist/register_all_gradients. Importing tfjs-core's ESM file directly breaks in Node
  * (directory imports), and would register into a second copy of tfjs-core anyway.
- * Import this module before registering any custom gradient, so ours override the stock ones.
+ *
+ * Loading it is harmless at any point: installBackend() (src/model/backend.ts) loads it first
+ * and registers src/kernels' gradients after, and a module evaluates once, so this import can
+ * never put a stock gradient back over ours. It is kept for code that differentiates without an
+ * installed backend (a test that sets tf.setBackend('cpu') itself).
  */
 import '@tensorflow/tfjs';

@@ -6,11 +6,12 @@
  * convolutional models. Attacks only need ∂loss/∂input, which forward kernels can compute.
  * The gradient registry is global, so the overrides apply to every backend (cpu included);
  * filter gradients then throw FILTER_GRADIENT_ERROR if something asks for them.
+ *
+ * Registration is explicit: installBackend() (src/model/backend.ts) loads the stock gradients,
+ * checks the exact TF.js version and then calls registerInputGradients(). Nothing here runs on
+ * import.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-layers registers tfjs-core's stock gradients when it is first imported (its Node bundle
-// carries its own copy of them). Loading it here makes sure that happens before ours, not after.
-import '@tensorflow/tfjs-layers';
 import { installBackendHooks } from './backend-hooks';
 import { concatGradients, registerSplitChannelsKernel } from './concat-gradient';
 import { convGradients } from './conv-gradients';
@@ -39,27 +40,26 @@ export { exactSign, signStep } from './sign-step-kernel';
 export { splitAlong } from './concat-gradient';
 export { unaryCustomGrad } from './unary-custom-grad';
 
-const overrides: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients, ...concatGradients];
+/** The gradient configs registerInputGradients() installs (a test compares the registry to them). */
+export const INPUT_GRADIENTS: readonly tf.GradConfig[] = [...convGradients, ...poolGradients, ...layerGradients, ...cropGradients, ...matMulGradients, ...concatGradients];
 
 /** Kernel (or op-scope) names whose gradients registerInputGradients() replaces. */
-export const OVERRIDDEN_GRADIENTS: readonly string[] = overrides.map((g) => g.kernelName);
+export const OVERRIDDEN_GRADIENTS: readonly string[] = INPUT_GRADIENTS.map((g) => g.kernelName);
 
 /**
- * Registers the input-only gradients. Idempotent and cheap: call it after importing the tfjs
- * backend packages and before taking gradients. It wraps kernels of the backends registered at
- * that moment (a later call wraps backends imported since) and re-registers any of our gradients
- * that something replaced in the meantime.
+ * Registers the input-only gradients and kernels, in this order: backend hooks (private, see
+ * docs/kernels.md), our kernels (tf.registerKernel), then our gradients (tf.registerGradient).
+ * Idempotent and cheap. Call it after the stock gradients are loaded (installBackend() does both,
+ * with the exact-version guard the engine internals used here need): it wraps kernels of the
+ * backends registered at that moment (a later call wraps backends imported since) and
+ * re-registers any of our gradients that something replaced in the meantime.
  */
 export function registerInputGradients(): void {
-  if (!tf.version_core.startsWith('4.')) {
-    // The fused-op override relies on tfjs-core 4.x engine internals (see conv-gradients.ts).
-    throw new Error(`printshot input gradients: tested with tfjs-core 4.22, found ${tf.version_core}`);
-  }
   installBackendHooks();
   registerMaxPoolKernel();
   registerSignStepKernel();
   registerSplitChannelsKernel();
-  for (const config of overrides) {
+  for (const config of INPUT_GRADIENTS) {
     if (tf.getGradient(config.kernelName) !== config) tf.registerGradient(config);
   }
 }

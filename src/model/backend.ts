@@ -1,17 +1,24 @@
 /**
- * Picks the tfjs backend once per process: tfjs-node ('tensorflow', native and fastest) when the
- * optional dependency is installed, else WebAssembly, else the pure-JS cpu backend.
+ * installBackend(): the one explicit TF.js setup each entry point makes (CLI, engine, workers,
+ * benches, test setup), in a fixed order whatever was imported before:
  *
- * Backends are imported dynamically so a machine without tfjs-node (it is an optional dependency
- * with a native build step) still starts, and so importing this module registers nothing until a
- * backend is actually chosen. The choice and its reason are logged and kept for `printshot doctor`,
- * because a silent drop to the cpu backend makes attacks ~10x slower with no visible cause.
+ *   1. load tfjs's stock gradients (importing @tensorflow/tfjs registers them, and tfjs-layers'
+ *      Node bundle registers its own copy when first loaded: both happen here, before step 4);
+ *   2. pick the backend: tfjs-node ('tensorflow', native and fastest) when the optional
+ *      dependency is installed, else WebAssembly, else the pure-JS cpu backend, logged with the
+ *      reason and kept for `printshot doctor` (a silent drop to cpu makes attacks ~10x slower);
+ *   3. refuse any patched @tensorflow package that is not exactly the version src/kernels was
+ *      written for (tfjs-versions.ts);
+ *   4. register src/kernels' input-only gradients and kernels over the stock ones.
+ *
+ * PRINTSHOT_STOCK_GRADIENTS=1 (or { stockGradients: true }) skips 3 and 4: tfjs's own gradients,
+ * on any version, with the documented cost that wasm cannot attack convolutional models.
+ * Backends are imported dynamically so a machine without tfjs-node still starts.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { registerInputGradients } from '../kernels';
 import { envVar, log, PrintshotError } from '../shared';
-// Register tfjs's stock gradients before ours: importing it later (e.g. src/attacks loaded
-// lazily after selectBackend) would put the stock ones back over the input-only gradients.
-import '../inference/gradients-runtime';
+import { checkTfjsVersions, STOCK_GRADIENTS_ENV } from './tfjs-versions';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -26,50 +33,61 @@ export interface BackendInfo {
   simd?: boolean;
   /** wasm only: worker threads (1 when the threaded build is unavailable, as in plain Node). */
   threads?: number;
+  /** 'input-only': src/kernels' gradients are registered; 'stock': the kill switch is on. */
+  gradients: 'input-only' | 'stock';
 }
 
-export interface SelectBackendOptions {
+export interface InstallBackendOptions {
   /** Start from this backend instead of the fastest; overrides PRINTSHOT_BACKEND. */
   prefer?: BackendName;
+  /** Keep tfjs's stock gradients (no version guard); defaults to PRINTSHOT_STOCK_GRADIENTS=1. */
+  stockGradients?: boolean;
+  /** Package versions to check instead of the loaded ones ({ 'tfjs-core': '4.22.0', … }; tests). */
+  versions?: Readonly<Record<string, string>>;
 }
+/** @deprecated the older name of InstallBackendOptions. */
+export type SelectBackendOptions = InstallBackendOptions;
 
 let selected: Promise<BackendInfo> | undefined;
 
 /**
- * Selects and initialises the backend. Idempotent: later calls return the first selection (a
- * different `prefer` afterwards is ignored with a debug line, since tensors and models already
- * live on the first backend).
+ * Installs the backend and gradients (see the file comment). Idempotent: later calls return the
+ * first installation (a different `prefer` or `stockGradients` afterwards is ignored with a debug
+ * line, since tensors and models already live on the first backend).
  */
-export function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
+export function installBackend(opts: InstallBackendOptions = {}): Promise<BackendInfo> {
   if (selected) {
-    if (opts.prefer) log.debug(`backend already selected; ignoring prefer=${opts.prefer}`);
+    if (opts.prefer || opts.stockGradients !== undefined) log.debug('backend already installed; ignoring the new options');
     return selected;
   }
   // Cache the promise, not the result, so concurrent callers share one initialisation; forget it
   // on failure so a later call can retry.
-  selected = doSelect(opts).catch((e: unknown) => {
+  selected = doInstall(opts).catch((e: unknown) => {
     selected = undefined;
     throw e;
   });
   return selected;
 }
 
-/** The selected backend, or undefined before selectBackend() has finished. */
+/** @deprecated the older name of installBackend(); the same function. */
+export const selectBackend = installBackend;
+
+/** The installed backend, or undefined before installBackend() has finished. */
 export async function currentBackend(): Promise<BackendInfo | undefined> {
   return selected ? selected.catch(() => undefined) : undefined;
 }
 
-/** Human-readable lines for `printshot doctor`. Selects a backend if none has been. */
+/** Human-readable lines for `printshot doctor`. Installs a backend if none has been. */
 export async function describeBackend(): Promise<string[]> {
-  const info = await selectBackend();
-  const lines = [`backend: ${info.name}`, `reason: ${info.reason}`];
+  const info = await installBackend();
+  const lines = [`backend: ${info.name}`, `reason: ${info.reason}`, `gradients: ${info.gradients}`];
   if (info.simd !== undefined) lines.push(`wasm simd: ${info.simd ? 'yes' : 'no'}`);
   if (info.threads !== undefined) lines.push(`wasm threads: ${info.threads}`);
   for (const [pkg, v] of Object.entries(info.versions)) lines.push(`${pkg}: ${v}`);
   return lines;
 }
 
-function requested(opts: SelectBackendOptions): BackendName | undefined {
+function requested(opts: InstallBackendOptions): BackendName | undefined {
   if (opts.prefer) return opts.prefer;
   const env = envVar('PRINTSHOT_BACKEND')?.trim().toLowerCase();
   if (!env) return undefined;
@@ -81,9 +99,47 @@ function requested(opts: SelectBackendOptions): BackendName | undefined {
   );
 }
 
-type Attempt = { ok: true; info: BackendInfo } | { ok: false; why: string };
+type Attempt = { ok: true; info: Picked } | { ok: false; why: string };
 
-async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
+async function doInstall(opts: InstallBackendOptions): Promise<BackendInfo> {
+  const stock = opts.stockGradients ?? stockGradientsRequested();
+  await loadStockGradients();
+  const info = await pickBackend(opts);
+  if (stock) {
+    log.warn(`${STOCK_GRADIENTS_ENV}: tfjs's stock gradients, no version check; the wasm backend cannot attack convolutional models`);
+    return { ...info, gradients: 'stock' };
+  }
+  checkTfjsVersions(opts.versions ?? (await loadedVersions(info)));
+  registerInputGradients();
+  return { ...info, gradients: 'input-only' };
+}
+
+function stockGradientsRequested(): boolean {
+  const v = envVar(STOCK_GRADIENTS_ENV)?.trim();
+  if (v === undefined || v === '' || v === '0') return false;
+  if (v === '1') return true;
+  throw new PrintshotError('bad-argument', `${STOCK_GRADIENTS_ENV}=${v} is not 0 or 1`, `set ${STOCK_GRADIENTS_ENV}=1 for tfjs's stock gradients, or unset it`);
+}
+
+/**
+ * Importing the union package registers every stock gradient into tfjs-core (under Node its
+ * CommonJS bundle inlines them; under a bundler its ESM entry imports register_all_gradients) and
+ * loads tfjs-layers, whose Node bundle registers its own copy. Modules evaluate once, so after this
+ * no later import anywhere can put a stock gradient back over ours.
+ */
+async function loadStockGradients(): Promise<void> {
+  await import('@tensorflow/tfjs');
+}
+
+async function loadedVersions(info: Omit<BackendInfo, 'gradients'>): Promise<Record<string, string>> {
+  const layers = await import('@tensorflow/tfjs-layers');
+  const cpu = await import('@tensorflow/tfjs-backend-cpu');
+  return { ...info.versions, 'tfjs-layers': layers.version_layers, 'tfjs-backend-cpu': cpu.version_cpu };
+}
+
+type Picked = Omit<BackendInfo, 'gradients'>;
+
+async function pickBackend(opts: InstallBackendOptions): Promise<Picked> {
   const want = requested(opts);
   const source = opts.prefer ? `prefer=${want}` : `PRINTSHOT_BACKEND=${want}`;
   // Try from the requested backend down the speed order; never upwards, so asking for cpu (e.g.
@@ -106,7 +162,6 @@ async function doSelect(opts: SelectBackendOptions): Promise<BackendInfo> {
     } else {
       log.info(`backend ${name}: ${info.reason}`);
     }
-    await registerGradients();
     return info;
   }
   throw new PrintshotError('io', `no tfjs backend could be initialised: ${failures.join('; ')}`);
@@ -164,33 +219,17 @@ async function setBackend(name: string): Promise<boolean> {
 }
 
 /**
- * Registers the input gradients (and their kernel hooks) for the backends imported so far, for a
- * backend the caller chose itself rather than through selectBackend(): without them the
- * tfjs-layers fallback cannot differentiate scale-less batch norms (InceptionV3) and wasm lacks
- * some gradients altogether. Idempotent.
+ * Steps 1, 3 and 4 of installBackend() for a backend the caller chose itself (tf.setBackend)
+ * rather than through installBackend(): without them the tfjs-layers fallback cannot
+ * differentiate scale-less batch norms (InceptionV3) and wasm lacks some gradients altogether.
+ * Idempotent; honours the kill switch.
  */
-export function registerInputGradientsNow(): Promise<void> {
-  return registerGradients();
-}
-
-/**
- * The wasm backend lacks gradients for some kernels attacks need; src/kernels registers
- * input-only ones. Loaded lazily so a missing or broken module degrades to a warning here and a
- * clear error later, rather than breaking model loading and inference.
- */
-async function registerGradients(): Promise<void> {
-  let mod: { registerInputGradients?: () => void };
-  try {
-    mod = await import('../kernels');
-  } catch (e) {
-    log.warn(`input gradients not registered: src/kernels could not be loaded (${firstLine(e)})`);
-    return;
-  }
-  if (typeof mod.registerInputGradients !== 'function') {
-    log.warn('input gradients not registered: src/kernels does not export registerInputGradients');
-    return;
-  }
-  mod.registerInputGradients();
+export async function registerInputGradientsNow(): Promise<void> {
+  await loadStockGradients();
+  if (stockGradientsRequested()) return;
+  const layers = await import('@tensorflow/tfjs-layers');
+  checkTfjsVersions({ 'tfjs-core': tf.version_core, 'tfjs-layers': layers.version_layers });
+  registerInputGradients();
 }
 
 function notInstalled(e: unknown): boolean {

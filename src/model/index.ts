@@ -1,8 +1,8 @@
 /** Model loading from bytes, backend selection and the Classifier interface the rest of the core sees (disk: ./node). */
 export * from './card';
 export * from './classifier';
-export { selectBackend, describeBackend, currentBackend } from './backend';
-export type { BackendInfo, BackendName, SelectBackendOptions } from './backend';
+export { installBackend, selectBackend, describeBackend, currentBackend } from './backend';
+export type { BackendInfo, BackendName, InstallBackendOptions, SelectBackendOptions } from './backend';
 export { loadClassifierFromMemory } from './load';
 export type { LoadedClassifier, InMemoryModel, LoadOptions } from './load';
 export { describeExecution, formatSummary, FLOPS_CONVENTION } from './summary';

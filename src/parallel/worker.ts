@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { getAttack } from '../attacks';
-import { loadClassifier, selectBackend, type LoadedClassifier } from '../model/node';
+import { installBackend, loadClassifier, type LoadedClassifier } from '../model/node';
 import { PrintshotError } from '../shared';
 import { installNodeHost } from '../transforms/node/host';
 import { attackBatch } from './partition';
@@ -36,7 +36,7 @@ port.on('message', (m: ToWorker) => {
 async function start(): Promise<void> {
   try {
     installNodeHost();
-    const select = () => selectBackend(init.backend ? { prefer: init.backend } : {});
+    const select = () => installBackend(init.backend ? { prefer: init.backend } : {});
     const info = init.wasmThreads && init.wasmThreads > 1 ? await withWasmThreads(init.wasmThreads, select) : await select();
     classifier = await loadClassifier(init.modelDir, { probeGradient: false }); // the parent's load probed it
     post({ type: 'ready', backend: info.name, threads: info.threads });

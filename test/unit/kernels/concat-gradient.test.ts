@@ -3,6 +3,8 @@
  * gives exactly the stock gradient (tf.split), other axes keep tf.split, and nothing leaks.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs's stock gradients, which registerInputGradients() builds on (installBackend() loads them in the app).
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -4,6 +4,8 @@
  * tfjs's stock gradient computed on cpu BEFORE registerInputGradients() replaced it.
  */
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs's stock gradients, which registerInputGradients() builds on (installBackend() loads them in the app).
+import '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerInputGradients } from '../../../src/kernels';
 import { createRng, type Rng } from '../../../src/shared';
