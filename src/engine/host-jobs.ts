@@ -59,6 +59,13 @@ export class JobTable {
     return entry;
   }
 
+  /** An entry for a stopped run listed from disk: no request (the engine resumes from its manifest). */
+  adopt(dto: JobDto, meta: JobMeta): JobEntry {
+    const entry = this.add(dto.id, 'attack', dto.label, 'attack:start', undefined, { meta });
+    entry.dto = dto;
+    return entry;
+  }
+
   /** A job's progress, meta, result or failure as the engine reported it. */
   onMessage(msg: Exclude<FromEngine, { t: 'ready' } | { t: 'reply' }>): void {
     const j = this.jobs.get(msg.jobId);

@@ -146,11 +146,11 @@ export class EngineHost {
   /**
    * The jobs of this host, then the open experiment's interrupted and cancelled runs that none of
    * them covers (left by an engine or app that has since restarted, or by the CLI): each as a
-   * resumable attack job whose id job:resume takes.
+   * resumable attack job whose id job:resume takes. `scope`: the caller's experiment (serve mode).
    */
-  async listJobs(): Promise<JobDto[]> {
+  async listJobs(scope?: CallScope): Promise<JobDto[]> {
     const live = this.jobs.list();
-    const exp = await this.openExperiment();
+    const exp = await this.openExperiment(2000, scope);
     if (!exp) return live;
     const covered = new Set(live.flatMap((j) => (j.run ? [j.run.id] : [])));
     const runs = exp.runs.filter((r) => RESUMABLE_RUN_STATES.has(r.status) && !covered.has(r.id));
@@ -193,10 +193,10 @@ export class EngineHost {
    * Continues an interrupted or cancelled attack from what its run holds on disk: a job of this
    * host, or a run of the open experiment listed by listJobs (id 'run:<run id>').
    */
-  async resume(jobId: string): Promise<JobDto> {
+  async resume(jobId: string, scope?: CallScope): Promise<JobDto> {
     if (this.engineState.state === 'crashed' || this.engineState.state === 'stopped') await this.restart();
     await this.start();
-    const j = this.jobs.get(jobId) ?? (isRunJobId(jobId) ? await this.adoptRun(jobId) : undefined);
+    const j = this.jobs.get(jobId) ?? (isRunJobId(jobId) ? await this.adoptRun(jobId, scope) : undefined);
     if (!j) throw new ContractError(ERROR_CODES.badRequest, `no job ${jobId}`);
     if (!j.dto.resumable || !j.meta || (j.dto.state !== 'interrupted' && j.dto.state !== 'cancelled')) {
       throw new ContractError(ERROR_CODES.badRequest, `job ${jobId} cannot be resumed`, 'only attack jobs that were interrupted or cancelled can be resumed');
@@ -215,14 +215,11 @@ export class EngineHost {
   }
 
   /** A job entry for an interrupted or cancelled run of the open experiment (no request: its manifest has the parameters). */
-  private async adoptRun(jobId: string): Promise<JobEntry | undefined> {
-    const exp = await this.openExperiment(0);
+  private async adoptRun(jobId: string, scope?: CallScope): Promise<JobEntry | undefined> {
+    const exp = await this.openExperiment(0, scope);
     const run = exp?.runs.find((r) => runJobId(r.id) === jobId);
     if (!exp || !run) return undefined;
-    const dto = runJobDto(exp.dir, run);
-    const entry = this.jobs.add(jobId, 'attack', dto.label, 'attack:start', undefined, { meta: { experimentDir: exp.dir, runId: run.id } });
-    entry.dto = { ...dto, resumable: RESUMABLE_RUN_STATES.has(run.status) };
-    return entry;
+    return this.jobs.adopt({ ...runJobDto(exp.dir, run), resumable: RESUMABLE_RUN_STATES.has(run.status) }, { experimentDir: exp.dir, runId: run.id });
   }
 
   /**
@@ -230,9 +227,10 @@ export class EngineHost {
    * when there is none or the engine cannot answer within timeoutMs (it may be inside a long step;
    * the job list must not wait for it). timeoutMs 0: wait as long as it takes.
    */
-  private async openExperiment(timeoutMs = 2000): Promise<ExperimentDto | null> {
-    if (!this.replay.experimentDir || this.engineState.state !== 'ready' || !this.transport) return null;
-    const answer = this.request({ t: 'call', id: this.nextId++, channel: 'experiment:current', payload: {} }) as Promise<ExperimentDto | null>;
+  private async openExperiment(timeoutMs: number, scope?: CallScope): Promise<ExperimentDto | null> {
+    if (!(scope ? scope.experimentDir : this.replay.experimentDir) || this.engineState.state !== 'ready' || !this.transport) return null;
+    const call = { t: 'call' as const, id: this.nextId++, channel: 'experiment:current' as const, payload: {}, ...(scope ? { scope } : {}) };
+    const answer = this.request(call) as Promise<ExperimentDto | null>;
     return timeoutMs ? answerWithin(answer, timeoutMs) : answer;
   }
 

@@ -138,10 +138,10 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       return call('robustness:run', { ...req, models, images }, `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`);
     },
 
-    'job:list': async () => host.listJobs(),
+    'job:list': async () => host.listJobs(scope()),
     'job:status': async (req) => host.job(req.jobId),
     'job:cancel': (req) => host.cancel(req.jobId),
-    'job:resume': (req) => host.resume(req.jobId),
+    'job:resume': (req) => host.resume(req.jobId, scope()),
 
     'experiment:new': async (req) => {
       const location = await resolveLocation(platform, req.location, 'new-experiment');

@@ -55,12 +55,12 @@ async function experimentItems(dir: string, runId: string, model: LoadedClassifi
 /** Continues an interrupted or cancelled attack job from what its run folder holds. */
 export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'> | undefined, meta: JobMeta) {
   const model = requireModel(ctx.state).classifier;
-  if (ctx.state.experimentDir !== meta.experimentDir) throw new ContractError('bad-experiment', 'the interrupted run belongs to another experiment', `open ${meta.experimentDir} first`);
   const items = req ? (await requestItems(ctx, req)).items : await experimentItems(meta.experimentDir, meta.runId, model);
   const batch = req?.batchSize ?? DEFAULT_BATCH;
   // For a run listed without a manifest (by an older version): start it over with the request's parameters.
   const attack = req ? getAttack(req.method) : undefined;
   const fresh = req && attack ? { method: attack.id, params: parseAttackParams(attack, req.params) as Record<string, unknown>, seed: req.seed, backend: (await currentBackend())?.name } : undefined;
+  // Into the run's own experiment, whichever one is open now (serve mode: one per tab), holding its lock.
   return ctx.startJob(jobId, 'attack', async (job) => {
     job.meta(meta);
     let progress: ((p: AttackJobProgress) => void) | undefined;
@@ -74,7 +74,7 @@ export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: Pa
       },
     });
     return { kind: 'attack', experimentDir: meta.experimentDir, runId: run.id, runDir: run.dir, method: run.method, eps: run.eps, summary };
-  });
+  }, meta.experimentDir);
 }
 
 /**

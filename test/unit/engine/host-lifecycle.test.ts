@@ -71,6 +71,16 @@ describe('engine host: stopped runs as jobs', () => {
     expect(jobs[1]).toMatchObject({ kind: 'attack', label: 'bim eps=16 (bim-eps16-b)', error: { message: 'cancelled by the user' }, run: { id: 'b', experimentDir: '/exp', status: 'cancelled' } });
   });
 
+  it('in serve mode lists the runs of the caller\'s experiment (its scope), and none for a tab without one', async () => {
+    const { host, received } = scripted([run('a', 'interrupted')]);
+    await host.start();
+    expect(await host.listJobs({ experimentDir: null })).toEqual([]);
+    expect(received.some((m) => m.t === 'call' && m.channel === 'experiment:current')).toBe(false);
+    expect((await host.listJobs({ experimentDir: '/exp' })).map((j) => j.id)).toEqual(['run:a']);
+    expect(received.filter((m) => m.t === 'call' && m.channel === 'experiment:current')).toEqual([expect.objectContaining({ scope: { experimentDir: '/exp' } })]);
+    expect(await host.resume('run:a', { experimentDir: '/exp' })).toMatchObject({ state: 'running' });
+  });
+
   it('resumes a listed run with a resume message that carries its run and no request', async () => {
     const { host, received, send } = scripted([run('a', 'interrupted')]);
     await host.call('experiment:open', { location: { kind: 'path', path: '/exp' } });
