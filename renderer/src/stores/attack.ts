@@ -7,12 +7,12 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { AttackInfo, JobDto, RunImageDto } from '../../../src/contract';
 import { useBridge } from '../bridge';
-import { toUiError, type UiError } from '../lib/errors';
+import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { parseNumberList } from '../lib/format';
 import { fieldsOf, initialValues, paramsOf, type FormValue } from '../lib/schema-form';
 import { useAppStore } from './app';
 import { useImagesStore } from './images';
-import { useJobsStore } from './jobs';
+import { JobFailedError, useJobsStore, type JobResultOf } from './jobs';
 import { runDisplayName } from '../../../src/attacks/names';
 
 export const RESULTS_PAGE = 24;
@@ -80,26 +80,28 @@ export const useAttackStore = defineStore('attack', () => {
     queued.value = [...v.eps];
     while (queued.value.length > 0) {
       const eps = queued.value.shift()!;
-      let jobId: string;
-      try {
-        ({ jobId } = await bridge.call('attack:start', { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit } : {}) }));
-      } catch (e) {
-        error.value = toUiError(e);
+      const request = { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit } : {}) };
+      if (!(await follow(jobs.run('attack:start', request, { ...followOptions, label: runDisplayName(method.value, eps), onStart: (id) => (currentJob.value = id) })))) {
         queued.value = [];
         break;
       }
-      currentJob.value = jobId;
-      jobs.track(jobId, 'attack', runDisplayName(method.value, eps));
-      const job = await jobs.wait(jobId);
-      lastJob.value = job;
-      currentJob.value = null;
+    }
+  }
+
+  /** The job's end as this view shows it: lastJob for the notices, the run's results on success. */
+  const followOptions = { what: 'the attack', onEnd: (job: JobDto) => ((lastJob.value = job), (currentJob.value = null)) };
+
+  /** Awaits a job's result; false when it failed, was cancelled, or never started. */
+  async function follow(result: Promise<JobResultOf<'attack'>>): Promise<boolean> {
+    try {
+      const r = await result;
       await app.refreshExperiment();
-      if (job.state === 'done' && job.result?.kind === 'attack') {
-        await showRun(job.result.runId);
-      } else {
-        if (job.state !== 'cancelled') error.value = job.error ? { code: job.error.code, message: job.error.message, ...(job.error.hint ? { hint: job.error.hint } : {}) } : { message: `the attack ended: ${job.state}` };
-        queued.value = [];
-      }
+      await showRun(r.runId);
+      return true;
+    } catch (e) {
+      if (e instanceof JobFailedError) await app.refreshExperiment();
+      if (!isCancelled(e)) error.value = toUiError(e);
+      return false;
     }
   }
 
@@ -117,12 +119,7 @@ export const useAttackStore = defineStore('attack', () => {
       return;
     }
     currentJob.value = job.id;
-    const done = await jobs.wait(job.id);
-    lastJob.value = done;
-    currentJob.value = null;
-    await app.refreshExperiment();
-    if (done.state === 'done' && done.result?.kind === 'attack') await showRun(done.result.runId);
-    else if (done.state !== 'cancelled' && done.error) error.value = { ...done.error };
+    await follow(jobs.follow(job.id, 'attack', followOptions));
   }
 
   async function cancel(): Promise<void> {

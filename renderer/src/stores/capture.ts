@@ -11,7 +11,7 @@ import { useBridge } from '../bridge';
 import { toUiError, type UiError } from '../lib/errors';
 import { parseLayouts } from '../lib/sheet-draw';
 import { useAppStore } from './app';
-import { useJobsStore } from './jobs';
+import { JobFailedError, useJobsStore } from './jobs';
 
 export interface CapturedPhoto {
   key: number;
@@ -62,16 +62,8 @@ export const useCaptureStore = defineStore('capture', () => {
     };
     registering.value++;
     try {
-      const { jobId } = await bridge.call('capture:register', { photos: items.map(({ name, bytes, source }) => ({ name, bytes, source })) });
-      jobs.track(jobId, 'register', `register ${items.length} photo(s)`);
-      const job = await jobs.wait(jobId);
-      if (job.state !== 'done' || job.result?.kind !== 'register') {
-        const why = job.error?.message ?? job.state;
-        settle(() => ({ state: 'failed', reason: why }));
-        if (job.error) error.value = { ...job.error };
-        return;
-      }
-      const verdicts = job.result.photos;
+      const request = { photos: items.map(({ name, bytes, source }) => ({ name, bytes, source })) };
+      const { photos: verdicts } = await jobs.run('capture:register', request, { label: `register ${items.length} photo(s)` });
       settle((p) => {
         const v = verdicts.find((x) => x.name === p.name);
         if (!v) return { state: 'failed', reason: 'no verdict came back for this photo' };
@@ -79,6 +71,12 @@ export const useCaptureStore = defineStore('capture', () => {
       });
       await app.refreshExperiment();
     } catch (e) {
+      if (e instanceof JobFailedError) {
+        const { error: why, state } = e.job;
+        settle(() => ({ state: 'failed', reason: why?.message ?? state }));
+        if (why) error.value = { ...why };
+        return;
+      }
       const err = toUiError(e);
       settle(() => ({ state: 'failed', reason: err.message }));
       error.value = err;

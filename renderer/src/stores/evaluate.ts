@@ -7,11 +7,11 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { EvaluationReportDto, TransformInfo } from '../../../src/contract';
 import { useBridge } from '../bridge';
-import { toUiError, type UiError } from '../lib/errors';
+import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { parseNumberList, rateWithCi } from '../lib/format';
 import { parseReport, type ReportJson } from '../lib/report-types';
 import { useAppStore } from './app';
-import { useJobsStore } from './jobs';
+import { JobFailedError, useJobsStore } from './jobs';
 
 export interface SweepSeries {
   transform: TransformInfo;
@@ -72,15 +72,12 @@ export const useEvaluateStore = defineStore('evaluate', () => {
       return;
     }
     try {
-      const { jobId } = await bridge.call('eval:run', { runId: runId.value, transforms: transformsReq, select: select.value });
-      sweepJob.value = jobId;
-      jobs.track(jobId, 'eval', 'transform sweeps');
-      const job = await jobs.wait(jobId);
-      if (job.state === 'done' && job.result?.kind === 'eval') sweep.value = job.result.report;
-      else if (job.state !== 'cancelled') sweepError.value = job.error ? { ...job.error } : { message: `the evaluation ended: ${job.state}` };
+      const request = { runId: runId.value, transforms: transformsReq, select: select.value };
+      sweep.value = (await jobs.run('eval:run', request, { label: 'transform sweeps', what: 'the evaluation', onStart: (id) => (sweepJob.value = id) })).report;
       await app.refreshExperiment();
     } catch (e) {
-      sweepError.value = toUiError(e);
+      if (e instanceof JobFailedError) await app.refreshExperiment();
+      if (!isCancelled(e)) sweepError.value = toUiError(e);
     } finally {
       sweepJob.value = null;
     }
@@ -124,21 +121,14 @@ export const useEvaluateStore = defineStore('evaluate', () => {
   async function runPhotos(): Promise<void> {
     photoError.value = null;
     try {
-      const { jobId } = await bridge.call('report:export', { format: 'json' });
-      photoJob.value = jobId;
-      jobs.track(jobId, 'report', 'photo results');
-      const job = await jobs.wait(jobId);
-      if (job.state !== 'done' || job.result?.kind !== 'report') {
-        if (job.state !== 'cancelled') photoError.value = job.error ? { ...job.error } : { message: `the evaluation ended: ${job.state}` };
-        return;
-      }
-      const file = job.result.files.find((f) => f.endsWith('.json'));
+      const result = await jobs.run('report:export', { format: 'json' }, { label: 'photo results', what: 'the evaluation', onStart: (id) => (photoJob.value = id) });
+      const file = result.files.find((f) => f.endsWith('.json'));
       if (!file) throw new Error('the report job wrote no JSON file');
       const f = await bridge.call('file:read', { path: file });
       photo.value = parseReport(new TextDecoder().decode(f.bytes));
       await app.refreshExperiment();
     } catch (e) {
-      photoError.value = toUiError(e);
+      if (!isCancelled(e)) photoError.value = toUiError(e);
     } finally {
       photoJob.value = null;
     }

@@ -8,11 +8,16 @@
  * After a reload or any restart the page knows no job: refresh() reads the host's list, which also
  * holds the open experiment's interrupted and cancelled runs (ids 'run:<run id>'), so they can be
  * resumed from here.
+ *
+ * run() is the one way a store starts a job: it sends the request, follows the job here and
+ * resolves with the job's typed result, or rejects with a JobFailedError (the job as it ended;
+ * `code` 'cancelled' when the user cancelled it).
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { JobDto, JobKind, ProgressDto } from '../../../src/contract';
-import { useBridge } from '../bridge';
+import { ERROR_CODES, type JobDto, type JobKind, type JobResult, type ProgressDto } from '../../../src/contract';
+import { BridgeError, useBridge } from '../bridge';
+import type { Channel, RequestOf, ResponseOf } from '../bridge/types';
 import { toUiError, type UiError } from '../lib/errors';
 
 export interface TrackedJob {
@@ -30,10 +35,52 @@ export interface TrackedJob {
 
 const FINISHED = new Set<JobDto['state']>(['done', 'error', 'cancelled', 'interrupted']);
 
+/** Every channel that answers {jobId}, and the kind of job it starts (`satisfies` makes the list exhaustive). */
+const JOB_KINDS = {
+  'attack:start': 'attack',
+  'eval:run': 'eval',
+  'sheet:render': 'sheet',
+  'capture:register': 'register',
+  'report:export': 'report',
+  'robustness:run': 'robustness',
+} as const satisfies { [K in Channel as ResponseOf<K> extends { jobId: string } ? K : never]: JobKind };
+
+export type JobChannel = keyof typeof JOB_KINDS;
+export type JobResultOf<K extends JobKind> = Extract<JobResult, { kind: K }>;
+
+/** A job that ended without its result: `job` is the job as it ended; the code, message and hint are the engine's. */
+export class JobFailedError extends BridgeError {
+  readonly job: JobDto;
+
+  constructor(job: JobDto, what: string) {
+    const code = job.state === 'cancelled' ? ERROR_CODES.cancelled : (job.error?.code ?? ERROR_CODES.internal);
+    super(code, job.error?.message ?? `${what} ended: ${job.state}`, job.error?.hint);
+    this.name = 'JobFailedError';
+    this.job = job;
+  }
+}
+
+export interface FollowOptions {
+  /** Shown by the job's progress bar (default: the job kind). */
+  label?: string;
+  /** Wording of the error when the engine sent none: "<what> ended: <state>" (default "the <kind> job"). */
+  what?: string;
+  /** Each progress event of this job. */
+  onProgress?: (progress: ProgressDto) => void;
+  /** The job as it ended, before run() resolves or rejects. */
+  onEnd?: (job: JobDto) => void;
+}
+
+export interface RunOptions extends FollowOptions {
+  /** The job id, as soon as the engine accepted the job (to show its progress or cancel it). */
+  onStart?: (jobId: string) => void;
+}
+
 export const useJobsStore = defineStore('jobs', () => {
   const bridge = useBridge();
   const jobs = ref<Record<string, TrackedJob>>({});
   const waiters = new Map<string, ((job: JobDto) => void)[]>();
+  const progressWatchers = new Map<string, Set<(progress: ProgressDto) => void>>();
 
   function entry(id: string, kind: JobKind, label: string = kind): TrackedJob {
     jobs.value[id] ??= { id, kind, label, state: 'running', progress: { done: 0, total: 1, fraction: 0, stage: 'starting', elapsedMs: 0, etaMs: null } };
@@ -50,7 +97,9 @@ export const useJobsStore = defineStore('jobs', () => {
 
   bridge.on('job:progress', (p) => {
     const t = entry(p.jobId, p.kind);
-    if (!FINISHED.has(t.state)) t.progress = p.progress;
+    if (FINISHED.has(t.state)) return;
+    t.progress = p.progress;
+    for (const w of progressWatchers.get(p.jobId) ?? []) w(p.progress);
   });
   bridge.on('job:done', (p) => finish(p.job));
   bridge.on('job:error', (p) => finish(p.job));
@@ -89,6 +138,29 @@ export const useJobsStore = defineStore('jobs', () => {
       };
       poll();
     });
+  }
+
+  /** Follows a job already started (or resumed) until it ends: its typed result, or a JobFailedError. */
+  async function follow<K extends JobKind>(jobId: string, kind: K, opts: FollowOptions = {}): Promise<JobResultOf<K>> {
+    track(jobId, kind, opts.label);
+    const watch = opts.onProgress;
+    if (watch) progressWatchers.set(jobId, new Set([...(progressWatchers.get(jobId) ?? []), watch]));
+    try {
+      const job = await wait(jobId);
+      opts.onEnd?.(job);
+      if (job.state === 'done' && job.result?.kind === kind) return job.result as JobResultOf<K>;
+      throw new JobFailedError(job, opts.what ?? `the ${kind} job`);
+    } finally {
+      if (watch) progressWatchers.get(jobId)?.delete(watch);
+    }
+  }
+
+  /** Starts a job over the bridge and follows it: resolves with its typed result, rejects with a JobFailedError (or the bridge's error if it never started). */
+  async function run<K extends JobChannel>(channel: K, request: RequestOf<K>, opts: RunOptions = {}): Promise<JobResultOf<(typeof JOB_KINDS)[K]>> {
+    const { jobId } = (await bridge.call(channel, request)) as { jobId: string };
+    const result = follow(jobId, JOB_KINDS[channel], opts); // tracked before onStart hands the id to a view
+    opts.onStart?.(jobId);
+    return result;
   }
 
   async function cancel(jobId: string): Promise<UiError | null> {
@@ -137,5 +209,5 @@ export const useJobsStore = defineStore('jobs', () => {
     }
   }
 
-  return { jobs, resumable, track, wait, cancel, resume, refresh, finish };
+  return { jobs, resumable, track, wait, follow, run, cancel, resume, refresh, finish };
 });

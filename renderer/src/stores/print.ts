@@ -76,16 +76,9 @@ export const usePrintStore = defineStore('print', () => {
       return false;
     }
     try {
-      const { jobId } = await bridge.call('sheet:render', request());
-      currentJob.value = jobId;
-      jobs.track(jobId, 'sheet', 'sheets');
-      const job = await jobs.wait(jobId);
-      if (job.state !== 'done' || job.result?.kind !== 'sheet') {
-        error.value = job.error ? { ...job.error } : { message: `rendering ended: ${job.state}` };
-        return false;
-      }
-      pdfPath.value = job.result.files.find((f) => f.endsWith('.pdf')) ?? null;
-      const detail = job.result.detail as { layouts?: unknown };
+      const result = await jobs.run('sheet:render', request(), { label: 'sheets', what: 'rendering', onStart: (id) => (currentJob.value = id) });
+      pdfPath.value = result.files.find((f) => f.endsWith('.pdf')) ?? null;
+      const detail = result.detail as { layouts?: unknown };
       layouts.value = Array.isArray(detail.layouts) ? parseLayouts(JSON.stringify(detail.layouts)) : [];
       await loadImages(layouts.value);
       await app.refreshExperiment();

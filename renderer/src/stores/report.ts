@@ -6,9 +6,9 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useBridge } from '../bridge';
 import { downloadBytes } from '../lib/bytes';
-import { toUiError, type UiError } from '../lib/errors';
+import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { useAppStore } from './app';
-import { useJobsStore } from './jobs';
+import { JobFailedError, useJobsStore } from './jobs';
 
 export type ReportFormat = 'pdf' | 'html' | 'csv' | 'json';
 
@@ -28,15 +28,12 @@ export const useReportStore = defineStore('report', () => {
     error.value = null;
     notice.value = null;
     try {
-      const { jobId } = await bridge.call('report:export', { format: format.value });
-      currentJob.value = jobId;
-      jobs.track(jobId, 'report', `report (${format.value})`);
-      const job = await jobs.wait(jobId);
-      if (job.state === 'done' && job.result?.kind === 'report') written.value = job.result.files;
-      else if (job.state !== 'cancelled') error.value = job.error ? { ...job.error } : { message: `the report ended: ${job.state}` };
+      const opts = { label: `report (${format.value})`, what: 'the report', onStart: (id: string) => (currentJob.value = id) };
+      written.value = (await jobs.run('report:export', { format: format.value }, opts)).files;
       await app.refreshExperiment();
     } catch (e) {
-      error.value = toUiError(e);
+      if (e instanceof JobFailedError) await app.refreshExperiment();
+      if (!isCancelled(e)) error.value = toUiError(e);
     } finally {
       currentJob.value = null;
     }

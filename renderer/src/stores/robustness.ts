@@ -13,7 +13,7 @@ import { useBridge } from '../bridge';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { useAppStore } from './app';
 import { useImagesStore } from './images';
-import { useJobsStore } from './jobs';
+import { JobFailedError, useJobsStore } from './jobs';
 
 /** eps on the 0..255 scale: the paper's 2..32 and Goodfellow et al.'s 25 (≈ 0.1). */
 export const EPS_CHOICES = [2, 4, 8, 16, 25, 32] as const;
@@ -105,7 +105,7 @@ export const useRobustnessStore = defineStore('robustness', () => {
     if (!v || running.value) return;
     const specs = transforms.value.filter((t) => transformsOn.value.includes(t.id)).map(defaultSpec);
     try {
-      const { jobId } = await bridge.call('robustness:run', {
+      const request = {
         models: models.value.map((m) => m.ref),
         methods: [...methods.value],
         eps: [...eps.value].sort((a, b) => a - b),
@@ -113,19 +113,15 @@ export const useRobustnessStore = defineStore('robustness', () => {
         photos: photos.value,
         images: images.source,
         ...v,
-      });
-      job.value = jobId;
-      jobs.track(jobId, 'robustness', 'robustness comparison');
-      const done = await jobs.wait(jobId);
-      if (done.state === 'done' && done.result?.kind === 'robustness') {
-        report.value = done.result.report;
-        reportFor.value = app.experiment?.dir ?? null;
-        restored.value = false;
-        savedNote.value = null;
-      } else if (done.state !== 'cancelled') error.value = done.error ? { ...done.error } : { message: `the comparison ended: ${done.state}` };
+      };
+      report.value = (await jobs.run('robustness:run', request, { label: 'robustness comparison', what: 'the comparison', onStart: (id) => (job.value = id) })).report;
+      reportFor.value = app.experiment?.dir ?? null;
+      restored.value = false;
+      savedNote.value = null;
       await app.refreshExperiment();
     } catch (e) {
-      error.value = toUiError(e);
+      if (e instanceof JobFailedError) await app.refreshExperiment();
+      if (!isCancelled(e)) error.value = toUiError(e);
     } finally {
       job.value = null;
     }
