@@ -47,7 +47,7 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /(workbench|security)\.spec\.ts$/,
+      testMatch: /(workbench|security|lifecycle)\.spec\.ts$/,
       use: {
         browserName: 'chromium',
         headless: true,
