@@ -11,14 +11,18 @@ const SUBCOMMANDS = 'attack|calibrate|check|classify|demo|distill|doctor|evaluat
 // Not preceded by `npx `, a path or a word character; followed by a subcommand, possibly after a line break.
 const BARE = new RegExp(`(?<![\\w/.@-])(?<!npx )(?<!npx\\n)printshot\\s+(?:${SUBCOMMANDS})(?![\\w-])`, 'g');
 
+// Quoting what a lock file records (the process's own command line) is not telling anyone to run it.
+const RECORDED = /(locked by |the command \()`$/;
+
 function bareCommands(text: string): number[] {
-  return [...text.matchAll(BARE)].map((m) => text.slice(0, m.index).split('\n').length);
+  return [...text.matchAll(BARE)].filter((m) => !RECORDED.test(text.slice(Math.max(0, m.index - 20), m.index))).map((m) => text.slice(0, m.index).split('\n').length);
 }
 
 describe('docs show npx printshot', () => {
   it('the pattern finds a bare command, also across a line break, and spares npx, paths and names', () => {
     expect(bareCommands('run `printshot attack --eps 4`\nthen `printshot\n  report`')).toEqual([1, 2]);
     expect(bareCommands('`npx printshot attack`, `npm run printshot -- demo`, bin/printshot demo, printshot-demo/, the printshot process')).toEqual([]);
+    expect(bareCommands('error: D is locked by `printshot attack` (pid 1)\nrun `printshot attack` again')).toEqual([2]);
   });
 
   it('README.md and every docs/*.md', () => {
