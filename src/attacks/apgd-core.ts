@@ -9,16 +9,19 @@
  * max(p_j − p_{j−1} − 0.03, 0.06), as fractions of the iterations) η is halved, and the iterate
  * restarted from the best point so far, when (1) fewer than ρ = 0.75 of the steps since the last
  * checkpoint raised the loss, or (2) η was not halved at the last checkpoint and the best loss
- * has not risen since. Everything is per image. Returned per image: the highest-loss point that
- * was misclassified (top-1 ≠ label) if any, else the highest-loss point.
+ * has not risen since. Everything is per image. Success is judged on the iterate as it will be
+ * saved (rounded to 8 bits inside the ball, as execute.ts does), so a float point that rounding
+ * would turn back is not a success and the search goes on. Returned per image: the first
+ * rounded success, else the highest-loss iterate. Each image starts from its own random stream
+ * and a success is never replaced, so results do not depend on the batch an image is in.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { exactSign } from '../kernels';
-import { throwIfAborted } from '../shared';
+import { throwIfAborted, type Rng } from '../shared';
 import { crossEntropyFromLogits, summedCrossEntropy } from './gradient';
 import { dlrLoss, summedDlr } from './dlr-loss';
 import { replace } from './minimal-core';
-import { l2Norms, perImageValues, projectBall, randomStart, type BallNorm } from './norm-ball';
+import { l2Norms, perImageValues, projectBall, randomStart, roundIntoL2Ball, type BallNorm } from './norm-ball';
 import type { AttackContext } from './types';
 
 export type ApgdLoss = 'ce' | 'dlr';
@@ -31,6 +34,8 @@ export interface ApgdSettings {
   readonly loss: ApgdLoss;
   /** Targeted DLR towards these classes (APGD-T); success is still top-1 ≠ label. */
   readonly targets?: Int32Array;
+  /** One stream per image for its random start (batch-invariant); forked from ctx.rng if absent. */
+  readonly rngs?: readonly Rng[];
   /** Called after every step with the steps done in this run. */
   readonly onStep?: (step: number) => void | Promise<void>;
 }
@@ -60,11 +65,25 @@ export function checkpoints(iterations: number): number[] {
 interface Evaluated {
   grad: tf.Tensor4D;
   loss: Float32Array;
+  /** The iterate rounded to 8 bits inside the ball: what a success would be saved as. */
+  rounded: tf.Tensor4D;
+  /** Per image: the rounded iterate is misclassified. */
   wrong: boolean[];
 }
 
-async function evaluate(ctx: AttackContext, x: tf.Tensor4D, labels: tf.Tensor1D, s: ApgdSettings, targets?: tf.Tensor1D): Promise<Evaluated> {
+/** The iterate on the 8-bit grid inside the ball (execute.ts's rounding, for L∞ quantizeIntoBall). */
+function roundIterate(x: tf.Tensor4D, x0: tf.Tensor4D, s: ApgdSettings): tf.Tensor4D {
+  if (s.norm === 'l2') return roundIntoL2Ball(x, x0, s.eps * 255);
+  const reach = Math.floor(s.eps * 255 + 1e-9);
+  return tf.tidy(() => {
+    const base = tf.round(tf.mul(x0, 255));
+    return tf.div(tf.add(base, tf.clipByValue(tf.sub(tf.round(tf.mul(x, 255)), base), -reach, reach)), 255) as tf.Tensor4D;
+  });
+}
+
+async function evaluate(ctx: AttackContext, x: tf.Tensor4D, x0: tf.Tensor4D, labels: tf.Tensor1D, s: ApgdSettings, targets?: tf.Tensor1D): Promise<Evaluated> {
   let logits: tf.Tensor2D | undefined;
+  const rounded = roundIterate(x, x0, s);
   const { grad, stacked } = tf.tidy(() => {
     const g = tf.grad((input: tf.Tensor) => {
       const z = ctx.classifier.logits(input as tf.Tensor4D);
@@ -72,14 +91,27 @@ async function evaluate(ctx: AttackContext, x: tf.Tensor4D, labels: tf.Tensor1D,
       return s.loss === 'ce' ? summedCrossEntropy(z, labels) : summedDlr(z, labels, targets);
     })(x) as tf.Tensor4D;
     const per = s.loss === 'ce' ? crossEntropyFromLogits(logits!, labels) : dlrLoss(logits!, labels, targets);
-    const wrong = tf.cast(tf.notEqual(tf.argMax(logits!, 1), labels), 'float32');
+    const wrong = tf.cast(tf.notEqual(tf.argMax(ctx.classifier.logits(rounded), 1), labels), 'float32');
     return { grad: g, stacked: tf.stack([per, wrong]) };
   });
   logits?.dispose();
   const v = (await stacked.data()) as Float32Array;
   stacked.dispose();
   const n = x.shape[0];
-  return { grad, loss: v.slice(0, n), wrong: Array.from(v.subarray(n, 2 * n), (w) => w > 0.5) };
+  return { grad, rounded, loss: v.slice(0, n), wrong: Array.from(v.subarray(n, 2 * n), (w) => w > 0.5) };
+}
+
+/** Each image's start drawn from its own stream, so it does not depend on the batch. */
+function starts(x0: tf.Tensor4D, s: ApgdSettings, rngs: readonly Rng[]): tf.Tensor4D {
+  const one = rngs.map((rng, i) => {
+    const xi = tf.slice(x0, [i, 0, 0, 0], [1, -1, -1, -1]);
+    const start = randomStart(xi, s.eps, s.norm, rng.seed32());
+    xi.dispose();
+    return start;
+  });
+  const out = tf.concat(one) as tf.Tensor4D;
+  tf.dispose(one);
+  return out;
 }
 
 /** Runs APGD on x0 (caller owns it) for the given labels. */
@@ -88,19 +120,19 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
   const yT = tf.tensor1d(labels, 'int32');
   const tT = s.targets ? tf.tensor1d(s.targets, 'int32') : undefined;
   const project = (t: tf.Tensor4D) => projectBall(t, x0, s.eps, s.norm);
-  let x = randomStart(x0, s.eps, s.norm, ctx.rng.seed32());
+  let x = starts(x0, s, s.rngs ?? Array.from(labels, () => ctx.rng.fork()));
   let xOld = tf.clone(x);
   let xBest = tf.clone(x);
-  let xAdv = tf.clone(x);
+  let xAdv: tf.Tensor4D | undefined;
   let gradBest: tf.Tensor4D = tf.zerosLike(x0);
   let ev: Evaluated | undefined;
   try {
-    ev = await evaluate(ctx, x, yT, s, tT);
+    ev = await evaluate(ctx, x, x0, yT, s, tT);
     gradBest.dispose();
     gradBest = tf.clone(ev.grad);
     const lossBest = Float64Array.from(ev.loss);
     const success = ev.wrong.slice();
-    const advLoss = Float64Array.from(ev.loss, (l, i) => (success[i] ? l : -Infinity));
+    xAdv = tf.clone(ev.rounded);
     const prevLoss = Float64Array.from(ev.loss);
     const eta = new Float64Array(n).fill(2 * s.eps);
     const raised = new Int32Array(n);
@@ -123,19 +155,19 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
       xOld = x;
       x = next;
       ev.grad.dispose();
-      ev = await evaluate(ctx, x, yT, s, tT);
+      ev.rounded.dispose();
+      ev = await evaluate(ctx, x, x0, yT, s, tT);
       steps = i + 1;
       const { loss, wrong } = ev;
-      const advBetter = wrong.map((w, j) => w && loss[j] > advLoss[j]);
+      const won = wrong.map((w, j) => w && !success[j]);
       const better = Array.from(loss, (l, j) => l > lossBest[j]);
       for (let j = 0; j < n; j++) {
         if (wrong[j]) success[j] = true;
-        if (advBetter[j]) advLoss[j] = loss[j];
         if (better[j]) lossBest[j] = loss[j];
         if (loss[j] > prevLoss[j]) raised[j]++;
         prevLoss[j] = loss[j];
       }
-      if (advBetter.some(Boolean)) xAdv = replace(xAdv, advBetter, x);
+      if (won.some(Boolean)) xAdv = replace(xAdv, won, ev.rounded);
       if (better.some(Boolean)) {
         xBest = replace(xBest, better, x);
         gradBest = replace(gradBest, better, ev.grad);
@@ -162,12 +194,13 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
       await s.onStep?.(steps);
     }
     const pick = tf.tidy(() => tf.reshape(tf.tensor1d(success, 'bool'), [-1, 1, 1, 1]));
-    const out = tf.where(pick, xAdv, xBest) as tf.Tensor4D;
+    const out = tf.where(pick, xAdv!, xBest) as tf.Tensor4D;
     pick.dispose();
     return { x: out, success, steps };
   } finally {
-    tf.dispose([x, xOld, xBest, xAdv, yT, gradBest]);
+    tf.dispose([x, xOld, xBest, yT, gradBest]);
+    if (xAdv) xAdv.dispose();
     if (tT) tT.dispose();
-    if (ev) ev.grad.dispose();
+    if (ev) tf.dispose([ev.grad, ev.rounded]);
   }
 }

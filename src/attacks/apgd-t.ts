@@ -54,6 +54,8 @@ export const apgdT: AttackDescriptor<ApgdTParams> = {
       const totalSteps = restarts * p.iterations;
       let best = tf.clone(x0);
       const broken = new Array<boolean>(labels.length).fill(false);
+      // One stream per image for all its restarts, so its starts do not depend on the batch.
+      const rngs = Array.from(labels, () => ctx.rng.fork());
       let steps = 0;
       try {
         for (let r = 1; r <= restarts; r++) {
@@ -70,6 +72,7 @@ export const apgdT: AttackDescriptor<ApgdTParams> = {
               iterations: p.iterations,
               loss: 'dlr',
               targets: Int32Array.from(rows, (i) => ranks[i][r]),
+              rngs: rows.map((i) => rngs[i]),
               onStep: (step) => ctx.onStep?.({ step: offset + step, steps: totalSteps }),
             });
           } finally {

@@ -110,6 +110,18 @@ describe('APGD on a small conv net', () => {
     expect(results.some((r) => r.l2 > 30)).toBe(true);
   });
 
+  it.each([
+    ['apgd-ce', { iterations: 10 }],
+    ['apgd-dlr', { iterations: 10, norm: 'l2', eps: 60 }],
+    ['apgd-t', { iterations: 5, targetClasses: 3 }],
+  ])('%s is batch-invariant: the same bytes one image at a time as all at once', async (id, params) => {
+    const run = (batchSize: number) =>
+      attackImages(getAttack(id), { eps: 8, ...params }, items, { classifier: clf, rng: createRng(9), batchSize });
+    const [one, all] = [await run(1), await run(8)];
+    expect(one.some((r) => r.success)).toBe(true);
+    one.forEach((r, i) => expect(Buffer.from(r.adversarial.data).equals(Buffer.from(all[i].adversarial.data))).toBe(true));
+  });
+
   it('returns images the model already misclassifies unchanged', async () => {
     const results = await attackImages(getAttack('apgd-dlr'), { eps: 16, iterations: 10 }, items, { classifier: clf, rng: createRng(2) });
     const wrong = results.filter((r) => r.cleanTop[0].label !== r.label);

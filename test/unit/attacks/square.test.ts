@@ -8,6 +8,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attackImages, getAttack, type AttackImageResult } from '../../../src/attacks';
 import { squareP } from '../../../src/attacks/square';
+import { unaryCustomGrad } from '../../../src/kernels';
 import type { Classifier } from '../../../src/model/classifier';
 import { createRng } from '../../../src/shared';
 import { linearClassifier, randomImages, smallConvClassifier } from '../../fixtures/classifiers';
@@ -73,6 +74,14 @@ describe('Square on a linear model', () => {
     expect(seen[seen.length - 1]).toBeGreaterThan(seen[0]);
   });
 
+  it.each(['linf', 'l2'])('is batch-invariant (%s): the same bytes one image at a time as all at once', async (norm) => {
+    const params = { eps: norm === 'l2' ? 200 : 12, norm, queries: 40 };
+    const run = (batchSize: number) => attackImages(getAttack('square'), params, items, { classifier: clf, rng: createRng(4), batchSize });
+    const [one, all] = [await run(1), await run(24)];
+    expect(one.some((r) => r.success)).toBe(true);
+    one.forEach((r, i) => expect(Buffer.from(r.adversarial.data).equals(Buffer.from(all[i].adversarial.data))).toBe(true));
+  });
+
   it('with norm l2 keeps ‖δ‖₂ ≤ eps after 8-bit rounding and succeeds', async () => {
     const rs = await attackImages(getAttack('square'), { eps: 300, norm: 'l2', queries: 200 }, items, { classifier: clf, rng: createRng(3) });
     for (const r of rs) expect(r.l2).toBeLessThanOrEqual(300);
@@ -86,12 +95,12 @@ describe('Square uses only model outputs', () => {
   // The same logits, but any gradient through them throws: a non-differentiable model.
   const opaque: Classifier = {
     ...inner,
-    logits: (x) => tf.customGrad((t: tf.Tensor) => ({
-      value: inner.logits(t as tf.Tensor4D),
+    logits: (x) => unaryCustomGrad<tf.Tensor4D, tf.Tensor2D>((t) => ({
+      value: inner.logits(t),
       gradFunc: () => {
         throw new Error('no gradients here');
       },
-    }))(x) as tf.Tensor2D,
+    }))(x),
   };
   const items = labelled(inner, spec, 6);
   afterAll(() => inner.dispose());
