@@ -11,6 +11,7 @@
  * transform settings are computed and merged in, so a second report costs seconds.
  */
 import { readFile } from 'node:fs/promises';
+import { runDisplayName } from '../attacks/names';
 import { readImage8 } from '../images';
 import { predictProbabilities } from '../inference';
 import { imageNorms, psnr, rankPrediction, ssim } from '../metrics';
@@ -107,7 +108,7 @@ export async function runOutcomes(
     advImgs ??= await Promise.all(out.advFiles.map((f) => readImage8(resolveInExperiment(ctx.dir, f))));
     return { clean: cleanImgs, adv: advImgs };
   };
-  const label = `${run.method} eps=${run.eps}`;
+  const label = runDisplayName(run.method, run.eps);
 
   if (!cached) {
     ctx.onProgress?.(`${label}: perturbation statistics`);
