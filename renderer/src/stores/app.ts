@@ -7,7 +7,8 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { AppInfo, ExperimentDto, ExperimentLocation, RecentDto } from '../../../src/contract';
 import { useBridge } from '../bridge';
-import { isCancelled, toUiError, type UiError } from '../lib/errors';
+import { toUiError, type UiError } from '../lib/errors';
+import { useAsyncAction } from '../composables/use-async-action';
 
 export const useAppStore = defineStore('app', () => {
   const bridge = useBridge();
@@ -62,34 +63,16 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
-  async function withBusy(fn: () => Promise<void>): Promise<boolean> {
-    busy.value = true;
-    error.value = null;
-    try {
-      await fn();
-      return true;
-    } catch (e) {
-      if (!isCancelled(e)) error.value = toUiError(e);
-      return false;
-    } finally {
-      busy.value = false;
-    }
-  }
-
   /** A new experiment: a fresh folder in the workspace, or one chosen in a dialog (Electron) or typed. */
-  function newExperiment(location: ExperimentLocation = { kind: 'scratch' }, name?: string): Promise<boolean> {
-    return withBusy(async () => {
-      experiment.value = await bridge.call('experiment:new', { location, ...(name ? { name } : {}) });
-      recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
-    });
-  }
+  const { run: newExperiment } = useAsyncAction(async (location: ExperimentLocation = { kind: 'scratch' }, name?: string) => {
+    experiment.value = await bridge.call('experiment:new', { location, ...(name ? { name } : {}) });
+    recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
+  }, { busy, error });
 
-  function openExperiment(location: ExperimentLocation): Promise<boolean> {
-    return withBusy(async () => {
-      experiment.value = await bridge.call('experiment:open', { location });
-      recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
-    });
-  }
+  const { run: openExperiment } = useAsyncAction(async (location: ExperimentLocation) => {
+    experiment.value = await bridge.call('experiment:open', { location });
+    recent.value = await bridge.call('experiment:recent', {}).catch(() => recent.value);
+  }, { busy, error });
 
   return { info, engineDown, restarting, experiment, recent, busy, error, nativeDialogs, completeRuns, init, restartEngine, refreshExperiment, newExperiment, openExperiment };
 });

@@ -8,7 +8,8 @@ import type { FolderRef, ImageDto, ResponseOf } from '../../../src/contract';
 
 type ClassifiedDto = ResponseOf<'images:classify'>['items'][number];
 import { useBridge } from '../bridge';
-import { isCancelled, toUiError, type UiError } from '../lib/errors';
+import type { UiError } from '../lib/errors';
+import { useAsyncAction } from '../composables/use-async-action';
 
 export const PAGE_SIZE = 40;
 
@@ -22,48 +23,28 @@ export const useImagesStore = defineStore('images', () => {
   const items = ref<ImageDto[]>([]);
   const predictions = ref<Record<string, ClassifiedDto>>({});
   const accuracy = ref<{ top1: { correct: number; total: number }; top5: { correct: number; total: number } } | null>(null);
-  const loading = ref(false);
-  const classifying = ref(false);
   const error = ref<UiError | null>(null);
 
   const pages = computed(() => Math.max(1, Math.ceil(total.value / PAGE_SIZE)));
   const page = computed(() => Math.floor(offset.value / PAGE_SIZE) + 1);
 
-  async function list(next: FolderRef = source.value, at = 0): Promise<boolean> {
-    loading.value = true;
-    error.value = null;
-    try {
-      const r = await bridge.call('images:list', { source: next, page: { offset: at, limit: PAGE_SIZE } });
-      // Keep the resolved folder so the next page or the attack does not open the dialog again.
-      source.value = next.kind === 'dialog' ? { kind: 'path', path: r.root } : next;
-      root.value = r.root;
-      total.value = r.total;
-      offset.value = at;
-      items.value = r.items;
-      predictions.value = {};
-      accuracy.value = null;
-      return true;
-    } catch (e) {
-      if (!isCancelled(e)) error.value = toUiError(e);
-      return false;
-    } finally {
-      loading.value = false;
-    }
-  }
+  const { run: list, busy: loading } = useAsyncAction(async (next: FolderRef = source.value, at: number = 0) => {
+    const r = await bridge.call('images:list', { source: next, page: { offset: at, limit: PAGE_SIZE } });
+    // Keep the resolved folder so the next page or the attack does not open the dialog again.
+    source.value = next.kind === 'dialog' ? { kind: 'path', path: r.root } : next;
+    root.value = r.root;
+    total.value = r.total;
+    offset.value = at;
+    items.value = r.items;
+    predictions.value = {};
+    accuracy.value = null;
+  }, { error });
 
-  async function classify(): Promise<void> {
-    classifying.value = true;
-    error.value = null;
-    try {
-      const r = await bridge.call('images:classify', { source: source.value, page: { offset: offset.value, limit: PAGE_SIZE } });
-      predictions.value = Object.fromEntries(r.items.map((i) => [i.relPath, i]));
-      accuracy.value = { top1: r.top1, top5: r.top5 };
-    } catch (e) {
-      error.value = toUiError(e);
-    } finally {
-      classifying.value = false;
-    }
-  }
+  const { run: classify, busy: classifying } = useAsyncAction(async () => {
+    const r = await bridge.call('images:classify', { source: source.value, page: { offset: offset.value, limit: PAGE_SIZE } });
+    predictions.value = Object.fromEntries(r.items.map((i) => [i.relPath, i]));
+    accuracy.value = { top1: r.top1, top5: r.top5 };
+  }, { error });
 
   function goTo(p: number): Promise<boolean> {
     return list(source.value, (Math.min(Math.max(1, p), pages.value) - 1) * PAGE_SIZE);
