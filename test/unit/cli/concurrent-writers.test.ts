@@ -117,6 +117,38 @@ describe('two concurrent writers on one experiment', () => {
     expect(existsSync(path.join(exp, LOCK))).toBe(false);
   }, 120_000);
 
+  it('every writer command refuses a held lock with the message; check without --repair still reads', async () => {
+    const exp = path.join(work, 'exp-writers');
+    expect((await cli(attack(exp, 2))).code).toBe(0);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120000)']);
+    try {
+      const lock = { pid: holder.pid, host: hostname(), command: 'printshot report', startedAt: new Date().toISOString(), token: 'held' };
+      await writeFile(path.join(exp, LOCK), JSON.stringify(lock));
+      const writers = [
+        attack(exp, 4),
+        ['register', '--experiment', exp, '--photos', images],
+        ['report', '--experiment', exp, '--out', path.join(work, 'r.json')],
+        ['sheet', '--experiment', exp],
+        ['evaluate', '--experiment', exp, '--photos'],
+        ['calibrate', '--experiment', exp],
+        ['check', '--experiment', exp, '--repair'],
+        ['runs', 'drop', 'x', '--experiment', exp],
+        ['experiments', 'rename', '--experiment', exp, '--name', 'renamed'],
+        ['experiments', 'archive', '--experiment', exp, '--out', path.join(work, 'a.zip')],
+      ];
+      for (const args of writers) {
+        const r = await cli(args);
+        expect(r.code, `${args.slice(0, 2).join(' ')}: ${r.stderr}`).toBe(1);
+        expect(r.stderr.trim()).toBe(`error: experiment ${exp} is locked by \`printshot report\` (pid ${holder.pid} on host ${hostname()}, since ${new Date(lock.startedAt).toTimeString().slice(0, 8)}) (wait for it or pass --wait 10m)`);
+      }
+      const check = await cli(['check', '--experiment', exp, '--json']);
+      expect(check.code, check.stderr).toBe(0);
+      expect(JSON.parse(await readFile(path.join(exp, LOCK), 'utf8'))).toEqual(lock);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  }, 180_000);
+
   it('refuses a lock from another host with its age, and breaks it only with --break-lock', async () => {
     const exp = path.join(work, 'exp-foreign');
     await mkdir(exp, { recursive: true });
