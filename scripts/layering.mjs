@@ -12,7 +12,7 @@ import path from 'node:path';
  */
 export const PURE = {
   shared: { allow: [] },
-  contract: { allow: [] },
+  contract: { allow: ['shared'] },
   kernels: { allow: [] },
   metrics: { allow: ['shared'] },
   transforms: { allow: ['shared'] },
@@ -65,6 +65,7 @@ export const PURE_PACKAGES = [
 export const RENDERER_SRC = [
   'src/attacks/names.ts',
   'src/metrics/masking.ts',
+  'src/shared/errors.ts',
   'src/registration/homography.ts',
   'src/sheets/geometry.ts',
   'src/sheets/payload.ts',

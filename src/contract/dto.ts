@@ -4,28 +4,21 @@
  * and over HTTP in serve mode (JSON, with bytes as base64: see wire.ts).
  */
 import { z } from 'zod';
+import { ERROR_CODES } from '../shared/errors';
+
+export { ERROR_CODES, isErrorCode, type ErrorCode } from '../shared/errors';
 
 /** PNG (or PDF, JPEG) bytes. Buffer is a Uint8Array, so main-side values pass as they are. */
 export const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { error: 'expected bytes (Uint8Array)' });
 
 export const ErrorDto = z.object({
-  /** A PrintshotError code ('bad-model', 'cancelled', …) or a transport one (see ERROR_CODES). */
-  code: z.string(),
+  /** One of ERROR_CODES: a PrintshotError code ('bad-model', 'cancelled', …) or a transport one. */
+  code: z.enum(ERROR_CODES),
   message: z.string(),
   /** One line telling the user how to fix it. */
   hint: z.string().optional(),
 });
 export type ErrorDto = z.infer<typeof ErrorDto>;
-
-/** Error codes produced by the contract layer itself, beside the core's PrintshotError codes. */
-export const ERROR_CODES = {
-  badRequest: 'bad-request',
-  unknownChannel: 'unknown-channel',
-  forbidden: 'forbidden',
-  notAvailable: 'not-available',
-  engineDown: 'engine-down',
-  internal: 'internal',
-} as const;
 
 /** A path the user typed; only serve mode (and Electron's recent list) accepts one. */
 const UserPath = z.string().min(1).max(4096);

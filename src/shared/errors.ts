@@ -3,19 +3,42 @@
  * PrintshotError with a stable code; the CLI prints its message as one line and exits non-zero.
  * Anything else is a bug and keeps its stack.
  */
-export type ErrorCode =
-  | 'bad-argument'
-  | 'bad-model'
-  | 'bad-image'
-  | 'bad-dataset'
-  | 'bad-experiment'
-  | 'unknown-method'
-  | 'unknown-transform'
-  | 'cancelled'
-  | 'io'
-  | 'forbidden'
+export const ERROR_CODES = {
+  badArgument: 'bad-argument',
+  badModel: 'bad-model',
+  badImage: 'bad-image',
+  badDataset: 'bad-dataset',
+  badExperiment: 'bad-experiment',
+  unknownMethod: 'unknown-method',
+  unknownTransform: 'unknown-transform',
+  cancelled: 'cancelled',
+  io: 'io',
+  forbidden: 'forbidden',
   /** Another process writes into the experiment (src/workspace/lock.ts). */
-  | 'locked';
+  locked: 'locked',
+  // What the engine answers about its own state (src/engine).
+  noExperiment: 'no-experiment',
+  noModel: 'no-model',
+  busy: 'busy',
+  // Produced by the contract layer itself (src/contract: routing, validation, transport).
+  badRequest: 'bad-request',
+  unknownChannel: 'unknown-channel',
+  notAvailable: 'not-available',
+  engineDown: 'engine-down',
+  internal: 'internal',
+} as const;
+
+/**
+ * The one closed set of error codes, for PrintshotError, ContractError and the wire (ErrorDto);
+ * src/contract re-exports it. An unknown code is a compile error.
+ */
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+const CODE_SET: ReadonlySet<string> = new Set(Object.values(ERROR_CODES));
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && CODE_SET.has(code);
+}
 
 export class PrintshotError extends Error {
   readonly code: ErrorCode;

@@ -67,7 +67,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
         lockedJob(kind, experimentDir, () => body(control))()
           .then((result) => send({ t: 'done', jobId, result }))
           .catch((e: unknown) => {
-            const error = controller.signal.aborted ? { code: 'cancelled', message: 'cancelled by the user' } : toErrorDto(e);
+            const error = controller.signal.aborted ? { code: ERROR_CODES.cancelled, message: 'cancelled by the user' } : toErrorDto(e);
             send({ t: 'failed', jobId, error });
           })
           .finally(() => state.jobs.delete(jobId));
