@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { isPrintshotError, PrintshotError } from '../shared';
 import { confine } from '../shared/node/confine';
+import { isLockFile } from './lock-file';
 
 /** Files that atomicWrite creates next to its target before renaming them over it. */
 export const TEMP_FILE = /^\..+\.tmp-(\d+)-[0-9a-f]+$/;
@@ -41,7 +42,8 @@ export async function listFiles(dir: string): Promise<FileListing> {
     }
     if (!e.isFile()) continue;
     if (TEMP_FILE.test(e.name)) out.temps.push(rel);
-    else if (rel !== ARCHIVE_INDEX) out.files.add(rel);
+    // The writer lock (lock.ts) is not experiment content: not checked, copied or archived.
+    else if (rel !== ARCHIVE_INDEX && !isLockFile(rel)) out.files.add(rel);
   }
   out.temps.sort();
   out.escaping.sort();

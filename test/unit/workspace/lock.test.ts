@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireExperimentLock, holdsExperimentLock, LOCK_FILE, readLock, withExperimentLock, type LockInfo } from '../../../src/workspace/lock';
+import { listFiles } from '../../../src/workspace/check-files';
 import { isLockFile } from '../../../src/workspace/lock-file';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -177,9 +178,13 @@ describe('experiment lock', () => {
     expect(await readFile(path.join(fresh, 'experiment.json'), 'utf8')).toBe('{}');
   });
 
-  it('names the lock and its helper files so check and archive leave them out', () => {
+  it('names the lock and its helper files so check, duplicate and archive leave them out', async () => {
     expect(isLockFile(LOCK_FILE)).toBe(true);
     expect(isLockFile(`${LOCK_FILE}.breaking`)).toBe(true);
     expect(isLockFile('experiment.json')).toBe(false);
+    await writeFile(path.join(dir, 'experiment.json'), '{}');
+    await withExperimentLock(dir, 'printshot attack', async () => {
+      expect([...(await listFiles(dir)).files]).toEqual(['experiment.json']);
+    });
   });
 });
