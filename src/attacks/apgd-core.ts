@@ -46,6 +46,8 @@ export interface ApgdResult {
   /** Per image: some iterate was misclassified. */
   readonly success: boolean[];
   readonly steps: number;
+  /** Per image: steps until its first success, or all the steps run. */
+  readonly stepsPerImage: Int32Array;
 }
 
 /** Step-halving fraction ρ and momentum α of the paper. */
@@ -132,6 +134,7 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
     gradBest = tf.clone(ev.grad);
     const lossBest = Float64Array.from(ev.loss);
     const success = ev.wrong.slice();
+    const stepsPerImage = new Int32Array(n);
     xAdv = tf.clone(ev.rounded);
     const prevLoss = Float64Array.from(ev.loss);
     const eta = new Float64Array(n).fill(2 * s.eps);
@@ -163,6 +166,7 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
       const better = Array.from(loss, (l, j) => l > lossBest[j]);
       for (let j = 0; j < n; j++) {
         if (wrong[j]) success[j] = true;
+        if (!success[j] || won[j]) stepsPerImage[j] = steps;
         if (better[j]) lossBest[j] = loss[j];
         if (loss[j] > prevLoss[j]) raised[j]++;
         prevLoss[j] = loss[j];
@@ -196,7 +200,7 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
     const pick = tf.tidy(() => tf.reshape(tf.tensor1d(success, 'bool'), [-1, 1, 1, 1]));
     const out = tf.where(pick, xAdv!, xBest) as tf.Tensor4D;
     pick.dispose();
-    return { x: out, success, steps };
+    return { x: out, success, steps, stepsPerImage };
   } finally {
     tf.dispose([x, xOld, xBest, yT, gradBest]);
     if (xAdv) xAdv.dispose();

@@ -57,6 +57,7 @@ export const apgdT: AttackDescriptor<ApgdTParams> = {
       // One stream per image for all its restarts, so its starts do not depend on the batch.
       const rngs = Array.from(labels, () => ctx.rng.fork());
       let steps = 0;
+      const perImage = new Int32Array(labels.length);
       try {
         for (let r = 1; r <= restarts; r++) {
           // Every image of x0 is classified correctly, so rank 0 is its label and r ≥ 1 another class.
@@ -79,6 +80,7 @@ export const apgdT: AttackDescriptor<ApgdTParams> = {
             sub.dispose();
           }
           steps += found.steps;
+          rows.forEach((row, k) => (perImage[row] += found.stepsPerImage[k]));
           // A success is kept for good; a failed image keeps its last restart's point.
           const kept = rows.flatMap((_, k) => (found.success[k] || r === restarts ? [k] : []));
           if (kept.length) {
@@ -90,7 +92,7 @@ export const apgdT: AttackDescriptor<ApgdTParams> = {
           found.x.dispose();
           rows.forEach((row, k) => found.success[k] && (broken[row] = true));
         }
-        return { x: best, steps };
+        return { x: best, steps, perImage };
       } catch (e) {
         best.dispose();
         throw e;

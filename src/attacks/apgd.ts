@@ -48,13 +48,13 @@ export async function onCorrectRows(
   ctx: AttackContext,
   batch: AttackBatch,
   p: { eps: number; norm: BallNorm },
-  attack: (x: tf.Tensor4D, labels: Int32Array, rows: number[]) => Promise<{ x: tf.Tensor4D; steps: number }>,
+  attack: (x: tf.Tensor4D, labels: Int32Array, rows: number[]) => Promise<{ x: tf.Tensor4D; steps: number; perImage?: Int32Array }>,
 ): Promise<AttackOutput> {
   const linfRadius = p.norm === 'linf' ? p.eps : undefined;
   const rows = p.eps > 0 ? correctRows(ctx, batch) : [];
-  if (rows.length === 0) return { adversarial: tf.clone(batch.x), steps: 0, linfRadius };
+  if (rows.length === 0) return { adversarial: tf.clone(batch.x), steps: 0, stepsPerImage: new Int32Array(batch.labels.length), linfRadius };
   const sub = tf.tidy(() => tf.gather(batch.x, tf.tensor1d(rows, 'int32'))) as tf.Tensor4D;
-  let found: { x: tf.Tensor4D; steps: number };
+  let found: { x: tf.Tensor4D; steps: number; perImage?: Int32Array };
   try {
     found = await attack(sub, Int32Array.from(rows, (r) => batch.labels[r]), rows);
   } finally {
@@ -62,10 +62,16 @@ export async function onCorrectRows(
   }
   const full = scatterRows(batch.x, found.x, rows);
   found.x.dispose();
-  if (p.norm === 'linf') return { adversarial: full, steps: found.steps, linfRadius };
+  // Images returned unchanged took no steps.
+  let stepsPerImage: Int32Array | undefined;
+  if (found.perImage) {
+    stepsPerImage = new Int32Array(batch.labels.length);
+    rows.forEach((r, k) => (stepsPerImage![r] = found.perImage![k]));
+  }
+  if (p.norm === 'linf') return { adversarial: full, steps: found.steps, stepsPerImage, linfRadius };
   const rounded = roundIntoL2Ball(full, batch.x, p.eps);
   full.dispose();
-  return { adversarial: rounded, steps: found.steps };
+  return { adversarial: rounded, steps: found.steps, stepsPerImage };
 }
 
 function apgdDescriptor(id: string, loss: ApgdLoss, title: string, summary: string): AttackDescriptor<ApgdParams> {
@@ -85,7 +91,7 @@ function apgdDescriptor(id: string, loss: ApgdLoss, title: string, summary: stri
           loss,
           onStep: (step) => ctx.onStep?.({ step, steps: p.iterations }),
         });
-        return { x: r.x, steps: r.steps };
+        return { x: r.x, steps: r.steps, perImage: r.stepsPerImage };
       }),
   };
 }

@@ -98,7 +98,7 @@ export async function attackImages(
         target,
         linf,
         l2,
-        steps: out.steps,
+        steps: out.stepsPerImage?.[i] ?? out.steps,
       };
     });
     results.push(...batchResults);

@@ -18,7 +18,7 @@
  *   norm     'linf' (default) or 'l2'.
  *   queries  model queries per image, the start included (default 1000).
  *   pInit    initial fraction of pixels in the square (default 0.8).
- * `steps` in the result is the most queries any image of the batch used.
+ * Each image's `steps` in the manifest is the queries it used (0 for images returned unchanged).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
@@ -143,6 +143,6 @@ export const square: AttackDescriptor<SquareParams> = {
   run: (ctx, batch, p) =>
     onCorrectRows(ctx, batch, p, async (x, labels) => {
       const r = await squareSearch(ctx, x, labels, p);
-      return { x: r.x, steps: Math.max(...r.queries) };
+      return { x: r.x, steps: Math.max(...r.queries), perImage: r.queries };
     }),
 };

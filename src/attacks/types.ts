@@ -35,6 +35,8 @@ export interface AttackOutput {
   /** Adversarial images, NHWC in [0,1], before 8-bit rounding; owned by the caller. */
   readonly adversarial: tf.Tensor4D;
   readonly steps: number;
+  /** Steps (Square: model queries) per image, where they differ; `steps` is then their maximum. */
+  readonly stepsPerImage?: Int32Array;
   /** Target class per image for targeted attacks (ILLC: the clean image's least-likely class). */
   readonly targets?: Int32Array;
   /** L∞ radius on the 0..255 scale that rounding must respect (L∞ attacks only). */

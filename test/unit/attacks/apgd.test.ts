@@ -122,11 +122,14 @@ describe('APGD on a small conv net', () => {
     one.forEach((r, i) => expect(Buffer.from(r.adversarial.data).equals(Buffer.from(all[i].adversarial.data))).toBe(true));
   });
 
-  it('returns images the model already misclassifies unchanged', async () => {
+  it('returns images the model already misclassifies unchanged, with 0 steps', async () => {
     const results = await attackImages(getAttack('apgd-dlr'), { eps: 16, iterations: 10 }, items, { classifier: clf, rng: createRng(2) });
     const wrong = results.filter((r) => r.cleanTop[0].label !== r.label);
     expect(wrong.length).toBeGreaterThan(0);
     for (const r of wrong) expect(r.linf).toBe(0);
+    // Steps are per image: none for those, at most the budget for the others.
+    for (const r of wrong) expect(r.steps).toBe(0);
+    for (const r of results) expect(r.steps).toBeLessThanOrEqual(10);
   });
 
   it('rejects an L∞ eps over 255 but accepts it as an L2 radius', () => {
