@@ -27,6 +27,8 @@ interface AttackOptions {
   samples?: number;
   distribution?: string;
   confidence?: number;
+  norm?: string;
+  queries?: number;
   seed: string;
   batch: number;
   workers?: number;
@@ -41,7 +43,7 @@ export function registerAttackCommand(program: Command): void {
     .description('craft adversarial examples into an experiment folder (lossless 8-bit PNGs + manifest)')
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
-    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm | eot-pgd | cw-l2 | cw-l0 | cw-linf | lbfgs')
+    .requiredOption('--method <name>', 'fgsm (fast) | bim | illc | pgd | mifgsm | eot-pgd | cw-l2 | cw-l0 | cw-linf | lbfgs | apgd-ce | apgd-dlr | apgd-t | square')
     .requiredOption('--eps <n>', 'L∞ radius on the 0..255 scale', nonNegativeNumber)
     .option('--alpha <n>', 'step size on the 0..255 scale', nonNegativeNumber)
     .option('--iterations <n>', 'number of steps', nonNegativeNumber)
@@ -52,6 +54,8 @@ export function registerAttackCommand(program: Command): void {
     .option('--samples <k>', 'EOT: transforms averaged per step', positiveInt)
     .option('--distribution <d>', 'EOT: print-camera | photometric | none, or a JSON file')
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
+    .option('--norm <norm>', "APGD, Square: linf (default) | l2 (then --eps is the L2 norm of δ on the 0..255 scale)")
+    .option('--queries <n>', 'Square: model queries per image', positiveInt)
     .option('--seed <s>', 'random seed', '0')
     .option('--batch <n>', 'images per batch (FGSM, BIM, ILLC, MI-FGSM: at most, so that a small job keeps every thread busy; same bytes)', positiveInt, 32)
     .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
@@ -66,6 +70,8 @@ export function registerAttackCommand(program: Command): void {
       if (opts.samples !== undefined) params.samples = opts.samples;
       if (opts.distribution !== undefined) params.distribution = opts.distribution;
       if (opts.confidence !== undefined) params.confidence = opts.confidence;
+      if (opts.norm !== undefined) params.norm = opts.norm;
+      if (opts.queries !== undefined) params.queries = opts.queries;
       if (opts.target !== undefined) params.target = /^\d+$/.test(opts.target) ? Number(opts.target) : opts.target;
       const [{ applyBudget, getAttack }, { runAttackJob }] = await Promise.all([import('../../attacks'), import('../../services/attack-job')]);
       const budgeted = applyBudget(getAttack(opts.method), params, { steps: opts.steps, binarySteps: opts.binarySteps });
