@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReportData } from '../src/reports/types';
@@ -32,7 +32,7 @@ interface Job {
 }
 
 /** Runs `npx printshot ARGS` (unless --reuse finds its report) and returns the report and the wall time. */
-function run(job: Job): { data: ReportData; seconds: number; command: string } {
+function run(job: Job): { data: ReportData; seconds: number; load?: number; command: string } {
   const out = join(work, job.dir);
   const reportFile = join(out, 'reports', job.report);
   const cmdArgs = [...job.args, '--out', out];
@@ -43,10 +43,12 @@ function run(job: Job): { data: ReportData; seconds: number; command: string } {
     const started = Date.now();
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/printshot.mjs'), ...cmdArgs], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
     if (r.status !== 0) throw new Error(`${command} exited with ${r.status ?? r.signal}`);
-    writeFileSync(timing, String((Date.now() - started) / 1000));
+    // The 15-minute load average at the end: a wall time means little without it on a shared machine.
+    writeFileSync(timing, JSON.stringify({ seconds: (Date.now() - started) / 1000, load: loadavg()[2] }));
   }
-  const seconds = existsSync(timing) ? Number(readFileSync(timing, 'utf8')) : NaN;
-  return { data: JSON.parse(readFileSync(reportFile, 'utf8')) as ReportData, seconds, command };
+  const t = existsSync(timing) ? (JSON.parse(readFileSync(timing, 'utf8')) as number | { seconds: number; load?: number }) : NaN;
+  const { seconds, load } = typeof t === 'number' ? { seconds: t, load: undefined } : t;
+  return { data: JSON.parse(readFileSync(reportFile, 'utf8')) as ReportData, seconds, load, command };
 }
 
 function update(doc: string, blocks: Record<string, string>): void {
@@ -63,7 +65,7 @@ if (!only || only === 'demo') {
   const demo = run({ dir: 'demo', report: 'demo.json', args: ['demo', ...small, ...(quick ? ['--no-photos'] : [])] });
   const photo = demo.data.tables.find((t) => t.id === 'table3-photo');
   update('demo-results.md', {
-    'demo-provenance': provenanceLine(demo.data, demo.command, demo.seconds),
+    'demo-provenance': provenanceLine(demo.data, demo.command, demo.seconds, demo.load),
     'demo-digital': reportTableMd(tableById(demo.data, 'digital'), ['clean1', 'adv1', 'adv5', 'success', 'rawSuccess']),
     'demo-fig6-max': fig6MaxMd(demo.data),
     'demo-fig6-mean': fig6MeanLine(demo.data),
@@ -75,11 +77,11 @@ if (!only || only === 'reproduction') {
   const fig6 = run({ dir: 'fig6', report: 'kurakin-fig6.json', args: ['reproduce', 'kurakin-fig6', ...small] });
   const table = run({ dir: 'table', report: 'kurakin-table.json', args: ['reproduce', 'kurakin-table', '--n', quick ? '10' : '102', '--no-sheets', ...small] });
   update('reproduction.md', {
-    'fig6-provenance': provenanceLine(fig6.data, fig6.command, fig6.seconds),
+    'fig6-provenance': provenanceLine(fig6.data, fig6.command, fig6.seconds, fig6.load),
     'fig6-digital': reportTableMd(tableById(fig6.data, 'digital'), ['clean1', 'adv1', 'adv5', 'success']),
     'fig6-max': fig6MaxMd(fig6.data),
     'fig6-mean': fig6MeanLine(fig6.data),
-    'table-provenance': provenanceLine(table.data, table.command, table.seconds),
+    'table-provenance': provenanceLine(table.data, table.command, table.seconds, table.load),
     'table-digital': reportTableMd(tableById(table.data, 'digital'), ['clean1', 'adv1', 'adv5', 'success']),
   });
 }
