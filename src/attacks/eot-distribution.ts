@@ -16,11 +16,15 @@
  *   noise     the registry's Gaussian noise, sigma on the 0..255 scale
  *   jpeg      the real codec (sharp) at a quality in range, with probability p; its gradient is
  *             straight-through (identity), since the codec is not differentiable
+ *   transforms any differentiable transform of the registry (src/transforms), by id, with a
+ *             [lo, hi] range per parameter, in registry order: a newly registered transform is
+ *             available here without a new stage
  * Absent stages are not applied. Every range is [lo, hi], drawn uniformly, fresh for every sample.
  */
 import { z } from 'zod';
 import { PrintshotError, type Rng } from '../shared';
 import { host } from '../shared/platform';
+import { checkTransformRanges, drawTransforms, type DrawnTransform } from '../transforms';
 
 const range = (name: string, min: number, max: number) =>
   z
@@ -61,6 +65,7 @@ export const EotDistributionSchema = z.strictObject({
       probability: z.number().min(0).max(1),
     })
     .optional(),
+  transforms: z.record(z.string(), z.record(z.string(), z.tuple([z.number(), z.number()]))).optional(),
 });
 export type EotDistribution = z.infer<typeof EotDistributionSchema>;
 
@@ -108,6 +113,7 @@ function invalid(where: string, e: z.ZodError): PrintshotError {
 export function parseDistribution(raw: unknown, where = 'eot-pgd: distribution'): EotDistribution {
   const r = EotDistributionSchema.safeParse(raw);
   if (!r.success) throw invalid(where, r.error);
+  if (r.data.transforms) checkTransformRanges(r.data.transforms, `${where}: transforms`, true);
   return r.data;
 }
 
@@ -146,6 +152,8 @@ export interface EotSample {
   /** Seed of the registry noise stream, so the same sample can be applied twice identically. */
   noise?: { sigma: number; seed: number };
   jpegQuality?: number;
+  /** The registry stage's draws, in registry order. */
+  transforms?: DrawnTransform[];
 }
 
 const LUMA = [0.299, 0.587, 0.114];
@@ -193,6 +201,7 @@ export function sampleTransform(d: EotDistribution, rng: Rng, h: number, w: numb
   if (d.blur) s.blurSigma = pick(rng, d.blur.sigma);
   if (d.noise) s.noise = { sigma: pick(rng, d.noise.sigma), seed: rng.seed32() };
   if (d.jpeg && rng.next() < d.jpeg.probability) s.jpegQuality = Math.round(pick(rng, d.jpeg.quality));
+  if (d.transforms) s.transforms = drawTransforms(d.transforms, rng);
   return s;
 }
 
@@ -206,5 +215,8 @@ export function describeDistribution(d: EotDistribution): string {
   if (d.blur) parts.push(`blur σ ${r(d.blur.sigma)} px`);
   if (d.noise) parts.push(`noise σ ${r(d.noise.sigma)}`);
   if (d.jpeg) parts.push(`JPEG q ${r(d.jpeg.quality)} with p ${d.jpeg.probability} (straight-through gradient)`);
+  for (const [id, params] of Object.entries(d.transforms ?? {})) {
+    parts.push(`${id} (${Object.entries(params).map(([name, v]) => `${name} ${r(v)}`).join(', ') || 'defaults'})`);
+  }
   return parts.length ? parts.join('; ') : 'identity';
 }

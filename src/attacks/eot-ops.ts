@@ -174,6 +174,7 @@ export function applyEotSample(x: tf.Tensor4D, s: EotSample): tf.Tensor4D {
   if (s.lighting) y = lightImages(y, s.lighting);
   if (s.blurSigma !== undefined && s.blurSigma >= 0.05) y = blurImages(y, s.blurSigma);
   if (s.noise && s.noise.sigma > 0) y = registry('gaussian-noise', y, { sigma: s.noise.sigma }, s.noise.seed);
+  for (const t of s.transforms ?? []) y = registry(t.id, y, t.params, t.seed);
   return y;
 }
 

@@ -14,8 +14,8 @@
  * averages the light over its area), which also anti-aliases the high-resolution raster.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { makeImage8, type Image8, type Rng } from '../shared';
-import { decodeJpeg, encodeJpeg, getTransform, parseTransformParams, quantizeToBytes } from '../transforms';
+import { createRng, makeImage8, type Image8, type Rng } from '../shared';
+import { checkTransformRanges, decodeJpeg, drawTransforms, encodeJpeg, getTransform, parseTransformParams, quantizeToBytes, type DrawnTransform, type TransformRanges } from '../transforms';
 import { invertHomography, type Homography } from '../registration/homography';
 import { sampleBilinear } from '../registration/sample';
 
@@ -40,6 +40,12 @@ export interface CameraModel {
   jpegQuality: number | null;
   /** Table surface around the page, 0..255. */
   background: [number, number, number];
+  /**
+   * Further registry transforms (src/transforms), by id, with a [lo, hi] range per parameter:
+   * applied after the sensor noise, in registry order, so a newly registered transform reaches
+   * the simulator without a new field.
+   */
+  transforms?: TransformRanges;
 }
 
 export const DEFAULT_CAMERA: CameraModel = {
@@ -66,6 +72,8 @@ export interface CameraSample {
   brightness: number;
   noiseSigma: number;
   jpegQuality: number | null;
+  /** The draws of `transforms`, present only when the model has that stage. */
+  transforms?: DrawnTransform[];
 }
 
 export function sampleCamera(model: CameraModel, rng: Rng): Omit<CameraSample, 'blurPx'> {
@@ -80,7 +88,14 @@ export function sampleCamera(model: CameraModel, rng: Rng): Omit<CameraSample, '
     brightness: pick(model.brightness),
     noiseSigma: pick(model.noiseSigma),
     jpegQuality: model.jpegQuality,
+    // Drawn last and only when present, so the draws above (and existing photos) do not move.
+    ...(model.transforms ? { transforms: drawChecked(model.transforms, rng) } : {}),
   };
+}
+
+function drawChecked(ranges: TransformRanges, rng: Rng): DrawnTransform[] {
+  checkTransformRanges(ranges, 'simulate: camera.transforms');
+  return drawTransforms(ranges, rng);
 }
 
 /**
@@ -145,17 +160,18 @@ export async function developFrame(
   rng: Rng,
 ): Promise<{ photo: Image8; jpeg?: Uint8Array }> {
   const { width, height } = model.frame;
-  const steps: [string, Record<string, number>][] = [
-    ['contrast', { factor: s.exposure }],
-    ['brightness', { delta: s.brightness }],
-    ['gaussian-blur', { sigma: s.blurPx }],
-    ['gaussian-noise', { sigma: s.noiseSigma }],
+  const steps: [string, Record<string, number>, Rng][] = [
+    ['contrast', { factor: s.exposure }, rng],
+    ['brightness', { delta: s.brightness }, rng],
+    ['gaussian-blur', { sigma: s.blurPx }, rng],
+    ['gaussian-noise', { sigma: s.noiseSigma }, rng],
+    ...(s.transforms ?? []).map((t): [string, Record<string, number>, Rng] => [t.id, t.params, createRng(t.seed)]),
   ];
   let x = tf.tensor4d(frame, [1, height, width, 3]);
   try {
-    for (const [id, raw] of steps) {
+    for (const [id, raw, stream] of steps) {
       const desc = getTransform(id);
-      const y = await desc.apply(x, parseTransformParams(desc, raw), rng);
+      const y = await desc.apply(x, parseTransformParams(desc, raw), stream);
       x.dispose();
       x = y;
     }
