@@ -2,6 +2,7 @@
 import { attackLabel } from '../reports';
 import type { MaskingWarning } from '../metrics/masking';
 import type { RobustnessResult } from '../services/robustness';
+import type { SuiteResult } from '../services/robustness-suite';
 import { formatTable, pct } from './output';
 import { accuracyText, cellRateText, rateCountText } from './tables';
 
@@ -40,4 +41,36 @@ export function maskingText(masking: readonly MaskingWarning[]): string {
   if (!masking.length) return `${head}: none fired.`;
   const lines = masking.map((w) => `  ! ${w.message}\n    ${w.advice}`);
   return [`${head}: ${masking.length} warning(s), these numbers may overstate robustness`, ...lines].join('\n');
+}
+
+/** The suite's tables: robust accuracy per (model, eps) with who broke what, then minimal perturbations. */
+export function suiteText(r: SuiteResult): string {
+  const attacks = r.models[0]?.suite.attacks ?? [];
+  const points = formatTable(
+    ['model', 'eps', 'clean', 'FGSM acc', 'robust acc', ...attacks.map((a) => `by ${a}`), 'seconds', 'queries'],
+    r.models.flatMap((m) =>
+      m.suite.points.map((p) => [
+        m.name,
+        p.eps,
+        rateCountText(p.clean),
+        pct(p.fgsm.rate),
+        rateCountText(p.robust),
+        ...attacks.map((a) => p.brokenBy[a] ?? 0),
+        p.attacks.reduce((s, a) => s + a.seconds, 0).toFixed(1),
+        String(p.attacks.find((a) => a.queries !== null)?.queries ?? '—'),
+      ]),
+    ),
+  );
+  const minimal = r.models.flatMap((m) => m.minimal.map((s) => [m.name, s.method, `${s.found}/${s.images}`, ...[s.l2?.q1, s.l2?.median, s.l2?.q3, s.linf?.median, s.distortion].map((v) => (v === undefined || v === null ? '—' : v.toFixed(v < 1 ? 4 : 1)))]));
+  const minimalTable = minimal.length ? ['', 'Minimal perturbation (correctly classified images; quartiles of the found ones, 0..255):', formatTable(['model', 'attack', 'found', 'L2 Q1', 'L2 median', 'L2 Q3', 'L∞ median', 'Szegedy distortion'], minimal)] : [];
+  const rand = r.suite === 'rand' ? r.models.map((m) => `${m.name}: ${m.suite.randomness}`) : [];
+  return [
+    `${r.suite} suite (${attacks.join(' → ')}), per-image worst case; ${r.images.count} images from ${r.images.source}, seed ${r.seed}, backend ${r.backend}, ${r.seconds.toFixed(0)} s`,
+    ...rand,
+    '',
+    points,
+    ...minimalTable,
+    '',
+    maskingText(r.masking),
+  ].join('\n');
 }

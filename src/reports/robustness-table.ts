@@ -9,6 +9,7 @@
 import { getAttack } from '../attacks';
 import { runDisplayName } from '../attacks/names';
 import type { Rate as SummaryRate } from '../metrics';
+import { suiteTables, type SuiteModelData } from './robustness-curves';
 import { ratioCell, rateCell } from './stats';
 import { methodName } from './tables';
 import type { Cell, Fig6Panel, ReportTable, TableColumn, TableRow } from './types';
@@ -24,7 +25,8 @@ interface Rate {
 
 export interface RobustnessComparison {
   images: { source: string; count: number };
-  models: {
+  /** suite/minimal: a robustness suite's worst-case curve and minimal perturbations (robustness-curves.ts). */
+  models: (SuiteModelData & {
     name: string;
     defence: string | null;
     clean: { top1: Acc; top5: Acc };
@@ -37,7 +39,7 @@ export interface RobustnessComparison {
       transforms: { spec: string; advTop1: Acc; destruction: Rate }[];
       photo: { clean: Cell | null; adversarial: Cell | null; destruction: Cell | null } | null;
     }[];
-  }[];
+  })[];
   /** Gradient-masking warnings (src/metrics/masking.ts); absent or null: the checks did not run. */
   masking?: readonly { message: string; advice: string }[] | null;
 }
@@ -142,6 +144,7 @@ export function robustnessTables(data: RobustnessComparison): ReportTable[] {
       note: 'Average case, top-1, on the registered crops.',
     });
   }
+  tables.push(...suiteTables(data.models));
   return tables;
 }
 
@@ -153,7 +156,7 @@ export function robustnessPanels(data: RobustnessComparison): Fig6Panel[] {
     for (const method of methods) {
       const cells = m.cells.filter((c) => c.method === method && c.eps < 255).sort((a, b) => a.eps - b.eps);
       const clean = { x: 0, rate: ratioCell(m.clean.top1.correct, m.clean.top1.total) };
-      series.push({ run: method, method, eps: 0, k: 'top1', label: `${methodName(method)} digital`, points: [clean, ...cells.map((c) => ({ x: c.eps, rate: ratioCell(c.attack.advTop1Correct, c.attack.images) }))] });
+      series.push({ run: method, method, eps: 0, k: 'top1', label: method.startsWith('suite-') ? `${method.slice(6)} suite (worst case)` : `${methodName(method)} digital`, points: [clean, ...cells.map((c) => ({ x: c.eps, rate: ratioCell(c.attack.advTop1Correct, c.attack.images) }))] });
       const photo = cells.filter((c) => c.photo?.adversarial?.value !== null && c.photo?.adversarial);
       if (photo.length) series.push({ run: method, method, eps: 0, k: 'top1', dashed: true, label: `${methodName(method)} photo`, points: photo.map((c) => ({ x: c.eps, rate: c.photo!.adversarial! })) });
     }

@@ -35,6 +35,7 @@ export { runRegisterJob, type RegisterJobOptions, type RegisterJobResult } from 
 export { runReportJob, type ReportJobSpec, type ReportJobResult } from './report-job';
 export { runReproduce, TEMPLATES, type Template, type ReproduceOptions, type ReproduceResult, type ReproduceRun } from './reproduce';
 export { compareRobustness, type RobustnessOptions, type RobustnessResult, type ModelOutcome, type CellOutcome } from './robustness';
+export { runRobustnessSuite, suiteAttacks, worstCase, type SuiteOptions, type SuiteResult, type SuiteName, type SuitePoint } from './robustness-suite';
 export { runDemo, paperSweeps, type DemoOptions, type DemoResult, type DemoRun } from './demo';
 export { writeDemoReport, DEMO_REPORT_FORMATS } from './demo-report';
 export { runDefendedDemo, type DefendedDemoOptions, type DefendedDemoResult } from './demo-defended';
