@@ -63,6 +63,10 @@ export const CaptureEntrySchema = z.object({
   /** Page mm -> photo px, row-major 3x3. */
   homography: z.array(z.number()).length(9).optional(),
   crops: z.array(CaptureCropSchema),
+  /** Capture condition (free key=value tags: distance, angle, lighting...) given to register; absent in older logs. */
+  condition: z.record(z.string(), z.string()).optional(),
+  /** Protocol the session followed ('kurakin', 'rp2' or a protocol file's name). */
+  protocol: z.string().optional(),
   registeredAt: z.string(),
 });
 

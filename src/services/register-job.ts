@@ -10,7 +10,8 @@
  *
  * History-dependent gates live here: the same bytes again under another name is a
  * 'duplicate-photo'; a second accepted photo of one sheet is a 'duplicate-sheet' (its crops are
- * not written, so each printed cell is counted once) unless allowRepeatSheets is set.
+ * not written, so each printed cell is counted once) unless allowRepeatSheets is set
+ * or the run records a capture condition (several photos per sheet per condition on purpose).
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
@@ -26,6 +27,7 @@ import {
   type CaptureEntry,
 } from '../registration/node/captures-log';
 import { registerImage, REJECT_REASONS, type RejectReason } from '../registration';
+import { builtinProtocol, missingConditions, parseProtocol, type CaptureProtocol, type Condition } from '../registration/protocol';
 import { useNodeMarkerReader } from '../registration/node/marker-reader';
 import { readSheetLayouts } from '../sheets/node/layout-file';
 import type { SheetLayout } from '../sheets/types';
@@ -39,6 +41,10 @@ export interface RegisterJobOptions {
   maxReprojectionMm?: number;
   /** Accept several photos of one sheet (e.g. a lighting series); default false. */
   allowRepeatSheets?: boolean;
+  /** Capture condition recorded on every photo of this run (key=value tags); several photos of one sheet are then accepted. */
+  condition?: Condition;
+  /** 'kurakin', 'rp2' or a protocol file: its expected conditions are checked against the log. */
+  protocol?: string;
   onProgress?: (done: number, total: number, name: string) => void;
   signal?: AbortSignal;
 }
@@ -55,6 +61,8 @@ export interface RegisterJobResult {
   /** Counts over the whole log. */
   counts: CaptureCounts;
   layouts: number;
+  /** The protocol's conditions no accepted photo carries yet; absent without --protocol. */
+  protocol?: { name: string; missing: Condition[] };
 }
 
 const PHOTO_EXT = /\.(png|jpe?g)$/i;
@@ -66,6 +74,10 @@ export async function runRegisterJob(opts: RegisterJobOptions): Promise<Register
   if (layouts.length === 0) {
     throw new PrintshotError('bad-experiment', `${dir}: no sheet layouts in sheets/ (nothing to register against)`, 'make sheets first: npx printshot sheet --experiment DIR');
   }
+  const protocol = opts.protocol === undefined ? null : await loadProtocol(opts.protocol);
+  // A one-condition template (kurakin) is the condition when none is given.
+  const condition = opts.condition ?? (protocol?.conditions.length === 1 ? protocol.conditions[0] : undefined);
+  const tagged = { ...opts, condition, protocol: protocol?.name };
   const { files, ignored } = await listPhotos(opts.photos);
   await useNodeMarkerReader();
   const logPath = resolveInExperiment(dir, CAPTURES_LOG);
@@ -89,13 +101,33 @@ export async function runRegisterJob(opts: RegisterJobOptions): Promise<Register
     }
     // A photo that could not be read at all is retried on every run: replace its old entry.
     capLog.photos = capLog.photos.filter((p) => !(p.source === source && p.sha256 === null));
-    const entry = await registerOne(dir, exp.id, file, source, bytes, sha, capLog.photos, layouts, opts);
+    const entry = await registerOne(dir, exp.id, file, source, bytes, sha, capLog.photos, layouts, tagged);
     capLog.photos.push(entry);
     added.push(entry);
     await writeCapturesLog(logPath, capLog);
   }
   opts.onProgress?.(files.length, files.length, '');
-  return { experimentDir: dir, log: CAPTURES_LOG, added, alreadyRegistered, ignored, counts: countCaptures(capLog.photos), layouts: layouts.length };
+  return {
+    experimentDir: dir, log: CAPTURES_LOG, added, alreadyRegistered, ignored, counts: countCaptures(capLog.photos), layouts: layouts.length,
+    ...(protocol ? { protocol: { name: protocol.name, missing: missingConditions(protocol, capLog.photos) } } : {}),
+  };
+}
+
+async function loadProtocol(spec: string): Promise<CaptureProtocol> {
+  const builtin = builtinProtocol(spec);
+  if (builtin) return builtin;
+  let text: string;
+  try {
+    text = await readFile(spec, 'utf8');
+  } catch (e) {
+    throw new PrintshotError('bad-argument', `--protocol ${spec}: not 'kurakin', 'rp2' or a readable file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  try {
+    return parseProtocol(JSON.parse(text), spec);
+  } catch (e) {
+    if (e instanceof PrintshotError) throw e;
+    throw new PrintshotError('bad-argument', `${spec}: protocol file is not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /**
@@ -175,7 +207,8 @@ async function registerOne(
   opts: RegisterJobOptions,
 ): Promise<CaptureEntry> {
   const id = photoId(file, sha, previous);
-  const base = { id, source, sha256: sha, markers: 0, otherCodes: 0, crops: [], registeredAt: new Date().toISOString() };
+  const tags = { ...(opts.condition ? { condition: opts.condition } : {}), ...(opts.protocol ? { protocol: opts.protocol } : {}) };
+  const base = { id, source, sha256: sha, markers: 0, otherCodes: 0, crops: [], ...tags, registeredAt: new Date().toISOString() };
   if (!bytes || sha === null) {
     return { ...base, original: null, status: 'rejected', reason: 'unreadable-file', message: 'the file cannot be read' };
   }
@@ -211,7 +244,8 @@ async function registerOne(
   };
   if (res.status !== 'accepted') return entry;
   const earlier = previous.find((p) => p.status === 'accepted' && p.sheetId === res.layout!.sheetId);
-  if (earlier && !opts.allowRepeatSheets) {
+  // Under a condition, repeat shots of a sheet are the point (several per condition, each its own entry).
+  if (earlier && !opts.allowRepeatSheets && !opts.condition) {
     return { ...entry, status: 'duplicate', reason: 'duplicate-sheet', duplicateOf: earlier.id, message: `sheet ${earlier.sheetId} was already registered from ${earlier.id}` };
   }
   for (const { cell, image: crop } of res.cells) {
