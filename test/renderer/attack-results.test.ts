@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import AttackResults from '../../renderer/src/components/AttackResults.vue';
-import { TINY_PNG } from '../../renderer/src/bridge/fake-data';
+import { TINY_PNG } from '../support/fake-bridge/fake-data';
 import { useAppStore } from '../../renderer/src/stores/app';
 import { useAttackStore } from '../../renderer/src/stores/attack';
 import { experimentWithRun, FakeBridge, flushPromises, mountWith, stubDom } from './helpers';

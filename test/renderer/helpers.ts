@@ -9,7 +9,7 @@ import { vi } from 'vitest';
 import { createApp, type Component } from 'vue';
 import type { JobResult } from '../../src/contract';
 import { BridgeKey } from '../../renderer/src/bridge';
-import { FakeBridge } from '../../renderer/src/bridge/fake';
+import { FakeBridge } from '../support/fake-bridge/fake';
 import { CaptureWorkerKey, type CaptureWorker } from '../../renderer/src/composables/capture-worker';
 
 export { FakeBridge, flushPromises };

@@ -146,15 +146,3 @@ describe('sheet preview drawing', () => {
     expect(calls.filter((c) => c.op === 'fillText').map((c) => c.args[0])).toContain('adv · Coat');
   });
 });
-
-describe('fast wire encoding', () => {
-  it('matches the contract’s encoding both ways', async () => {
-    const { toWire, fromWire } = await import('../../src/contract');
-    const { fromWireFast, toWireFast, decodeBytes } = await import('../../renderer/src/bridge/wire-fast');
-    const value = { photos: [{ name: 'a.png', bytes: new Uint8Array([0, 1, 2, 250, 255]), source: 'webcam', skip: undefined }], n: 3 };
-    expect(toWireFast(value)).toEqual(toWire(value));
-    const wire = JSON.parse(JSON.stringify(toWireFast(value)));
-    expect(fromWireFast(wire)).toEqual(fromWire(wire));
-    expect(() => decodeBytes('***')).toThrow('invalid base64');
-  });
-});

@@ -11,7 +11,7 @@ import { useEvaluateStore } from '../../renderer/src/stores/evaluate';
 import { usePrintStore } from '../../renderer/src/stores/print';
 import { useReportStore } from '../../renderer/src/stores/report';
 import { experimentWithRun, FakeBridge, finishJob, flushPromises, sampleLayout, storeContext, stubDom, EXPERIMENT_ID } from './helpers';
-import { TINY_PNG } from '../../renderer/src/bridge/fake-data';
+import { TINY_PNG } from '../support/fake-bridge/fake-data';
 
 beforeEach(stubDom);
 

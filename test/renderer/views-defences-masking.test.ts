@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RobustnessReportDto, type MaskingWarningDto } from '../../src/contract';
-import { fakeRobustnessReport } from '../../renderer/src/bridge/fake-robustness';
+import { fakeRobustnessReport } from '../support/fake-bridge/fake-robustness';
 import { maskingSummary, panelWarnings } from '../../renderer/src/lib/robustness-chart';
 import { useAppStore } from '../../renderer/src/stores/app';
 import { useModelStore } from '../../renderer/src/stores/model';

@@ -6,8 +6,8 @@
  * their fix; and the last comparison read back from the experiment after a reload.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeExperiment } from '../../renderer/src/bridge/fake-data';
-import { fakeRobustnessReport } from '../../renderer/src/bridge/fake-robustness';
+import { fakeExperiment } from '../support/fake-bridge/fake-data';
+import { fakeRobustnessReport } from '../support/fake-bridge/fake-robustness';
 import { robustnessChart, robustnessChartText } from '../../renderer/src/lib/robustness-chart';
 import { useAppStore } from '../../renderer/src/stores/app';
 import { useJobsStore } from '../../renderer/src/stores/jobs';

@@ -5,7 +5,7 @@
  * sweep tables, and the report's files.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TINY_PNG } from '../../renderer/src/bridge/fake-data';
+import { TINY_PNG } from '../support/fake-bridge/fake-data';
 import { useAppStore } from '../../renderer/src/stores/app';
 import CaptureView from '../../renderer/src/views/CaptureView.vue';
 import EvaluateView from '../../renderer/src/views/EvaluateView.vue';

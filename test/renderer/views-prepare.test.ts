@@ -4,7 +4,7 @@
  * form, a job's progress and cancel, and the results grid.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TINY_PNG } from '../../renderer/src/bridge/fake-data';
+import { TINY_PNG } from '../support/fake-bridge/fake-data';
 import { useModelStore } from '../../renderer/src/stores/model';
 import AttackView from '../../renderer/src/views/AttackView.vue';
 import ImagesView from '../../renderer/src/views/ImagesView.vue';

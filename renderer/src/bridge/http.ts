@@ -5,8 +5,7 @@
  * cookie; the page takes it from the URL fragment (page-token.ts). fetch and EventSource are
  * injectable and typed structurally, so this file needs neither DOM nor Node types and runs in both.
  */
-import { ContractError, ERROR_CODES, type Envelope, type EventMessage } from '../../../src/contract';
-import { fromWireFast as fromWire, toWireFast as toWire } from './wire-fast';
+import { ContractError, ERROR_CODES, fromWire, toWire, type Envelope, type EventMessage } from '../../../src/contract';
 import { fetchEventSource } from './event-stream';
 import type { Bridge, EventName } from './types';
 

@@ -10,7 +10,7 @@
  * images.
  */
 import { onBeforeUnmount, ref, watch, type Ref } from 'vue';
-import { encodeBytes } from '../bridge/wire-fast';
+import { bytesToBase64 } from '../../../src/contract';
 import { blobOf } from '../lib/bytes';
 
 /** Up to this size an image is inlined as a data: URL (no IPC); above it, an object URL. */
@@ -21,7 +21,7 @@ export function toImageUrl(bytes: Uint8Array, type = 'image/png'): { url: string
     const url = URL.createObjectURL(blobOf(bytes, type));
     return { url, revoke: () => URL.revokeObjectURL(url) };
   }
-  return { url: `data:${type};base64,${encodeBytes(bytes)}`, revoke: () => undefined };
+  return { url: `data:${type};base64,${bytesToBase64(bytes)}`, revoke: () => undefined };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, contract, type Channel } from '../../../src/contract';
-import { FakeBridge } from '../../../renderer/src/bridge/fake';
+import { FakeBridge } from '../../support/fake-bridge/fake';
 import { validRequests } from './examples';
 
 describe('FakeBridge', () => {

@@ -1,16 +1,14 @@
 /**
  * The wire decoder (serve mode's JSON ⇄ bytes) is prototype-safe: `__proto__`, `constructor` and
  * `prototype` keys are refused at any depth, nothing reaches Object.prototype, and nesting is
- * bounded, in the contract's decoder and the page's fast copy alike.
+ * bounded. The page runs the same decoder (renderer/src/bridge/http.ts imports src/contract/wire.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { fromWire, WIRE_MAX_DEPTH, WireError } from '../../../src/contract';
-import { fromWireFast } from '../../../renderer/src/bridge/wire-fast';
 import { isJsonContentType } from '../../../src/serve';
 
 describe.each([
   ['fromWire', fromWire],
-  ['fromWireFast', fromWireFast],
 ])('%s', (_name, decode) => {
   it.each(['__proto__', 'constructor', 'prototype'])('refuses a %s key at any depth, polluting nothing', (key) => {
     for (const text of [`{"${key}":{"polluted":true}}`, `{"a":[{"b":{"${key}":{"polluted":true}}}]}`]) {
