@@ -20,7 +20,7 @@ import {
 import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
 import { fakeRobustnessModels } from './fake-robustness';
 import { runDisplayName } from '../../../src/attacks/names';
-import type { Bridge } from './types';
+import type { Bridge } from '../../../renderer/src/bridge/types';
 
 export type FakeHandler<K extends Channel> = (request: ParsedRequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>>;
 type Handlers = { [K in Channel]?: FakeHandler<K> };
