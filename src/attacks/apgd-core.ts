@@ -9,7 +9,7 @@
  * max(p_j − p_{j−1} − 0.03, 0.06), as fractions of the iterations) η is halved, and the iterate
  * restarted from the best point so far, when (1) fewer than ρ = 0.75 of the steps since the last
  * checkpoint raised the loss, or (2) η was not halved at the last checkpoint and the best loss
- * has not risen since. Everything is per image. Success is judged on the iterate as it will be
+ * has not risen since. Everything is per image. Success is judged on the iterate and on it as it will be
  * saved (rounded to 8 bits inside the ball, as execute.ts does), so a float point that rounding
  * would turn back is not a success and the search goes on. Returned per image: the first
  * rounded success, else the highest-loss iterate. Each image starts from its own random stream
@@ -67,9 +67,9 @@ export function checkpoints(iterations: number): number[] {
 interface Evaluated {
   grad: tf.Tensor4D;
   loss: Float32Array;
-  /** The iterate rounded to 8 bits inside the ball: what a success would be saved as. */
-  rounded: tf.Tensor4D;
-  /** Per image: the rounded iterate is misclassified. */
+  /** The iterate rounded to 8 bits inside the ball (what a success is saved as), when any could be one. */
+  rounded?: tf.Tensor4D;
+  /** Per image: the iterate is misclassified, and so is its rounding. */
   wrong: boolean[];
 }
 
@@ -83,9 +83,11 @@ function roundIterate(x: tf.Tensor4D, x0: tf.Tensor4D, s: ApgdSettings): tf.Tens
   });
 }
 
-async function evaluate(ctx: AttackContext, x: tf.Tensor4D, x0: tf.Tensor4D, labels: tf.Tensor1D, s: ApgdSettings, targets?: tf.Tensor1D): Promise<Evaluated> {
+/** `done` marks images already successful: their rounding is not needed again. */
+async function evaluate(
+  ctx: AttackContext, x: tf.Tensor4D, x0: tf.Tensor4D, labels: tf.Tensor1D, s: ApgdSettings, targets: tf.Tensor1D | undefined, done: readonly boolean[],
+): Promise<Evaluated> {
   let logits: tf.Tensor2D | undefined;
-  const rounded = roundIterate(x, x0, s);
   const { grad, stacked } = tf.tidy(() => {
     const g = tf.grad((input: tf.Tensor) => {
       const z = ctx.classifier.logits(input as tf.Tensor4D);
@@ -93,14 +95,23 @@ async function evaluate(ctx: AttackContext, x: tf.Tensor4D, x0: tf.Tensor4D, lab
       return s.loss === 'ce' ? summedCrossEntropy(z, labels) : summedDlr(z, labels, targets);
     })(x) as tf.Tensor4D;
     const per = s.loss === 'ce' ? crossEntropyFromLogits(logits!, labels) : dlrLoss(logits!, labels, targets);
-    const wrong = tf.cast(tf.notEqual(tf.argMax(ctx.classifier.logits(rounded), 1), labels), 'float32');
+    const wrong = tf.cast(tf.notEqual(tf.argMax(logits!, 1), labels), 'float32');
     return { grad: g, stacked: tf.stack([per, wrong]) };
   });
   logits?.dispose();
   const v = (await stacked.data()) as Float32Array;
   stacked.dispose();
   const n = x.shape[0];
-  return { grad, rounded, loss: v.slice(0, n), wrong: Array.from(v.subarray(n, 2 * n), (w) => w > 0.5) };
+  const floatWrong = Array.from(v.subarray(n, 2 * n), (w) => w > 0.5);
+  const loss = v.slice(0, n);
+  // Only a misclassified iterate can be a success: the rounded one is classified only then.
+  if (!floatWrong.some((w, j) => w && !done[j])) return { grad, loss, wrong: floatWrong };
+  const rounded = roundIterate(x, x0, s);
+  const top = tf.tidy(() => tf.argMax(ctx.classifier.logits(rounded), 1));
+  const t = (await top.data()) as Int32Array;
+  top.dispose();
+  const y = (await labels.data()) as Int32Array;
+  return { grad, loss, rounded, wrong: floatWrong.map((w, j) => w && t[j] !== y[j]) };
 }
 
 /** Each image's start drawn from its own stream, so it does not depend on the batch. */
@@ -129,13 +140,13 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
   let gradBest: tf.Tensor4D = tf.zerosLike(x0);
   let ev: Evaluated | undefined;
   try {
-    ev = await evaluate(ctx, x, x0, yT, s, tT);
+    ev = await evaluate(ctx, x, x0, yT, s, tT, []);
     gradBest.dispose();
     gradBest = tf.clone(ev.grad);
     const lossBest = Float64Array.from(ev.loss);
     const success = ev.wrong.slice();
     const stepsPerImage = new Int32Array(n);
-    xAdv = tf.clone(ev.rounded);
+    xAdv = ev.rounded ? tf.clone(ev.rounded) : tf.clone(x);
     const prevLoss = Float64Array.from(ev.loss);
     const eta = new Float64Array(n).fill(2 * s.eps);
     const raised = new Int32Array(n);
@@ -158,8 +169,8 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
       xOld = x;
       x = next;
       ev.grad.dispose();
-      ev.rounded.dispose();
-      ev = await evaluate(ctx, x, x0, yT, s, tT);
+      ev.rounded?.dispose();
+      ev = await evaluate(ctx, x, x0, yT, s, tT, success);
       steps = i + 1;
       const { loss, wrong } = ev;
       const won = wrong.map((w, j) => w && !success[j]);
@@ -171,7 +182,7 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
         if (loss[j] > prevLoss[j]) raised[j]++;
         prevLoss[j] = loss[j];
       }
-      if (won.some(Boolean)) xAdv = replace(xAdv, won, ev.rounded);
+      if (won.some(Boolean)) xAdv = replace(xAdv, won, ev.rounded!);
       if (better.some(Boolean)) {
         xBest = replace(xBest, better, x);
         gradBest = replace(gradBest, better, ev.grad);
@@ -205,6 +216,6 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
     tf.dispose([x, xOld, xBest, yT, gradBest]);
     if (xAdv) xAdv.dispose();
     if (tT) tT.dispose();
-    if (ev) tf.dispose([ev.grad, ev.rounded]);
+    if (ev) tf.dispose([ev.grad, ...(ev.rounded ? [ev.rounded] : [])]);
   }
 }
