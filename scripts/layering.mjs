@@ -31,7 +31,7 @@ export const EDGE = {
   workspace: { allow: ['images', 'metrics', 'shared'] },
   zoo: { allow: ['shared', 'workspace'], types: ['model'] },
   parallel: { allow: ['attacks', 'model', 'shared', 'transforms'] },
-  reports: { allow: ['attacks', 'images', 'inference', 'metrics', 'model', 'shared', 'sheets', 'transforms', 'workspace'] },
+  reports: { allow: ['attacks', 'images', 'inference', 'metrics', 'model', 'registration', 'shared', 'sheets', 'transforms', 'workspace'] },
 };
 
 /** The use-case and adapter layers, top to bottom: each may import everything below it. */

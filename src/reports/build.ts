@@ -12,6 +12,7 @@ import type { ConfidenceOn } from '../metrics';
 import type { LoadedClassifier } from '../model';
 import { listRuns, openExperiment, readRunManifest, resolveInExperiment, verifyRunInputs, type RunManifest, type RunRecord } from '../workspace';
 import { readCaptures } from './captures';
+import { conditionsSection } from './conditions-section';
 import { attackCommand, environment, readReproduceRecord, reportCommand, shellQuote } from './environment';
 import { defaultTableSpecs, fig6Panels, paperSweepSpecs, pickExamples, pickFig6Eps } from './figures';
 import { runOutcomes } from './outcomes';
@@ -150,6 +151,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     captures: captures.log,
     environment: await environment(),
     ...(input.robustness ? { robustness: { panels: robustnessPanels(input.robustness) } } : {}),
+    ...(captures.log.present ? { conditions: await conditionsSection(dir, model) } : {}),
     reproduce: { seeds: [...new Set([sel.seed, ...manifests.map((m) => m.seed)])], commands },
     incompleteRuns: incomplete,
     notes,

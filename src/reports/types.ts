@@ -198,6 +198,8 @@ export interface ReportData {
   reproduce: { seeds: (number | string)[]; commands: string[] };
   /** Defence comparison across models (printshot robustness / demo --defended); absent otherwise. */
   robustness?: { panels: Fig6Panel[] } | null;
+  /** Results by capture condition with RP2's conditional success and unregistered crops; absent when no photo has a condition. */
+  conditions?: import('./conditions-section').ConditionsReport | null;
   /** Runs left out of every table, chart and figure because they are not complete (also named in notes[0]). */
   incompleteRuns: IncompleteRun[];
   /** Honest remarks: what was skipped and why. */

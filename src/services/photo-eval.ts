@@ -10,10 +10,13 @@
  *   Table 2  the same on the prefiltered case
  *   Table 3  destruction rate (Eq. 1), average and prefiltered, top-1/top-5, with numerator,
  *            denominator and 95% Wilson interval
- * plus the capture log (accepted/rejected photos with reasons, the paper's 3–10 % discard).
+ * plus the capture log (accepted/rejected photos with reasons, the paper's 3–10 % discard), and,
+ * when photos carry capture conditions, the results per condition with RP2's conditional success
+ * and the unregistered crops beside the registered ones (src/reports/conditions-section.ts).
  * Only the photo channel is computed here: no synthetic sweeps.
  */
 import { buildReportData, type CaptureLog, type Cell, type ReportTable, type RunInfo } from '../reports';
+import type { ConditionsReport } from '../reports/conditions-section';
 import type { LoadedClassifier } from '../model';
 import { PrintshotError } from '../shared';
 import { openExperiment } from '../workspace';
@@ -54,6 +57,8 @@ export interface PhotoEvaluation {
   tables: ReportTable[];
   destruction: PhotoDestructionRow[];
   captures: CaptureLog;
+  /** Per capture condition: accuracy, destruction rate, RP2 conditional success, registered and unregistered; null without conditions. */
+  conditions: ConditionsReport | null;
   runs: RunInfo[];
   notes: string[];
 }
@@ -98,6 +103,7 @@ export async function evaluatePhotos(spec: PhotoEvalSpec): Promise<PhotoEvaluati
       tables,
       destruction,
       captures: data.captures,
+      conditions: data.conditions ?? null,
       runs: data.runs,
       notes: data.notes.filter((n) => !/Fig\. 6/.test(n)),
     };

@@ -7,7 +7,9 @@
 import { Option, type Command } from 'commander';
 import type { FitMode } from '../../images/decode';
 import { PrintshotError } from '../../shared';
-import { createProgress } from '../output';
+import type { DestructionRate } from '../../metrics';
+import type { ConditionsReport } from '../../reports/conditions-section';
+import { createProgress, formatTable, pct } from '../output';
 import { accuracyLine, destructionTable } from '../tables';
 import { collect, fitOption, positiveInt } from './options';
 
@@ -88,5 +90,17 @@ async function evaluatePhotosAction(opts: EvaluateOptions): Promise<void> {
     model: opts.model,
     onProgress: (stage) => progress.update(0, 1, stage),
   }).finally(() => progress.stop());
-  process.stdout.write(opts.json ? `${JSON.stringify(ev, null, 2)}\n` : `${photoTablesText(ev)}\n`);
+  process.stdout.write(opts.json ? `${JSON.stringify(ev, null, 2)}\n` : `${photoTablesText(ev)}\n${ev.conditions ? `\n${conditionsText(ev.conditions)}\n` : ''}`);
+}
+
+/** Per-condition rows: registered and unregistered side by side (k/n and 95% Wilson interval). */
+function conditionsText(c: ConditionsReport): string {
+  const r = (x: DestructionRate) => (x.denominator ? `${pct(x.rate)} ${x.numerator}/${x.denominator} [${pct(x.ci!.low)}, ${pct(x.ci!.high)}]` : '—');
+  const rows = c.rows.map((x) => [x.condition || '(none)', x.run.replace(/^adversarial\//, ''), x.photos, r(x.registered.advAccuracy), r(x.registered.destruction), r(x.registered.conditionalSuccess), r(x.unregistered.advAccuracy), r(x.unregistered.conditionalSuccess)]);
+  const frames = c.wholeFrame.map((f) => `whole frame, ${f.condition || '(none)'}, ${f.role}: accuracy ${r(f.accuracy)}`);
+  return [
+    `By capture condition (RP2 success counts only pairs whose clean photo is right; unregistered = cell box + ${Math.round(c.margin * 100)}% margin, no rectification):`,
+    formatTable(['condition', 'run', 'photos', 'adv acc', 'destruction (Eq. 1)', 'RP2 success', 'unreg adv acc', 'unreg RP2 success'], rows),
+    ...frames,
+  ].join('\n');
 }
