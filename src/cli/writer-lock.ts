@@ -40,6 +40,7 @@ export const WRITERS: Record<string, Writer> = {
   reproduce: { dirs: (o) => [str(o.out)], creates: true },
   demo: { dirs: (o) => [str(o.out)], creates: true },
   calibrate: { dirs: (o) => [str(o.experiment)] },
+  'channel fit': { dirs: (o) => [str(o.experiment)] },
   register: { dirs: (o) => [str(o.experiment)] },
   report: { dirs: (o) => [str(o.experiment)] },
   sheet: { dirs: (o) => [str(o.experiment)] },

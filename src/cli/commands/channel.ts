@@ -1,0 +1,25 @@
+/**
+ * `printshot channel fit --experiment DIR [--out FILE] [--json]`: fit a print–camera channel
+ * profile (tone curve, colour matrix, PSF, noise, JPEG quality) from the experiment's registered
+ * photos and write it (default DIR/channel/profile.json). See docs/calibration.md.
+ */
+import type { Command } from 'commander';
+
+export function registerChannelCommand(program: Command): void {
+  const channel = program.command('channel').description('the measured print–camera channel profile');
+  channel
+    .command('fit')
+    .description('fit a channel profile from the registered photos of an experiment (colour strip and cells)')
+    .requiredOption('--experiment <dir>', 'experiment folder with registered photos')
+    .option('--out <file>', 'profile file to write (default: <experiment>/channel/profile.json)')
+    .option('--json', 'print the profile as JSON')
+    .action(async (opts: { experiment: string; out?: string; json?: boolean }) => {
+      const [{ runChannelFit }, { channelProfileText }] = await Promise.all([import('../../services/channel-fit'), import('../../calibration')]);
+      const { file, profile } = await runChannelFit({ experiment: opts.experiment, out: opts.out });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ file, profile }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${[`Channel profile v${profile.schemaVersion}:`, ...channelProfileText(profile).map((l) => `  ${l}`), `wrote ${file}`].join('\n')}\n`);
+    });
+}
