@@ -8,6 +8,7 @@ import { isPrintshotError } from '../shared';
 import { installNodeHost } from '../transforms/node/host';
 import { registerAttackCommand } from './commands/attack';
 import { registerCalibrateCommand } from './commands/calibrate';
+import { registerChannelCommand } from './commands/channel';
 import { registerCheckCommand } from './commands/check';
 import { registerExperimentsCommand } from './commands/experiments';
 import { registerModelsCommand } from './commands/models';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
     registerSimulateCommand,
     registerRegisterCommand,
     registerCalibrateCommand,
+    registerChannelCommand,
     registerReportCommand,
     registerReproduceCommand,
     registerRobustnessCommand,
