@@ -7,8 +7,8 @@
  *   rp2      Eykholt et al. 2018 (RP2, "Robust Physical-World Attacks on Deep Learning Visual
  *            Classification", CVPR 2018) photograph a stop sign from 5' to 40' and at 0° to 30°
  *            of viewing angle. The grid used here is the full product of their distances and
- *            angles: distance 5, 10, 15, 20, 25, 30, 40 ft × angle 0, 15, 30° (21 conditions);
- *            their lab test photographed a subset of it.
+ *            angles: distance 5, 10, 15, 20, 25, 30, 40 ft × angle 0, 15, 30° (21 conditions,
+ *            the grid of issue 17); their result tables show a subset of these combinations.
  *
  * A protocol file is JSON: { "name": "...", "conditions": [{ "distance": "5ft", ... }, ...] }.
  * Pure (no Node): the file is read by the register job.
