@@ -13,8 +13,6 @@ import { isCancelled, toUiError, type UiError } from '../lib/errors';
 export interface AsyncActionOptions {
   busy?: Ref<boolean>;
   error?: Ref<UiError | null>;
-  /** Leave an earlier error shown until this action fails too (a background refresh). */
-  keepError?: boolean;
 }
 
 export interface AsyncAction<A extends unknown[], T> {
@@ -31,7 +29,7 @@ export function useAsyncAction<A extends unknown[], T>(fn: (...args: A) => Promi
 
   async function run(...args: A): Promise<boolean> {
     busy.value = true;
-    if (!opts.keepError) error.value = null;
+    error.value = null;
     try {
       lastResult.value = await fn(...args);
       return true;
