@@ -11,7 +11,11 @@
  * the sum of its branches' bounds, which this walk does not compose), so the result is marked partial.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { PrintshotError } from '../shared';
+import { memoryHandler, type ModelBundle } from './io-handler';
+import { registerKerasCompat } from './keras-compat';
+import { repairKerasTopology } from './keras-compat-topology';
 import { avgPoolNorm, convNorm, denseNorm, depthwiseNorm, type NormEstimate, type PowerOptions } from './lipschitz-ops';
 
 type Layer = tfl.LayersModel['layers'][number];
@@ -191,4 +195,16 @@ export function lipschitzBounds(model: { layers: Layer[] }, pre: Preprocessing =
   if (!chain) notes.push('the model branches (Add/Concatenate or several inputs): the product of layer bounds is not a bound for it; a sum is bounded by the sum of its branches\' bounds, which is not composed here');
   const product = rows.reduce((p, r) => p * (r.bound ?? 1), 1);
   return { layers: rows, product, partial: missing.length > 0 || !chain, notes };
+}
+
+/**
+ * The Keras model of a Layers bundle, loaded as the classifier loads it (Keras compat layers,
+ * repaired topology), for reading its layers and weights. Graph models have no layers to bound.
+ */
+export async function layersForBounds(bundle: ModelBundle, label: string): Promise<tfl.LayersModel> {
+  if (bundle.format !== 'layers') {
+    throw new PrintshotError('bad-model', `${label} is a graph model: Lipschitz bounds need a Keras (Layers) model's layers and weights`, 'export the model as a Keras Layers model (tensorflowjs_converter --output_format tfjs_layers_model)');
+  }
+  registerKerasCompat();
+  return tfl.loadLayersModel(memoryHandler({ ...bundle, modelJSON: repairKerasTopology(bundle.modelJSON) }), { strict: true });
 }

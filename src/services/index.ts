@@ -12,6 +12,7 @@ export { openModel, openImages, openExperimentModel, experimentOf, imagesDir, SA
 // Model and images.
 export { classifyImages, type ClassifiedImage, type ClassifyResult } from './classify';
 export { doctor, modelInfo, describeLoaded, type DoctorReport, type ModelInfo } from './doctor';
+export { lipschitzReport, lipschitzTable, measureGradientNorms, type LipschitzReport, type LipschitzOptions, type MeasuredGradient } from './lipschitz';
 export { electronBinary } from './electron-binary';
 
 // Attacks and experiments.

@@ -1,7 +1,7 @@
 /**
- * `printshot models list | pull NAME [--force] | info NAME|DIR`: the model zoo, and the
+ * `printshot models list | pull NAME [--force] | info NAME|DIR | lipschitz [DIR]`: the model zoo, the
  * architecture summary of any model folder (layers, parameters, FLOPs, compiled or not, input and
- * preprocessing, whether attacks can differentiate it). Downloads go to the
+ * preprocessing, whether attacks can differentiate it) and its per-layer Lipschitz bounds. Downloads go to the
  * data folder ($PRINTSHOT_DATA_DIR, else $XDG_DATA_HOME/printshot, else the platform default);
  * a pulled model is used with `--model <folder printed by pull>`. See docs/model-zoo.md.
  */
@@ -89,6 +89,23 @@ export function registerModelsCommand(program: Command): void {
         ...(info ? ['', ...(await infoLines(info))] : []),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  cmd
+    .command('lipschitz [dir]')
+    .description("per-layer upper Lipschitz bounds (Szegedy et al. 2013 Table 5), their product and a measured lower bound (largest logit-gradient norm); DIR defaults to the bundled model")
+    .option('--images <dir>', "images for the measured lower bound, or 'samples'", 'samples')
+    .option('--json', 'print JSON')
+    .action(async (dir: string | undefined, opts: { images: string; json?: boolean }) => {
+      const progress = createProgress('lipschitz');
+      const { lipschitzReport, lipschitzTable } = await import('../../services/lipschitz');
+      const r = await lipschitzReport({ model: dir ?? 'default', images: opts.images, onProgress: (s, d, t) => progress.update(d, t, s) }).finally(() => progress.stop());
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        return;
+      }
+      const t = lipschitzTable(r);
+      process.stdout.write(`${r.model.name} (${r.model.input}, pixel range ${r.model.range}): upper Lipschitz bound per layer, input in [0,1] pixels\n${formatTable(t.head, t.rows)}\n${t.footer.join('\n')}\n`);
     });
 }
 
