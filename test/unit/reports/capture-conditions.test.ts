@@ -20,6 +20,7 @@ import { runSimulateJob } from '../../../src/services/simulate-job';
 import { openImages, openModel } from '../../../src/services/sources';
 import { resolveInExperiment } from '../../../src/workspace';
 import { tempDir } from '../../fixtures/images/make';
+import { runCliAsync } from '../cli/run-cli';
 
 const CONDITIONS = [
   { tag: 'distance=near,angle=0', key: 'angle=0,distance=near', count: 2, pose: { fillMin: 0.85, fillMax: 0.9, tiltDeg: 2, rollDeg: 3 } },
@@ -123,4 +124,15 @@ describe('capture conditions in the report', () => {
     const json = JSON.parse(JSON.stringify(data)) as ReportData;
     expect(json.conditions!.rows[0].unregistered.cleanAccuracy).toHaveProperty('ci');
   });
+
+  it('prints the table by condition in `evaluate --photos`, and refuses a malformed --condition in one line', async () => {
+    const ev = await runCliAsync(['evaluate', '--experiment', exp, '--photos']);
+    expect(ev.code).toBe(0);
+    expect(ev.stdout).toContain('By capture condition');
+    expect(ev.stdout).toMatch(/RP2 success +unreg adv acc +unreg RP2 success/);
+    for (const c of CONDITIONS) expect(ev.stdout).toMatch(new RegExp(`^${c.key} +fgsm-eps16 +${data.conditions!.rows.find((r) => r.condition === c.key)!.photos} `, 'm'));
+    const bad = await runCliAsync(['register', '--experiment', exp, '--photos', join(root, 'photos-0'), '--condition', 'distance']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim().split('\n')[0]).toMatch(/--condition: 'distance' is not key=value/);
+  }, 120_000);
 });
