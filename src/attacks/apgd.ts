@@ -21,6 +21,7 @@ import { apgd, type ApgdLoss } from './apgd-core';
 import { ballEpsSchema, checkEpsForNorm, normSchema, roundIntoL2Ball, scatterRows, type BallNorm } from './norm-ball';
 import { iterationsSchema } from './params';
 import type { AttackBatch, AttackContext, AttackDescriptor, AttackOutput } from './types';
+import type { AttackId } from './names';
 
 export const apgdParams = z
   .strictObject({
@@ -74,7 +75,7 @@ export async function onCorrectRows(
   return { adversarial: rounded, steps: found.steps, stepsPerImage };
 }
 
-function apgdDescriptor(id: string, loss: ApgdLoss, title: string, summary: string): AttackDescriptor<ApgdParams> {
+function apgdDescriptor(id: AttackId, loss: ApgdLoss, title: string, summary: string): AttackDescriptor<ApgdParams> {
   return {
     id,
     title,

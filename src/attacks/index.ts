@@ -1,5 +1,6 @@
 export * from './types';
 export * from './registry';
+export { ATTACK_IDS, runDisplayName, type AttackId, type RunSetting } from './names';
 export * from './execute';
 export * from './params';
 export { iterativeSignAttack, resolveTargets } from './iterative-core';

@@ -8,6 +8,14 @@
  * Pure (no Node, no tfjs): the renderer imports it too.
  */
 
+/**
+ * Every attack id, closed: AttackDescriptor.id must be one, so an attack added to the registry
+ * (src/attacks/registry.ts) is added here too. Kept in this import-free file so the renderer
+ * can use the union.
+ */
+export const ATTACK_IDS = ['fgsm', 'bim', 'illc', 'pgd', 'mifgsm', 'cw-l2', 'cw-l0', 'cw-linf', 'lbfgs', 'eot-pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square'] as const;
+export type AttackId = (typeof ATTACK_IDS)[number];
+
 /** An eps, or parameters that may carry one (the attack request's params). */
 export type RunSetting = number | { readonly eps?: unknown } | null | undefined;
 

@@ -8,6 +8,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { z } from 'zod';
 import type { Classifier } from '../model/classifier';
 import type { Rng } from '../shared';
+import type { AttackId } from './names';
 
 export type Norm = 'linf' | 'l2' | 'l0';
 
@@ -44,7 +45,7 @@ export interface AttackOutput {
 }
 
 export interface AttackDescriptor<P = any> {
-  readonly id: string;
+  readonly id: AttackId;
   readonly title: string;
   /** Citation of the paper the method comes from. */
   readonly paper: string;

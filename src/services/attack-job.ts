@@ -150,7 +150,7 @@ async function runInto(
   backend: string | undefined,
 ): Promise<AttackJobResult> {
   const attack = getAttack(spec.method);
-  const eps = Number(spec.params.eps ?? 0);
+  const eps = attack.runEps(spec.params);
   const batchSize = spec.batchSize ?? DEFAULT_BATCH_SIZE;
   await openOrCreateExperiment(spec.out, {
     model: { name: model.card.name, fingerprint: model.fingerprint, card: model.card, source: model.dir },

@@ -150,8 +150,9 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
       const cells: CellOutcome[] = [];
       const photoRuns: { method: string; eps: number; dir: string; id: string }[] = [];
       for (const [k, cell] of opts.grid.entries()) {
-        const params = parseAttackParams(getAttack(cell.method), cell.params) as Record<string, unknown>;
-        const eps = Number(params.eps ?? 0);
+        const attack = getAttack(cell.method);
+        const params = parseAttackParams(attack, cell.params) as Record<string, unknown>;
+        const eps = attack.runEps(params);
         progress(`${cell.method} eps=${eps}`, k + 1);
         const { results, run } = await attackOutcome(model, items, { method: cell.method, params }, seed, dir, data.root, opts);
         const evaluation = await evaluatePairs(

@@ -4,7 +4,7 @@
  * count, so a killed or repeated job never redoes finished work. A rerun of an attack that was
  * cancelled or killed finds its run with the same matching (findResumableRun) and resumes it.
  */
-import { getAttack, parseAttackParams, type AttackImageResult } from '../attacks';
+import { getAttack, type AttackImageResult } from '../attacks';
 import { mapLimit } from '../images/limit';
 import type { Image8 } from '../shared';
 import { effectiveStatus, listRuns, readRunManifest, readVerifiedImage, type RecordedFile, type RunRecord } from '../workspace';
@@ -17,10 +17,11 @@ export interface ReusableRun {
   rows: Omit<AttackImageResult, 'adversarial'>[];
 }
 
+/** Same run settings: equal runKeys (id + parsed parameters); invalid recorded params never match. */
 const sameParams = (method: string, a: unknown, b: unknown): boolean => {
   const attack = getAttack(method);
   try {
-    return JSON.stringify(parseAttackParams(attack, a)) === JSON.stringify(parseAttackParams(attack, b));
+    return attack.runKey(a) === attack.runKey(b);
   } catch {
     return false;
   }
@@ -30,7 +31,7 @@ const sameParams = (method: string, a: unknown, b: unknown): boolean => {
 export async function findCompleteRun(dir: string, method: string, params: Record<string, unknown>, seed: number | string, images: number): Promise<ReusableRun | null> {
   const runs = await listRuns(dir).catch(() => []);
   for (const r of runs) {
-    if (r.status !== 'complete' || r.method !== method || r.eps !== Number(params.eps ?? 0)) continue;
+    if (r.status !== 'complete' || r.method !== method || r.eps !== getAttack(method).runEps(params)) continue;
     const m = await readRunManifest(dir, r).catch(() => null);
     if (!m || String(m.seed) !== String(seed) || m.images.length !== images || !sameParams(method, m.params, params)) continue;
     return {
@@ -62,7 +63,7 @@ export async function findResumableRun(dir: string, want: ResumableWanted): Prom
   const runs = await listRuns(dir).catch(() => []);
   for (const r of [...runs].reverse()) {
     const status = effectiveStatus(r);
-    if ((status !== 'cancelled' && status !== 'interrupted') || r.method !== want.method || r.eps !== Number(want.params.eps ?? 0)) continue;
+    if ((status !== 'cancelled' && status !== 'interrupted') || r.method !== want.method || r.eps !== getAttack(want.method).runEps(want.params)) continue;
     const m = await readRunManifest(dir, r).catch(() => null);
     if (!m?.inputs || String(m.seed) !== String(want.seed) || m.modelFingerprint !== want.modelFingerprint) continue;
     if (m.inputs.length !== want.inputs.length || m.inputs.some((rel, i) => rel !== want.inputs[i]) || !sameParams(want.method, m.params, want.params)) continue;

@@ -32,7 +32,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const params = parseAttackParams(attack, req.params) as Record<string, unknown>;
     const { root, items } = await requestItems(ctx, req);
     if (items.length === 0) throw new ContractError('bad-dataset', 'the image folder has no images');
-    const eps = Number(params.eps ?? 0);
+    const eps = attack.runEps(params);
     const batch = req.batchSize ?? DEFAULT_BATCH;
     return ctx.startJob(undefined, 'attack', async (job) => {
       const progress = attackProgress(job, batch);
