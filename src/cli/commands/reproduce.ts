@@ -1,6 +1,8 @@
 /**
  * `printshot reproduce kurakin-table|kurakin-fig6 [--model DIR|default] [--images DIR|samples]
- *  [--n N] [--seed S] [--limit N] [--no-sheets] --out DIR [--json]`
+ *  [--n N] [--seed S] [--limit N] [--no-sheets] --out DIR [--json]`, and
+ * `printshot reproduce szegedy-spectral [--model DIR] [--images DIR] --out DIR` (Szegedy et al.
+ * Table 5: per-layer Lipschitz bounds; services/lipschitz-report.ts).
  */
 import { Argument, type Command } from 'commander';
 import type { ReportData } from '../../reports';
@@ -14,6 +16,8 @@ import { reportTableText } from './report';
 // types keep the list equal to the service's.
 const TEMPLATES = ['kurakin-table', 'kurakin-fig6'] as const satisfies readonly Template[];
 const _allTemplates: [Exclude<Template, (typeof TEMPLATES)[number]>] extends [never] ? true : never = true;
+/** Templates served by their own services rather than runReproduce's attack plan. */
+const OTHER_TEMPLATES = ['szegedy-spectral'] as const;
 
 interface ReproduceCliOptions {
   model: string;
@@ -57,8 +61,8 @@ export function fig6Means(d: ReportData, methodName: MethodName): string {
 export function registerReproduceCommand(program: Command): void {
   program
     .command('reproduce')
-    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps)")
-    .addArgument(new Argument('<template>', 'what to reproduce').choices(TEMPLATES))
+    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps); Szegedy et al.: 'szegedy-spectral' (Table 5, per-layer Lipschitz bounds)")
+    .addArgument(new Argument('<template>', 'what to reproduce').choices([...TEMPLATES, ...OTHER_TEMPLATES]))
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
     .option('--n <count>', 'images per case at evaluation (paper: 102; default all)', positiveInt)
@@ -67,8 +71,21 @@ export function registerReproduceCommand(program: Command): void {
     .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
     .requiredOption('--out <dir>', 'experiment folder (created, or resumed)')
     .option('--json', 'print JSON')
-    .action(async (template: Template, opts: ReproduceCliOptions) => {
+    .action(async (template: Template | (typeof OTHER_TEMPLATES)[number], opts: ReproduceCliOptions) => {
       const progress = createProgress(template);
+      if (template === 'szegedy-spectral') {
+        const { runSpectralReproduce } = await import('../../services/lipschitz-report');
+        const command = ['printshot', 'reproduce', template, '--model', opts.model, '--images', opts.images, '--out', opts.out];
+        const r = await runSpectralReproduce({ out: opts.out, model: opts.model, images: opts.images, command, onProgress: (s, d, t) => progress.update(d, t, s) }).finally(() => progress.stop());
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ template, out: r.out, seconds: r.seconds, reports: r.reports, report: r.report }, null, 2)}\n`);
+          return;
+        }
+        const { lipschitzTable } = await import('../../services/lipschitz');
+        const t = lipschitzTable(r.report);
+        process.stdout.write(`printshot reproduce ${template}: model ${r.report.model.name}, ${r.seconds.toFixed(0)} s\n${formatTable(t.head, t.rows)}\n${t.footer.join('\n')}\n\n${r.reports.map((f) => `wrote ${f}`).join('\n')}\n`);
+        return;
+      }
       const command = ['printshot', 'reproduce', template, '--model', opts.model, '--images', opts.images, ...(opts.n ? ['--n', String(opts.n)] : []), ...(opts.seed ? ['--seed', String(opts.seed)] : []), ...(opts.limit ? ['--limit', String(opts.limit)] : []), '--out', opts.out];
       const [{ runReproduce }, { methodName }] = await Promise.all([import('../../services/reproduce'), import('../../reports/tables')]);
       const r = await runReproduce({
