@@ -21,6 +21,8 @@ import { createRng, PrintshotError, throwIfAborted, type Image8 } from '../share
 import { encodePng } from '../images/encode';
 import { DEFAULT_SIMULATE, IDEAL_SIMULATE, simulateOptions, simulatePhoto, type SimulateOptions, type SimulateOverrides } from '../simulate';
 import { atomicWrite, atomicWriteJson, resolveInExperiment, sha256 } from '../workspace';
+import { DEFAULT_PROFILE_SIMULATE, simulateProfilePhoto } from '../simulate/profile-adapter';
+import { readChannelProfile } from './channel-fit';
 
 export interface SimulateJobOptions {
   /** FILE.layout.json, FILE.pdf (its layout beside it) or a folder of *.layout.json. */
@@ -33,6 +35,8 @@ export interface SimulateJobOptions {
   out: string;
   preset?: 'default' | 'ideal';
   overrides?: SimulateOverrides;
+  /** A channel profile file (printshot channel fit): photograph through it instead of the print and camera models. */
+  channel?: string;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }
@@ -58,6 +62,11 @@ export async function runSimulateJob(opts: SimulateJobOptions): Promise<Simulate
   for (const f of files) sheets.push(...(await readSheetLayouts(f)));
   const experiment = opts.experiment ?? dirname(dirname(files[0]));
   const options = simulateOptions(opts.overrides, opts.preset === 'ideal' ? IDEAL_SIMULATE : DEFAULT_SIMULATE);
+  const channel = opts.channel ? await readChannelProfile(opts.channel) : undefined;
+  // --jpeg-quality / --lossless still override the profile's measured quality.
+  const jpegOverride = opts.overrides?.camera?.jpegQuality;
+  const profile = channel && (jpegOverride === undefined ? channel : { ...channel, jpegQuality: jpegOverride });
+  const profileOpts = { ...DEFAULT_PROFILE_SIMULATE, pose: options.pose, frame: options.camera.frame, rasterPxPerMm: options.rasterPxPerMm };
   await selectBackend();
   const loadCell = cellLoader(experiment);
   const seed = opts.seed ?? 0;
@@ -67,7 +76,8 @@ export async function runSimulateJob(opts: SimulateJobOptions): Promise<Simulate
     for (let k = 0; k < opts.count; k++) {
       throwIfAborted(opts.signal);
       opts.onProgress?.(photos.length, total);
-      const sim = await simulatePhoto(layout, loadCell, options, createRng(`${seed}:${layout.sheetId}:${k}`));
+      const rng = createRng(`${seed}:${layout.sheetId}:${k}`);
+      const sim = profile ? await simulateProfilePhoto(layout, loadCell, profile, profileOpts, rng) : await simulatePhoto(layout, loadCell, options, rng);
       const name = `${layout.sheetId}-${String(k).padStart(3, '0')}`;
       const photo = `${name}.${sim.jpeg ? 'jpg' : 'png'}`;
       await atomicWrite(join(opts.out, photo), sim.jpeg ?? (await encodePng(sim.photo)));
@@ -77,7 +87,7 @@ export async function runSimulateJob(opts: SimulateJobOptions): Promise<Simulate
     }
   }
   opts.onProgress?.(total, total);
-  await atomicWriteJson(join(opts.out, 'simulate.json'), { seed: String(seed), count: opts.count, sheets: files, experiment, options, photos });
+  await atomicWriteJson(join(opts.out, 'simulate.json'), { seed: String(seed), count: opts.count, sheets: files, experiment, options, ...(opts.channel && { channel: opts.channel }), photos });
   return { out: opts.out, photos, options };
 }
 

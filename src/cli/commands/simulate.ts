@@ -19,6 +19,7 @@ interface SimulateCliOptions {
   height?: number;
   out: string;
   json?: boolean;
+  channel?: string;
 }
 
 export function registerSimulateCommand(program: Command): void {
@@ -32,6 +33,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--ideal', 'noise-free channel: perfect print, no lighting change, no sensor noise, lossless')
     .option('--jpeg-quality <q>', 'JPEG quality of the photos (default 90)', positiveInt)
     .option('--lossless', 'write PNG photos (no JPEG)')
+    .option('--channel <file>', 'photograph through a fitted channel profile (printshot channel fit) instead of the default print and camera models')
     .option('--width <px>', 'frame width (default 1280)', positiveInt)
     .option('--height <px>', 'frame height (default 720)', positiveInt)
     .requiredOption('--out <dir>', 'output folder for photos and ground truth')
@@ -51,6 +53,7 @@ export function registerSimulateCommand(program: Command): void {
         out: opts.out,
         preset: opts.ideal ? 'ideal' : 'default',
         overrides: { camera },
+        channel: opts.channel,
         onProgress: (d, t) => progress.update(d, t),
       }).finally(() => progress.stop());
       if (opts.json) {

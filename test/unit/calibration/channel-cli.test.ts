@@ -5,8 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelProfileSchema } from '../../../src/calibration';
-import { encodePng } from '../../../src/images';
+import { ChannelProfileSchema, fitChannel, measurePatches, sampleCell } from '../../../src/calibration';
+import { decodeImage } from '../../../src/images';
 import { selectBackend } from '../../../src/model/backend';
 import { runRegisterJob } from '../../../src/services/register-job';
 import { createRng } from '../../../src/shared';
@@ -34,9 +34,11 @@ describe('printshot channel fit', () => {
     expect(r0.stderr.trim().split('\n')).toHaveLength(1);
     expect(r0.stderr).toMatch(/no accepted photo .* to fit a channel from.*printshot register/);
 
-    const { sheet, cells } = testSheet(e.id);
-    await mkdir(join(exp, 'clean', 'c'), { recursive: true });
-    for (const c of sheet.cells) await writeFile(join(exp, c.file), await encodePng(cells.get(c.index)!));
+    const { sheet, cells, files } = await testSheet(e.id);
+    for (const [f, bytes] of files) {
+      await mkdir(join(exp, f, '..'), { recursive: true });
+      await writeFile(join(exp, f), bytes);
+    }
     await mkdir(join(exp, 'sheets'), { recursive: true });
     await writeFile(join(exp, 'sheets', 'a.layout.json'), JSON.stringify([sheet]));
     const photos = join(dir, 'photos');
@@ -70,5 +72,24 @@ describe('printshot channel fit', () => {
     expect(text.stdout).toMatch(/blur sigma\s+1\.\d+ cell px/);
     expect(text.stdout).toMatch(/JPEG quality\s+92/);
     expect(text.stdout).toContain(`wrote ${out}`);
-  }, 240_000);
+
+    // simulate --channel photographs through the fitted profile: fitting its photo gives the profile back.
+    const again = join(dir, 'again');
+    const sim = runCli(['simulate', '--sheets', join(exp, 'sheets'), '--experiment', exp, '--channel', file, '--count', '1', '--width', '1920', '--height', '1080', '--lossless', '--out', again, '--json']);
+    expect(sim.code, sim.stderr).toBe(0);
+    const [rec] = JSON.parse(sim.stdout).photos;
+    expect(JSON.parse(await readFile(join(again, 'simulate.json'), 'utf8')).channel).toBe(file);
+    const truth = JSON.parse(await readFile(join(again, rec.truth), 'utf8')) as { homography: number[] };
+    const photo = await decodeImage(await readFile(join(again, rec.photo)), {}, rec.photo);
+    const refit = fitChannel({
+      cells: sheet.cells.map((c) => ({ digital: cells.get(c.index)!, photo: sampleCell(photo, truth.homography, c) })),
+      patches: measurePatches(photo, truth.homography, sheet.calibration!),
+      jpegQuality: null,
+    });
+    refit.matrix.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - profile.matrix[i][j])).toBeLessThan(0.05)));
+    expect(Math.abs(refit.blurSigma / profile.blurSigma - 1)).toBeLessThan(0.2);
+    const bad = runCli(['simulate', '--sheets', join(exp, 'sheets'), '--experiment', exp, '--channel', join(exp, 'experiment.json'), '--count', '1', '--out', join(dir, 'bad')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not a channel profile v1 .*printshot channel fit/);
+  }, 300_000);
 });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 describe('fitChannel on photos simulated through a known profile', () => {
   it('recovers the colour matrix within 0.05 and the PSF sigma within 20 %', async () => {
-    const { sheet, cells } = testSheet('5a1e0c9d-7b1f-4d2e-8c3a-0123456789ab');
+    const { sheet, cells } = await testSheet('5a1e0c9d-7b1f-4d2e-8c3a-0123456789ab');
     const pairs: CellPair[] = [];
     const patches = [];
     const rng = createRng('channel-fit');
