@@ -28,6 +28,7 @@ import { registerHardenCommand } from './commands/harden';
 import { registerSheetCommand } from './commands/sheet';
 import { registerStartCommand } from './commands/start';
 import { registerTransformCommand } from './commands/transform';
+import { lockWriters, releaseCommandLocks } from './writer-lock';
 
 export function buildProgram(): Command {
   const program = new Command('printshot')
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
     register(program);
   }
   program.commands.forEach((c) => c.exitOverride());
+  lockWriters(program);
   return program;
 }
 
@@ -84,5 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`internal error: ${(e as Error)?.stack ?? String(e)}\n`);
     return 3;
+  } finally {
+    await releaseCommandLocks();
   }
 }
