@@ -8,3 +8,5 @@ export type { LoadedClassifier, InMemoryModel, LoadOptions } from './load';
 export { describeExecution, formatSummary, FLOPS_CONVENTION } from './summary';
 export type { ExecutionPath, ModelSummary, LayerSummary } from './summary';
 export type { ModelFormat } from './io-handler';
+export { lipschitzBounds, layersForBounds, preprocessingScale } from './lipschitz';
+export type { LayerBound, LipschitzBounds, Preprocessing } from './lipschitz';

@@ -29,7 +29,7 @@ describe('szegedy-spectral report', () => {
     expect(rects.map((m) => m[2])).toEqual(['#d62728', '#1f77b4', '#1f77b4']);
     const w = rects.map((m) => Number(m[1]));
     expect(w[0]! / w[1]!).toBeCloseTo(4, 1);
-    expect(w[1]! / w[3 - 1]!).toBeCloseTo(2, 1);
+    expect(w[1]! / w[2]!).toBeCloseTo(2, 1);
     expect(svg).toContain('conv&lt;1&gt;');
   });
 
