@@ -23,6 +23,7 @@ import type { SheetLayout } from '../sheets/types';
 import { log, type Image8 } from '../shared';
 import { resolveInExperiment } from '../workspace';
 import { CAPTURES_FILE } from './captures';
+import { cellText, ciText, countText, ratioCell } from './stats';
 
 export interface ConditionRunRow {
   condition: string;
@@ -148,3 +149,20 @@ async function layoutOf(dir: string, p: CaptureEntry, cache: Map<string, SheetLa
   }
   return cache.get(p.layoutFile)!.find((l) => l.sheetId === p.sheetId) ?? null;
 }
+
+/** The report's table by condition (HTML and PDF, in the capture section): registered beside unregistered. */
+export function conditionsTable(c: ConditionsReport): { title: string; header: string[]; rows: string[][] } {
+  const t = (r: DestructionRate) => {
+    const cell = ratioCell(r.numerator, r.denominator);
+    return `${cellText(cell)} (${countText(cell)}) ${ciText(cell)}`;
+  };
+  return {
+    title: `By capture condition${c.protocols.length ? ` (protocol ${c.protocols.join(', ')})` : ''}: RP2 success counts only pairs whose clean photo is right; unregistered = the cell's box in the photo + ${Math.round(c.margin * 100)}% margin, not rectified.`,
+    header: ['Condition', 'Run', 'Photos', 'Clean acc.', 'Adv. acc.', 'Destruction (Eq. 1)', 'RP2 success', 'Unreg. clean acc.', 'Unreg. adv. acc.', 'Unreg. RP2 success'],
+    rows: [
+      ...c.rows.map((x) => [x.condition || '(none)', x.run, String(x.photos), t(x.registered.cleanAccuracy), t(x.registered.advAccuracy), t(x.registered.destruction), t(x.registered.conditionalSuccess), t(x.unregistered.cleanAccuracy), t(x.unregistered.advAccuracy), t(x.unregistered.conditionalSuccess)]),
+      ...c.wholeFrame.map((f) => [f.condition || '(none)', `whole frame (${f.role})`, String(f.accuracy.denominator), '', '', '', '', f.role === 'clean' ? t(f.accuracy) : '', f.role === 'clean' ? '' : t(f.accuracy), '']),
+    ],
+  };
+}
+

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolveInExperiment } from '../workspace';
+import { conditionsTable } from './conditions-section';
 import { environmentLines, groupSpans, tableHeading, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { ciText, cellText, countText } from './stats';
 import { escapeXml as esc, panelSvg } from './svg';
@@ -82,7 +83,8 @@ async function sectionHtml(data: ReportData, id: SectionId): Promise<string> {
       if (!c.present) return `<p class="note">${esc(c.source)}</p>`;
       const head = `<p>${c.accepted} accepted, ${c.rejected} rejected, ${c.duplicates} duplicate photo(s); discard rate ${cellText(c.discardRate)}% (${countText(c.discardRate)}) ${ciText(c.discardRate)} (the paper: 3–10%).</p>`;
       const reasons = c.reasons.length ? tableHtml(['Reason (not accepted)', 'Photos'], c.reasons.map((r) => [r.reason, String(r.count)])) : '';
-      return head + reasons + tableHtml(['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], c.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
+      const byCondition = data.conditions ? conditionsTable(data.conditions) : null;
+      return head + reasons + (byCondition ? `<p class="note">${esc(byCondition.title)}</p>${tableHtml(byCondition.header, byCondition.rows)}` : '') + tableHtml(['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], c.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
     }
     case 'reproduce':
       return `${kv(environmentLines(data))}<h3>Commands</h3><pre>${data.reproduce.commands.map(esc).join('\n')}</pre>`;

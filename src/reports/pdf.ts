@@ -10,6 +10,7 @@ import { fromPackageRoot } from '../shared/node/paths';
 import PDFDocument from 'pdfkit';
 import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
+import { conditionsTable } from './conditions-section';
 import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { cellText, ciText, countText } from './stats';
 import { runDisplayName } from '../attacks/names';
@@ -91,6 +92,11 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
       if (!log.present) return paragraph(c, log.source, 8, '#555');
       paragraph(c, `${log.accepted} accepted, ${log.rejected} rejected, ${log.duplicates} duplicate photo(s); discard rate ${cellText(log.discardRate)}% (${countText(log.discardRate)}) ${ciText(log.discardRate)} (the paper: 3–10%).`);
       if (log.reasons.length) textTable(c, ['Reason (not accepted)', 'Photos'], log.reasons.map((r) => [r.reason, String(r.count)]));
+      const byCondition = data.conditions ? conditionsTable(data.conditions) : null;
+      if (byCondition) {
+        paragraph(c, byCondition.title, 8, '#555');
+        textTable(c, byCondition.header, byCondition.rows);
+      }
       return textTable(c, ['Photo', 'Sheet', 'Status', 'Reason', 'Crops'], log.photos.map((p) => [p.file, p.sheet ?? '—', p.status, p.reason ?? '', String(p.crops)]));
     }
     case 'reproduce':

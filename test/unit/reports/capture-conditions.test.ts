@@ -13,6 +13,8 @@ import { predict } from '../../../src/inference';
 import type { LoadedClassifier } from '../../../src/model';
 import { CapturesLogSchema } from '../../../src/registration/captures-log';
 import { buildReportData, type ReportData } from '../../../src/reports';
+import { renderHtml } from '../../../src/reports/html';
+import { renderPdf } from '../../../src/reports/pdf';
 import { attackIntoExperiment } from '../../../src/services/attack-job';
 import { runRegisterJob, type RegisterJobResult } from '../../../src/services/register-job';
 import { runSheetJob } from '../../../src/services/sheet-job';
@@ -124,6 +126,16 @@ describe('capture conditions in the report', () => {
     const json = JSON.parse(JSON.stringify(data)) as ReportData;
     expect(json.conditions!.rows[0].unregistered.cleanAccuracy).toHaveProperty('ci');
   });
+
+  it('puts the table by condition in the HTML and PDF capture section', async () => {
+    const html = await renderHtml(data);
+    const captures = html.slice(html.indexOf('data-section="captures"'), html.indexOf('data-section="reproduce"'));
+    expect(captures).toContain('By capture condition');
+    expect(captures).toContain('Unreg. RP2 success');
+    for (const c of CONDITIONS) expect(captures).toContain(`<td class="l">${c.key}</td>`);
+    const pdf = await renderPdf(data);
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+  }, 60_000);
 
   it('prints the table by condition in `evaluate --photos`, and refuses a malformed --condition in one line', async () => {
     const ev = await runCliAsync(['evaluate', '--experiment', exp, '--photos']);
