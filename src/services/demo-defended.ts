@@ -11,7 +11,7 @@
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromPackageRoot } from '../shared/node/paths';
+import { assetPath } from '../shared/node/paths';
 import { buildReportData, defaultTableSpecs, writeReport } from '../reports';
 import { PrintshotError, log } from '../shared';
 import { parseTransformSpec } from '../transforms';
@@ -19,8 +19,8 @@ import { DEFAULT_DATA_DIR } from './defend';
 import { compareRobustness, type GridCell, type RobustnessResult } from './robustness';
 import { openModel } from './sources';
 
-export const HARDENED_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn-hardened');
-export const DISTILLED_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn-distilled');
+export const HARDENED_MODEL_DIR = assetPath('models', 'fashion-cnn-hardened');
+export const DISTILLED_MODEL_DIR = assetPath('models', 'fashion-cnn-distilled');
 /** Debian's dataset-fashion-mnist, the same folder harden/distill train from. */
 export const FASHION_MNIST_DIR = DEFAULT_DATA_DIR;
 

@@ -3,7 +3,7 @@
  * 'default', an image folder or 'samples'. The bundled assets are found relative to this file,
  * so they work from a checkout, `npx printshot` and a packaged app alike.
  */
-import { fromPackageRoot } from '../shared/node/paths';
+import { assetPath } from '../shared/node/paths';
 import { loadDataset, type Dataset, type FitMode } from '../images';
 import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model/node';
 import { existsSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { isPrintshotError, log, PrintshotError } from '../shared';
 import { EXPERIMENT_FILE, openExperiment, type Experiment } from '../workspace';
 
-export const SAMPLES_DIR = fromPackageRoot('assets', 'samples');
+export const SAMPLES_DIR = assetPath('samples');
 
 export async function openModel(spec: string, opts: LoadOptions = {}): Promise<LoadedClassifier> {
   await selectBackend();

@@ -7,13 +7,13 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PrintshotError } from '../../shared';
 import { confine } from '../../shared/node/confine';
-import { fromPackageRoot } from '../../shared/node/paths';
+import { assetPath } from '../../shared/node/paths';
 import { parseCard } from '../infer-card';
 import { assembleModel, MAX_MODEL_JSON_BYTES, type ModelBundle } from '../io-handler';
 import { buildClassifier, type LoadedClassifier, type LoadOptions } from '../load';
 
 /** The bundled default model, resolved from this file so it works from any working directory. */
-export const DEFAULT_MODEL_DIR = fromPackageRoot('assets', 'models', 'fashion-cnn');
+export const DEFAULT_MODEL_DIR = assetPath('models', 'fashion-cnn');
 
 /** Loads `dir` (a model folder or its model.json), or the bundled model for 'default'. */
 export async function loadClassifier(dirOrDefault: string, opts: LoadOptions = {}): Promise<LoadedClassifier> {

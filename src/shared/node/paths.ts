@@ -50,8 +50,49 @@ export function bundleEntry(name: string): string {
   return fromPackageRoot('bundle', `${name}.mjs`);
 }
 
+/**
+ * The app's folders, resolved once per process from the package layout and the environment, then
+ * read by every Node entry point and the modules below it (instead of each module finding its own):
+ *
+ * - assets: the package's assets/ (bundled models, samples, fonts);
+ * - datasets: the root of system datasets, Debian's /usr/share/datasets unless
+ *   PRINTSHOT_DATASETS_DIR says otherwise (Fashion-MNIST is its fashion-mnist/ folder; commands
+ *   that read it also take --data). Not PRINTSHOT_DATA_DIR: that names the model zoo's folder;
+ * - workspace: where the workbench puts new experiments, ~/Printshot unless PRINTSHOT_WORKSPACE.
+ */
+export interface AppPaths {
+  readonly assets: string;
+  readonly datasets: string;
+  readonly workspace: string;
+}
+
+export const DATASETS_ENV = 'PRINTSHOT_DATASETS_DIR';
+export const WORKSPACE_ENV = 'PRINTSHOT_WORKSPACE';
+
+/** AppPaths for an environment (pure apart from locating the package; tests pass their own env). */
+export function resolveAppPaths(env: Readonly<Record<string, string | undefined>> = process.env): AppPaths {
+  const fromEnv = (name: string, fallback: string) => (env[name]?.trim() ? path.resolve(env[name]!.trim()) : fallback);
+  return {
+    assets: fromPackageRoot('assets'),
+    datasets: fromEnv(DATASETS_ENV, '/usr/share/datasets'),
+    workspace: fromEnv(WORKSPACE_ENV, path.join(os.homedir(), 'Printshot')),
+  };
+}
+
+let resolved: AppPaths | undefined;
+
+/** This process's AppPaths (resolved on first use from process.env). */
+export function appPaths(): AppPaths {
+  return (resolved ??= resolveAppPaths());
+}
+
+/** A file or folder inside assets/, e.g. assetPath('models', 'fashion-cnn'). */
+export function assetPath(...parts: string[]): string {
+  return path.join(appPaths().assets, ...parts);
+}
+
 /** Fashion-MNIST IDX files, as Debian's datasets package installs them (harden, distill, demo). */
-export const DEFAULT_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+export const DEFAULT_DATA_DIR = path.join(appPaths().datasets, 'fashion-mnist');
 
 /** Where the workbench puts new experiments unless told otherwise. */
-export const DEFAULT_WORKSPACE = path.join(os.homedir(), 'Printshot');
+export const DEFAULT_WORKSPACE = appPaths().workspace;

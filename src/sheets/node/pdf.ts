@@ -17,7 +17,7 @@
  *   file id (a hash of the info dictionary) is stable too.
  */
 import { basename } from 'node:path';
-import { fromPackageRoot } from '../../shared/node/paths';
+import { assetPath } from '../../shared/node/paths';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { encodePng } from '../../images/encode';
@@ -27,7 +27,7 @@ import { atomicWrite, atomicWriteJson, sha256 } from '../../shared/node/atomic';
 import { headerBox, labelBox, MARKER_EC_LEVEL, type Box } from '../layout';
 import type { CellPlacement, MarkerPlacement, SheetLayout } from '../types';
 
-export const SHEET_FONT_PATH = fromPackageRoot('assets', 'fonts', 'DejaVuSans.ttf');
+export const SHEET_FONT_PATH = assetPath('fonts', 'DejaVuSans.ttf');
 const FONT = 'DejaVuSans';
 
 /** Millimetres to PDF points (1 pt = 1/72 inch). */
