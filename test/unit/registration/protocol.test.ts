@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinProtocol, conditionKey, missingConditions, parseCondition, parseProtocol, PROTOCOLS } from '../../../src/registration/protocol';
 import { PrintshotError } from '../../../src/shared';
+import { CapturesLogSchema } from '../../../src/registration/captures-log';
 
 describe('capture protocol', () => {
   it('parses key=value tags and keys them independently of order', () => {
@@ -34,4 +35,14 @@ describe('capture protocol', () => {
     expect(() => parseProtocol({ conditions: [] }, 'p.json')).toThrow(/not a protocol file/);
     expect(() => parseProtocol({ conditions: [{ distance: 5 }] }, 'p.json')).toThrow(/not a protocol file/);
   });
+
+  it('captures.json: the condition is additive (a log written before it still loads; a tagged entry keeps its tags)', () => {
+    const entry = { id: 'a', source: '/p/a.jpg', original: 'captures/originals/a.jpg', sha256: 'x', status: 'accepted', markers: 4, otherCodes: 0, crops: [], registeredAt: '2026-01-01T00:00:00Z' };
+    const log = { schemaVersion: 1, experimentId: 'e', counts: { photos: 2, accepted: 2, rejected: 0, duplicate: 0, byReason: {} }, photos: [entry, { ...entry, id: 'b', condition: { distance: '5ft' }, protocol: 'rp2' }] };
+    const parsed = CapturesLogSchema.parse(log);
+    expect(parsed.photos[0].condition).toBeUndefined();
+    expect(parsed.photos[1]).toMatchObject({ condition: { distance: '5ft' }, protocol: 'rp2' });
+    expect(CapturesLogSchema.safeParse({ ...log, photos: [{ ...entry, condition: { distance: 5 } }] }).success).toBe(false);
+  });
 });
+
