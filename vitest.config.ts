@@ -16,6 +16,7 @@ export const SLOW_TESTS = [
   'test/unit/defend/**/*.test.ts',
   'test/unit/services/demo*.test.ts',
   'test/unit/services/robustness.test.ts',
+  'test/unit/services/robustness-suite-models.test.ts',
   'test/unit/parallel/**/*.test.ts',
   'test/unit/attacks/invariants.test.ts',
   'test/unit/simulate/simulate.test.ts',
