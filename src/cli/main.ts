@@ -66,7 +66,25 @@ export function buildProgram(): Command {
   }
   program.commands.forEach((c) => c.exitOverride());
   lockWriters(program);
+  installBackendFor(program);
   return program;
+}
+
+/** Commands that run tensors; the others (help, check, sheet, register, runs list…) never load tfjs. */
+const TENSOR_COMMANDS = new Set(['classify', 'attack', 'transform', 'evaluate', 'simulate', 'calibrate', 'channel', 'report', 'reproduce', 'robustness', 'models', 'demo', 'harden', 'distill', 'runs resume']);
+
+/**
+ * The CLI's one explicit installBackend() (src/model/backend.ts): backend, version guard and
+ * gradient registration, in a fixed order, before any command that runs tensors, instead of as a
+ * side effect of whichever module is imported first.
+ */
+function installBackendFor(program: Command): void {
+  program.hook('preAction', async (_root, action) => {
+    const parent = action.parent && action.parent !== program ? `${action.parent.name()} ` : '';
+    if (!TENSOR_COMMANDS.has(action.name()) && !TENSOR_COMMANDS.has(`${parent}${action.name()}`)) return;
+    const { installBackend } = await import('../model/backend');
+    await installBackend();
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {

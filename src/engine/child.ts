@@ -2,6 +2,7 @@
  * Entry point of the engine child process (serve mode, CLI). Electron's utilityProcess has its
  * own entry (electron/engine) with a different port; both run the same engine.
  */
+import { installBackend } from '../model/backend';
 import { installNodeHost } from '../transforms/node/host';
 import { runEngine } from './runtime/engine';
 import type { ToEngine } from './protocol';
@@ -12,6 +13,9 @@ if (!process.send) {
 }
 
 installNodeHost();
+// The engine's one explicit backend install (guard, gradients, kernels), before any request: a
+// failure is logged here and raised again, with its message, by the first request that loads a model.
+installBackend().catch((e: unknown) => process.stderr.write(`printshot engine: ${(e as Error).message}\n`));
 runEngine(
   {
     send: (msg) => process.send?.(msg),
