@@ -6,7 +6,8 @@
  *
  *   npm run bench:suite [-- --images DIR|samples] [-- --limit 500] [-- --eps 8] [-- --model default] [-- --suite standard]
  *
- * Images: /usr/share/datasets/fashion-mnist (an IDX folder) when present, else the bundled
+ * Images: the Fashion-MNIST IDX folder (DEFAULT_DATA_DIR: $PRINTSHOT_DATASETS_DIR/fashion-mnist,
+ * default /usr/share/datasets/fashion-mnist) when present, else the bundled
  * samples (200 images). The suite's cost depends on how many images survive the cheap attacks
  * (Square spends its whole query budget on each robust image), so the projection holds for the
  * same model and eps only. The machine is shared: the load average is printed beside the figure.
@@ -18,8 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installBackend } from '../src/model/backend';
 import { runRobustnessSuite, type SuiteName } from '../src/services/robustness-suite';
+import { DEFAULT_DATA_DIR } from '../src/shared/node/paths';
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const { values: opt } = parseArgs({
   options: {
     images: { type: 'string' },
@@ -30,7 +31,7 @@ const { values: opt } = parseArgs({
   },
 });
 
-const images = opt.images ?? (existsSync(FASHION) ? FASHION : 'samples');
+const images = opt.images ?? (existsSync(DEFAULT_DATA_DIR) ? DEFAULT_DATA_DIR : 'samples');
 const limit = Number(opt.limit);
 const eps = Number(opt.eps);
 const backend = await installBackend();
