@@ -20,6 +20,11 @@ export const SLOW_TESTS = [
   'test/unit/parallel/**/*.test.ts',
   'test/unit/attacks/invariants.test.ts',
   'test/unit/simulate/simulate.test.ts',
+  // Many CLI processes each (20 lock trials, tamper-and-rerun per command, fit-and-resimulate).
+  'test/unit/cli/concurrent-writers.test.ts',
+  'test/unit/cli/verified-inputs.test.ts',
+  'test/unit/calibration/channel-cli.test.ts',
+  'test/unit/attacks/bundled-model.test.ts',
 ];
 
 export const ALL_TESTS = ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'];
