@@ -64,13 +64,5 @@ async function linkKind(dir: string, rel: string): Promise<'file' | 'escaping' |
   return s.isFile() ? 'file' : 'other';
 }
 
-/** Whether a process with this id exists on this machine (signal 0 only probes). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** Whether a process with this id exists on this machine (one probe for the lock, check and run writers). */
+export { pidAlive as processAlive } from './lock-file';

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { RunRecord, RunStatus, RunWriter } from './schema';
+import { pidAlive } from './lock-file';
 
 const writing = new Set<string>();
 
@@ -49,14 +50,6 @@ export function writerState(run: Pick<RunRecord, 'id' | 'writer'>): 'live' | 'go
   return w.startTicks !== undefined && ticks !== undefined && ticks !== w.startTicks ? 'gone' : 'live';
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot); undefined off Linux. */
 function startTicks(pid: number): number | undefined {
