@@ -22,6 +22,23 @@ export const GRADIENT_IMAGES = 512;
 /** Adversarial images kept for the transfer check, in bytes (beyond it the check is skipped). */
 const TRANSFER_BYTES = 64 * 2 ** 20;
 
+/**
+ * Everything the checks measure on one model, for the grid and the suite alike: its input gradients,
+ * the unbounded attack on images whose clean top-1 (`cleanTop1`) is right, and the transfer source's
+ * examples classified by it.
+ */
+export async function maskingProbes(
+  model: LoadedClassifier,
+  items: readonly LabeledImage[],
+  cleanTop1: readonly number[],
+  seed: number,
+  opts: { batchSize?: number; signal?: AbortSignal },
+  transferSource: TransferSource | null,
+): Promise<{ gradient: GradientStats; unbounded: UnboundedCheck | null; transfer: TransferCell[] }> {
+  const transfer = await transferCells(model, items, transferSource);
+  return { gradient: await gradientStats(model, items, opts.batchSize), unbounded: await unboundedCheck(model, items, cleanTop1, seed, opts.signal), transfer };
+}
+
 /** max |∂L/∂x| per image of the attacks' cross-entropy at the clean images, summarised. */
 export async function gradientStats(model: LoadedClassifier, items: readonly LabeledImage[], batchSize = 32): Promise<GradientStats> {
   const used = items.slice(0, GRADIENT_IMAGES);

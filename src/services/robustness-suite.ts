@@ -23,7 +23,7 @@ import { createRng, PrintshotError, throwIfAborted, type LabeledImage } from '..
 import { atomicWrite, atomicWriteJson } from '../workspace';
 import { summarize } from './attack-job';
 import { minimalSummary, type MinimalSummary } from './robustness-minimal';
-import { gradientStats, keepForTransfer, robustnessMasking, transferCells, unboundedCheck, type TransferSource } from './robustness-masking';
+import { keepForTransfer, maskingProbes, robustnessMasking, type TransferSource } from './robustness-masking';
 import { defenceOf, type CellOutcome, type ModelOutcome, type RobustnessResult } from './robustness';
 import { openImages, openModel } from './sources';
 
@@ -151,7 +151,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
       for (const m of opts.minimal ?? []) minimal.push(await minimalSummary(model, items.filter((_, i) => cleanCorrect[i]), m, seed, opts));
       const labels = items.map((i) => i.label);
       const cleanTop = (await predictProbabilities(model, items.map((i) => i.image))).map((p) => rankPrediction(p, 5).topK);
-      const transfer = await transferCells(model, items, transferSource);
+      const probes = await maskingProbes(model, items, cleanTop.map((t) => t[0]), seed, opts, transferSource);
       if (source) transferSource = source;
       models.push({
         name: model.card.name,
@@ -161,9 +161,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
         experiment: null,
         clean: { top1: accuracy(cleanTop, labels, 1), top5: accuracy(cleanTop, labels, 5) },
         cells,
-        gradient: await gradientStats(model, items, opts.batchSize),
-        unbounded: await unboundedCheck(model, items, cleanTop.map((t) => t[0]), seed, opts.signal),
-        transfer,
+        ...probes,
         suite: { name: opts.suite, attacks, points, randomness },
         minimal,
       });

@@ -23,7 +23,7 @@ import type { GradientStats, MaskingWarning, TransferCell, UnboundedCheck } from
 import { attackIntoExperiment, summarize, type AttackSummary } from './attack-job';
 import { runDemoPhotos } from './demo-photos';
 import { evaluatePairs } from './evaluate';
-import { gradientStats, keepForTransfer, robustnessMasking, transferCells, unboundedCheck, type TransferSource } from './robustness-masking';
+import { keepForTransfer, maskingProbes, robustnessMasking, type TransferSource } from './robustness-masking';
 import { findCompleteRun, loadRunImages } from './run-reuse';
 import { openImages, openModel } from './sources';
 
@@ -180,7 +180,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
       }
       const labels = items.map((i) => i.label);
       progress('masking checks', opts.grid.length);
-      const transfer = await transferCells(model, items, transferSource);
+      const probes = await maskingProbes(model, items, cleanTop.map((t) => t[0]), seed, opts, transferSource);
       if (source) transferSource = source;
       models.push({
         name: model.card.name,
@@ -190,9 +190,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
         experiment: dir,
         clean: { top1: accuracy(cleanTop, labels, 1), top5: accuracy(cleanTop, labels, 5) },
         cells,
-        gradient: await gradientStats(model, items, opts.batchSize),
-        unbounded: await unboundedCheck(model, items, cleanTop.map((t) => t[0]), seed, opts.signal),
-        transfer,
+        ...probes,
       });
     } finally {
       model.dispose();
