@@ -9,7 +9,8 @@ import { getAttack, parseAttackParams, type AttackJobProgress } from '../../atta
 import { ContractError, type ParsedRequestOf } from '../../contract';
 import { currentBackend, type LoadedClassifier } from '../../model';
 import { log, type LabeledImage } from '../../shared';
-import { effectiveStatus, hasRunManifest, listRuns, openExperiment, readVerifiedImage, stopRun } from '../../workspace';
+import { runInputs } from '../../services/run-resume';
+import { effectiveStatus, hasRunManifest, listRuns, openExperiment, readRunManifest, stopRun } from '../../workspace';
 import type { JobMeta } from '../protocol';
 import type { EngineContext, JobControl } from './engine';
 import { loadFolder, requireModel } from './model-handlers';
@@ -38,8 +39,9 @@ export async function requestItems(ctx: EngineContext, req: ParsedRequestOf<'att
 }
 
 /**
- * The experiment's clean PNGs (the inputs exactly as the model saw them), each checked against its
- * sha256, for a run resumed without its request. Such a run must have recorded its parameters.
+ * The run's inputs from the experiment's clean PNGs (services' runInputs: recorded order, each
+ * checked against its sha256), for a run resumed without its request. Such a run must have
+ * recorded its parameters; an unknown run id is left to the resume, which names it.
  */
 async function experimentItems(dir: string, runId: string, model: LoadedClassifier): Promise<LabeledImage[]> {
   const exp = await openExperiment(dir);
@@ -48,8 +50,7 @@ async function experimentItems(dir: string, runId: string, model: LoadedClassifi
     // Listed by a version that wrote the manifest only after the first batch: nothing says how it was started.
     throw new ContractError('bad-experiment', `run ${run.dir} was stopped before it recorded its parameters (${run.manifest} was never written)`, `start the attack again; npx printshot runs drop ${run.id.slice(0, 8)} --experiment ${dir} removes the empty run`);
   }
-  const channels = model.inputSpec.channels;
-  return Promise.all(exp.images.items.map(async (it) => ({ image: await readVerifiedImage(dir, it, { channels }), label: it.label, relPath: it.relPath })));
+  return run ? runInputs(dir, exp, await readRunManifest(dir, run), model) : [];
 }
 
 /** Continues an interrupted or cancelled attack job from what its run folder holds. */
