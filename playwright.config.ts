@@ -11,12 +11,33 @@
  * `npm run test:e2e` builds the app first (electron-vite build), then runs both.
  */
 import path from 'node:path';
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
 
 const root = import.meta.dirname;
 /** Outside outputDir, which Playwright empties at start; the serve command empties it itself. */
 export const E2E_WORKSPACE = path.join(root, 'test-results', 'e2e-workspace');
 export const E2E_WEBCAM = path.join(root, 'test-results', 'e2e-webcam.y4m');
+
+/** Headless Debian Chromium with a fake webcam fed from E2E_WEBCAM. */
+const BROWSER = {
+  browserName: 'chromium',
+  headless: true,
+  launchOptions: {
+    executablePath: process.env.PRINTSHOT_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${E2E_WEBCAM}`,
+    ],
+  },
+} satisfies PlaywrightTestConfig['use'];
 
 export default defineConfig({
   testDir: 'test/e2e',
@@ -48,26 +69,10 @@ export default defineConfig({
     {
       name: 'browser',
       testMatch: /(workbench|security|lifecycle)\.spec\.ts$/,
-      use: {
-        browserName: 'chromium',
-        headless: true,
-        launchOptions: {
-          executablePath: process.env.PRINTSHOT_CHROMIUM ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--no-first-run',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--use-fake-ui-for-media-stream',
-            '--use-fake-device-for-media-stream',
-            `--use-file-for-fake-video-capture=${E2E_WEBCAM}`,
-          ],
-        },
-      },
+      use: BROWSER,
     },
     { name: 'electron', testMatch: /electron\.spec\.ts$/ },
+    // A benchmark, not a test (npm run bench:ui): npm run test:e2e names the two projects above.
+    { name: 'bench-ui', testDir: 'bench/ui', testMatch: /responsiveness\.spec\.ts$/, use: BROWSER },
   ],
 });

@@ -165,6 +165,12 @@ describe('AttackView', () => {
     await flushPromises();
     expect(fake.callsOf('job:cancel')).toHaveLength(1);
     expect(wrapper.get('[data-testid="attack-cancelled"]').text()).toContain('cancelled');
+    // A new attack starts: the notice about the cancelled one goes away while it runs.
+    await wrapper.get('form.attack-form').trigger('submit');
+    await flushPromises();
+    expect(fake.callsOf('attack:start')).toHaveLength(2);
+    expect(wrapper.find('[data-testid="attack-cancelled"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="job-progress"]').attributes('data-state')).toBe('running');
     wrapper.unmount();
   });
 

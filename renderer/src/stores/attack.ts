@@ -81,7 +81,7 @@ export const useAttackStore = defineStore('attack', () => {
     while (queued.value.length > 0) {
       const eps = queued.value.shift()!;
       const request = { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit } : {}) };
-      if (!(await follow(jobs.run('attack:start', request, { ...followOptions, label: runDisplayName(method.value, eps), onStart: (id) => (currentJob.value = id) })))) {
+      if (!(await follow(jobs.run('attack:start', request, { ...followOptions, label: runDisplayName(method.value, eps), onStart: (id) => ((currentJob.value = id), (lastJob.value = null)) })))) {
         queued.value = [];
         break;
       }
@@ -119,6 +119,7 @@ export const useAttackStore = defineStore('attack', () => {
       return;
     }
     currentJob.value = job.id;
+    lastJob.value = null; // the notice about its stop no longer holds
     await follow(jobs.follow(job.id, 'attack', followOptions));
   }
 

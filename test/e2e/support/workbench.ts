@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Page, TestInfo } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import sharp from 'sharp';
 import { writeY4m } from './y4m';
 
@@ -61,4 +61,41 @@ export async function shot(page: Page, testInfo: TestInfo, name: string): Promis
     // A palette PNG for the README: a quarter of the size, no visible difference for UI shots.
     await sharp(file).png({ palette: true, quality: 90, compressionLevel: 9 }).toFile(path.join(docs, `${name}.png`));
   }
+}
+
+/** Clicks a step in the navigation and waits for its view. */
+export async function openView(page: Page, view: string): Promise<void> {
+  await page.locator(`nav a[data-view="${view}"]`).click();
+  await expect(page.locator(`[data-testid="${view}-view"]`)).toBeVisible();
+}
+
+/**
+ * Opens the workbench at the URL the server printed (token in the fragment), checks the page took
+ * the token out of the address bar, and collects page errors into an annotation.
+ */
+export async function freshWorkbench(page: Page, urlWithToken = process.env.PRINTSHOT_URL): Promise<void> {
+  expect(urlWithToken, 'webServer did not report the workbench URL').toBeTruthy();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  await page.goto(urlWithToken!);
+  expect(page.url()).not.toContain('token=');
+  await expect(page.getByRole('heading', { name: 'Printshot' })).toBeVisible();
+  test.info().annotations.push({ type: 'console-errors', description: () => errors.join(' | ') } as never);
+}
+
+/**
+ * The responsiveness scenario's setup: the bundled model, a new experiment, and the Attack view
+ * filled for a long BIM job (eps 16, 40 iterations, every sample image), not yet started.
+ */
+export async function prepareLongBim(page: Page): Promise<void> {
+  await openView(page, 'model');
+  await page.getByRole('button', { name: 'Load the bundled model' }).click();
+  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
+  await page.getByRole('button', { name: 'New experiment' }).click();
+  await openView(page, 'attack');
+  await page.getByLabel('Method').selectOption('bim');
+  await page.locator('#attack-eps').fill('16');
+  await page.locator('#attack-limit').fill('');
+  await page.locator('#param-bim-iterations').fill('40');
 }
