@@ -68,7 +68,8 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      testMatch: /(workbench|security|lifecycle)\.spec\.ts$/,
+      // Every spec under test/e2e except the desktop one.
+      testIgnore: /electron\.spec\.ts$/,
       use: BROWSER,
     },
     { name: 'electron', testMatch: /electron\.spec\.ts$/ },
