@@ -8,3 +8,4 @@ export {
   type Dataset,
   type LoadDatasetOptions,
 } from './dataset';
+export { SAMPLE_MODES, parseSampleMode, sampleItems, type SampleMode, type SamplingRecord } from './sample';
