@@ -23,6 +23,7 @@ export const PURE = {
   registration: { allow: ['shared', 'sheets'] },
   simulate: { allow: ['registration', 'shared', 'sheets', 'transforms'] },
   calibration: { allow: ['registration', 'shared', 'sheets'], nodeAllow: ['images', 'workspace'] },
+  patches: { allow: ['attacks', 'inference', 'kernels', 'metrics', 'shared', 'transforms'], types: ['model'] },
 };
 
 /** Edge modules: Node code (files, processes, servers, sharp). */

@@ -1,0 +1,86 @@
+/**
+ * Digital evaluation of a patch on held-out images, as in Brown et al.'s size curve: every image
+ * gets `draws` random placements (and photometric and channel draws when given), and a draw
+ * counts as a success when the prediction is the target (targeted; images whose true class is
+ * the target are left out) or differs from the true class (untargeted; only images the model
+ * classified correctly without the patch count). Rates carry counts and Wilson intervals.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { applyEotSample } from '../attacks/eot-ops';
+import { sampleTransform, type EotDistribution } from '../attacks/eot-distribution';
+import { rateOf, type Rate } from '../metrics';
+import type { Classifier } from '../model/classifier';
+import { throwIfAborted, type Rng } from '../shared';
+import { pastePatch } from './paste';
+import type { PatchTrainParams, PatchTrainSet } from './patch-train';
+import { placementTaps, samplePlacement } from './placement';
+
+export interface PatchEvaluation {
+  /** What a success is, in words, for tables and reports. */
+  counts: string;
+  /** Successes among eligible (image, draw) pairs. */
+  success: Rate;
+  /** Images eligible (see `counts`) and draws per image. */
+  images: number;
+  draws: number;
+  /** Clean accuracy of the held-out images without the patch. */
+  cleanAccuracy: Rate;
+}
+
+export interface PatchEvalOptions {
+  classifier: Classifier;
+  data: PatchTrainSet;
+  /** [1, p, p, C] in [0, 1]. */
+  patch: tf.Tensor4D;
+  params: Pick<PatchTrainParams, 'target' | 'size' | 'scaleJitter' | 'rotationDeg' | 'brightness' | 'contrast'>;
+  draws: number;
+  channel?: EotDistribution;
+  rng: Rng;
+  batch?: number;
+  signal?: AbortSignal;
+}
+
+async function top1(classifier: Classifier, x: tf.Tensor4D): Promise<Int32Array> {
+  const t = tf.tidy(() => tf.argMax(classifier.logits(x), 1));
+  const v = new Int32Array(await t.data());
+  t.dispose();
+  return v;
+}
+
+export async function evaluatePatch(o: PatchEvalOptions): Promise<PatchEvaluation> {
+  const { data, params } = o;
+  const [n, h, w, c] = data.images.shape;
+  const clean = await top1(o.classifier, data.images);
+  const correct = Array.from(clean, (k, i) => k === data.labels[i]);
+  const eligible = Array.from({ length: n }, (_, i) => i).filter((i) => (params.target === 'untargeted' ? correct[i] : data.labels[i] !== params.target));
+  const batch = o.batch ?? 32;
+  let hits = 0;
+  for (let d = 0; d < o.draws; d++) {
+    for (let s = 0; s < eligible.length; s += batch) {
+      throwIfAborted(o.signal);
+      const ids = eligible.slice(s, s + batch);
+      const placements = ids.map(() => samplePlacement(o.rng, h, w, params));
+      const photometric = ids.map(() => ({ gain: 1 + o.rng.uniform(-params.contrast, params.contrast), offset: o.rng.uniform(-params.brightness, params.brightness) / 255 }));
+      const draw = o.channel ? sampleTransform(o.channel, o.rng, h, w, c) : undefined;
+      const taps = placementTaps(h, w, o.patch.shape[1], placements);
+      const x = tf.tidy(() => {
+        const pasted = pastePatch(tf.gather(data.images, tf.tensor1d(ids, 'int32')) as tf.Tensor4D, o.patch, taps, photometric);
+        return draw ? applyEotSample(pasted, draw) : pasted;
+      });
+      const pred = await top1(o.classifier, x);
+      x.dispose();
+      ids.forEach((i, k) => {
+        if (params.target === 'untargeted' ? pred[k] !== data.labels[i] : pred[k] === params.target) hits++;
+      });
+    }
+  }
+  return {
+    counts: params.target === 'untargeted'
+      ? 'predictions that differ from the true class, among (originally correct image, placement) pairs'
+      : `predictions of the target class ${params.target}, among (image not of the target class, placement) pairs`,
+    success: rateOf(hits, eligible.length * o.draws),
+    images: eligible.length,
+    draws: o.draws,
+    cleanAccuracy: rateOf(correct.filter(Boolean).length, n),
+  };
+}
