@@ -5,6 +5,9 @@
  * 'none'), an inline object, or the path of a JSON file with the same fields (zod-validated).
  *
  * Stages, applied in this order (see eot-ops.ts for the differentiable implementations):
+ *   colour    a fitted channel profile's tone curve x^gamma per channel and 3×3 colour matrix plus
+ *             offset, each entry jittered by ±matrixJitter / ±offsetJitter (eot-profile.ts makes
+ *             this stage, with blur, noise and JPEG, from `printshot channel fit`'s profile file)
  *   print     tone of a laser print: chroma pulled toward luma (`saturation`), midtone dot gain
  *             k' = k + 4g·k(1−k), paper white and toner black (0..255): the simulator's print model
  *   warp      registration error and residual perspective: rotation (deg), scale, shift (image
@@ -25,6 +28,7 @@ import { z } from 'zod';
 import { PrintshotError, type Rng } from '../shared';
 import { host } from '../shared/platform';
 import { checkTransformRanges, drawTransforms, type DrawnTransform } from '../transforms';
+import { looksLikeProfile, parseEotProfile, profileDistribution, REGISTRATION_WARP } from './eot-profile';
 
 const range = (name: string, min: number, max: number) =>
   z
@@ -32,7 +36,18 @@ const range = (name: string, min: number, max: number) =>
     .refine(([lo, hi]) => lo <= hi, `${name}: [lo, hi] needs lo ≤ hi`)
     .describe(`${name}: [lo, hi], each in ${min}..${max}`);
 
+const vec3 = z.tuple([z.number().min(-4).max(4), z.number().min(-4).max(4), z.number().min(-4).max(4)]);
+
 export const EotDistributionSchema = z.strictObject({
+  colour: z
+    .strictObject({
+      gamma: z.tuple([range('gamma', 0.1, 5), range('gamma', 0.1, 5), range('gamma', 0.1, 5)]),
+      matrix: z.tuple([vec3, vec3, vec3]),
+      offset: vec3,
+      matrixJitter: z.number().min(0).max(0.5),
+      offsetJitter: z.number().min(0).max(0.5),
+    })
+    .optional(),
   print: z
     .strictObject({
       paperWhite: range('paperWhite', 0, 255),
@@ -80,7 +95,7 @@ export const EOT_PRESET_NAMES: readonly EotPreset[] = ['print-camera', 'photomet
 export const EOT_PRESETS: Readonly<Record<EotPreset, EotDistribution>> = {
   'print-camera': {
     print: { paperWhite: [232, 252], ink: [16, 44], dotGain: [0.02, 0.14], saturation: [0.75, 1] },
-    warp: { rotateDeg: 2, scale: [0.97, 1.03], translatePx: 0.5, keystone: 0.03 },
+    warp: REGISTRATION_WARP,
     lighting: { gain: [0.65, 1.3], offset: [-8, 8], channelGain: 0.06, gradient: 0.04 },
     blur: { sigma: [0.1, 0.8] },
     noise: { sigma: [0, 4] },
@@ -100,7 +115,7 @@ export const EOT_PRESETS: Readonly<Record<EotPreset, EotDistribution>> = {
 export const distributionParamSchema = z
   .union([z.enum(['print-camera', 'photometric', 'none']), EotDistributionSchema, z.string().min(1)])
   .default('print-camera')
-  .describe("preset ('print-camera', 'photometric', 'none'), a distribution object, or the path of a JSON file holding one");
+  .describe("preset ('print-camera', 'photometric', 'none'), a distribution object, or the path of a JSON file holding one or a channel profile");
 
 function invalid(where: string, e: z.ZodError): PrintshotError {
   const i = e.issues[0];
@@ -117,9 +132,9 @@ export function parseDistribution(raw: unknown, where = 'eot-pgd: distribution')
   return r.data;
 }
 
-/** A preset name, an object, or a JSON file path → a validated distribution. */
+/** A preset name, an object, or a JSON file path (a distribution or a channel profile) → a validated distribution. */
 export async function resolveDistribution(spec: string | EotDistribution): Promise<EotDistribution> {
-  if (typeof spec !== 'string') return parseDistribution(spec);
+  if (typeof spec !== 'string') return looksLikeProfile(spec) ? parseDistribution(profileDistribution(parseEotProfile(spec, 'eot-pgd: distribution'))) : parseDistribution(spec);
   if ((EOT_PRESET_NAMES as readonly string[]).includes(spec)) return structuredClone(EOT_PRESETS[spec as EotPreset]);
   // A file path: read through the installed host (src/shared/platform.ts), so this module stays pure.
   const { readText } = host();
@@ -139,11 +154,14 @@ export async function resolveDistribution(spec: string | EotDistribution): Promi
   } catch (e) {
     throw new PrintshotError('bad-argument', `eot-pgd: distribution file ${spec}: not valid JSON (${(e as Error).message})`);
   }
+  if (looksLikeProfile(json)) return parseDistribution(profileDistribution(parseEotProfile(json, `eot-pgd: distribution file ${spec}`)), `eot-pgd: channel profile ${spec}`);
   return parseDistribution(json, `eot-pgd: distribution file ${spec}`);
 }
 
 /** One drawn transformation: concrete values for every stage present. */
 export interface EotSample {
+  /** Tone gamma per channel, the colour matrix (row-major 3×3) and offset, [0,1] units. */
+  colour?: { gamma: number[]; matrix: number[]; offset: number[] };
   print?: { paper: number[]; ink: number[]; dotGain: number; saturation: number };
   /** Output pixel (centred) → input pixel: [a, b, tx; c, d, ty; px, py, 1], px/py per pixel. */
   warp?: number[];
@@ -167,6 +185,14 @@ const toGray = (rgb: number[]): number[] => [rgb[0] * LUMA[0] + rgb[1] * LUMA[1]
 export function sampleTransform(d: EotDistribution, rng: Rng, h: number, w: number, channels: number): EotSample {
   const s: EotSample = {};
   const perChannel = (r: readonly number[]) => [pick(rng, r), pick(rng, r), pick(rng, r)];
+  if (d.colour) {
+    const { matrixJitter: mj, offsetJitter: oj } = d.colour;
+    s.colour = {
+      gamma: d.colour.gamma.map((g) => pick(rng, g)),
+      matrix: d.colour.matrix.flat().map((v) => v + pick(rng, [-mj, mj])),
+      offset: d.colour.offset.map((v) => v + pick(rng, [-oj, oj])),
+    };
+  }
   if (d.print) {
     const paper = perChannel(d.print.paperWhite).map((v) => v / 255);
     const ink = perChannel(d.print.ink).map((v) => v / 255);
@@ -209,6 +235,10 @@ export function sampleTransform(d: EotDistribution, rng: Rng, h: number, w: numb
 export function describeDistribution(d: EotDistribution): string {
   const r = (x: readonly number[]) => `${x[0]}–${x[1]}`;
   const parts: string[] = [];
+  if (d.colour) {
+    const c = d.colour;
+    parts.push(`colour (gamma ${c.gamma.map(r).join(' / ')}, matrix ${c.matrix.map((row) => row.map((v) => v.toFixed(2)).join(' ')).join('; ')} ±${c.matrixJitter}, offset ${c.offset.map((v) => v.toFixed(2)).join(' ')} ±${c.offsetJitter})`);
+  }
   if (d.print) parts.push(`print (paper ${r(d.print.paperWhite)}, ink ${r(d.print.ink)}, dot gain ${r(d.print.dotGain)}, saturation ${r(d.print.saturation)})`);
   if (d.warp) parts.push(`warp (±${d.warp.rotateDeg}°, scale ${r(d.warp.scale)}, ±${d.warp.translatePx} px, keystone ±${d.warp.keystone})`);
   if (d.lighting) parts.push(`lighting (gain ${r(d.lighting.gain)}, offset ${r(d.lighting.offset)}, white balance ±${d.lighting.channelGain}, gradient ±${d.lighting.gradient})`);

@@ -137,6 +137,26 @@ export function printTone(x: tf.Tensor4D, p: NonNullable<EotSample['print']>): t
   return tf.add(ink, tf.mul(tone, span)) as tf.Tensor4D;
 }
 
+/** Below this the tone curve is flat, so x^gamma keeps a finite gradient for gamma < 1. */
+const TONE_FLOOR = 1e-3;
+const LUMA = [0.299, 0.587, 0.114];
+
+/**
+ * A fitted profile's tone curve and colour matrix: t = max(x, floor)^gamma per channel, then
+ * y = M·t + offset. A grey image is printed as grey (r = g = b) and the grey model reads the
+ * colour photo back through luma, as registration's crops are converted (rgbToGray).
+ */
+export function colourImages(x: tf.Tensor4D, s: NonNullable<EotSample['colour']>): tf.Tensor4D {
+  const c = x.shape[3];
+  const rgb = c === 1 ? tf.concat([x, x, x], 3) : x;
+  const t = tf.pow(tf.maximum(rgb, TONE_FLOOR), tf.tensor1d(s.gamma));
+  const m = s.matrix;
+  // Row vectors times Mᵀ: out_r = Σ_c t_c · M[r][c].
+  const mt = tf.tensor2d([m[0], m[3], m[6], m[1], m[4], m[7], m[2], m[5], m[8]], [3, 3]);
+  const y = tf.add(tf.reshape(tf.matMul(tf.reshape(t, [-1, 3]), mt), rgb.shape), tf.tensor1d(s.offset));
+  return (c === 1 ? tf.sum(tf.mul(y, tf.tensor1d(LUMA)), 3, true) : y) as tf.Tensor4D;
+}
+
 /** Registry transforms used inside gradients must be differentiable and synchronous. */
 function registry(id: string, x: tf.Tensor4D, raw: Record<string, number>, seed = 0): tf.Tensor4D {
   const d = getTransform(id);
@@ -169,6 +189,7 @@ export function lightImages(x: tf.Tensor4D, l: NonNullable<EotSample['lighting']
 /** One sampled transformation without its JPEG stage (sync; call inside tf.tidy). */
 export function applyEotSample(x: tf.Tensor4D, s: EotSample): tf.Tensor4D {
   let y = x;
+  if (s.colour) y = colourImages(y, s.colour);
   if (s.print) y = printTone(y, s.print);
   if (s.warp) y = warpImages(y, s.warp);
   if (s.lighting) y = lightImages(y, s.lighting);

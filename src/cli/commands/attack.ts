@@ -52,7 +52,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--decay <mu>', 'MI-FGSM momentum decay', nonNegativeNumber)
     .option('--target <t>', "untargeted | least-likely | random | class index")
     .option('--samples <k>', 'EOT: transforms averaged per step', positiveInt)
-    .option('--distribution <d>', 'EOT: print-camera | photometric | none, or a JSON file')
+    .option('--distribution <d>', 'EOT: print-camera | photometric | none, a JSON file, or a channel profile (channel fit)')
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--norm <norm>', "APGD, Square: linf (default) | l2 (then --eps is the L2 norm of δ on the 0..255 scale)")
     .option('--queries <n>', 'Square: model queries per image', positiveInt)
