@@ -9,11 +9,14 @@ import type { AppInfo, ExperimentDto, ExperimentLocation, RecentDto } from '../.
 import { useBridge } from '../bridge';
 import { toUiError, type UiError } from '../lib/errors';
 import { useAsyncAction } from '../composables/use-async-action';
+import { useEngineStore } from './engine';
 
 export const useAppStore = defineStore('app', () => {
   const bridge = useBridge();
   const info = ref<AppInfo | null>(null);
-  const engineDown = ref<{ reason: string; interrupted: string[]; restartable: boolean } | null>(null);
+  const engine = useEngineStore();
+  // One engine-down state for the whole page (the banner, disabled actions, hidden duplicate errors).
+  const engineDown = computed(() => engine.down);
   const restarting = ref(false);
   const experiment = ref<ExperimentDto | null>(null);
   const recent = ref<RecentDto[]>([]);
@@ -23,16 +26,16 @@ export const useAppStore = defineStore('app', () => {
   const nativeDialogs = computed(() => info.value?.nativeDialogs ?? false);
   const completeRuns = computed(() => (experiment.value?.runs ?? []).filter((r) => r.status === 'complete'));
 
-  bridge.on('engine:crashed', (p) => (engineDown.value = { reason: p.reason, interrupted: p.interrupted, restartable: p.restartable }));
+  bridge.on('engine:crashed', (p) => engine.markDown({ reason: p.reason, interrupted: p.interrupted, restartable: p.restartable }));
   bridge.on('engine:ready', () => {
-    engineDown.value = null;
+    engine.markUp();
     if (info.value) info.value.engine = { ...info.value.engine, state: 'ready' };
   });
 
   async function init(): Promise<void> {
     try {
       info.value = await bridge.call('app:info', {});
-      if (info.value.engine.state === 'crashed') engineDown.value = { reason: info.value.engine.lastError ?? 'the engine is not running', interrupted: [], restartable: true };
+      if (info.value.engine.state === 'crashed') engine.markDown({ reason: info.value.engine.lastError ?? 'the engine is not running', interrupted: [], restartable: true });
       experiment.value = await bridge.call('experiment:current', {});
       recent.value = await bridge.call('experiment:recent', {});
     } catch (e) {
@@ -45,7 +48,7 @@ export const useAppStore = defineStore('app', () => {
     try {
       const state = await bridge.call('engine:restart', {});
       if (info.value) info.value.engine = state;
-      engineDown.value = null;
+      engine.markUp();
       error.value = null;
       await refreshExperiment();
     } catch (e) {
