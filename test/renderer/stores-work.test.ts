@@ -160,7 +160,8 @@ describe('capture store', () => {
     await done;
     expect(capture.photos.map((p) => [p.name, p.state, p.reason ?? p.sheet])).toEqual([
       ['a.png', 'accepted', 'ABCD1234'],
-      ['b.jpg', 'rejected', 'missing-marker: 3 of 4 markers (missing: top-left)'],
+      // The engine's reason code becomes its title from the error catalogue (issue 22: no internal codes).
+      ['b.jpg', 'rejected', 'Not all four corner markers were found: 3 of 4 markers (missing: top-left)'],
     ]);
     expect(capture.accepted).toBe(1);
     expect([...capture.capturedSheets]).toEqual(['ABCD1234']);

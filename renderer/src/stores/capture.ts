@@ -8,6 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { useBridge } from '../bridge';
+import { humanizeText } from '../lib/error-catalogue';
 import { toUiError, type UiError } from '../lib/errors';
 import { parseLayouts } from '../lib/sheet-draw';
 import { useAppStore } from './app';
@@ -67,7 +68,7 @@ export const useCaptureStore = defineStore('capture', () => {
       settle((p) => {
         const v = verdicts.find((x) => x.name === p.name);
         if (!v) return { state: 'failed', reason: 'no verdict came back for this photo' };
-        return { state: v.accepted ? 'accepted' : 'rejected', ...(v.reason ? { reason: v.reason } : {}), ...(v.sheet ? { sheet: v.sheet } : {}), ...(v.cellsFound !== undefined ? { cellsFound: v.cellsFound } : {}) };
+        return { state: v.accepted ? 'accepted' : 'rejected', ...(v.reason ? { reason: humanizeText(v.reason) } : {}), ...(v.sheet ? { sheet: v.sheet } : {}), ...(v.cellsFound !== undefined ? { cellsFound: v.cellsFound } : {}) };
       });
       await app.refreshExperiment();
     } catch (e) {
