@@ -13,7 +13,7 @@
  * (src/attacks/registry.ts) is added here too. Kept in this import-free file so the renderer
  * can use the union.
  */
-export const ATTACK_IDS = ['fgsm', 'bim', 'illc', 'pgd', 'mifgsm', 'cw-l2', 'cw-l0', 'cw-linf', 'lbfgs', 'eot-pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square'] as const;
+export const ATTACK_IDS = ['fgsm', 'bim', 'illc', 'pgd', 'mifgsm', 'cw-l2', 'cw-l0', 'cw-linf', 'lbfgs', 'eot-pgd', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'square', 'fab'] as const;
 export type AttackId = (typeof ATTACK_IDS)[number];
 
 /** An eps, or parameters that may carry one (the attack request's params). */

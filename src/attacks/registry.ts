@@ -11,6 +11,7 @@ import { cwL0 } from './cw-l0';
 import { cwL2 } from './cw-l2';
 import { cwLinf } from './cw-linf';
 import { eotPgd } from './eot';
+import { fab } from './fab';
 import { fgsm } from './fgsm';
 import { illc } from './illc';
 import { lbfgs } from './lbfgs';
@@ -37,6 +38,7 @@ const descriptors = {
   'apgd-dlr': apgdDlr,
   'apgd-t': apgdT,
   square,
+  fab,
 } satisfies Record<AttackId, AttackDescriptor>;
 
 /** The parsed parameters of attack `Id`, as its zod schema gives them (defaults filled in). */

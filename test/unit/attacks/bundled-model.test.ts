@@ -28,6 +28,7 @@ const budgets: Record<string, object> = {
   'cw-l0': { maxIterations: 20, largestConst: 1, removeFraction: 0.5, maxRounds: 2 },
   'cw-linf': { maxIterations: 20, largestConst: 1, learningRate: 0.05, decreaseFactor: 0.5 },
   lbfgs: { binarySteps: 3, maxIterations: 30 },
+  fab: { iterations: 20 },
 };
 
 describe.each(attackRegistry.map((a) => [a.id, a] as const))('%s on the bundled model', (_id, attack) => {

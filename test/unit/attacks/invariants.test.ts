@@ -28,6 +28,7 @@ const budgets: Record<string, object> = {
   'apgd-dlr': { iterations: 10 },
   'apgd-t': { iterations: 5, targetClasses: 3 },
   square: { queries: 30 },
+  fab: { iterations: 10, targetClasses: 2 },
 };
 
 beforeAll(async () => {

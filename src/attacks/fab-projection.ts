@@ -1,0 +1,75 @@
+/**
+ * FAB's one geometric step (Croce & Hein, arXiv 1907.02044, §3.1 eq. 5 and §3.2): the smallest
+ * perturbation, in L∞ or L2, that moves a point onto a hyperplane w·δ = c while staying inside a
+ * box lo ≤ δ ≤ hi (lo ≤ 0 ≤ hi: the pixel range, intersected with an optional L∞ cap).
+ *
+ * Both norms have the same structure. With s = sign(c), each coordinate moves in direction
+ * sign(w_i)·s by at most u_i (its room in the box that way); the minimiser is
+ *   L∞: δ_i = sign(w_i)·s·min(τ, u_i)          (every free coordinate moves by the same τ)
+ *   L2: δ_i = sign(w_i)·s·min(τ|w_i|, u_i)     (KKT: δ ∝ w until a coordinate hits the box)
+ * and g(τ) = Σ|w_i|·min(τ·m_i, u_i) (m_i = 1 or |w_i|) is piecewise linear and increasing, so τ
+ * with g(τ) = |c| is found by sorting the breakpoints u_i/m_i. When even the whole box falls
+ * short, every coordinate moves to its bound (the reference code's choice). Pure: no tensors.
+ */
+export type FabNorm = 'linf' | 'l2';
+
+/**
+ * Writes into `out` (length D) the step from point p onto the hyperplane w·δ = c (w of length D).
+ * p, lo, hi are the image's slices of longer arrays, starting at `at`; lo/hi bound the point.
+ */
+export function hyperplaneStep(
+  w: ArrayLike<number>, c: number, p: ArrayLike<number>, lo: ArrayLike<number>, hi: ArrayLike<number>,
+  at: number, norm: FabNorm, out: Float64Array,
+): void {
+  const d = out.length;
+  out.fill(0);
+  if (c === 0) return;
+  const s = Math.sign(c);
+  const need = Math.abs(c);
+  const idx: number[] = [];
+  const brk = new Float64Array(d);
+  const room = new Float64Array(d);
+  let slope = 0;
+  for (let i = 0; i < d; i++) {
+    const wi = w[i];
+    if (wi === 0) continue;
+    const up = wi * s > 0;
+    room[i] = Math.max(0, up ? hi[at + i] - p[at + i] : p[at + i] - lo[at + i]);
+    const m = norm === 'linf' ? 1 : Math.abs(wi);
+    brk[i] = room[i] / m;
+    slope += Math.abs(wi) * m;
+    idx.push(i);
+  }
+  idx.sort((a, b) => brk[a] - brk[b]);
+  let reached = 0;
+  let tau = Infinity;
+  for (const i of idx) {
+    const g = reached + slope * brk[i];
+    if (g >= need) {
+      tau = (need - reached) / slope;
+      break;
+    }
+    const a = Math.abs(w[i]);
+    reached += a * room[i];
+    slope -= a * (norm === 'linf' ? 1 : a);
+  }
+  for (const i of idx) {
+    const wi = w[i];
+    const m = norm === 'linf' ? 1 : Math.abs(wi);
+    out[i] = Math.sign(wi) * s * Math.min(tau * m, room[i]);
+  }
+}
+
+/** ‖v‖∞ or ‖v‖₂ of a whole array. */
+export function normOf(v: ArrayLike<number>, norm: FabNorm): number {
+  let r = 0;
+  for (let i = 0; i < v.length; i++) r = norm === 'linf' ? Math.max(r, Math.abs(v[i])) : r + v[i] * v[i];
+  return norm === 'linf' ? r : Math.sqrt(r);
+}
+
+/** The dual norm of the gradient slice g[at, at+d): ‖·‖₁ for L∞, ‖·‖₂ for L2 (distance = |f| / dual). */
+export function dualNorm(g: ArrayLike<number>, at: number, d: number, norm: FabNorm): number {
+  let r = 0;
+  for (let i = at; i < at + d; i++) r += norm === 'linf' ? Math.abs(g[i]) : g[i] * g[i];
+  return norm === 'linf' ? r : Math.sqrt(r);
+}
