@@ -54,6 +54,10 @@ export const ExperimentPath = z
 
 const Seed = z.union([z.number().int(), z.string().max(200)]);
 
+/** How a job picks `limit` images: the dataset's first n (class order), equal per class, or uniformly; the last two seeded. */
+export const SampleMode = z.enum(['first', 'stratified', 'random']);
+export type SampleMode = z.infer<typeof SampleMode>;
+
 export const InputSpecDto = z.object({
   height: z.number().int().positive(),
   width: z.number().int().positive(),
@@ -151,8 +155,10 @@ export const AttackStart = z.strictObject({
   method: z.string().min(1).max(100),
   params: z.record(z.string(), z.unknown()).default({}),
   images: FolderRef,
-  /** Attack only the first n images (in the dataset's sorted order). */
+  /** Attack only n images, chosen by `sample` with `seed` (src/images/sample.ts). */
   limit: z.number().int().min(1).max(100_000).optional(),
+  /** Absent: 'first' (the workbench sends 'stratified'). */
+  sample: SampleMode.optional(),
   seed: Seed.default(0),
   batchSize: z.number().int().min(1).max(256).optional(),
 });

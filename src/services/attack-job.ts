@@ -16,7 +16,7 @@ import { currentBackend, DEFAULT_MODEL_DIR, type LoadedClassifier } from '../mod
 import type { InputSpec } from '../model/classifier';
 import { AttackPool, DEFAULT_BATCH_SIZE, defaultWorkerCount, partitionBatches } from '../parallel';
 import { ACTIVATION_BUDGET_BYTES, activationBytesPerImage, idleCores, isBatchInvariant, memoryBatchCap, planWorkers, splitBatchSize, stepsPerImage, type WorkerPlan } from '../parallel/plan';
-import type { FitMode } from '../images';
+import { sampleItems, type FitMode, type SampleMode, type SamplingRecord } from '../images';
 import { summarizeAttack, type AttackSummary } from '../metrics/attack-summary';
 import { log, type LabeledImage } from '../shared';
 import { openOrCreateExperiment, readRunManifest, reopenRun, startRun, stopRun, writeCleanImages, type RunManifest, type RunRecord } from '../workspace';
@@ -39,6 +39,11 @@ export interface AttackJobSpec {
    * core (planWorkers, src/parallel/plan.ts).
    */
   workers?: number | 'auto';
+  /** Attack only this many images, chosen by `sample` (default 'first') with the job's seed. */
+  limit?: number;
+  sample?: SampleMode;
+  /** Recorded in the run manifest: how the images were chosen (set by runAttackJob from limit/sample). */
+  sampling?: SamplingRecord;
   /** How images of another aspect ratio reach the model's size (default 'fill'); recorded in experiment.json. */
   fit?: FitMode;
   out: string;
@@ -81,7 +86,8 @@ export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult
   const model = await openModel(spec.model);
   try {
     const data = early && sameInput(card!, model) ? await early : await openImages(spec.images, model, { fit: spec.fit });
-    return await attackIntoExperiment(model, data.items, data.root, { ...spec, method: attack.id, params, fit: data.fit });
+    const { items, sampling } = sampleItems(data.items, spec.limit, spec.sample ?? 'first', spec.seed);
+    return await attackIntoExperiment(model, items, data.root, { ...spec, method: attack.id, params, fit: data.fit, sampling });
   } finally {
     model.dispose();
   }
@@ -190,6 +196,7 @@ async function runInto(
           images: [],
           batchSize,
           inputs,
+          ...(spec.sampling ? { sampling: spec.sampling } : {}),
         }),
     });
     plan = { items, batchSize, todo: partitionBatches(items.length, batchSize) };

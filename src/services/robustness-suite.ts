@@ -2,8 +2,9 @@
  * The robustness suite (issue 18): AutoAttack's per-image worst case over an ensemble of attacks
  * (Croce & Hein 2020, arXiv 2003.01690), at each eps of a list, for several models.
  *
- * 'standard' runs apgd-ce, apgd-t, fab (when registered) and square, in AutoAttack's order; 'rand'
- * runs apgd-ce and apgd-dlr (AutoAttack's version for randomised defences). Each attack gets only
+ * 'standard' runs apgd-ce, apgd-t, fab (FAB-T over the top-9 classes, as AutoAttack's standard
+ * version) and square, in AutoAttack's order; 'rand' runs apgd-ce and apgd-dlr (AutoAttack's
+ * version for randomised defences). The attacks run on every core (robustness-lanes.ts). Each attack gets only
  * the images still robust: a clean-misclassified image is never attacked and counts as not
  * robust, and an image is robust only if every attack fails. "Broken" is top-1 ≠ label after
  * 8-bit rounding, whatever the attack's own notion of success (apgd-t aims at a target class).
@@ -14,15 +15,17 @@
  * named 'suite-standard' / 'suite-rand') and results/robustness-curves.csv.
  */
 import { join } from 'node:path';
-import { attackImages, getAttack, attackRegistry, type AttackImageResult } from '../attacks';
+import { attackRegistry, type AttackImageResult } from '../attacks';
+import { sampleItems, type SampleMode } from '../images/sample';
 import { accuracy, rankPrediction } from '../metrics';
 import { rateOf, summarizeAttack, type Rate } from '../metrics/attack-summary';
 import { predict, predictProbabilities } from '../inference';
 import { currentBackend, type LoadedClassifier } from '../model';
-import { createRng, PrintshotError, throwIfAborted, type LabeledImage } from '../shared';
+import { PrintshotError, throwIfAborted, type LabeledImage } from '../shared';
 import { atomicWrite, atomicWriteJson } from '../workspace';
 import { summarize } from './attack-job';
-import { minimalSummary, type MinimalSummary } from './robustness-minimal';
+import { openSuiteLanes, type SuiteLanes } from './robustness-lanes';
+import { checkMinimalMethod, minimalSummary, type MinimalSummary } from './robustness-minimal';
 import { keepForTransfer, maskingProbes, robustnessMasking, type TransferSource } from './robustness-masking';
 import { defenceOf, type CellOutcome, type ModelOutcome, type RobustnessResult } from './robustness';
 import { openImages, openModel } from './sources';
@@ -35,6 +38,9 @@ export function suiteAttacks(suite: SuiteName): string[] {
   const has = (id: string) => attackRegistry.some((a) => a.id === id);
   return ['apgd-ce', 'apgd-t', ...(has('fab') ? ['fab'] : []), 'square'];
 }
+
+/** Parameters beyond eps: AutoAttack's standard version runs FAB targeted (FAB-T) over 9 classes. */
+const SUITE_PARAMS: Record<string, object> = { fab: { targetClasses: 9 } };
 
 export interface WorstCase {
   /** Per image: the attack that broke it, 'clean' (misclassified before any attack) or null (robust). */
@@ -99,34 +105,40 @@ export interface SuiteOptions {
   out: string;
   models: string[];
   images: string;
+  /** Use only this many images, chosen by `sample` (default 'first') with the seed. */
   limit?: number;
+  sample?: SampleMode;
   suite: SuiteName;
   eps: number[];
   /** Minimum-norm attacks whose per-image minimal perturbation is summarised (cw-l2, lbfgs). */
   minimal?: string[];
   seed?: number;
   batchSize?: number;
+  /** Threads attacking (default: the idle cores); the results do not depend on it. */
+  lanes?: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResult> {
   if (!opts.eps.length) throw new PrintshotError('bad-argument', 'the suite needs at least one eps (--eps 8,16)');
-  for (const m of opts.minimal ?? []) getAttack(m);
+  for (const m of opts.minimal ?? []) checkMinimalMethod(m);
   const started = Date.now();
   const seed = opts.seed ?? 0;
   const attacks = suiteAttacks(opts.suite);
   const models: SuiteModelOutcome[] = [];
-  let imagesInfo = { source: opts.images, count: 0 };
+  let imagesInfo: SuiteResult['images'] = { source: opts.images, count: 0 };
   let transferSource: TransferSource | null = null;
   const steps = opts.models.length * (opts.eps.length + 1);
   for (const spec of opts.models) {
     throwIfAborted(opts.signal);
     const model = await openModel(spec);
+    let lanes: SuiteLanes | undefined;
     try {
+      lanes = await openSuiteLanes(model, { lanes: opts.lanes, seed, batchSize: opts.batchSize, signal: opts.signal });
       const data = await openImages(opts.images, model);
-      const items = opts.limit ? data.items.slice(0, opts.limit) : data.items;
-      imagesInfo = { source: data.root, count: items.length };
+      const { items, sampling } = sampleItems(data.items, opts.limit, opts.sample ?? 'first', seed);
+      imagesInfo = { source: data.root, count: items.length, sampling };
       const progress = (stage: string, k: number) => opts.onProgress?.(`${model.card.name}: ${stage}`, models.length * (opts.eps.length + 1) + k, steps);
       const randomness = await randomnessNote(model, items, opts.suite);
       const cleanPred = await predict(model, items.map((i) => i.image), { top: 5 });
@@ -136,11 +148,11 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
       const points: SuitePoint[] = [];
       for (const [k, eps] of opts.eps.entries()) {
         progress(`${opts.suite} suite eps=${eps}`, k);
-        const fgsmRows = await attackImages(getAttack('fgsm'), { eps }, items, { classifier: model, rng: createRng(seed), signal: opts.signal, batchSize: opts.batchSize });
+        const fgsmRows = await lanes.run('fgsm', { eps }, items);
         if (source) keepForTransfer(source, 'fgsm', eps, fgsmRows.map((r) => r.adversarial));
         const fgsm = summarize(fgsmRows);
         cells.push({ method: 'fgsm', eps, params: { eps }, run: null, attack: fgsm, error: 1 - fgsm.advTop1Correct / Math.max(1, fgsm.images), transforms: [], photo: null });
-        const point = await suitePoint(model, items, cleanCorrect, attacks, eps, seed, opts);
+        const point = await suitePoint(lanes, items, cleanCorrect, attacks, eps);
         const rows = items.map((it, i): AttackImageResult => point.rows[i] ?? { relPath: it.relPath, label: it.label, adversarial: it.image, cleanTop: cleanPred[i].top, advTop: cleanPred[i].top, success: !cleanCorrect[i], linf: 0, l2: 0, steps: 0 });
         const summary = summarizeAttack(rows);
         cells.push({ method: `suite-${opts.suite}`, eps, params: { eps, attacks }, run: null, attack: summary, error: 1 - summary.advTop1Correct / Math.max(1, summary.images), transforms: [], photo: null });
@@ -148,7 +160,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
       }
       progress('minimal perturbation and masking checks', opts.eps.length);
       const minimal: MinimalSummary[] = [];
-      for (const m of opts.minimal ?? []) minimal.push(await minimalSummary(model, items.filter((_, i) => cleanCorrect[i]), m, seed, opts));
+      for (const m of opts.minimal ?? []) minimal.push(await minimalSummary(lanes, items.filter((_, i) => cleanCorrect[i]), m));
       const labels = items.map((i) => i.label);
       const cleanTop = (await predictProbabilities(model, items.map((i) => i.image))).map((p) => rankPrediction(p, 5).topK);
       const probes = await maskingProbes(model, items, cleanTop.map((t) => t[0]), seed, opts, transferSource);
@@ -166,6 +178,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
         minimal,
       });
     } finally {
+      await lanes?.close();
       model.dispose();
     }
   }
@@ -187,12 +200,12 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
 }
 
 /** One eps: the worst case over the suite's attacks, with each attack's time and queries. */
-async function suitePoint(model: LoadedClassifier, items: readonly LabeledImage[], cleanCorrect: readonly boolean[], attacks: readonly string[], eps: number, seed: number, opts: SuiteOptions) {
+async function suitePoint(lanes: SuiteLanes, items: readonly LabeledImage[], cleanCorrect: readonly boolean[], attacks: readonly string[], eps: number) {
   const rows: (AttackImageResult | undefined)[] = new Array(items.length);
   const stats: SuiteAttackStats[] = [];
   const wc = await worstCase(cleanCorrect, attacks, async (method, indices) => {
     const t0 = Date.now();
-    const out = await attackImages(getAttack(method), { eps }, indices.map((i) => items[i]), { classifier: model, rng: createRng(seed), signal: opts.signal, batchSize: opts.batchSize });
+    const out = await lanes.run(method, { eps, ...SUITE_PARAMS[method] }, indices.map((i) => items[i]));
     const broken = out.map((r) => r.advTop[0].label !== r.label);
     // A robust image keeps the last attack's try; a broken one the image that broke it.
     indices.forEach((i, k) => (rows[i] = out[k]));

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { attackImages, getAttack, parseAttackParams, type AttackImageResult, type AttackJobProgress } from '../attacks';
 import { accuracy, rankPrediction, type AccuracyResult, type DestructionRate } from '../metrics';
+import { sampleItems, type SampleMode, type SamplingRecord } from '../images/sample';
 import { predictProbabilities } from '../inference';
 import { currentBackend, type LoadedClassifier } from '../model';
 import type { Cell, ReportTable } from '../reports';
@@ -41,7 +42,9 @@ export interface RobustnessOptions {
   models: string[];
   /** 'samples', an image folder or an IDX set. */
   images: string;
+  /** Use only this many images, chosen by `sample` (default 'first') with the seed. */
   limit?: number;
+  sample?: SampleMode;
   grid: GridCell[];
   transforms?: TransformSpec[];
   save?: boolean;
@@ -95,7 +98,7 @@ export interface ModelOutcome {
 }
 
 export interface RobustnessResult {
-  images: { source: string; count: number };
+  images: { source: string; count: number; sampling?: SamplingRecord };
   seed: number;
   backend: string;
   seconds: number;
@@ -131,7 +134,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
   const save = opts.save ?? true;
   const models: ModelOutcome[] = [];
   const steps = opts.models.length * (opts.grid.length + 1);
-  let imagesInfo = { source: opts.images, count: 0 };
+  let imagesInfo: RobustnessResult['images'] = { source: opts.images, count: 0 };
   const usedDirs = new Set<string>();
   let transferSource: TransferSource | null = null;
   for (const spec of opts.models) {
@@ -139,8 +142,8 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
     const model = await openModel(spec);
     try {
       const data = await openImages(opts.images, model);
-      const items = opts.limit ? data.items.slice(0, opts.limit) : data.items;
-      imagesInfo = { source: data.root, count: items.length };
+      const { items, sampling } = sampleItems(data.items, opts.limit, opts.sample ?? 'first', seed);
+      imagesInfo = { source: data.root, count: items.length, sampling };
       const dir = save ? uniqueDir(opts.out, model.card.name, usedDirs) : null;
       const progress = (stage: string, k: number) => opts.onProgress?.(`${model.card.name}: ${stage}`, models.length * (opts.grid.length + 1) + k, steps);
       progress('clean accuracy', 0);
@@ -154,7 +157,7 @@ export async function compareRobustness(opts: RobustnessOptions): Promise<Robust
         const params = parseAttackParams(attack, cell.params) as Record<string, unknown>;
         const eps = attack.runEps(params);
         progress(`${cell.method} eps=${eps}`, k + 1);
-        const { results, run } = await attackOutcome(model, items, { method: cell.method, params }, seed, dir, data.root, opts);
+        const { results, run } = await attackOutcome(model, items, { method: cell.method, params }, seed, dir, data.root, opts, sampling);
         const evaluation = await evaluatePairs(
           model,
           { relPaths: items.map((i) => i.relPath), labels: items.map((i) => i.label), clean: items.map((i) => i.image), adversarial: results.adversarial },
@@ -223,6 +226,7 @@ async function attackOutcome(
   dir: string | null,
   imagesRoot: string,
   opts: RobustnessOptions,
+  sampling: SamplingRecord,
 ): Promise<Outcome> {
   const attack = getAttack(cell.method);
   if (!dir) {
@@ -230,7 +234,8 @@ async function attackOutcome(
     return { results: { rows, adversarial: rows.map((r) => r.adversarial) }, run: null };
   }
   const reused = await findCompleteRun(dir, attack.id, cell.params, seed, items.length);
-  if (reused) {
+  // Another sampling mode can pick as many images but other ones: reuse only the same images.
+  if (reused && reused.rows.every((r, i) => r.relPath === items[i].relPath)) {
     const adversarial = await loadRunImages(dir, reused.files);
     return { results: { rows: reused.rows.map((r, i) => ({ ...r, adversarial: adversarial[i] })), adversarial }, run: reused.run };
   }
@@ -238,6 +243,7 @@ async function attackOutcome(
     method: attack.id,
     params: cell.params,
     seed,
+    sampling,
     out: dir,
     signal: opts.signal,
     batchSize: opts.batchSize,

@@ -168,5 +168,9 @@ export const RunManifestSchema = z.object({
   batchSize: z.number().int().positive().optional(),
   /** The relPaths the run attacks, in job order (batch k covers inputs[k·batchSize …]). */
   inputs: z.array(RelPath).optional(),
+  /** How `inputs` were chosen from the image folder (src/images/sample.ts). Optional and additive. */
+  sampling: z
+    .object({ mode: z.enum(['first', 'stratified', 'random']), n: z.number().int().positive().nullable(), seed: z.union([z.number(), z.string()]), of: z.number().int().nonnegative() })
+    .optional(),
 });
 export type RunManifest = z.infer<typeof RunManifestSchema>;

@@ -1,12 +1,14 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
- *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--batch N] [--workers N] [--fit fill|crop|pad] --out DIR [--json]`
+ *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--limit N [--sample first|stratified|random]]
+ *  [--batch N] [--workers N] [--fit fill|crop|pad] --out DIR [--json]`
  *
  * The same command again on the same --out resumes its cancelled (Ctrl-C) or interrupted (killed)
  * run in place and attacks only the missing images (src/services/run-resume.ts).
  */
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
+import { parseSampleMode, type SampleMode } from '../../images/sample';
 import type { AttackJobResult } from '../../services/attack-job';
 import { runDisplayName } from '../../attacks/names';
 import { attackSummaryTable } from '../tables';
@@ -30,6 +32,8 @@ interface AttackOptions {
   norm?: string;
   queries?: number;
   seed: string;
+  limit?: number;
+  sample: SampleMode;
   batch: number;
   workers?: number;
   fit?: FitMode;
@@ -56,7 +60,9 @@ export function registerAttackCommand(program: Command): void {
     .option('--confidence <kappa>', 'C&W: logit margin κ', nonNegativeNumber)
     .option('--norm <norm>', "APGD, Square: linf (default) | l2 (then --eps is the L2 norm of δ on the 0..255 scale)")
     .option('--queries <n>', 'Square: model queries per image', positiveInt)
-    .option('--seed <s>', 'random seed', '0')
+    .option('--seed <s>', 'random seed (attack and --sample)', '0')
+    .option('--limit <n>', 'attack only n images, chosen by --sample', positiveInt)
+    .option('--sample <mode>', 'with --limit: first (dataset order) | stratified (equal per class, seeded) | random (seeded)', parseSampleMode, 'first')
     .option('--batch <n>', 'images per batch (FGSM, BIM, ILLC, MI-FGSM: at most, so that a small job keeps every thread busy; same bytes)', positiveInt, 32)
     .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
     .addOption(fitOption())
@@ -82,6 +88,8 @@ export function registerAttackCommand(program: Command): void {
         method: opts.method,
         params: budgeted,
         seed: /^-?\d+$/.test(opts.seed) ? Number(opts.seed) : opts.seed,
+        limit: opts.limit,
+        sample: opts.sample,
         batchSize: opts.batch,
         workers: opts.workers ?? 'auto',
         fit: opts.fit,

@@ -1,6 +1,6 @@
 /**
  * `printshot robustness --model A --model B … [--images DIR|samples|IDX] --method M --eps N…
- *  [--transform SPEC…] [--photos] [--no-save] --out DIR`: the same attack grid against several
+ *  [--transform SPEC…] [--photos] [--no-save] [--limit N [--sample first|stratified|random]] --out DIR`: the same attack grid against several
  * models (plain, hardened, distilled), each attacked white-box. --no-save keeps only the numbers
  * (for a full test set); otherwise each model gets an experiment folder under --out.
  *
@@ -10,6 +10,7 @@
  */
 import type { Command } from 'commander';
 import { createProgress } from '../output';
+import { parseSampleMode, type SampleMode } from '../../images/sample';
 import { PrintshotError } from '../../shared';
 import { collect, nonNegativeNumber, positiveInt } from './options';
 
@@ -22,6 +23,7 @@ interface RobustnessCliOptions {
   photos?: boolean;
   save: boolean;
   limit?: number;
+  sample: SampleMode;
   batch?: number;
   seed: string;
   out: string;
@@ -48,7 +50,8 @@ export function registerRobustnessCommand(program: Command): void {
     .option('--transform <spec>', "synthetic transform to judge under, e.g. 'jpeg:quality=75' (repeat)", collect)
     .option('--photos', 'print, photograph (simulated) and register every run (needs saving)')
     .option('--no-save', 'keep only results/robustness.json (no experiment folders)')
-    .option('--limit <n>', 'use only the first n images', positiveInt)
+    .option('--limit <n>', 'use only n images, chosen by --sample', positiveInt)
+    .option('--sample <mode>', 'with --limit: first (dataset order) | stratified (equal per class, seeded by --seed) | random (seeded)', parseSampleMode, 'first')
     .option('--batch <n>', 'attack batch size', positiveInt)
     .option('--seed <s>', 'random seed', '0')
     .requiredOption('--out <dir>', 'output folder')
@@ -69,6 +72,7 @@ export function registerRobustnessCommand(program: Command): void {
         models: opts.model,
         images: opts.images,
         limit: opts.limit,
+        sample: opts.sample,
         grid,
         transforms: (opts.transform ?? []).flatMap((s) => parseTransformSpec(s)),
         save: opts.save,
@@ -90,6 +94,7 @@ async function runSuite(opts: RobustnessCliOptions, eps: number[]): Promise<void
     models: opts.model,
     images: opts.images,
     limit: opts.limit,
+    sample: opts.sample,
     suite: opts.suite,
     eps,
     minimal: opts.minimal,

@@ -8,6 +8,7 @@
 import { getAttack, parseAttackParams, type AttackJobProgress } from '../../attacks';
 import { ContractError, type ParsedRequestOf } from '../../contract';
 import { currentBackend, type LoadedClassifier } from '../../model';
+import { sampleItems, type SamplingRecord } from '../../images/sample';
 import { log, type LabeledImage } from '../../shared';
 import { runInputs } from '../../services/run-resume';
 import { effectiveStatus, hasRunManifest, listRuns, openExperiment, readRunManifest, stopRun } from '../../workspace';
@@ -32,10 +33,10 @@ export function attackProgress(job: JobControl, batch: number, offset = 0): (p: 
   };
 }
 
-/** The request's images, converted to the model's input (and cut to its limit). */
-export async function requestItems(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>): Promise<{ root: string; items: LabeledImage[] }> {
+/** The request's images, converted to the model's input, and its sample of them (the same on every call: seeded). */
+export async function requestItems(ctx: EngineContext, req: ParsedRequestOf<'attack:start'>): Promise<{ root: string; items: LabeledImage[]; sampling: SamplingRecord }> {
   const data = await loadFolder(ctx.state, req.images);
-  return { root: data.root, items: req.limit ? data.items.slice(0, req.limit) : data.items };
+  return { root: data.root, ...sampleItems(data.items, req.limit, req.sample ?? 'first', req.seed) };
 }
 
 /**

@@ -30,7 +30,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const dir = requireExperiment(ctx.state);
     const attack = getAttack(req.method);
     const params = parseAttackParams(attack, req.params) as Record<string, unknown>;
-    const { root, items } = await requestItems(ctx, req);
+    const { root, items, sampling } = await requestItems(ctx, req);
     if (items.length === 0) throw new ContractError('bad-dataset', 'the image folder has no images');
     const eps = attack.runEps(params);
     const batch = req.batchSize ?? DEFAULT_BATCH;
@@ -40,6 +40,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
         method: attack.id,
         params,
         seed: req.seed,
+        sampling,
         batchSize: batch,
         out: dir,
         signal: job.signal,
