@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AttackInfo, JobDto, RunImageDto } from '../../../src/contract';
+import type { AttackInfo, JobDto, RunImageDto, SampleMode } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { parseNumberList } from '../lib/format';
@@ -29,6 +29,8 @@ export const useAttackStore = defineStore('attack', () => {
   /** eps values, comma separated: one run each. */
   const epsList = ref('16');
   const limit = ref<string>('8');
+  /** Stratified by default: the samples are sorted by class, so the first 8 would all be ankle boots. */
+  const sample = ref<SampleMode>('stratified');
   const seed = ref('0');
   const error = ref<UiError | null>(null);
   const fieldErrors = ref<Record<string, string>>({});
@@ -80,7 +82,7 @@ export const useAttackStore = defineStore('attack', () => {
     queued.value = [...v.eps];
     while (queued.value.length > 0) {
       const eps = queued.value.shift()!;
-      const request = { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit } : {}) };
+      const request = { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit, sample: sample.value } : {}) };
       if (!(await follow(jobs.run('attack:start', request, { ...followOptions, label: runDisplayName(method.value, eps), onStart: (id) => ((currentJob.value = id), (lastJob.value = null)) })))) {
         queued.value = [];
         break;
@@ -154,7 +156,7 @@ export const useAttackStore = defineStore('attack', () => {
   }
 
   return {
-    attacks, method, values, epsList, limit, seed, error, fieldErrors, currentJob, queued, lastJob,
+    attacks, method, values, epsList, limit, sample, seed, error, fieldErrors, currentJob, queued, lastJob,
     runId, results, resultsTotal, resultsOffset, loadingResults, selected, fields, running,
     loadCatalogue, validate, start, resume, cancel, showRun, clearResults,
   };
