@@ -24,6 +24,7 @@ import { aspectDiffers, readImage8, type FitMode } from './decode';
 import { parseCsv } from './csv';
 import { findIdxFiles, loadIdxDataset } from './idx';
 import { mapLimit } from './limit';
+import { reasonWithoutPath, UnreadableImagesError, type UnreadableImage } from './unreadable';
 
 export interface LoadDatasetOptions {
   channels: 1 | 3;
@@ -36,6 +37,8 @@ export interface LoadDatasetOptions {
   fit?: FitMode;
   /** Accept a folder of images with no class folders: labels -1, `labelled` false. */
   unlabelled?: boolean;
+  /** Leave out files that cannot be decoded (listed in `unreadable`) instead of failing with UnreadableImagesError. */
+  skipUnreadable?: boolean;
 }
 
 export interface Dataset {
@@ -46,6 +49,8 @@ export interface Dataset {
   fit: FitMode;
   /** Images whose aspect ratio differs from the model input's, and the first one. */
   aspect: { differing: number; example?: string };
+  /** Files left out because they cannot be decoded (only with skipUnreadable; otherwise they fail the load). */
+  unreadable: UnreadableImage[];
 }
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
@@ -75,7 +80,7 @@ export async function loadDataset(dir: string, labels: readonly string[], opts: 
   if (idx) {
     const items = await loadIdxDataset(idx, { numClasses: labels.length, height: opts.height, width: opts.width, channels: opts.channels });
     log.info(`${idx.images}: loaded ${items.length} images (idx)`);
-    return { items, source: 'idx', labelled: true, fit: opts.fit ?? 'fill', aspect: { differing: 0 } };
+    return { items, source: 'idx', labelled: true, fit: opts.fit ?? 'fill', aspect: { differing: 0 }, unreadable: [] };
   }
   let entries;
   try {
@@ -99,8 +104,11 @@ export async function loadDataset(dir: string, labels: readonly string[], opts: 
   const fit = opts.fit ?? 'fill';
   const aspect: Dataset['aspect'] = { differing: 0 };
   let firstPath: string | undefined;
-  const items = await mapLimit(files, opts.concurrency ?? 8, async (f): Promise<LabeledImage> => {
-    const image = await readImage8(join(dir, ...f.relPath.split('/')), {
+  const unreadable: UnreadableImage[] = [];
+  // Every file is tried: one damaged file among thousands is listed with the others, not the only one named.
+  const decoded = await mapLimit(files, opts.concurrency ?? 8, async (f): Promise<LabeledImage | null> => {
+    const path = join(dir, ...f.relPath.split('/'));
+    const image = await readImage8(path, {
       channels: opts.channels,
       width: opts.width,
       height: opts.height,
@@ -115,15 +123,26 @@ export async function loadDataset(dir: string, labels: readonly string[], opts: 
           aspect.example = `${f.relPath} ${w}×${h}`;
         }
       },
+    }).catch((e: unknown) => {
+      if (!(e instanceof PrintshotError) || (e.code !== 'bad-image' && e.code !== 'io')) throw e;
+      unreadable.push({ relPath: f.relPath, reason: reasonWithoutPath(e.message, path) });
+      return null;
     });
-    return { image, label: f.label, relPath: f.relPath };
+    return image && { image, label: f.label, relPath: f.relPath };
   });
+  const items = decoded.filter((x): x is LabeledImage => x !== null);
+  unreadable.sort((a, b) => compareCodePoints(a.relPath, b.relPath));
   if (aspect.differing > 0 && fit === 'fill') {
     const n = aspect.differing;
     log.warn(`${n} image${n === 1 ? ' is' : 's are'} not ${opts.width}×${opts.height}'s aspect ratio (e.g. ${aspect.example}): stretched; use --fit crop|pad`);
   }
+  const dataset: Dataset = { items, source, labelled: !unlabelled, fit, aspect, unreadable };
+  if (unreadable.length > 0 && (!opts.skipUnreadable || items.length === 0)) {
+    throw new UnreadableImagesError(dir, unreadable, dataset);
+  }
+  if (unreadable.length > 0) log.warn(`${dir}: left out ${unreadable.length} image file(s) that cannot be read: ${unreadable.slice(0, 5).map((u) => u.relPath).join(', ')}${unreadable.length > 5 ? ', …' : ''}`);
   log.info(`${dir}: loaded ${items.length} images (${source}${aspect.differing ? `, ${aspect.differing} fitted by ${fit}` : ''})`);
-  return { items, source, labelled: !unlabelled, fit, aspect };
+  return dataset;
 }
 
 /** Image files at the top and no visible sub-folder: a folder of unlabelled images. */

@@ -8,4 +8,5 @@ export {
   type Dataset,
   type LoadDatasetOptions,
 } from './dataset';
+export { UnreadableImagesError, type UnreadableImage } from './unreadable';
 export { SAMPLE_MODES, parseSampleMode, sampleItems, type SampleMode, type SamplingRecord } from './sample';

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { compareCodePoints, labelFolderName, loadDataset, matchLabel } from '../../../src/images';
+import { compareCodePoints, labelFolderName, loadDataset, matchLabel, UnreadableImagesError } from '../../../src/images';
 import { PrintshotError } from '../../../src/shared';
 import { encodeWithSharp, pattern, tempDir } from '../../fixtures/images/make';
 
@@ -103,7 +103,42 @@ describe('loadDataset: ImageFolder', () => {
     await put('Bag/broken.png', Buffer.from('not a png'));
     const err = await failure(loadDataset(dir, LABELS, OPTS));
     expect(err.code).toBe('bad-image');
-    expect(err.message).toContain('broken.png: not a PNG or JPEG image');
+    expect(err.message).toContain('broken.png (not a PNG or JPEG image');
+  });
+
+  it('lists every unreadable file, not only the first, and loads the readable ones when asked', async () => {
+    await put('Bag/a.png');
+    await put('Coat/b.png', undefined, 2);
+    await put('Coat/z-truncated.png', (await encodeWithSharp(pattern(8, 8, 1, 3), 'png')).slice(0, 20));
+    await put('Bag/m-broken.png', Buffer.from('not a png'));
+    await put('Bag/fake.jpg', Buffer.from('GIF89a'));
+    const err = await failure(loadDataset(dir, LABELS, { ...OPTS, concurrency: 2 }));
+    expect(err).toBeInstanceOf(UnreadableImagesError);
+    const bad = (err as UnreadableImagesError).unreadable;
+    // Every bad file, in path order, each with its own reason and no path prefix.
+    expect(bad.map((u) => u.relPath)).toEqual(['Bag/fake.jpg', 'Bag/m-broken.png', 'Coat/z-truncated.png']);
+    for (const u of bad) expect(u.reason).not.toContain(dir);
+    expect(err.message).toMatch(/3 of 5 image files cannot be read: Bag\/fake\.jpg \(.+\); Bag\/m-broken\.png \(.+\); Coat\/z-truncated\.png \(.+\)$/);
+    expect(err.hint).toMatch(/load the 2 readable images/);
+    expect((err as UnreadableImagesError).readable.items.map((i) => i.relPath)).toEqual(['Bag/a.png', 'Coat/b.png']);
+
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const ok = await loadDataset(dir, LABELS, { ...OPTS, skipUnreadable: true });
+      expect(ok.items.map((i) => [i.relPath, i.label])).toEqual([['Bag/a.png', 8], ['Coat/b.png', 4]]);
+      expect(ok.unreadable.map((u) => u.relPath)).toEqual(bad.map((u) => u.relPath));
+      expect(spy.mock.calls.map((c) => String(c[0])).join('')).toMatch(/left out 3 image file\(s\)/);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('fails even with skipUnreadable when no file is readable, and caps the message, not the list', async () => {
+    for (let i = 0; i < 25; i++) await put(`Bag/${String(i).padStart(2, '0')}.png`, Buffer.from('x'));
+    const err = (await failure(loadDataset(dir, LABELS, { ...OPTS, skipUnreadable: true }))) as UnreadableImagesError;
+    expect(err.unreadable).toHaveLength(25);
+    expect(err.message).toMatch(/25 of 25 image files cannot be read: .*; … and 5 more$/);
+    expect(err.hint).toBe('replace them with PNG or JPEG files');
   });
 });
 
