@@ -5,6 +5,18 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../src/contract';
 
+/** The workbench steps in order (renderer/src/composables/route.ts VIEWS; the menu cannot import the renderer). */
+export const STEPS = [
+  ['model', 'Model'],
+  ['images', 'Images'],
+  ['attack', 'Attack'],
+  ['print', 'Print'],
+  ['capture', 'Capture'],
+  ['evaluate', 'Evaluate'],
+  ['defences', 'Defences'],
+  ['report', 'Report'],
+] as const;
+
 export interface MenuInput {
   isMac: boolean;
   isDev: boolean;
@@ -36,12 +48,35 @@ export function menuTemplate({ isMac, isDev, appName, command }: MenuInput): Men
       { role: 'togglefullscreen' },
     ],
   };
-  const help: MenuItemConstructorOptions = { role: 'help', submenu: [{ label: `About ${appName}`, click: () => command('about') }] };
+  // Alt+digit: no tabs to clash with in the app window; the page's own chords (g then digit) work too.
+  const go: MenuItemConstructorOptions = {
+    label: 'Go',
+    submenu: STEPS.map(([id, label], i) => ({ label: `${i + 1}. ${label}`, accelerator: `Alt+${i + 1}`, click: () => command(`go:${id}`) })),
+  };
+  // The page leaves these chords to the menu in Electron (renderer/src/composables/shortcuts.ts).
+  const run: MenuItemConstructorOptions = {
+    label: 'Run',
+    submenu: [
+      { label: 'Start (Current Step)', accelerator: 'CmdOrCtrl+Enter', click: () => command('job:start') },
+      { label: 'Cancel Running Job', accelerator: 'CmdOrCtrl+.', click: () => command('job:cancel') },
+      { type: 'separator' },
+      { label: 'Export Report', accelerator: 'CmdOrCtrl+Shift+E', click: () => command('report:export') },
+    ],
+  };
+  const help: MenuItemConstructorOptions = {
+    role: 'help',
+    submenu: [
+      { label: 'Keyboard Shortcuts', accelerator: 'F1', click: () => command('shortcuts') },
+      { label: `About ${appName}`, click: () => command('about') },
+    ],
+  };
   return [
     ...(isMac ? [{ label: appName, submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'hide' }, { role: 'quit' }] } as MenuItemConstructorOptions] : []),
     file,
     { role: 'editMenu' },
     view,
+    go,
+    run,
     { role: 'windowMenu' },
     help,
   ];

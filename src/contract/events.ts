@@ -7,7 +7,26 @@ import { JobKind, ProgressDto } from './dto';
 import type { EventName } from './names';
 import { JobDto } from './results';
 
-export const MenuCommand = z.enum(['experiment:new', 'experiment:open', 'model:open', 'images:open', 'about']);
+/** go:<step> and the job chords mirror the workbench's keyboard shortcuts (Electron's menu accelerators send them). */
+export const MenuCommand = z.enum([
+  'experiment:new',
+  'experiment:open',
+  'model:open',
+  'images:open',
+  'about',
+  'go:model',
+  'go:images',
+  'go:attack',
+  'go:print',
+  'go:capture',
+  'go:evaluate',
+  'go:defences',
+  'go:report',
+  'job:start',
+  'job:cancel',
+  'report:export',
+  'shortcuts',
+]);
 export type MenuCommand = z.infer<typeof MenuCommand>;
 
 export const events = {
