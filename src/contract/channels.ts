@@ -24,6 +24,7 @@ import {
   SheetRender,
   TransformInfo,
 } from './dto';
+import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun } from './robustness';
 
@@ -65,6 +66,8 @@ export const contract = {
   'eval:run': ch(EvalRun, JobRef),
   'sheet:render': ch(SheetRender, JobRef),
   'capture:register': ch(CaptureRegister, JobRef),
+  /** The experiment's registered photos (marker overlays, rectified pages) and every cell's triptych, read from disk. */
+  'capture:photos': ch(CapturePhotosRequest, CapturePhotosDto),
   'report:export': ch(z.strictObject({ format: z.enum(['pdf', 'html', 'csv', 'json']) }), JobRef),
   /** Names and defences of models from their cards, before comparing them (a dialog's choice comes back as a path). */
   'robustness:models': ch(RobustnessModels, z.array(RobustnessModelDto)),

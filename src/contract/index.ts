@@ -6,6 +6,7 @@ export * from './names';
 export * from './dto';
 export * from './results';
 export * from './robustness';
+export * from './photos';
 export * from './channels';
 export * from './events';
 export * from './envelope';

@@ -18,6 +18,7 @@ export const CHANNELS = [
   'eval:run',
   'sheet:render',
   'capture:register',
+  'capture:photos',
   'report:export',
   'robustness:models',
   'robustness:run',

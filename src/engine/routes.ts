@@ -155,6 +155,7 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
     'experiment:recent': () => platform.recent.list(),
 
     'run:images': (req) => call('run:images', req),
+    'capture:photos': (req) => call('capture:photos', req),
 
     'file:read': async (req) => {
       const abs = await experimentFile(openDir(), req.path);

@@ -62,6 +62,10 @@ export const CaptureEntrySchema = z.object({
   reprojection: z.object({ meanMm: z.number(), rmsMm: z.number(), maxMm: z.number() }).optional(),
   /** Page mm -> photo px, row-major 3x3. */
   homography: z.array(z.number()).length(9).optional(),
+  /** The decoded corner markers as found in the photo (px, symbol TL, TR, BR, BL): the workbench's marker overlay. */
+  markerQuads: z.array(z.object({ corner: z.number().int().min(0).max(3), corners: z.array(z.object({ x: z.number(), y: z.number() })).length(4) })).optional(),
+  /** The whole page rectified head-on (PNG, captures/<id>/sheet.png) for accepted photos; absent in older logs. */
+  rectified: z.string().optional(),
   crops: z.array(CaptureCropSchema),
   /** Capture condition (free key=value tags: distance, angle, lighting...) given to register; absent in older logs. */
   condition: z.record(z.string(), z.string()).optional(),

@@ -26,7 +26,7 @@ import {
   type CaptureCounts,
   type CaptureEntry,
 } from '../registration/node/captures-log';
-import { registerImage, REJECT_REASONS, type RejectReason } from '../registration';
+import { registerImage, REJECT_REASONS, warpPage, type RejectReason } from '../registration';
 import { builtinProtocol, missingConditions, parseProtocol, type CaptureProtocol, type Condition } from '../registration/protocol';
 import { useNodeMarkerReader } from '../registration/node/marker-reader';
 import { readSheetLayouts } from '../sheets/node/layout-file';
@@ -66,6 +66,8 @@ export interface RegisterJobResult {
 }
 
 const PHOTO_EXT = /\.(png|jpe?g)$/i;
+/** The rectified sheet's resolution: 840 × 1188 px for A4, enough to see every cell. */
+const RECTIFIED_PX_PER_MM = 4;
 
 export async function runRegisterJob(opts: RegisterJobOptions): Promise<RegisterJobResult> {
   const dir = opts.experiment;
@@ -241,6 +243,7 @@ async function registerOne(
     otherCodes: res.otherCodes,
     reprojection: res.reprojection,
     homography: res.homography,
+    ...(res.markers.length ? { markerQuads: res.markers.map((m) => ({ corner: m.corner, corners: m.corners.map(({ x, y }) => ({ x, y })) })) } : {}),
   };
   if (res.status !== 'accepted') return entry;
   const earlier = previous.find((p) => p.status === 'accepted' && p.sheetId === res.layout!.sheetId);
@@ -248,6 +251,9 @@ async function registerOne(
   if (earlier && !opts.allowRepeatSheets && !opts.condition) {
     return { ...entry, status: 'duplicate', reason: 'duplicate-sheet', duplicateOf: earlier.id, message: `sheet ${earlier.sheetId} was already registered from ${earlier.id}` };
   }
+  // The page seen head-on, for the workbench (the crops are resampled from the photo, not from this).
+  entry.rectified = `captures/${id}/sheet.png`;
+  await writePng(resolveInExperiment(dir, entry.rectified), warpPage(image, res.homography!, res.layout!.paper, RECTIFIED_PX_PER_MM));
   for (const { cell, image: crop } of res.cells) {
     const cropFile = `captures/${id}/cell-${cell.index}.png`;
     await writePng(resolveInExperiment(dir, cropFile), crop);

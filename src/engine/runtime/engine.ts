@@ -8,6 +8,7 @@ import os from 'node:os';
 import { log } from '../../shared';
 import { contract, ContractError, dispatch, ERROR_CODES, toErrorDto, type JobKind, type JobResult, type ParsedRequestOf, type ResponseOf } from '../../contract';
 import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '../protocol';
+import { captureHandlers } from './capture-handlers';
 import { experimentHandlers } from './experiment-handlers';
 import { recordCancel, resumeAttackJob } from './attack-resume';
 import { jobHandlers } from './job-handlers';
@@ -76,7 +77,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...robustnessHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

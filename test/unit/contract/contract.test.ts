@@ -87,7 +87,8 @@ describe('every channel has a route', () => {
     const { experimentHandlers } = await import('../../../src/engine/runtime/experiment-handlers');
     const { jobHandlers } = await import('../../../src/engine/runtime/job-handlers');
     const { robustnessHandlers } = await import('../../../src/engine/runtime/robustness-handler');
-    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers });
+    const { captureHandlers } = await import('../../../src/engine/runtime/capture-handlers');
+    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers, ...captureHandlers });
     const hostSide: readonly string[] = HOST_CHANNELS;
     expect([...engineSide, ...hostSide].sort()).toEqual([...CHANNELS].sort());
     expect(engineSide.filter((c) => hostSide.includes(c))).toEqual([]);

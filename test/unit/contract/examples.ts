@@ -20,6 +20,7 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'eval:run': { runId: 'run-1', transforms: ['jpeg:quality=30'] },
   'sheet:render': { runId: 'run-1', paper: 'a4' },
   'capture:register': { photos: [{ name: 'photo.png', bytes: PNG, source: 'file' }] },
+  'capture:photos': { predict: false },
   'report:export': { format: 'pdf' },
   'robustness:models': { models: [{ kind: 'loaded' }, { kind: 'defended' }, { kind: 'path', path: '/models/mine' }] },
   'robustness:run': { models: [{ kind: 'bundled' }, { kind: 'defended', which: 'hardened' }], methods: ['fgsm', 'bim'], eps: [8, 16], transforms: ['jpeg:quality=75'], photos: false, limit: 4 },

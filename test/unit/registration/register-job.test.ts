@@ -11,6 +11,7 @@ import { registerRegisterCommand } from '../../../src/cli/commands/register';
 import { decodePng, encodePng } from '../../../src/images';
 import { CapturesLogSchema } from '../../../src/registration/captures-log';
 import { runRegisterJob } from '../../../src/services/register-job';
+import { readSheetLayouts } from '../../../src/sheets/node/layout-file';
 import { renderSheet } from '../../../src/simulate';
 import { createExperiment, sha256 } from '../../../src/workspace';
 import { init } from '../../fixtures/images/experiment';
@@ -71,6 +72,26 @@ describe('runRegisterJob', () => {
     expect(a.crops[1]).toMatchObject({ cell: 1, file: 'captures/a-p1/cell-1.png', role: 'adversarial', pair: 0, run: 'adversarial/fgsm-eps16', source: 'adversarial/fgsm-eps16/item-0.png' });
     const crop = await decodePng(await readFile(join(exp, a.crops[1].file)));
     expect([crop.width, crop.height]).toEqual([28, 28]);
+    // The rectified page (workbench view) and the markers as found in the photo.
+    expect(a.rectified).toBe('captures/a-p1/sheet.png');
+    expect(a.markerQuads!.map((m) => m.corner).sort()).toEqual([0, 1, 2, 3]);
+    expect(log.photos.find((p) => p.id === 'g-missing')!.markerQuads!.length).toBeLessThan(4);
+    const sheet = await decodePng(await readFile(join(exp, a.rectified!)));
+    const layout = (await readSheetLayouts(join(exp, a.layoutFile!))).find((l) => l.sheetId === a.sheetId)!;
+    expect([sheet.width, sheet.height]).toEqual([Math.round(layout.paper.widthMm * 4), Math.round(layout.paper.heightMm * 4)]);
+    // Each cell's crop and the same place on the rectified page agree in mean grey (one homography, two samplings).
+    let diff = 0;
+    for (const c of a.crops) {
+      const cell = layout.cells[c.cell];
+      const crop = await decodePng(await readFile(join(exp, c.file)));
+      const [x0, y0, w, h] = [cell.xMm, cell.yMm, cell.widthMm, cell.heightMm].map((v) => Math.round(v * 4));
+      let onSheet = 0;
+      for (let y = y0 + 1; y < y0 + h - 1; y++) for (let x = x0 + 1; x < x0 + w - 1; x++) onSheet += sheet.data[(y * sheet.width + x) * sheet.channels];
+      let inCrop = 0;
+      for (let i = 0; i < crop.data.length; i += crop.channels) inCrop += crop.data[i];
+      diff = Math.max(diff, Math.abs(onSheet / ((w - 2) * (h - 2)) - inCrop / (crop.width * crop.height)));
+    }
+    expect(diff).toBeLessThan(12);
     // Duplicates and rejections have no crops on disk.
     expect((await readdir(join(exp, 'captures'))).sort()).toEqual(['a-p1', 'captures.json', 'd-p2', 'originals']);
     const all = await readdir(exp, { recursive: true });
