@@ -26,7 +26,7 @@ import {
 } from './dto';
 import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
-import { RobustnessModelDto, RobustnessModels, RobustnessRun } from './robustness';
+import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 
 const Empty = z.strictObject({});
 const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
@@ -73,6 +73,8 @@ export const contract = {
   'robustness:models': ch(RobustnessModels, z.array(RobustnessModelDto)),
   /** The same attack grid against each model; writes into the open experiment's robustness/ and results/. */
   'robustness:run': ch(RobustnessRun, JobRef),
+  /** The worst-case suite (standard|rand) at each eps against each model: robust-accuracy curves, saved like robustness:run. */
+  'robustness:suite': ch(RobustnessSuiteRun, JobRef),
 
   'job:list': ch(Empty, z.array(JobDto)),
   'job:status': ch(JobId, JobDto),

@@ -22,6 +22,7 @@ export const CHANNELS = [
   'report:export',
   'robustness:models',
   'robustness:run',
+  'robustness:suite',
   'job:list',
   'job:status',
   'job:cancel',

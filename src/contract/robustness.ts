@@ -56,9 +56,39 @@ export const RobustnessRun = z.strictObject({
 });
 export type RobustnessRun = z.input<typeof RobustnessRun>;
 
+/** AutoAttack-style suites (src/services/robustness-suite.ts): 'standard', or 'rand' for randomised defences. */
+export const SUITE_NAMES = ['standard', 'rand'] as const;
+
+/**
+ * The robustness suite as a job (issue 18): per-image worst case over an attack ensemble at each
+ * eps, for every model; no grid, no transforms, no photos (the suite's own attacks, defaults unchanged).
+ */
+export const RobustnessSuiteRun = z.strictObject({
+  models: z.array(ModelRef).min(1).max(8),
+  suite: z.enum(SUITE_NAMES).default('standard'),
+  /** On the 0..255 scale: one curve point per eps. */
+  eps: z.array(z.number().gt(0).max(255)).min(1).max(12),
+  images: FolderRef.default({ kind: 'bundled' }),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  seed: z.number().int().min(0).max(2 ** 31).default(0),
+});
+export type RobustnessSuiteRun = z.input<typeof RobustnessSuiteRun>;
+
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
 const Accuracy = z.object({ correct: z.number(), total: z.number(), accuracy: z.number().nullable(), ci: Interval });
 const Rate = z.object({ numerator: z.number(), denominator: z.number(), rate: z.number().nullable(), ci: Interval });
+const Count = z.object({ count: z.number(), total: z.number(), rate: z.number().nullable(), ci: Interval });
+
+/** One eps of a suite's curve: robust accuracy under the per-image worst case, who broke what, time and queries. */
+const SuitePointDto = z.object({
+  eps: z.number(),
+  clean: Count,
+  robust: Count,
+  fgsm: Count,
+  brokenBy: z.record(z.string(), z.number()),
+  attacks: z.array(z.object({ method: z.string(), attacked: z.number(), broken: z.number(), seconds: z.number(), queries: z.number().nullable() })),
+});
+const Quartiles = z.object({ q1: z.number(), median: z.number(), q3: z.number() }).nullable();
 
 /** One table cell as the report has it (src/reports/types.ts Cell). */
 export const ReportCellDto = z.object({
@@ -137,6 +167,11 @@ export const RobustnessModelResultDto = z.object({
   gradient: z.object({ images: z.number(), vanishing: z.number(), medianMaxAbs: z.number() }).optional(),
   unbounded: z.object({ method: z.string(), eps: z.number(), images: z.number(), fooled: z.number() }).nullable().optional(),
   transfer: z.array(z.object({ source: z.string(), method: z.string(), eps: z.number(), images: z.number(), advTop1Correct: z.number() })).optional(),
+  /** A suite's curve (robustness:suite); absent in a grid comparison. */
+  suite: z.object({ name: z.enum(SUITE_NAMES), attacks: z.array(z.string()), points: z.array(SuitePointDto), randomness: z.string().optional() }).optional(),
+  minimal: z
+    .array(z.object({ method: z.string(), images: z.number(), found: z.number(), l2: Quartiles, linf: Quartiles, distortion: z.number().nullable(), cdf: z.array(z.object({ x: z.number(), share: z.number() })) }))
+    .optional(),
 });
 
 /** A gradient-masking warning (Carlini et al. 2019; Croce & Hein 2020): src/metrics/masking.ts. */
@@ -159,6 +194,8 @@ export const RobustnessReportDto = z.object({
     transforms: z.array(z.string()),
     photos: z.boolean(),
     limit: z.number().nullable(),
+    /** Set for a suite run: then methods are the suite's attacks, in order. */
+    suite: z.enum(SUITE_NAMES).optional(),
   }),
   images: z.object({ source: z.string(), count: z.number() }),
   seed: z.number(),
@@ -172,6 +209,8 @@ export const RobustnessReportDto = z.object({
   panels: z.array(ChartPanelDto),
   /** Gradient-masking warnings; null in a comparison saved before the checks existed (never run). */
   masking: z.array(MaskingWarningDto).nullable().default(null),
+  /** A suite's curves as CSV (one row per model and eps), relative to the open experiment. */
+  curvesFile: z.string().optional(),
 });
 export type RobustnessReportDto = z.infer<typeof RobustnessReportDto>;
 

@@ -31,6 +31,7 @@ export const JOB_CHANNELS = {
   'capture:register': 'register',
   'report:export': 'report',
   'robustness:run': 'robustness',
+  'robustness:suite': 'robustness',
 } as const satisfies Partial<Record<EngineChannel, JobKind>>;
 
 export type JobChannel = keyof typeof JOB_CHANNELS;

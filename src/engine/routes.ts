@@ -137,6 +137,11 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       const images = await resolveFolder(platform, req.images, 'images');
       return call('robustness:run', { ...req, models, images }, `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`);
     },
+    'robustness:suite': async (req) => {
+      const models = await resolveModels(platform, req.models);
+      const images = await resolveFolder(platform, req.images, 'images');
+      return call('robustness:suite', { ...req, models, images }, `robustness: ${req.suite} suite × eps ${req.eps.join(', ')}`);
+    },
 
     'job:list': async () => host.listJobs(scope()),
     'job:status': async (req) => host.job(req.jobId),

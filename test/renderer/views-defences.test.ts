@@ -44,6 +44,7 @@ describe('robustness store', () => {
       ['fashion-cnn-hardened', 'adversarial-training (method fgsm, eps 25, alpha 0.5)'],
       ['fashion-cnn-distilled', 'defensive-distillation (temperature 100)'],
     ]);
+    rob.mode = 'grid';
     rob.eps = [16, 8];
     const running = rob.run();
     await flushPromises();
@@ -70,6 +71,7 @@ describe('robustness store', () => {
   it('refuses an empty grid before calling the engine', async () => {
     const { fake } = storeContext();
     const rob = useRobustnessStore();
+    rob.mode = 'grid';
     rob.methods = [];
     rob.limit = 'many';
     await rob.run();
@@ -111,6 +113,7 @@ describe('DefencesView', () => {
     expect(items[0].text()).toContain('no defence');
     expect(wrapper.get('[data-testid="defences-no-results"]').text()).toContain('No comparison');
 
+    await wrapper.get('[data-testid="defences-mode-grid"]').setValue(true);
     await wrapper.get('input[data-method="bim"]').setValue(false);
     await wrapper.get('input[data-eps="25"]').setValue(false);
     await wrapper.get('input[data-eps="4"]').setValue(true);

@@ -43,6 +43,7 @@ const JOB_KINDS = {
   'capture:register': 'register',
   'report:export': 'report',
   'robustness:run': 'robustness',
+  'robustness:suite': 'robustness',
 } as const satisfies { [K in Channel as ResponseOf<K> extends { jobId: string } ? K : never]: JobKind };
 
 export type JobChannel = keyof typeof JOB_KINDS;

@@ -5,8 +5,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { useBridge } from '../bridge';
-import { downloadBytes } from '../lib/bytes';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
+import { saveExperimentFile } from '../lib/save-file';
 import { useAppStore } from './app';
 import { JobFailedError, useJobsStore } from './jobs';
 
@@ -42,14 +42,7 @@ export const useReportStore = defineStore('report', () => {
   async function save(path: string): Promise<void> {
     error.value = null;
     try {
-      if (app.nativeDialogs) {
-        const r = await bridge.call('file:export', { path });
-        if (r.savedTo) notice.value = `Saved to ${r.savedTo}`;
-      } else {
-        const f = await bridge.call('file:read', { path });
-        downloadBytes(f.bytes, f.name, f.mime);
-        notice.value = `Downloading ${f.name}`;
-      }
+      notice.value = (await saveExperimentFile(bridge, app.nativeDialogs, path)) ?? notice.value;
     } catch (e) {
       error.value = toUiError(e);
     }

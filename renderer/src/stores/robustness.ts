@@ -1,9 +1,11 @@
 /**
- * Defences: the same attack grid (methods × eps) against several models, typically the plain,
- * adversarially trained and distilled bundled models (issue 8). The model list is described by
+ * Defences: the robustness suite (issue 18: per-image worst case over an attack ensemble at each
+ * eps of a list, robustness:suite; the default) or the same attack grid (methods × eps,
+ * robustness:run) against several models, typically the plain, adversarially trained and
+ * distilled bundled models (issue 8). The model list is described by
  * the engine from each card (robustness:models), so names and defences show before anything
  * runs, and a folder chosen in a dialog comes back as a path the run can reuse without asking
- * again. The comparison is a job (robustness:run); its result is also saved in the experiment
+ * again. Either comparison is a job; its result is also saved in the experiment
  * (results/robustness.json), which this store reads back after a reload.
  */
 import { defineStore } from 'pinia';
@@ -11,12 +13,18 @@ import { computed, ref } from 'vue';
 import { ROBUSTNESS_RESULT_FILE, RobustnessReportDto, type AttackInfo, type FolderRef, type ModelRef, type RobustnessModelDto, type TransformInfo } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
+import { parseNumberList } from '../lib/format';
+import { saveExperimentFile } from '../lib/save-file';
 import { useAppStore } from './app';
 import { useImagesStore } from './images';
 import { JobFailedError, useJobsStore } from './jobs';
 
 /** eps on the 0..255 scale: the paper's 2..32 and Goodfellow et al.'s 25 (≈ 0.1). */
 export const EPS_CHOICES = [2, 4, 8, 16, 25, 32] as const;
+
+/** The suite's curve by default: Goodfellow's 25 (≈ 0.1) and the paper's 4, 8, 16, as in issue 18. */
+export const SUITE_EPS = '4, 8, 16, 25';
+export type ComparisonMode = 'suite' | 'grid';
 
 /** A transform at its default setting, as a spec ('jpeg:quality=75'; keys sorted like the engine's). */
 export function defaultSpec(t: TransformInfo): string {
@@ -38,6 +46,11 @@ export const useRobustnessStore = defineStore('robustness', () => {
   const transformsOn = ref<string[]>([]);
   const photos = ref(false);
   const limit = ref('16');
+  /** The suite (worst case over apgd-ce, apgd-t, square, …) is the default comparison; the grid is the older one. */
+  const mode = ref<ComparisonMode>('suite');
+  const suite = ref<'standard' | 'rand'>('standard');
+  const suiteEps = ref(SUITE_EPS);
+  const notice = ref<string | null>(null);
   const adding = ref(false);
   const modelsError = ref<UiError | null>(null);
   const error = ref<UiError | null>(null);
@@ -51,6 +64,7 @@ export const useRobustnessStore = defineStore('robustness', () => {
 
   const running = computed(() => job.value !== null);
   const runs = computed(() => models.value.length * methods.value.length * eps.value.length);
+  const suiteEpsList = computed(() => parseNumberList(suiteEps.value));
 
   async function loadCatalogue(): Promise<void> {
     if (attacks.value.length > 0) return;
@@ -91,30 +105,35 @@ export const useRobustnessStore = defineStore('robustness', () => {
   function validate(): { limit?: number } | null {
     const errs: Record<string, string> = {};
     if (models.value.length === 0) errs.models = 'add at least one model';
-    if (methods.value.length === 0) errs.methods = 'choose at least one attack';
-    if (eps.value.length === 0) errs.eps = 'choose at least one eps';
+    if (mode.value === 'grid' && methods.value.length === 0) errs.methods = 'choose at least one attack';
+    if (mode.value === 'grid' && eps.value.length === 0) errs.eps = 'choose at least one eps';
+    const se = suiteEpsList.value;
+    if (mode.value === 'suite' && (!se || !se.length || se.some((e) => e <= 0 || e > 255))) errs.suiteEps = `eps values in (0, 255] separated by commas, e.g. ${SUITE_EPS}`;
     const n = limit.value.trim() === '' ? undefined : Number(limit.value);
     if (n !== undefined && (!Number.isInteger(n) || n < 1)) errs.limit = 'a whole number ≥ 1, or empty for all';
     fieldErrors.value = errs;
     return Object.keys(errs).length ? null : n !== undefined ? { limit: n } : {};
   }
 
+  /** The chosen comparison as one job: the suite (robustness:suite) or the grid (robustness:run). */
+  function start(v: { limit?: number }) {
+    const opts = { label: mode.value === 'suite' ? `${suite.value} robustness suite` : 'robustness comparison', what: 'the comparison', onStart: (id: string) => (job.value = id) };
+    const refs = models.value.map((m) => m.ref);
+    if (mode.value === 'suite') {
+      const list = [...new Set(suiteEpsList.value ?? [])].sort((a, b) => a - b);
+      return jobs.run('robustness:suite', { models: refs, suite: suite.value, eps: list, images: images.source, ...v }, opts);
+    }
+    const specs = transforms.value.filter((t) => transformsOn.value.includes(t.id)).map(defaultSpec);
+    const eps_ = [...eps.value].sort((a, b) => a - b);
+    return jobs.run('robustness:run', { models: refs, methods: [...methods.value], eps: eps_, transforms: specs, photos: photos.value, images: images.source, ...v }, opts);
+  }
+
   async function run(): Promise<void> {
     error.value = null;
     const v = validate();
     if (!v || running.value) return;
-    const specs = transforms.value.filter((t) => transformsOn.value.includes(t.id)).map(defaultSpec);
     try {
-      const request = {
-        models: models.value.map((m) => m.ref),
-        methods: [...methods.value],
-        eps: [...eps.value].sort((a, b) => a - b),
-        transforms: specs,
-        photos: photos.value,
-        images: images.source,
-        ...v,
-      };
-      report.value = (await jobs.run('robustness:run', request, { label: 'robustness comparison', what: 'the comparison', onStart: (id) => (job.value = id) })).report;
+      report.value = (await start(v)).report;
       reportFor.value = app.experiment?.dir ?? null;
       restored.value = false;
       savedNote.value = null;
@@ -150,7 +169,23 @@ export const useRobustnessStore = defineStore('robustness', () => {
     }
   }
 
+  /** The suite's curves CSV (one row per model and eps), saved or downloaded. */
+  async function saveCurves(): Promise<void> {
+    const file = report.value?.curvesFile;
+    if (!file) return;
+    try {
+      notice.value = await saveExperimentFile(bridge, app.nativeDialogs, file);
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
   return {
+    mode,
+    suite,
+    suiteEps,
+    notice,
+    saveCurves,
     attacks,
     transforms,
     models,

@@ -171,6 +171,7 @@ export class FakeBridge implements Bridge {
       'report:export': (req) => this.startJob('report', `report (${req.format})`),
       'robustness:models': (req) => fakeRobustnessModels(req.models),
       'robustness:run': (req) => this.startJob('robustness', `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`),
+      'robustness:suite': (req) => this.startJob('robustness', `robustness: ${req.suite} suite × eps ${req.eps.join(', ')}`),
       'capture:photos': () => ({ accepted: 0, rejected: 0, duplicates: 0, photos: [], cells: [], note: null }),
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),
