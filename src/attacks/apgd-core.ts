@@ -21,7 +21,7 @@ import { throwIfAborted, type Rng } from '../shared';
 import { crossEntropyFromLogits, summedCrossEntropy } from './gradient';
 import { dlrLoss, summedDlr } from './dlr-loss';
 import { replace } from './minimal-core';
-import { l2Norms, perImageValues, projectBall, randomStart, roundIntoL2Ball, type BallNorm } from './norm-ball';
+import { l2Norms, perImageValues, projectBall, randomStart, roundIntoL2Ball, scatterRows, type BallNorm } from './norm-ball';
 import type { AttackContext } from './types';
 
 export type ApgdLoss = 'ce' | 'dlr';
@@ -127,57 +127,99 @@ function starts(x0: tf.Tensor4D, s: ApgdSettings, rngs: readonly Rng[]): tf.Tens
   return out;
 }
 
-/** Runs APGD on x0 (caller owns it) for the given labels. */
-export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Array, s: ApgdSettings): Promise<ApgdResult> {
+/** Rows `keep` of t (disposed). */
+function keepRows<T extends tf.Tensor>(t: T, keep: tf.Tensor1D): T {
+  const next = tf.gather(t, keep) as T;
+  t.dispose();
+  return next;
+}
+
+/**
+ * Runs APGD on x0 (caller owns it) for the given labels. An image leaves the batch at its first
+ * success (its result is then fixed), so the model only sees the images still searching; every
+ * quantity is per image, so this changes no result, only the work.
+ */
+export async function apgd(ctx: AttackContext, x0Full: tf.Tensor4D, labels: Int32Array, s: ApgdSettings): Promise<ApgdResult> {
   const n = labels.length;
-  const yT = tf.tensor1d(labels, 'int32');
-  const tT = s.targets ? tf.tensor1d(s.targets, 'int32') : undefined;
-  const project = (t: tf.Tensor4D) => projectBall(t, x0, s.eps, s.norm);
+  // Global index of each row still searching; the tensors below hold those rows only.
+  let rows = Array.from(labels.keys());
+  let x0 = tf.clone(x0Full);
+  let yT = tf.tensor1d(labels, 'int32');
+  let tT = s.targets ? tf.tensor1d(s.targets, 'int32') : undefined;
   let x = starts(x0, s, s.rngs ?? Array.from(labels, () => ctx.rng.fork()));
   let xOld = tf.clone(x);
   let xBest = tf.clone(x);
   let xAdv: tf.Tensor4D | undefined;
   let gradBest: tf.Tensor4D = tf.zerosLike(x0);
+  let out = tf.clone(x0Full);
   let ev: Evaluated | undefined;
   try {
     ev = await evaluate(ctx, x, x0, yT, s, tT, []);
     gradBest.dispose();
     gradBest = tf.clone(ev.grad);
-    const lossBest = Float64Array.from(ev.loss);
-    const success = ev.wrong.slice();
+    let lossBest = Float64Array.from(ev.loss);
+    let success = ev.wrong.slice();
+    const succeeded = new Array<boolean>(n).fill(false);
     const stepsPerImage = new Int32Array(n);
     xAdv = ev.rounded ? tf.clone(ev.rounded) : tf.clone(x);
-    const prevLoss = Float64Array.from(ev.loss);
-    const eta = new Float64Array(n).fill(2 * s.eps);
-    const raised = new Int32Array(n);
-    const lossAtCheck = Float64Array.from(lossBest);
+    let prevLoss = Float64Array.from(ev.loss);
+    let eta = new Float64Array(n).fill(2 * s.eps);
+    let raised = new Int32Array(n);
+    let lossAtCheck = Float64Array.from(lossBest);
     // The reference code starts with "reduced" set, so condition (2) cannot fire at w_1.
-    const halvedAtCheck = new Array<boolean>(n).fill(true);
+    let halvedAtCheck = new Array<boolean>(n).fill(true);
+    /** Moves the successful rows' results into `out` and drops them from every per-row state. */
+    const compact = () => {
+      if (!success.some(Boolean)) return;
+      const won = rows.flatMap((_, j) => (success[j] ? [j] : []));
+      const wonT = tf.tensor1d(won, 'int32');
+      const picked = tf.gather(xAdv!, wonT) as tf.Tensor4D;
+      const next = scatterRows(out, picked, won.map((j) => rows[j]));
+      tf.dispose([wonT, picked, out]);
+      out = next;
+      won.forEach((j) => (succeeded[rows[j]] = true));
+      const keep = rows.flatMap((_, j) => (success[j] ? [] : [j]));
+      const keepT = tf.tensor1d(keep, 'int32');
+      [x0, x, xOld, xBest, xAdv, gradBest] = [x0, x, xOld, xBest, xAdv!, gradBest].map((t) => keepRows(t, keepT));
+      ev!.grad = keepRows(ev!.grad, keepT);
+      yT = keepRows(yT, keepT);
+      if (tT) tT = keepRows(tT, keepT);
+      keepT.dispose();
+      const pick = <A extends { [i: number]: unknown; length: number }>(a: A, make: (v: unknown[]) => A) => make(keep.map((j) => a[j]));
+      [lossBest, prevLoss, eta, lossAtCheck] = [lossBest, prevLoss, eta, lossAtCheck].map((a) => pick(a, (v) => Float64Array.from(v as number[])));
+      raised = pick(raised, (v) => Int32Array.from(v as number[]));
+      halvedAtCheck = keep.map((j) => halvedAtCheck[j]);
+      success = keep.map(() => false);
+      rows = keep.map((j) => rows[j]);
+    };
+    compact();
     const marks = new Set(checkpoints(s.iterations));
     let lastMark = 0;
     let steps = 0;
-    for (let i = 0; i < s.iterations && !success.every(Boolean); i++) {
+    for (let i = 0; i < s.iterations && rows.length > 0; i++) {
       throwIfAborted(ctx.signal);
       const a = i === 0 ? 1 : MOMENTUM;
       const grad = ev.grad;
+      const [xi, xi0] = [x, x0];
       const next = tf.tidy(() => {
         const dir = s.norm === 'linf' ? exactSign(grad) : tf.div(grad, tf.add(l2Norms(grad), 1e-12));
-        const z = project(tf.add(x, tf.mul(perImageValues(eta), dir)) as tf.Tensor4D);
-        return project(tf.add(tf.add(x, tf.mul(tf.sub(z, x), a)), tf.mul(tf.sub(x, xOld), 1 - a)) as tf.Tensor4D);
+        const z = projectBall(tf.add(xi, tf.mul(perImageValues(eta), dir)) as tf.Tensor4D, xi0, s.eps, s.norm);
+        return projectBall(tf.add(tf.add(xi, tf.mul(tf.sub(z, xi), a)), tf.mul(tf.sub(xi, xOld), 1 - a)) as tf.Tensor4D, xi0, s.eps, s.norm);
       });
       xOld.dispose();
       xOld = x;
       x = next;
       ev.grad.dispose();
       ev.rounded?.dispose();
+      ev.rounded = undefined;
       ev = await evaluate(ctx, x, x0, yT, s, tT, success);
       steps = i + 1;
       const { loss, wrong } = ev;
       const won = wrong.map((w, j) => w && !success[j]);
       const better = Array.from(loss, (l, j) => l > lossBest[j]);
-      for (let j = 0; j < n; j++) {
+      for (let j = 0; j < rows.length; j++) {
         if (wrong[j]) success[j] = true;
-        if (!success[j] || won[j]) stepsPerImage[j] = steps;
+        stepsPerImage[rows[j]] = steps;
         if (better[j]) lossBest[j] = loss[j];
         if (loss[j] > prevLoss[j]) raised[j]++;
         prevLoss[j] = loss[j];
@@ -190,7 +232,7 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
       if (marks.has(steps)) {
         const span = steps - lastMark;
         lastMark = steps;
-        const halve = Array.from({ length: n }, (_, j) => {
+        const halve = Array.from({ length: rows.length }, (_, j) => {
           const oscillating = raised[j] < RHO * span;
           const stalled = !halvedAtCheck[j] && lossAtCheck[j] >= lossBest[j];
           return oscillating || stalled;
@@ -206,14 +248,16 @@ export async function apgd(ctx: AttackContext, x0: tf.Tensor4D, labels: Int32Arr
           ev.grad = replace(ev.grad, halve, gradBest);
         }
       }
+      ev.rounded?.dispose();
+      ev.rounded = undefined;
+      compact();
       await s.onStep?.(steps);
     }
-    const pick = tf.tidy(() => tf.reshape(tf.tensor1d(success, 'bool'), [-1, 1, 1, 1]));
-    const out = tf.where(pick, xAdv!, xBest) as tf.Tensor4D;
-    pick.dispose();
-    return { x: out, success, steps, stepsPerImage };
+    // The images still searching failed: each returns its highest-loss iterate.
+    const final = scatterRows(out, xBest, rows);
+    return { x: final, success: succeeded, steps, stepsPerImage };
   } finally {
-    tf.dispose([x, xOld, xBest, yT, gradBest]);
+    tf.dispose([x, xOld, xBest, yT, gradBest, x0, out]);
     if (xAdv) xAdv.dispose();
     if (tT) tT.dispose();
     if (ev) tf.dispose([ev.grad, ...(ev.rounded ? [ev.rounded] : [])]);
