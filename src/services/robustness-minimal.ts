@@ -5,9 +5,17 @@
  * median/CDF of Carlini & Wagner. Found = top-1 ≠ label after 8-bit rounding; L-BFGS runs
  * untargeted here (its default aims at the least-likely class, a different, larger minimum).
  */
-import { attackImages, getAttack } from '../attacks';
-import type { LoadedClassifier } from '../model';
-import { createRng, type LabeledImage } from '../shared';
+import { getAttack } from '../attacks';
+import { PrintshotError, type LabeledImage } from '../shared';
+import type { SuiteLanes } from './robustness-lanes';
+
+/** The minimum-norm attacks: the others stop at their eps, so their perturbation is no minimum. */
+export const MINIMAL_METHODS = ['cw-l2', 'cw-l0', 'cw-linf', 'lbfgs', 'fab'];
+
+export function checkMinimalMethod(method: string): void {
+  const id = getAttack(method).id;
+  if (!MINIMAL_METHODS.includes(id)) throw new PrintshotError('bad-argument', `--minimal takes minimum-norm attacks (${MINIMAL_METHODS.join(', ')}); ${id} stops at its eps`, `e.g. --minimal cw-l2,lbfgs,fab`);
+}
 
 export interface Quartiles {
   q1: number;
@@ -59,11 +67,11 @@ export function summarizeMinimal(method: string, found: readonly { l2: number; l
   };
 }
 
-export async function minimalSummary(model: LoadedClassifier, correct: readonly LabeledImage[], method: string, seed: number, opts: { signal?: AbortSignal; batchSize?: number }): Promise<MinimalSummary> {
+export async function minimalSummary(lanes: SuiteLanes, correct: readonly LabeledImage[], method: string): Promise<MinimalSummary> {
   const attack = getAttack(method);
   const t0 = Date.now();
   const params = attack.id === 'lbfgs' ? { target: 'untargeted' } : {};
-  const rows = correct.length ? await attackImages(attack, params, correct, { classifier: model, rng: createRng(seed), signal: opts.signal, batchSize: opts.batchSize }) : [];
+  const rows = await lanes.run(attack.id, params, correct);
   const found = rows.filter((r) => r.advTop[0].label !== r.label).map((r) => ({ l2: r.l2, linf: r.linf, dims: r.adversarial.data.length }));
   return summarizeMinimal(attack.id, found, correct.length, (Date.now() - t0) / 1000);
 }

@@ -1,0 +1,48 @@
+/**
+ * The robustness suite's attack lanes: the suite's attacks are spread over the cores as the
+ * attack job does (src/parallel: the calling thread plus worker threads, each with its own wasm
+ * backend and model copy, since tfjs-backend-wasm runs one thread per backend in Node). The batch
+ * partition and each batch's random stream depend only on (seed, method, batch start), never on
+ * the number of lanes, so the suite's numbers are the same on one core or many.
+ */
+import { availableParallelism, loadavg } from 'node:os';
+import { getAttack, type AttackImageResult } from '../attacks';
+import { currentBackend, type LoadedClassifier } from '../model';
+import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE } from '../parallel';
+import { idleCores } from '../parallel/plan';
+import type { LabeledImage } from '../shared';
+
+export interface SuiteLanes {
+  /** Threads attacking (1: this thread only). */
+  readonly count: number;
+  run(method: string, params: object, items: readonly LabeledImage[]): Promise<AttackImageResult[]>;
+  close(): Promise<void>;
+}
+
+export interface LaneOptions {
+  /** Threads to use; default: the idle cores on wasm (one backend per core), 1 on tfjs-node. */
+  lanes?: number;
+  seed: number;
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+export async function openSuiteLanes(model: LoadedClassifier, opts: LaneOptions): Promise<SuiteLanes> {
+  const backend = (await currentBackend())?.name;
+  const auto = backend === 'tensorflow' ? 1 : idleCores(availableParallelism(), loadavg()[0]);
+  // A model built in memory has no folder a worker could load it from.
+  const count = model.dir === '(memory)' ? 1 : Math.max(1, opts.lanes ?? auto);
+  const pool = count > 1 ? await AttackPool.create({ modelDir: model.dir, workers: count - 1, local: model, backend }) : undefined;
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  return {
+    count,
+    run: async (method, params, items) => {
+      if (items.length === 0) return [];
+      const job = { seed: `${opts.seed}:${method}`, batchSize, signal: opts.signal };
+      return pool ? pool.run(method, params, items, job) : attackImagesPartitioned(getAttack(method), params, items, { classifier: model, ...job });
+    },
+    close: async () => {
+      await pool?.close();
+    },
+  };
+}
