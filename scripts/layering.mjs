@@ -67,6 +67,7 @@ export const RENDERER_SRC = [
   'src/attacks/names.ts',
   'src/metrics/masking.ts',
   'src/shared/errors.ts',
+  'src/shared/folder-kinds.ts',
   'src/registration/homography.ts',
   'src/sheets/geometry.ts',
   'src/sheets/payload.ts',

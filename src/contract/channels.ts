@@ -25,6 +25,7 @@ import {
   TransformInfo,
 } from './dto';
 import { CapturePhotosDto, CapturePhotosRequest } from './photos';
+import { FolderListingDto, FolderListRequest } from './folders';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 
@@ -97,6 +98,8 @@ export const contract = {
   'file:read': ch(InExperiment, FileDto),
   /** Copies a file of the open experiment to where the user chooses (null: cancelled or no dialog). */
   'file:export': ch(InExperiment, z.object({ savedTo: z.string().nullable() })),
+  /** Serve mode's folder browser: sub-folders (with their kind) inside the granted roots, the roots and recent folders. */
+  'fs:list': ch(FolderListRequest, FolderListingDto),
   /** Opens a file of the open experiment in the OS viewer (print a sheet from there). */
   'file:open': ch(InExperiment, z.object({ opened: z.boolean() })),
 } satisfies { [K in Channel]: { request: z.ZodType; response: z.ZodType } };

@@ -14,3 +14,4 @@ export * from './routes';
 export * from './wire';
 export * from './csp';
 export type { PreloadApi } from './preload-api';
+export * from './folders';

@@ -35,6 +35,7 @@ export const CHANNELS = [
   'file:read',
   'file:export',
   'file:open',
+  'fs:list',
 ] as const;
 
 export type Channel = (typeof CHANNELS)[number];

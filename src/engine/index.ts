@@ -5,5 +5,5 @@
  */
 export { EngineHost, type EngineTransport, type SpawnEngine, type EngineHostOptions } from './host';
 export { assertOpenable, createRoutes, experimentFile, OPENABLE_EXTENSIONS } from './routes';
-export { PathGrants, RecentList, isInside, scratchName, type Platform, type FolderPurpose } from './platform';
+export { PathGrants, RecentList, isInside, scratchName, type Platform, type FolderPurpose, type FolderBrowsing } from './platform';
 export { HOST_CHANNELS, JOB_CHANNELS, type EngineChannel, type HostChannel, type FromEngine, type ToEngine, type EnginePort } from './protocol';

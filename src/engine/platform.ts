@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type RecentDto } from '../contract';
+import { type FolderListingDto, type RecentDto } from '../contract';
 import { confineSync, isInside } from '../shared/node/confine';
 
 export { isInside };
@@ -27,6 +27,14 @@ export interface Platform {
   /** Opens a file in the OS viewer; false where that is not possible. */
   openPath(abs: string): Promise<boolean>;
   readonly recent: RecentList;
+  /** Serve mode's folder browser (fs:list); absent where a native dialog picks folders. */
+  readonly folders?: FolderBrowsing;
+}
+
+/** Lists folders inside the roots a server may read, and remembers the ones the workbench used. */
+export interface FolderBrowsing {
+  list(p?: string): Promise<FolderListingDto>;
+  remember(p: string): Promise<void>;
 }
 
 /**

@@ -18,6 +18,7 @@ export const HOST_CHANNELS = [
   'file:read',
   'file:export',
   'file:open',
+  'fs:list',
 ] as const satisfies readonly Channel[];
 
 export type HostChannel = (typeof HOST_CHANNELS)[number];

@@ -100,7 +100,17 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
   const opened = async (exp: ExperimentDto) => {
     if (session) session.experimentDir = exp.dir;
     await platform.recent.add(exp.dir, exp.name);
+    await remember({ kind: 'path', path: exp.dir });
     return exp;
+  };
+  // Recent folders are a convenience: failing to record one never fails the load that used it.
+  const remember = async (ref: FolderRef) => {
+    if (ref.kind === 'path') await platform.folders?.remember(ref.path).catch(() => undefined);
+  };
+  const used = async <T>(ref: FolderRef, result: Promise<T>): Promise<T> => {
+    const value = await result;
+    await remember(ref);
+    return value;
   };
 
   return {
@@ -114,10 +124,16 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
     'engine:restart': () => host.restart(),
 
     'model:info': (req) => call('model:info', req),
-    'model:load': async (req) => call('model:load', { source: await resolveFolder(platform, req.source, 'model') }),
+    'model:load': async (req) => {
+      const source = await resolveFolder(platform, req.source, 'model');
+      return used(source, call('model:load', { source }));
+    },
     'model:setCard': (req) => call('model:setCard', req),
 
-    'images:list': async (req) => call('images:list', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
+    'images:list': async (req) => {
+      const source = await resolveFolder(platform, req.source, 'images');
+      return used(source, call('images:list', { ...req, source }));
+    },
     'images:classify': async (req) => call('images:classify', { ...req, source: await resolveFolder(platform, req.source, 'images') }),
 
     'attack:list': (req) => call('attack:list', req),
@@ -171,6 +187,10 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
     'file:export': async (req) => {
       const abs = await experimentFile(openDir(), req.path);
       return { savedTo: await platform.saveAs(abs, path.basename(abs)) };
+    },
+    'fs:list': async (req) => {
+      if (!platform.folders) throw new ContractError('not-available', 'the desktop app picks folders with the system dialog, not this list', 'use the Browse… button');
+      return platform.folders.list(req.path);
     },
     'file:open': async (req) => {
       assertOpenable(req.path);

@@ -13,7 +13,9 @@ import { TabSessions } from './sessions';
 export { startServer, type ServerHandle, type ServerOptions } from './server';
 export { authenticate, hostAllowed, isJsonContentType, newToken, tokenMatches } from './auth';
 export { DEFAULT_MAX_BODY_BYTES } from './server';
-export { servePlatform } from './platform';
+export { browseRoots, servePlatform } from './platform';
+export { FolderBrowser, MAX_ENTRIES } from './folder-browser';
+export { RecentFolders, RECENT_FOLDERS_FILE } from './recent-folders';
 export { TabSessions, TAB_HEADER, MAX_TABS } from './sessions';
 
 /** Where electron-vite writes the renderer build (see electron.vite.config.ts). */
@@ -25,6 +27,8 @@ export interface ServeOptions {
   workspace?: string;
   rendererDir?: string;
   version?: string;
+  /** Folders the folder browser may list besides the workspace and the bundled assets (--allow). */
+  allow?: readonly string[];
   /** Engine process factory (tests may pass a quiet one). */
   spawn?: SpawnEngine;
 }
@@ -37,7 +41,7 @@ export interface ServeHandle extends ServerHandle {
 export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> {
   let broadcast: ServerHandle['broadcast'] = () => undefined;
   const host = new EngineHost(opts.spawn ?? forkEngine(), (m) => broadcast(m));
-  const platform = servePlatform({ workspace: opts.workspace ?? DEFAULT_WORKSPACE, version: opts.version ?? '0.1.0' });
+  const platform = servePlatform({ workspace: opts.workspace ?? DEFAULT_WORKSPACE, version: opts.version ?? '0.1.0', allow: opts.allow });
   // Each tab its own open experiment (sessions.ts); requests without a tab id share the engine's.
   const tabs = new TabSessions((session) => createRoutes(host, platform, session));
   const handle = await startServer({

@@ -4,6 +4,7 @@
  * so they work from a checkout, `npx printshot` and a packaged app alike.
  */
 import { assetPath } from '../shared/node/paths';
+import { withKindSuggestion } from '../shared/node/folder-kind';
 import { loadDataset, type Dataset, type FitMode } from '../images';
 import { loadClassifier, selectBackend, type LoadedClassifier, type LoadOptions } from '../model/node';
 import { existsSync } from 'node:fs';
@@ -35,7 +36,8 @@ export interface OpenImagesOptions {
 export async function openImages(spec: string, classifier: Pick<LoadedClassifier, 'labels' | 'inputSpec'>, opts: OpenImagesOptions = {}): Promise<Dataset & { root: string }> {
   const root = imagesDir(spec);
   const { height, width, channels } = classifier.inputSpec;
-  const dataset = await loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled });
+  // A failure on a model or experiment folder says so and where to open it, not only "no images found".
+  const dataset = await withKindSuggestion(root, 'images', () => loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled }));
   return { ...dataset, root };
 }
 

@@ -20,13 +20,15 @@ export interface ServeCommandOptions {
   workspace?: string;
   /** Also write the URL (with its token) to this file, mode 0600: for scripts and E2E tests. */
   urlFile?: string;
+  /** Folders the workbench's folder browser may list besides the workspace and the bundled assets. */
+  allow?: string[];
 }
 
 /** Runs serve mode until SIGINT/SIGTERM. */
 export async function runServe(opts: ServeCommandOptions = {}): Promise<void> {
   const { RENDERER_DIR, startServe } = await import('../../serve');
   if (!existsSync(path.join(RENDERER_DIR, 'index.html'))) await buildApp();
-  const handle = await startServe({ port: opts.port, workspace: opts.workspace ?? DEFAULT_WORKSPACE });
+  const handle = await startServe({ port: opts.port, workspace: opts.workspace ?? DEFAULT_WORKSPACE, allow: opts.allow });
   if (opts.urlFile) {
     await writeFile(opts.urlFile, `${handle.url}\n`, { mode: 0o600 });
     await chmod(opts.urlFile, 0o600);
@@ -85,5 +87,6 @@ export function registerServeCommand(program: Command): void {
     })
     .option('--workspace <dir>', `where new experiments go (default ${DEFAULT_WORKSPACE})`)
     .option('--url-file <file>', 'also write the URL with its token to this file (mode 0600)')
+    .option('--allow <dir>', "a folder the workbench's folder browser may list (repeatable; the workspace and the bundled assets always are)", (v: string, prev: string[] = []) => [...prev, v])
     .action(async (o: ServeCommandOptions) => runServe(o));
 }

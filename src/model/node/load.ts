@@ -7,6 +7,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PrintshotError } from '../../shared';
 import { confine } from '../../shared/node/confine';
+import { folderKind } from '../../shared/node/folder-kind';
+import { KIND_NOUN, wrongKindSuggestion } from '../../shared/folder-kinds';
 import { assetPath } from '../../shared/node/paths';
 import { parseCard } from '../infer-card';
 import { assembleModel, MAX_MODEL_JSON_BYTES, type ModelBundle } from '../io-handler';
@@ -51,6 +53,10 @@ export async function readModelDir(dir: string): Promise<ModelBundle> {
   const size = async (rel: string) => (await stat(await inside(rel)).catch(() => undefined))?.size;
   const jsonSize = await size('model.json');
   if (jsonSize === undefined) {
+    // Say what the folder is instead, when it is recognisably something else (an image folder, an experiment).
+    const kind = await folderKind(dir);
+    const other = wrongKindSuggestion(dir, kind, 'model');
+    if (other) throw new PrintshotError('bad-model', `no model.json in ${dir}: this is ${KIND_NOUN[kind]}`, other.hint);
     throw new PrintshotError('bad-model', `no model.json in ${dir}`, 'point at a folder exported by tensorflowjs_converter or model.save()');
   }
   if (jsonSize > MAX_MODEL_JSON_BYTES) throw new PrintshotError('bad-model', `${jsonPath} is ${jsonSize} bytes, over the ${MAX_MODEL_JSON_BYTES}-byte limit for a model.json`);

@@ -19,6 +19,7 @@ import {
 } from '../../../src/contract';
 import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
 import { fakeRobustnessModels } from './fake-robustness';
+import { fakeFolderListing } from './fake-folders';
 import { runDisplayName } from '../../../src/attacks/names';
 import type { Bridge } from '../../../renderer/src/bridge/types';
 
@@ -176,6 +177,7 @@ export class FakeBridge implements Bridge {
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),
       'file:open': () => ({ opened: false }),
+      'fs:list': (req) => fakeFolderListing(req),
     };
   }
 }

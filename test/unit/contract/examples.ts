@@ -37,4 +37,5 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'file:read': { path: 'sheets/fgsm-eps16.pdf' },
   'file:export': { path: 'sheets/fgsm-eps16.pdf' },
   'file:open': { path: 'sheets/fgsm-eps16.pdf' },
+  'fs:list': { path: '/fake/assets/samples' },
 };
