@@ -9,6 +9,7 @@ import { installNodeHost } from '../transforms/node/host';
 import { registerAttackCommand } from './commands/attack';
 import { registerCalibrateCommand } from './commands/calibrate';
 import { registerChannelCommand } from './commands/channel';
+import { registerPatchCommand } from './commands/patch';
 import { registerCheckCommand } from './commands/check';
 import { registerExperimentsCommand } from './commands/experiments';
 import { registerModelsCommand } from './commands/models';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
     registerRegisterCommand,
     registerCalibrateCommand,
     registerChannelCommand,
+    registerPatchCommand,
     registerReportCommand,
     registerReproduceCommand,
     registerRobustnessCommand,
@@ -71,7 +73,7 @@ export function buildProgram(): Command {
 }
 
 /** Commands that run tensors; the others (help, check, sheet, register, runs list…) never load tfjs. */
-const TENSOR_COMMANDS = new Set(['classify', 'attack', 'transform', 'evaluate', 'simulate', 'calibrate', 'channel', 'report', 'reproduce', 'robustness', 'models', 'demo', 'harden', 'distill', 'runs resume']);
+const TENSOR_COMMANDS = new Set(['classify', 'attack', 'transform', 'evaluate', 'simulate', 'calibrate', 'channel', 'report', 'reproduce', 'robustness', 'models', 'demo', 'harden', 'distill', 'runs resume', 'patch']);
 
 /**
  * The CLI's one explicit installBackend() (src/model/backend.ts): backend, version guard and

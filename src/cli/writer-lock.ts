@@ -37,6 +37,7 @@ function experimentOf(folder: string | undefined): string | undefined {
 export const WRITERS: Record<string, Writer> = {
   attack: { dirs: (o) => [str(o.out)], creates: true },
   robustness: { dirs: (o) => [str(o.out)], creates: true },
+  patch: { dirs: (o) => [str(o.out)], creates: true },
   reproduce: { dirs: (o) => [str(o.out)], creates: true },
   demo: { dirs: (o) => [str(o.out)], creates: true },
   calibrate: { dirs: (o) => [str(o.experiment)] },
