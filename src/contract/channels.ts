@@ -16,7 +16,8 @@ import {
   ExperimentLocation,
   ExperimentPath,
   FolderRef,
-  ImageDto,
+  ImagesListDto,
+  ImagesListRequest,
   JobRef,
   ModelCardEdit,
   ModelInfo,
@@ -25,7 +26,6 @@ import {
   TransformInfo,
 } from './dto';
 import { CapturePhotosDto, CapturePhotosRequest } from './photos';
-import { FolderListingDto, FolderListRequest } from './folders';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 
@@ -49,10 +49,7 @@ export const contract = {
   'model:setCard': ch(z.strictObject({ card: ModelCardEdit }), ModelInfo),
 
   /** Thumbnails of an image folder ('bundled' = the sample images), converted to the model's input. */
-  'images:list': ch(
-    z.strictObject({ source: FolderRef, page: Page.optional() }),
-    z.object({ root: z.string(), total: z.number().int(), labels: z.array(z.string()), items: z.array(ImageDto) }),
-  ),
+  'images:list': ch(ImagesListRequest, ImagesListDto),
   /** Clean predictions (top-5) for a page of an image folder. */
   'images:classify': ch(
     z.strictObject({ source: FolderRef, page: Page.optional() }),
@@ -98,8 +95,6 @@ export const contract = {
   'file:read': ch(InExperiment, FileDto),
   /** Copies a file of the open experiment to where the user chooses (null: cancelled or no dialog). */
   'file:export': ch(InExperiment, z.object({ savedTo: z.string().nullable() })),
-  /** Serve mode's folder browser: sub-folders (with their kind) inside the granted roots, the roots and recent folders. */
-  'fs:list': ch(FolderListRequest, FolderListingDto),
   /** Opens a file of the open experiment in the OS viewer (print a sheet from there). */
   'file:open': ch(InExperiment, z.object({ opened: z.boolean() })),
 } satisfies { [K in Channel]: { request: z.ZodType; response: z.ZodType } };

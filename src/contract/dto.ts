@@ -115,6 +115,28 @@ export const Page = z.strictObject({
 
 export const CountDto = z.object({ correct: z.number().int(), total: z.number().int() });
 
+/** A file of an image folder that cannot be read, and why (the path is relative to the folder). */
+export const UnreadableImageDto = z.object({ relPath: z.string(), reason: z.string() });
+
+export const ImagesListRequest = z.strictObject({
+  source: FolderRef,
+  page: Page.optional(),
+  /** Load the readable images of a folder that also holds unreadable files (the user agreed). */
+  skipUnreadable: z.boolean().optional(),
+});
+
+export const ImagesListDto = z.object({
+  root: z.string(),
+  total: z.number().int(),
+  labels: z.array(z.string()),
+  items: z.array(ImageDto),
+  /**
+   * Files that cannot be read. Unless the request set skipUnreadable, such a folder is not loaded:
+   * `items` is empty and `total` counts the readable images that agreeing would load.
+   */
+  unreadable: z.array(UnreadableImageDto).optional(),
+});
+
 export const ClassifiedDto = z.object({
   relPath: z.string(),
   label: z.number().int(),

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ContractError, type FolderRef, type ImageDto, type ModelInfo, type RankedClassDto } from '../../contract';
 import { attackRegistry } from '../../attacks';
-import { encodePng } from '../../images';
+import { encodePng, UnreadableImagesError } from '../../images';
 import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model/node';
 import { classifyImages } from '../../services/classify';
-import { openImages, openModel } from '../../services/sources';
+import { imagesDir, openImages, openModel } from '../../services/sources';
 import { confine } from '../../shared/node/confine';
 import { listTransforms } from '../../transforms';
 import type { EngineContext, EngineHandlers } from './engine';
@@ -79,14 +79,28 @@ async function reloadWithCard(m: LoadedModel, card: Record<string, unknown>): Pr
   return loadClassifierFromMemory({ modelJSON, weights, card, name: String(card.name ?? m.classifier.card.name) });
 }
 
-/** An image folder converted to the model's input, cached across pages. */
-export async function loadFolder(state: EngineState, ref: FolderRef): Promise<CachedDataset> {
+/**
+ * An image folder converted to the model's input, cached across pages. A folder with unreadable
+ * files fails every use ('fail') until the user agrees to go on with the readable ones
+ * ('accept', images:list's skipUnreadable); 'report' returns it as it is, for the listing to ask.
+ */
+export async function loadFolder(state: EngineState, ref: FolderRef, unreadable: 'fail' | 'report' | 'accept' = 'fail'): Promise<CachedDataset> {
   const model = requireModel(state);
   const spec = refSpec(ref, 'samples');
   const key = `${spec}\u0000${model.classifier.fingerprint}\u0000${JSON.stringify(model.classifier.inputSpec)}`;
-  if (state.dataset?.key === key) return state.dataset;
-  const data = await openImages(spec, model.classifier);
-  state.dataset = { key, root: data.root, items: data.items };
+  if (state.dataset?.key !== key) {
+    state.dataset = undefined; // a folder that fails leaves no stale listing behind
+    try {
+      const data = await openImages(spec, model.classifier);
+      state.dataset = { key, root: data.root, items: data.items };
+    } catch (e) {
+      if (!(e instanceof UnreadableImagesError) || e.readable.items.length === 0) throw e;
+      state.dataset = { key, root: imagesDir(spec), items: e.readable.items, unreadable: { error: e, accepted: false } };
+    }
+  }
+  const bad = state.dataset.unreadable;
+  if (bad && unreadable === 'accept') bad.accepted = true;
+  if (bad && !bad.accepted && unreadable === 'fail') throw bad.error;
   return state.dataset;
 }
 
@@ -133,8 +147,11 @@ export const modelHandlers: Pick<EngineHandlers, ModelChannels> = {
   },
 
   async 'images:list'(req, { state }) {
-    const data = await loadFolder(state, req.source);
+    const data = await loadFolder(state, req.source, req.skipUnreadable ? 'accept' : 'report');
     const labels = requireModel(state).classifier.labels;
+    const unreadable = data.unreadable?.error.unreadable ?? [];
+    // Unreadable files found and not agreed to: list them and load nothing; `total` is what agreeing would load.
+    if (unreadable.length > 0 && !data.unreadable?.accepted) return { root: data.root, total: data.items.length, labels: [...labels], items: [], unreadable };
     const { offset, limit } = req.page ?? { offset: 0, limit: 100 };
     const items: ImageDto[] = [];
     for (const it of data.items.slice(offset, offset + limit)) {
@@ -147,7 +164,7 @@ export const modelHandlers: Pick<EngineHandlers, ModelChannels> = {
         png: await encodePng(it.image),
       });
     }
-    return { root: data.root, total: data.items.length, labels: [...labels], items };
+    return { root: data.root, total: data.items.length, labels: [...labels], items, ...(unreadable.length ? { unreadable } : {}) };
   },
 
   async 'images:classify'(req, { state }) {

@@ -1,5 +1,6 @@
 /** What the engine process holds between calls. */
 import type { JobKind } from '../../contract';
+import type { UnreadableImagesError } from '../../images';
 import type { LoadedClassifier } from '../../model';
 import type { LabeledImage } from '../../shared';
 
@@ -16,7 +17,10 @@ export interface CachedDataset {
   /** Folder and model fingerprint the images were converted for. */
   key: string;
   root: string;
+  /** The readable images (all of them, unless `unreadable` lists some). */
   items: LabeledImage[];
+  /** Files of the folder that cannot be read: the load's error, until the user agrees to go on without them. */
+  unreadable?: { error: UnreadableImagesError; accepted: boolean };
 }
 
 export interface EngineState {
