@@ -57,6 +57,8 @@ describe('createKeyMap', () => {
     expect(press('E', { ctrlKey: true, shiftKey: true })).toEqual({ kind: 'export' });
     expect(press('e', { ctrlKey: true })).toBeNull(); // the browser's own Ctrl+E stays the browser's
     expect(press('1', { altKey: true })).toBeNull(); // Alt+digit switches tabs in Chromium on Linux
+    expect(press('Escape', {}, input)).toEqual({ kind: 'leave' });
+    expect(press('Escape')).toBeNull();
   });
 
   it('leaves the chords to the Electron menu but keeps the page keys', () => {
@@ -109,6 +111,11 @@ describe('shortcuts in the shell', () => {
     await down('g');
     await down('2');
     expect(location.hash).toBe('#/print');
+    await down('Escape'); // leaves the field; now g 2 navigates
+    expect(document.activeElement).not.toBe(field);
+    await down('g');
+    await down('2');
+    expect(location.hash).toBe('#/images');
     expect(fake.callsOf('sheet:render')).toHaveLength(0);
     wrapper.unmount();
   });

@@ -14,7 +14,7 @@
 import { nextTick } from 'vue';
 import { VIEWS, type ViewId } from './route';
 
-export type ShortcutAction = { kind: 'go'; view: ViewId } | { kind: 'start' } | { kind: 'cancel' } | { kind: 'export' } | { kind: 'help' };
+export type ShortcutAction = { kind: 'go'; view: ViewId } | { kind: 'start' } | { kind: 'cancel' } | { kind: 'export' } | { kind: 'help' } | { kind: 'leave' };
 
 /** What the help overlay lists (keys as shown, what they do). */
 export const SHORTCUTS: readonly { keys: string; does: string }[] = [
@@ -22,6 +22,7 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: 'Ctrl+Enter (⌘↩ on macOS)', does: "Start: the current step's main (blue) button" },
   { keys: 'Ctrl+. (⌘. on macOS)', does: 'Cancel the running job shown on this step' },
   { keys: 'Ctrl+Shift+E (⌘⇧E on macOS)', does: 'Export the report (opens the Report step)' },
+  { keys: 'Esc (in a field)', does: 'Leave the field, so the single-key shortcuts work again' },
   { keys: '?', does: 'Show this list' },
   { keys: 'Esc', does: 'Close this list' },
 ];
@@ -57,7 +58,8 @@ export function createKeyMap(opts: KeyMapOptions): (e: KeyboardEvent) => Shortcu
       if (e.shiftKey && e.key.toLowerCase() === 'e') return { kind: 'export' };
       return null;
     }
-    if (mod || e.altKey || isTyping(e.target)) return null;
+    if (mod || e.altKey) return null;
+    if (isTyping(e.target)) return e.key === 'Escape' && !(e.target as HTMLElement).closest('dialog') ? { kind: 'leave' } : null;
     const pending = now() - gAt <= SEQUENCE_MS;
     gAt = -Infinity;
     if (pending && /^[1-8]$/.test(e.key)) return { kind: 'go', view: VIEWS[Number(e.key) - 1]!.id };
@@ -104,6 +106,7 @@ export async function perform(action: ShortcutAction, deps: PerformDeps): Promis
     (root.querySelector('#main') as HTMLElement | null)?.focus({ preventScroll: true });
     deps.say(`${VIEWS.find((v) => v.id === action.view)!.title} step`);
   } else if (action.kind === 'help') deps.openHelp();
+  else if (action.kind === 'leave') (document.activeElement as HTMLElement | null)?.blur();
   else if (action.kind === 'start') {
     const button = findButton(root, START_SELECTOR);
     if (!button) return deps.say('Nothing to start on this step right now.');

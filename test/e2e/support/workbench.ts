@@ -99,3 +99,23 @@ export async function prepareLongBim(page: Page): Promise<void> {
   await page.locator('#attack-limit').fill('');
   await page.locator('#param-bim-iterations').fill('40');
 }
+
+/**
+ * Keyboard only: presses Tab (Shift+Tab with back) until `target` has the focus, as a keyboard
+ * user would; fails if it is not reachable within `max` presses.
+ */
+export async function tabTo(page: Page, target: ReturnType<Page['locator']>, { back = false, max = 120 } = {}): Promise<void> {
+  await expect(target).toBeVisible();
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+  }
+  throw new Error(`${String(target)} is not reachable with ${max} presses of ${back ? 'Shift+Tab' : 'Tab'}`);
+}
+
+/** The workbench's step shortcut: g, then the step's number (1 Model … 8 Report). */
+export async function goStep(page: Page, n: number, view: string): Promise<void> {
+  await page.keyboard.press('g');
+  await page.keyboard.press(String(n));
+  await expect(page.locator(`[data-testid="${view}-view"]`)).toBeVisible();
+}
