@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../cli/run-cli';
 
-const SUBCOMMANDS = 'attack|calibrate|check|classify|demo|distill|doctor|evaluate|experiments|harden|models|register|report|reproduce|robustness|runs|serve|sheet|simulate|start|transform|--help|--version';
+const SUBCOMMANDS = 'attack|calibrate|channel|check|classify|demo|distill|doctor|evaluate|experiments|harden|models|patch|register|report|reproduce|robustness|runs|serve|sheet|simulate|start|transform|--help|--version';
 // Not preceded by `npx `, a path or a word character; followed by a subcommand, possibly after a line break.
 const BARE = new RegExp(`(?<![\\w/.@-])(?<!npx )(?<!npx\\n)printshot\\s+(?:${SUBCOMMANDS})(?![\\w-])`, 'g');
 
