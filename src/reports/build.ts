@@ -12,6 +12,7 @@ import type { ConfidenceOn } from '../metrics';
 import type { LoadedClassifier } from '../model';
 import { listRuns, openExperiment, readRunManifest, resolveInExperiment, verifyRunInputs, type RunManifest, type RunRecord } from '../workspace';
 import { readCaptures } from './captures';
+import { channelCompareTable, readChannelComparison } from './channel-compare';
 import { conditionsSection } from './conditions-section';
 import { attackCommand, environment, readReproduceRecord, reportCommand, shellQuote } from './environment';
 import { defaultTableSpecs, fig6Panels, paperSweepSpecs, pickExamples, pickFig6Eps } from './figures';
@@ -98,6 +99,9 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
   if (photoTables.length) channels.push({ id: 'photo', kind: 'photo', title: 'Photos (print and photograph)' });
   else notes.push(captures.log.present ? 'Photos were registered, but none of their crops belongs to a run of this report.' : 'No photos registered yet: the photo columns of Tables 1–3 will appear once photos are registered.');
   tables.push(...photoTables);
+  // Simulation against capture, as stored by `printshot channel compare` (issue 17 §3).
+  const compared = captures.log.present ? await readChannelComparison(dir) : null;
+  if (compared) tables.push(channelCompareTable(compared.comparison, compared.stale));
   for (const spec of model ? tableSpecs : []) {
     const t = paperTables(entries, spec, spec, sel);
     if (t.length) channels.push({ id: spec, kind: 'transform', title: spec });
@@ -152,6 +156,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     environment: await environment(),
     ...(input.robustness ? { robustness: { panels: robustnessPanels(input.robustness) } } : {}),
     ...(captures.log.present ? { conditions: await conditionsSection(dir, model) } : {}),
+    ...(compared ? { channelCompare: { ...compared.comparison, stale: compared.stale } } : {}),
     reproduce: { seeds: [...new Set([sel.seed, ...manifests.map((m) => m.seed)])], commands },
     incompleteRuns: incomplete,
     notes,

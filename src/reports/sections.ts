@@ -28,7 +28,7 @@ export function tablesOf(data: ReportData, section: SectionId): ReportTable[] {
   if (section === 'perturbation') return data.tables.filter((t) => t.id === 'perturbation');
   if (section === 'transfer') return data.tables.filter((t) => t.id.startsWith('transfer'));
   if (section === 'robustness') return data.tables.filter((t) => t.id.startsWith('robustness'));
-  if (section === 'tables') return data.tables.filter((t) => /^table[123]-/.test(t.id));
+  if (section === 'tables') return data.tables.filter((t) => /^table[123]-/.test(t.id) || t.id === 'channel-compare');
   return [];
 }
 

@@ -105,7 +105,7 @@ async function layoutFiles(path: string): Promise<string[]> {
 }
 
 /** Loads (once per file) and verifies the image printed in a cell. */
-function cellLoader(experiment: string): (cell: CellPlacement) => Promise<Image8> {
+export function cellLoader(experiment: string): (cell: CellPlacement) => Promise<Image8> {
   const cache = new Map<string, Promise<Image8>>();
   return (cell) => {
     let p = cache.get(cell.file);

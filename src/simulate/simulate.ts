@@ -8,9 +8,9 @@
  */
 import type { Image8, Rng } from '../shared';
 import type { SheetLayout } from '../sheets/types';
-import type { Point } from '../registration/homography';
+import { applyHomography, type Homography, type Point } from '../registration/homography';
 import { DEFAULT_CAMERA, developFrame, projectPage, sampleCamera, type CameraModel, type CameraSample } from './camera';
-import { DEFAULT_POSE_LIMITS, samplePose, type PoseLimits } from './pose';
+import { DEFAULT_POSE_LIMITS, pageCornersMm, samplePose, type Pose, type PoseLimits } from './pose';
 import { applyPrintModel, DEFAULT_PRINT, IDEAL_PRINT, type PrintModel } from './print';
 import { renderSheet, type CellImageSource } from './render-sheet';
 
@@ -108,13 +108,17 @@ export async function simulatePhoto(
   cells: CellImageSource,
   opts: SimulateOptions = DEFAULT_SIMULATE,
   rng: Rng,
+  /** Photograph from this page mm → photo px homography instead of a drawn pose (replaying a real capture). */
+  homography?: Homography,
 ): Promise<SimulatedPhoto> {
   const printed = await printedSheet(layout, cells, opts.print, opts.rasterPxPerMm);
   // Separate streams, so changing e.g. the noise model does not move the pose of photo k.
   const poseRng = rng.fork();
   const cameraRng = rng.fork();
   const noiseRng = rng.fork();
-  const pose = samplePose(layout.paper, opts.camera.frame, opts.pose, poseRng);
+  const pose: Pose = homography
+    ? { rollDeg: 0, tiltXDeg: 0, tiltYDeg: 0, fill: 0, homography: [...homography], pageCorners: pageCornersMm(layout.paper).map((q) => applyHomography(homography, q)) }
+    : samplePose(layout.paper, opts.camera.frame, opts.pose, poseRng);
   const drawn = sampleCamera(opts.camera, cameraRng);
   // Dot spread on the page, converted to photo px at the page's mean scale, composed with the
   // lens blur (Gaussians add in variance).

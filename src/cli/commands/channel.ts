@@ -2,6 +2,8 @@
  * `printshot channel fit --experiment DIR [--out FILE] [--json]`: fit a print–camera channel
  * profile (tone curve, colour matrix, PSF, noise, JPEG quality) from the experiment's registered
  * photos and write it (default DIR/channel/profile.json). See docs/calibration.md.
+ * `printshot channel compare --experiment DIR [--profile FILE]`: photographed vs simulated
+ * destruction rates per run (docs/photo-evaluation.md), written to DIR/channel/compare.json.
  */
 import type { Command } from 'commander';
 
@@ -21,5 +23,21 @@ export function registerChannelCommand(program: Command): void {
         return;
       }
       process.stdout.write(`${[`Channel profile v${profile.schemaVersion}:`, ...channelProfileText(profile).map((l) => `  ${l}`), `wrote ${file}`].join('\n')}\n`);
+    });
+  channel
+    .command('compare')
+    .description('destruction rate per run: photographed vs simulated through the fitted profile vs the default channel, same sheets and poses')
+    .requiredOption('--experiment <dir>', 'experiment folder with registered photos')
+    .option('--profile <file>', 'channel profile (default: <experiment>/channel/profile.json)')
+    .option('--seed <s>', 'seed of the simulated noise (and of poses for photos without a homography)', '0')
+    .option('--json', 'print the comparison as JSON')
+    .action(async (opts: { experiment: string; profile?: string; seed: string; json?: boolean }) => {
+      const [{ runChannelCompare }, { channelCompareText }] = await Promise.all([import('../../services/channel-compare'), import('../../reports/channel-compare')]);
+      const { file, comparison } = await runChannelCompare({ experiment: opts.experiment, profile: opts.profile, seed: opts.seed });
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ file, comparison }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`${[...channelCompareText(comparison), `wrote ${file}`].join('\n')}\n`);
     });
 }
