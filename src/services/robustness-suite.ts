@@ -104,7 +104,8 @@ export interface SuiteResult extends Omit<RobustnessResult, 'models'> {
 export interface SuiteOptions {
   out: string;
   models: string[];
-  images: string;
+  /** An image folder (or 'samples'), or images already loaded at the models' input size. */
+  images: string | { root: string; items: readonly LabeledImage[] };
   /** Use only this many images, chosen by `sample` (default 'first') with the seed. */
   limit?: number;
   sample?: SampleMode;
@@ -127,7 +128,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
   const seed = opts.seed ?? 0;
   const attacks = suiteAttacks(opts.suite);
   const models: SuiteModelOutcome[] = [];
-  let imagesInfo: SuiteResult['images'] = { source: opts.images, count: 0 };
+  let imagesInfo: SuiteResult['images'] = { source: typeof opts.images === 'string' ? opts.images : opts.images.root, count: 0 };
   let transferSource: TransferSource | null = null;
   const steps = opts.models.length * (opts.eps.length + 1);
   for (const spec of opts.models) {
@@ -136,7 +137,7 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
     let lanes: SuiteLanes | undefined;
     try {
       lanes = await openSuiteLanes(model, { lanes: opts.lanes, seed, batchSize: opts.batchSize, signal: opts.signal });
-      const data = await openImages(opts.images, model);
+      const data = typeof opts.images === 'string' ? await openImages(opts.images, model) : opts.images;
       const { items, sampling } = sampleItems(data.items, opts.limit, opts.sample ?? 'first', seed);
       imagesInfo = { source: data.root, count: items.length, sampling };
       const progress = (stage: string, k: number) => opts.onProgress?.(`${model.card.name}: ${stage}`, models.length * (opts.eps.length + 1) + k, steps);
