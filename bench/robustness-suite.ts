@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installBackend } from '../src/model/backend';
 import { runRobustnessSuite, type SuiteName } from '../src/services/robustness-suite';
-import { openImages } from '../src/services/sources';
+import { openImages, openModel } from '../src/services/sources';
 import { createRng, type LabeledImage } from '../src/shared';
 import { DEFAULT_DATA_DIR } from '../src/shared/node/paths';
 
@@ -41,7 +41,9 @@ const { values: opt } = parseArgs({
 
 /** The 10,000-image proxy: 50 noisy copies of the bundled samples (±2 levels, seeded per copy). */
 async function proxySet(): Promise<{ root: string; items: LabeledImage[] }> {
-  const samples = await openImages('samples', { labels: Array.from({ length: 10 }, (_, i) => String(i)), inputSpec: { height: 28, width: 28, channels: 1 } });
+  const model = await openModel(opt.model);
+  const samples = await openImages('samples', model);
+  model.dispose();
   const items = Array.from({ length: 50 }, (_, c) => {
     const rng = createRng(`proxy:${c}`);
     return samples.items.map((it) => ({
