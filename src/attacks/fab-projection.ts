@@ -8,7 +8,7 @@
  *   L∞: δ_i = sign(w_i)·s·min(τ, u_i)          (every free coordinate moves by the same τ)
  *   L2: δ_i = sign(w_i)·s·min(τ|w_i|, u_i)     (KKT: δ ∝ w until a coordinate hits the box)
  * and g(τ) = Σ|w_i|·min(τ·m_i, u_i) (m_i = 1 or |w_i|) is piecewise linear and increasing, so τ
- * with g(τ) = |c| is found by sorting the breakpoints u_i/m_i. When even the whole box falls
+ * with g(τ) = |c| is found by Newton's method (exact on these pieces). When even the whole box falls
  * short, every coordinate moves to its bound (the reference code's choice). Pure: no tensors.
  */
 export type FabNorm = 'linf' | 'l2';
@@ -26,37 +26,36 @@ export function hyperplaneStep(
   if (c === 0) return;
   const s = Math.sign(c);
   const need = Math.abs(c);
-  const idx: number[] = [];
-  const brk = new Float64Array(d);
   const room = new Float64Array(d);
-  let slope = 0;
   for (let i = 0; i < d; i++) {
     const wi = w[i];
-    if (wi === 0) continue;
-    const up = wi * s > 0;
-    room[i] = Math.max(0, up ? hi[at + i] - p[at + i] : p[at + i] - lo[at + i]);
-    const m = norm === 'linf' ? 1 : Math.abs(wi);
-    brk[i] = room[i] / m;
-    slope += Math.abs(wi) * m;
-    idx.push(i);
+    if (wi !== 0) room[i] = Math.max(0, wi * s > 0 ? hi[at + i] - p[at + i] : p[at + i] - lo[at + i]);
   }
-  idx.sort((a, b) => brk[a] - brk[b]);
-  let reached = 0;
-  let tau = Infinity;
-  for (const i of idx) {
-    const g = reached + slope * brk[i];
-    if (g >= need) {
-      tau = (need - reached) / slope;
+  // g is concave and piecewise linear, so Newton's method from τ = 0 stays below the root and
+  // lands on it after crossing the breakpoints in between (no sort: a few O(D) passes).
+  let tau = 0;
+  for (let pass = 0; pass <= d; pass++) {
+    let g = 0;
+    let slope = 0;
+    for (let i = 0; i < d; i++) {
+      const a = Math.abs(w[i]);
+      if (a === 0) continue;
+      const m = norm === 'linf' ? 1 : a;
+      if (tau * m < room[i]) {
+        g += a * tau * m;
+        slope += a * m;
+      } else g += a * room[i];
+    }
+    if (g >= need * (1 - 1e-12)) break;
+    if (slope === 0) {
+      tau = Infinity;
       break;
     }
-    const a = Math.abs(w[i]);
-    reached += a * room[i];
-    slope -= a * (norm === 'linf' ? 1 : a);
+    tau += (need - g) / slope;
   }
-  for (const i of idx) {
+  for (let i = 0; i < d; i++) {
     const wi = w[i];
-    const m = norm === 'linf' ? 1 : Math.abs(wi);
-    out[i] = Math.sign(wi) * s * Math.min(tau * m, room[i]);
+    if (wi !== 0) out[i] = Math.sign(wi) * s * Math.min(tau * (norm === 'linf' ? 1 : Math.abs(wi)), room[i]);
   }
 }
 
