@@ -6,6 +6,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
+import type { CapturePhotosDto } from '../../../src/contract';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { useBridge } from '../bridge';
 import { humanizeText } from '../lib/error-catalogue';
@@ -35,6 +36,8 @@ export const useCaptureStore = defineStore('capture', () => {
   const layouts = ref<SheetLayout[]>([]);
   const error = ref<UiError | null>(null);
   const registering = ref(0);
+  /** What captures.json holds (every session): accepted photos with their overlays and rectified sheets. */
+  const registered = ref<CapturePhotosDto | null>(null);
   let nextKey = 1;
 
   const accepted = computed(() => photos.value.filter((p) => p.state === 'accepted').length);
@@ -46,6 +49,19 @@ export const useCaptureStore = defineStore('capture', () => {
     try {
       const lists = await Promise.all(files.map((path) => bridge.call('file:read', { path }).then((f) => parseLayouts(new TextDecoder().decode(f.bytes)))));
       layouts.value = lists.flat();
+    } catch (e) {
+      error.value = toUiError(e);
+    }
+  }
+
+  /** The experiment's registered photos from disk (no predictions: the Capture view shows overlays and counts). */
+  async function loadRegistered(): Promise<void> {
+    if (!app.experiment) {
+      registered.value = null;
+      return;
+    }
+    try {
+      registered.value = await bridge.call('capture:photos', { predict: false });
     } catch (e) {
       error.value = toUiError(e);
     }
@@ -71,6 +87,7 @@ export const useCaptureStore = defineStore('capture', () => {
         return { state: v.accepted ? 'accepted' : 'rejected', ...(v.reason ? { reason: humanizeText(v.reason) } : {}), ...(v.sheet ? { sheet: v.sheet } : {}), ...(v.cellsFound !== undefined ? { cellsFound: v.cellsFound } : {}) };
       });
       await app.refreshExperiment();
+      await loadRegistered();
     } catch (e) {
       if (e instanceof JobFailedError) {
         const { error: why, state } = e.job;
@@ -95,5 +112,5 @@ export const useCaptureStore = defineStore('capture', () => {
     photos.value = photos.value.filter((p) => p.key !== key);
   }
 
-  return { photos, layouts, error, registering, accepted, capturedSheets, loadLayouts, register, setThumb, remove };
+  return { photos, layouts, error, registering, registered, accepted, capturedSheets, loadLayouts, loadRegistered, register, setThumb, remove };
 });

@@ -5,7 +5,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { EvaluationReportDto, TransformInfo } from '../../../src/contract';
+import type { CapturePhotosDto, EvaluationReportDto, TransformInfo } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { parseNumberList, rateWithCi } from '../lib/format';
@@ -33,6 +33,11 @@ export const useEvaluateStore = defineStore('evaluate', () => {
   const photoJob = ref<string | null>(null);
   const photo = ref<ReportJson | null>(null);
   const photoError = ref<UiError | null>(null);
+  /** The registered photos and cell triptychs (capture:photos), read from the experiment on disk. */
+  const cells = ref<CapturePhotosDto | null>(null);
+  const cellsError = ref<UiError | null>(null);
+  const cellsLoading = ref(false);
+  let restoredFor: string | null = null;
 
   async function loadCatalogue(): Promise<void> {
     if (transforms.value.length > 0) return;
@@ -127,6 +132,7 @@ export const useEvaluateStore = defineStore('evaluate', () => {
       const f = await bridge.call('file:read', { path: file });
       photo.value = parseReport(new TextDecoder().decode(f.bytes));
       await app.refreshExperiment();
+      await loadCells();
     } catch (e) {
       if (!isCancelled(e)) photoError.value = toUiError(e);
     } finally {
@@ -134,7 +140,44 @@ export const useEvaluateStore = defineStore('evaluate', () => {
     }
   }
 
+  async function loadCells(): Promise<void> {
+    cellsError.value = null;
+    cellsLoading.value = true;
+    try {
+      cells.value = await bridge.call('capture:photos', {});
+    } catch (e) {
+      cellsError.value = toUiError(e);
+    } finally {
+      cellsLoading.value = false;
+    }
+  }
+
+  /**
+   * After a reload (or on opening another experiment): the photos and triptychs from disk, and the
+   * photo results of the newest JSON report in reports/ (report names sort by time).
+   */
+  async function restore(): Promise<void> {
+    const dir = app.experiment?.dir ?? null;
+    if (dir !== restoredFor) {
+      restoredFor = dir;
+      photo.value = null;
+      cells.value = null;
+    }
+    if (!dir) return;
+    const last = (app.experiment?.files ?? []).filter((f) => /^reports\/report-[^/]+\.json$/.test(f)).sort().at(-1);
+    const loads: Promise<void>[] = [loadCells()];
+    if (!photo.value && last) {
+      loads.push(
+        bridge
+          .call('file:read', { path: last })
+          .then((f) => void (photo.value ??= parseReport(new TextDecoder().decode(f.bytes))))
+          .catch(() => undefined), // an unreadable old report leaves the results empty; Evaluate makes a new one
+      );
+    }
+    await Promise.all(loads);
+  }
+
   const photoTables = computed(() => (photo.value?.tables ?? []).filter((t) => t.channel === 'photo'));
 
-  return { transforms, runId, sweepValues, select, sweepJob, sweep, sweepError, photoJob, photo, photoError, series, photoTables, loadCatalogue, runSweeps, runPhotos };
+  return { transforms, runId, sweepValues, select, sweepJob, sweep, sweepError, photoJob, photo, photoError, cells, cellsError, cellsLoading, series, photoTables, loadCatalogue, runSweeps, runPhotos, loadCells, restore };
 });
