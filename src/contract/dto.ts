@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from '../shared/errors';
+import { ModelSummaryDto } from './model-summary';
 
 export { ERROR_CODES, isErrorCode, type ErrorCode } from '../shared/errors';
 
@@ -81,6 +82,8 @@ export const ModelInfo = z.object({
   /** Whether the card was edited in this session (not written back to the model folder). */
   cardEdited: z.boolean(),
   backend: z.object({ name: z.string(), reason: z.string(), simd: z.boolean().optional(), threads: z.number().optional() }),
+  /** Layers, parameters, FLOPs and execution path (absent when the engine could not compute it). */
+  summary: ModelSummaryDto.optional(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 

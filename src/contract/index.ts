@@ -4,6 +4,7 @@
  */
 export * from './names';
 export * from './dto';
+export * from './model-summary';
 export * from './results';
 export * from './robustness';
 export * from './photos';

@@ -35,6 +35,13 @@ export interface LayerSummary {
   flops: number;
 }
 
+export interface OpSummary {
+  op: string;
+  /** Output shape without the batch dimension. */
+  outputShape: number[];
+  flops: number;
+}
+
 export interface ModelSummary {
   name: string;
   format: ModelFormat;
@@ -46,6 +53,8 @@ export interface ModelSummary {
   layerCounts: Record<string, number>;
   /** Leaf layers in order; empty for Graph models (their nodes carry no output shapes). */
   layers: LayerSummary[];
+  /** Graph models: the kernels one image ran, in order, with output shapes and FLOPs; empty for Layers models or when unknown. */
+  ops: OpSummary[];
   params: { total: number; trainable: number };
   /** Null when it cannot be computed (a graph that needs executeAsync). */
   flopsPerImage: number | null;
@@ -96,6 +105,7 @@ export function summarizeModel(s: SummaryInput): ModelSummary {
       ...base,
       layerCounts: countBy(layers.map((l) => l.className)),
       layers,
+      ops: [],
       params: { total: s.layersModel.countParams(), trainable: s.layersModel.trainableWeights.reduce((n, w) => n + size(w.shape.map((d) => d ?? 0)), 0) },
       flopsPerImage: layers.reduce((n, l) => n + l.flops, 0),
     };
@@ -107,6 +117,7 @@ export function summarizeModel(s: SummaryInput): ModelSummary {
     ...base,
     layerCounts: countBy((s.graph?.nodes ?? []).map((n) => n.op).filter((op) => op !== 'Const' && op !== 'Placeholder')),
     layers: [],
+    ops: (s.graph?.kernels ?? []).map((k) => ({ op: k.name, outputShape: (k.outputShapes[0] ?? []).slice(1), flops: kernelFlops(k) })),
     // A graph model's weights are constants: all of them count, none is trainable.
     params: { total, trainable: 0 },
     flopsPerImage: s.graph?.kernels ? flopsFromKernels(s.graph.kernels) : null,
@@ -142,33 +153,30 @@ export function graphNodes(modelJSON: tf.io.ModelJSON): { name: string; op: stri
 
 /** FLOPs (2 × MACs) of the convolution and matmul kernels one pass ran; batch 1 gives per image. */
 export function flopsFromKernels(kernels: readonly KernelRecord[]): number {
-  let macs = 0;
-  for (const k of kernels) {
-    const out = k.outputShapes[0];
-    const [a, b] = k.inputShapes;
-    if (!out || !a || !b) continue;
-    switch (k.name) {
-      case 'Conv2D':
-      case 'FusedConv2D':
-      case 'Conv3D': // out × (kernel window × in-channels): filter [...k, cin, cout]
-        macs += size(out) * (size(b) / b[b.length - 1]);
-        break;
-      case 'DepthwiseConv2dNative':
-      case 'FusedDepthwiseConv2D': // out channels = cin × multiplier; each sees one kernel window
-        macs += size(out) * (size(b) / (b[b.length - 2] * b[b.length - 1]));
-        break;
-      case 'Conv2DBackpropInput': // a transposed conv's forward: inputs (dy, filter [kh, kw, outC, dyC]); dy positions × window × outC
-        macs += size(a) * (size(b) / b[b.length - 1]);
-        break;
-      case 'BatchMatMul':
-      case '_FusedMatMul': // a·b: every element of a meets every output column (transposes do not change the count)
-        macs += size(a) * out[out.length - 1];
-        break;
-      default:
-        break;
-    }
+  return kernels.reduce((n, k) => n + kernelFlops(k), 0);
+}
+
+/** One kernel's FLOPs by FLOPS_CONVENTION (0 for kernels it does not count). */
+export function kernelFlops(k: KernelRecord): number {
+  const out = k.outputShapes[0];
+  const [a, b] = k.inputShapes;
+  if (!out || !a || !b) return 0;
+  switch (k.name) {
+    case 'Conv2D':
+    case 'FusedConv2D':
+    case 'Conv3D': // out × (kernel window × in-channels): filter [...k, cin, cout]
+      return 2 * size(out) * (size(b) / b[b.length - 1]);
+    case 'DepthwiseConv2dNative':
+    case 'FusedDepthwiseConv2D': // out channels = cin × multiplier; each sees one kernel window
+      return 2 * size(out) * (size(b) / (b[b.length - 2] * b[b.length - 1]));
+    case 'Conv2DBackpropInput': // a transposed conv's forward: inputs (dy, filter [kh, kw, outC, dyC]); dy positions × window × outC
+      return 2 * size(a) * (size(b) / b[b.length - 1]);
+    case 'BatchMatMul':
+    case '_FusedMatMul': // a·b: every element of a meets every output column (transposes do not change the count)
+      return 2 * size(a) * out[out.length - 1];
+    default:
+      return 0;
   }
-  return 2 * macs;
 }
 
 function leafLayers(model: { layers: AnyLayer[] }): AnyLayer[] {

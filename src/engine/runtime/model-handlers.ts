@@ -6,12 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ContractError, type FolderRef, type ImageDto, type ModelInfo, type RankedClassDto } from '../../contract';
+import { ContractError, ModelSummaryDto, type FolderRef, type ImageDto, type ModelInfo, type RankedClassDto } from '../../contract';
 import { attackRegistry } from '../../attacks';
 import { encodePng, UnreadableImagesError } from '../../images';
 import { currentBackend, DEFAULT_MODEL_DIR, loadClassifierFromMemory, type LoadedClassifier } from '../../model/node';
 import { classifyImages } from '../../services/classify';
 import { imagesDir, openImages, openModel } from '../../services/sources';
+import { log } from '../../shared';
 import { confine } from '../../shared/node/confine';
 import { listTransforms } from '../../transforms';
 import type { EngineContext, EngineHandlers } from './engine';
@@ -51,7 +52,18 @@ export async function modelInfo(m: LoadedModel): Promise<ModelInfo> {
     backend: backend
       ? { name: backend.name, reason: backend.reason, ...(backend.simd !== undefined ? { simd: backend.simd } : {}), ...(backend.threads !== undefined ? { threads: backend.threads } : {}) }
       : { name: 'none', reason: 'not selected yet' },
+    ...(await summaryOf(c)),
   };
+}
+
+/** The architecture summary (computed once per model); a model it cannot describe still loads. */
+async function summaryOf(c: LoadedClassifier): Promise<{ summary?: ModelSummaryDto }> {
+  try {
+    return { summary: ModelSummaryDto.parse(await c.describe()) };
+  } catch (e) {
+    log.warn(`engine: no architecture summary for ${c.card.name} (${(e as Error).message})`);
+    return {};
+  }
 }
 
 function assertIdle(state: EngineState, what: string): void {
