@@ -122,9 +122,12 @@ export function paperTables(entries: readonly RunEntry[], channel: string, chann
   if (!t1.length) return [];
   const what = channel === 'photo' ? 'photos' : `synthetic transform ${channelTitle}`;
   const tClean = channel !== 'photo' && t1.every((r) => r.cells.chClean1 === null) ? ' T(clean) was not computed for this setting.' : '';
+  // An all-"—" table must say why: here, no image of any run met the prefilter.
+  const noValue = (rows: TableRow[]) => rows.every((r) => Object.values(r.cells).every((c) => c === null || c.value === null));
+  const t2Empty = noValue(t2) ? ' Empty: no image passed the prefilter in any run (the attack fooled no correctly classified image with confidence ≥ 0.8), so there is nothing to measure.' : '';
   return [
     { id: `table1-${channel}`, number: 'Table 1', title: `Accuracy, average case — ${what} (%)`, channel, columns: accuracyColumns(group), rows: t1, note: `Cells: percent correct; counts and 95% Wilson intervals in CSV/JSON.${tClean}` },
-    { id: `table2-${channel}`, number: 'Table 2', title: `Accuracy, prefiltered case — ${what} (%)`, channel, columns: accuracyColumns(group), rows: t2, note: 'Prefiltered: clean right and adversarial wrong in top-1 and top-5, top prediction confidence ≥ 0.8.' },
+    { id: `table2-${channel}`, number: 'Table 2', title: `Accuracy, prefiltered case — ${what} (%)`, channel, columns: accuracyColumns(group), rows: t2, note: `Prefiltered: clean right and adversarial wrong in top-1 and top-5, top prediction confidence ≥ 0.8.${t2Empty}` },
     {
       id: `table3-${channel}`,
       number: 'Table 3',

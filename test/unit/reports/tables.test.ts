@@ -75,6 +75,10 @@ describe('paper tables', () => {
   it('the confidence filter empties the prefiltered case when nothing is confident', () => {
     const low = paperTables([{ info, out: outcomes([0, 0], [9, 9], [0, 9], 0.5), label: 'x' }], 'jpeg:quality=50', 'q', { n: null, seed: 0, confidenceOn: 'both' });
     expect(low[2].rows[0].cells.pre1).toMatchObject({ numerator: 0, denominator: 0, value: null, ci: null });
+    // An all-empty Table 2 says why instead of showing only dashes (issue 22); one with values does not.
+    expect(Object.values(low[1].rows[0].cells).every((c) => c === null || c.value === null)).toBe(true);
+    expect(low[1].note).toMatch(/Empty: no image passed the prefilter in any run/);
+    expect(t2.note).not.toMatch(/Empty/);
   });
 });
 
