@@ -146,14 +146,21 @@ export const useRobustnessStore = defineStore('robustness', () => {
     }
   }
 
+  /** Changes when the open experiment does, or when its saved comparison appears in its file list. */
+  const savedKey = computed(() => (app.experiment ? `${app.experiment.dir}|${app.experiment.files.includes(ROBUSTNESS_RESULT_FILE)}` : null));
+
   /** The experiment's last comparison, read back from results/robustness.json (after a reload). */
   async function loadSaved(): Promise<void> {
     const exp = app.experiment;
-    if (!exp || reportFor.value === exp.dir) return;
-    report.value = null;
-    savedNote.value = null;
+    if (!exp) return;
+    const saved = exp.files.includes(ROBUSTNESS_RESULT_FILE);
+    if (reportFor.value === exp.dir && (report.value || savedNote.value || !saved)) return;
+    if (reportFor.value !== exp.dir) {
+      report.value = null;
+      savedNote.value = null;
+    }
     reportFor.value = exp.dir;
-    if (!exp.files.includes(ROBUSTNESS_RESULT_FILE)) return;
+    if (!saved) return;
     try {
       const f = await bridge.call('file:read', { path: ROBUSTNESS_RESULT_FILE });
       const parsed = RobustnessReportDto.safeParse(JSON.parse(new TextDecoder().decode(f.bytes)));
@@ -211,6 +218,7 @@ export const useRobustnessStore = defineStore('robustness', () => {
     addFolder,
     remove,
     run,
+    savedKey,
     loadSaved,
   };
 });
