@@ -29,7 +29,8 @@ const stripRun = (s: string) => s.replace(/^adversarial\//, '').replace(/\/$/, '
 
 export async function photoCells(dir: string, opts: PhotoCellsOptions): Promise<CapturePhotosDto> {
   const exp = await openExperiment(dir);
-  const capLog = await readCapturesLog(await confine(dir, CAPTURES_LOG).catch(() => `${dir}/${CAPTURES_LOG}`), exp.id);
+  // Confined like file:read (a log symlinked out of the experiment is refused); a missing log is empty.
+  const capLog = await readCapturesLog(await confine(dir, CAPTURES_LOG), exp.id);
   const accepted = capLog.photos.filter((p) => p.status === 'accepted');
   const card = exp.model.card as { labels?: unknown };
   const labels = Array.isArray(card.labels) ? card.labels.map(String) : [...(opts.model?.labels ?? [])];

@@ -10,6 +10,7 @@ import type { Routes } from '../../../src/contract';
 import { appUrlToFile, handleAppScheme } from '../../../electron/main/app-protocol';
 import { electronPlatform } from '../../../electron/main/platform';
 import { createRoutes, PathGrants, type EngineHost, type Platform } from '../../../src/engine';
+import { captureHandlers } from '../../../src/engine/runtime/capture-handlers';
 import { experimentHandlers } from '../../../src/engine/runtime/experiment-handlers';
 import { modelHandlers } from '../../../src/engine/runtime/model-handlers';
 import type { EngineState } from '../../../src/engine/runtime/state';
@@ -100,6 +101,20 @@ describe('symlink escapes are refused by every file-reading route and IPC channe
         }
       },
       () => experimentHandlers['run:images']({ runId }, engineState({ experimentDir: exp, model: { classifier: { labels: ['a', 'b'] } } as never })),
+    ],
+    [
+      'capture:photos (captures.json symlinked out of the experiment)',
+      async () => {
+        const log = path.join(exp, 'captures', 'captures.json');
+        await mkdir(path.dirname(log), { recursive: true });
+        await plant(log);
+        try {
+          return await captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: null }));
+        } finally {
+          await rm(log);
+        }
+      },
+      () => captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: null })),
     ],
     [
       'model:load (readModelDir: a weight shard symlinked out of the model folder)',
