@@ -4,12 +4,18 @@
  * backend and model copy, since tfjs-backend-wasm runs one thread per backend in Node). The batch
  * partition and each batch's random stream depend only on (seed, method, batch start), never on
  * the number of lanes, so the suite's numbers are the same on one core or many.
+ *
+ * Batches: a step on 128 CNN images costs ~12 % less per image than on 32-48 (bench:suite's
+ * profile in docs/BENCHMARKS.md), and APGD, FAB and Square drop an image from the batch at its
+ * first success, so a large batch wastes nothing on broken images. A small job is cut into at
+ * least 8 batches so that the lanes share it; the size depends only on the images attacked (and
+ * the model's activation memory), never on the lanes.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { getAttack, type AttackImageResult } from '../attacks';
 import { currentBackend, type LoadedClassifier } from '../model';
-import { AttackPool, attackImagesPartitioned, DEFAULT_BATCH_SIZE } from '../parallel';
-import { idleCores } from '../parallel/plan';
+import { AttackPool, attackImagesPartitioned } from '../parallel';
+import { activationBytesPerImage, idleCores, memoryBatchCap } from '../parallel/plan';
 import type { LabeledImage } from '../shared';
 
 export interface SuiteLanes {
@@ -33,11 +39,12 @@ export async function openSuiteLanes(model: LoadedClassifier, opts: LaneOptions)
   // A model built in memory has no folder a worker could load it from.
   const count = model.dir === '(memory)' ? 1 : Math.max(1, opts.lanes ?? auto);
   const pool = count > 1 ? await AttackPool.create({ modelDir: model.dir, workers: count - 1, local: model, backend }) : undefined;
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const perImage = await model.describe().then((d) => activationBytesPerImage(d.layers), () => null);
   return {
     count,
     run: async (method, params, items) => {
       if (items.length === 0) return [];
+      const batchSize = opts.batchSize ?? suiteBatchSize(items.length, perImage);
       const job = { seed: `${opts.seed}:${method}`, batchSize, signal: opts.signal };
       return pool ? pool.run(method, params, items, job) : attackImagesPartitioned(getAttack(method), params, items, { classifier: model, ...job });
     },
@@ -45,4 +52,9 @@ export async function openSuiteLanes(model: LoadedClassifier, opts: LaneOptions)
       await pool?.close();
     },
   };
+}
+
+/** Between 16 and 128 images, at least 8 batches when there are enough images, within the activation budget. */
+export function suiteBatchSize(images: number, bytesPerImage: number | null): number {
+  return memoryBatchCap(Math.min(128, Math.max(16, Math.ceil(images / 8))), bytesPerImage);
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
-import { openSuiteLanes } from '../../../src/services/robustness-lanes';
+import { openSuiteLanes, suiteBatchSize } from '../../../src/services/robustness-lanes';
 import { checkMinimalMethod, minimalSummary } from '../../../src/services/robustness-minimal';
 import { suiteAttacks } from '../../../src/services/robustness-suite';
 import { openImages } from '../../../src/services/sources';
@@ -51,6 +51,16 @@ describe('suite lanes', () => {
       await lanes.close();
     }
   }, 120_000);
+});
+
+describe('suite batch size', () => {
+  it('is 16 to 128 images, at least 8 batches when possible, capped by activation memory', () => {
+    expect(suiteBatchSize(48, null)).toBe(16);
+    expect(suiteBatchSize(400, null)).toBe(50);
+    expect(suiteBatchSize(10_000, null)).toBe(128);
+    // 1.25 GiB of activations per batch: 100 MiB per image leaves 12.
+    expect(suiteBatchSize(10_000, 100 * 2 ** 20)).toBe(12);
+  });
 });
 
 describe('--minimal', () => {
