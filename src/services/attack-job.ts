@@ -46,6 +46,8 @@ export interface AttackJobSpec {
   sampling?: SamplingRecord;
   /** How images of another aspect ratio reach the model's size (default 'fill'); recorded in experiment.json. */
   fit?: FitMode;
+  /** Leave out image files that cannot be read instead of failing (--skip-unreadable). */
+  skipUnreadable?: boolean;
   out: string;
   /**
    * Called once the run is listed in experiment.json, with its manifest already on disk: from
@@ -81,11 +83,11 @@ export async function runAttackJob(spec: AttackJobSpec): Promise<AttackJobResult
   // The images decode (sharp, on libuv's threads) while the model loads, when its card gives the
   // labels and input size up front; a card the loaded model contradicts means decoding again.
   const card = await cardInput(spec.model);
-  const early = card ? openImages(spec.images, card, { fit: spec.fit }) : undefined;
+  const early = card ? openImages(spec.images, card, { fit: spec.fit, skipUnreadable: spec.skipUnreadable }) : undefined;
   early?.catch(() => undefined);
   const model = await openModel(spec.model);
   try {
-    const data = early && sameInput(card!, model) ? await early : await openImages(spec.images, model, { fit: spec.fit });
+    const data = early && sameInput(card!, model) ? await early : await openImages(spec.images, model, { fit: spec.fit, skipUnreadable: spec.skipUnreadable });
     const { items, sampling } = sampleItems(data.items, spec.limit, spec.sample ?? 'first', spec.seed);
     return await attackIntoExperiment(model, items, data.root, { ...spec, method: attack.id, params, fit: data.fit, sampling });
   } finally {

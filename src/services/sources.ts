@@ -30,6 +30,8 @@ export interface OpenImagesOptions {
   fit?: FitMode;
   /** Accept a flat folder of unlabelled images (classify). */
   unlabelled?: boolean;
+  /** Load the readable images of a folder that also holds unreadable files (listed in `unreadable`). */
+  skipUnreadable?: boolean;
 }
 
 /** Loads an image set converted to the classifier's input size and channels. */
@@ -37,7 +39,7 @@ export async function openImages(spec: string, classifier: Pick<LoadedClassifier
   const root = imagesDir(spec);
   const { height, width, channels } = classifier.inputSpec;
   // A failure on a model or experiment folder says so and where to open it, not only "no images found".
-  const dataset = await withKindSuggestion(root, 'images', () => loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled }));
+  const dataset = await withKindSuggestion(root, 'images', () => loadDataset(root, classifier.labels, { height, width, channels, fit: opts.fit, unlabelled: opts.unlabelled, skipUnreadable: opts.skipUnreadable }));
   return { ...dataset, root };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
  *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--limit N [--sample first|stratified|random]]
- *  [--batch N] [--workers N] [--fit fill|crop|pad] --out DIR [--json]`
+ *  [--batch N] [--workers N] [--fit fill|crop|pad] [--skip-unreadable] --out DIR [--json]`
  *
  * The same command again on the same --out resumes its cancelled (Ctrl-C) or interrupted (killed)
  * run in place and attacks only the missing images (src/services/run-resume.ts).
@@ -12,7 +12,7 @@ import { parseSampleMode, type SampleMode } from '../../images/sample';
 import type { AttackJobResult } from '../../services/attack-job';
 import { runDisplayName } from '../../attacks/names';
 import { attackSummaryTable } from '../tables';
-import { fitOption, nonNegativeNumber, positiveInt } from './options';
+import { fitOption, nonNegativeNumber, positiveInt, skipUnreadableOption } from './options';
 import { attackProgress, withInterrupt } from './runs';
 
 interface AttackOptions {
@@ -37,6 +37,7 @@ interface AttackOptions {
   batch: number;
   workers?: number;
   fit?: FitMode;
+  skipUnreadable?: boolean;
   out: string;
   json?: boolean;
 }
@@ -66,6 +67,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--batch <n>', 'images per batch (FGSM, BIM, ILLC, MI-FGSM: at most, so that a small job keeps every thread busy; same bytes)', positiveInt, 32)
     .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
     .addOption(fitOption())
+    .addOption(skipUnreadableOption())
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
     .option('--json', 'print JSON')
     .action(async (opts: AttackOptions) => {
@@ -93,6 +95,7 @@ export function registerAttackCommand(program: Command): void {
         batchSize: opts.batch,
         workers: opts.workers ?? 'auto',
         fit: opts.fit,
+        skipUnreadable: opts.skipUnreadable,
         out: opts.out,
         signal,
         onProgress: progress.update,

@@ -1,11 +1,11 @@
 /**
- * `printshot classify --model DIR|default --images DIR|samples [--top 5] [--fit fill|crop|pad] [--json]`
+ * `printshot classify --model DIR|default --images DIR|samples [--top 5] [--fit fill|crop|pad] [--skip-unreadable] [--json]`
  * A folder of images with no class folders is classified without labels: predictions only.
  */
 import type { Command } from 'commander';
 import type { FitMode } from '../../images/decode';
 import { createProgress, formatTable, pct } from '../output';
-import { fitOption, positiveInt } from './options';
+import { fitOption, positiveInt, skipUnreadableOption } from './options';
 
 export function registerClassifyCommand(program: Command): void {
   program
@@ -15,8 +15,9 @@ export function registerClassifyCommand(program: Command): void {
     .option('--images <dir>', "image folder (ImageFolder or labels.csv), or 'samples'", 'samples')
     .option('--top <k>', 'classes to list per image', positiveInt, 5)
     .addOption(fitOption())
+    .addOption(skipUnreadableOption())
     .option('--json', 'print JSON')
-    .action(async (opts: { model: string; images: string; top: number; fit?: FitMode; json?: boolean }) => {
+    .action(async (opts: { model: string; images: string; top: number; fit?: FitMode; skipUnreadable?: boolean; json?: boolean }) => {
       const [{ classifyImages }, { openImages, openModel }] = await Promise.all([import('../../services/classify'), import('../../services/sources')]);
       // No per-image events here: the reporter's heartbeat says which stage a long run is in.
       const progress = createProgress('classify');
@@ -24,7 +25,7 @@ export function registerClassifyCommand(program: Command): void {
       const { model, data, result } = await (async () => {
         // Classifying needs no gradient: a model attacks cannot differentiate still classifies.
         const model = await openModel(opts.model, { probeGradient: false });
-        const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true });
+        const data = await openImages(opts.images, model, { fit: opts.fit, unlabelled: true, skipUnreadable: opts.skipUnreadable });
         progress.update(0, 1, `classifying ${data.items.length} images`);
         const result = await classifyImages(model, data.items, opts.top, data.labelled).finally(() => model.dispose());
         return { model, data, result };

@@ -25,6 +25,11 @@ export function fitOption(): Option {
   return new Option('--fit <mode>', 'images of another aspect ratio: fill (stretch, default) | crop (centre) | pad (letterbox, black)').choices(['fill', 'crop', 'pad']);
 }
 
+/** `--skip-unreadable`: go on with the readable images of a folder that also holds damaged files (each is listed). */
+export function skipUnreadableOption(): Option {
+  return new Option('--skip-unreadable', 'leave out image files that cannot be read (each is listed) instead of stopping');
+}
+
 /**
  * `--wait 10m`: a duration in ms. Units ms, s, m, h; a bare number is seconds. Zero means do
  * not wait.
