@@ -13,6 +13,7 @@ import { createRoutes, EngineHost } from '../../src/engine';
 import { APP_ORIGIN, handleAppScheme, registerAppScheme } from './app-protocol';
 import { utilityEngine } from './engine';
 import { registerIpc, sendEvent } from './ipc';
+import { registerDrop } from './drop';
 import { menuTemplate } from './menu';
 import { electronPlatform } from './platform';
 import { devRendererUrl, hardenWebContents, installSecurityHandlers, isTrustedSender, originOf, windowOptions } from './security';
@@ -65,6 +66,7 @@ async function start(): Promise<void> {
     addRecentDocument: (p) => app.addRecentDocument(p),
   });
   registerIpc(ipcMain, createRoutes(host, platform), (event) => isTrustedSender(event, { origin: ORIGIN, webContentsIds: ourContents }));
+  registerDrop(ipcMain, platform.grants, (event) => isTrustedSender(event, { origin: ORIGIN, webContentsIds: ourContents }));
 
   const command = (c: MenuCommand) => emit({ event: 'menu:command', payload: { command: c } });
   Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ isMac: process.platform === 'darwin', isDev: !app.isPackaged, appName: app.getName(), command })));

@@ -5,8 +5,8 @@
  * nothing but a few Electron modules: electron-vite bundles it as CommonJS (index.cjs).
  * Payloads are checked in main; the IpcRendererEvent is never handed to the page.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CHANNELS, EVENT_IPC_CHANNEL, ipcChannel, isEventName, type EventName } from '../../src/contract/names';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
+import { CHANNELS, DROP_IPC_CHANNEL, EVENT_IPC_CHANNEL, ipcChannel, isEventName, type EventName } from '../../src/contract/names';
 import type { PreloadApi } from '../../src/contract/preload-api';
 
 const channels = Object.freeze(
@@ -26,6 +26,16 @@ const api: PreloadApi = {
     return () => {
       ipcRenderer.removeListener(EVENT_IPC_CHANNEL, wrapped);
     };
+  },
+  droppedFolder(file: unknown) {
+    // Only a File the OS dropped has a path; one the page made up (or anything else) gives ''.
+    let dropped: string;
+    try {
+      dropped = webUtils.getPathForFile(file as Parameters<typeof webUtils.getPathForFile>[0]);
+    } catch {
+      dropped = '';
+    }
+    return ipcRenderer.invoke(DROP_IPC_CHANNEL, dropped);
   },
 };
 

@@ -13,4 +13,9 @@ export interface PreloadApi {
   readonly channels: { readonly [K in Channel]: (payload: unknown) => Promise<Envelope> };
   /** Subscribes to a push event; returns the unsubscribe function. */
   on(event: EventName, listener: (payload: unknown) => void): () => void;
+  /**
+   * A folder dropped on the page (a File from the drop event): the preload takes its path from
+   * the File, which the page cannot forge, and main grants it. Resolves {path} or an error.
+   */
+  droppedFolder(file: unknown): Promise<Envelope>;
 }

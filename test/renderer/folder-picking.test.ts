@@ -126,4 +126,27 @@ describe('FolderField in the browser workbench', () => {
     expect(fake.callsOf('model:load')).toEqual([]);
     wrapper.unmount();
   });
+
+  it('in the desktop app a dropped folder is used (its path from the preload), and a refused drop shows its Fix', async () => {
+    const fake = new FakeBridge();
+    const dropped: File[] = [];
+    Object.assign(fake, {
+      droppedFolder: async (f: File) => {
+        dropped.push(f);
+        if (f.name === 'notes.txt') throw Object.assign(new Error('notes.txt is a file: drop its folder instead'), { code: 'bad-request', hint: 'drag the folder from your file manager, or use the Open… button' });
+        return `/home/me/${f.name}`;
+      },
+    });
+    const { wrapper } = mountWith(FolderField, fake);
+    await wrapper.setProps({ nativeDialogs: true, label: 'Open a TF.js model folder', idPrefix: 'model-folder', expect: 'model' });
+    await wrapper.get('.field').trigger('drop', { dataTransfer: { files: [new File([''], 'my-model')] } });
+    await flushPromises();
+    expect(wrapper.emitted('pick')).toEqual([[{ kind: 'path', path: '/home/me/my-model' }]]);
+    await wrapper.get('.field').trigger('drop', { dataTransfer: { files: [new File([''], 'notes.txt')] } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="folder-drop-note"]').text()).toBe('notes.txt is a file: drop its folder instead. Fix: drag the folder from your file manager, or use the Open… button.');
+    expect(wrapper.emitted('pick')).toHaveLength(1);
+    expect(dropped.map((f) => f.name)).toEqual(['my-model', 'notes.txt']);
+    wrapper.unmount();
+  });
 });

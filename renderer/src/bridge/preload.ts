@@ -18,5 +18,10 @@ export function electronBridge(api: PreloadApi): Bridge {
     on(event, listener) {
       return api.on(event, listener as (payload: unknown) => void);
     },
+    async droppedFolder(file) {
+      const envelope: Envelope = await api.droppedFolder(file);
+      if (envelope.ok) return (envelope.value as { path: string }).path;
+      throw ContractError.from(envelope.error);
+    },
   };
 }

@@ -17,4 +17,6 @@ export interface Bridge {
   call<K extends Channel>(channel: K, request: RequestOf<K>): Promise<ResponseOf<K>>;
   /** Returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /** Electron only: the path of a folder dropped on the page, granted by main (a browser never learns it). */
+  droppedFolder?(file: File): Promise<string>;
 }

@@ -4,7 +4,7 @@
  * channel, the engine as a utilityProcess, and hardening of every web contents.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, ipcChannel } from '../../../src/contract';
+import { CHANNELS, DROP_IPC_CHANNEL, ipcChannel } from '../../../src/contract';
 
 const fx = vi.hoisted(() => {
   const handlers = new Map<string, (...args: unknown[]) => unknown>();
@@ -113,7 +113,8 @@ describe('Electron main', () => {
     expect(typeof fx.state.session.check).toBe('function');
     expect((fx.state.session.device as () => boolean)()).toBe(false);
 
-    expect([...fx.handlers.keys()].sort()).toEqual(CHANNELS.map(ipcChannel).sort());
+    // One per contract channel, plus the dropped-folder channel (electron/main/drop.ts).
+    expect([...fx.handlers.keys()].sort()).toEqual([...CHANNELS.map(ipcChannel), DROP_IPC_CHANNEL].sort());
     expect(fx.state.forks).toHaveLength(1);
     expect(fx.state.forks[0]).toMatch(/[/\\]engine\.js$/);
   });

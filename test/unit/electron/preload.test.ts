@@ -3,13 +3,19 @@
  * the contract's events, and never hands the page an IpcRendererEvent.
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, EVENT_IPC_CHANNEL, type PreloadApi } from '../../../src/contract';
+import { CHANNELS, DROP_IPC_CHANNEL, EVENT_IPC_CHANNEL, type PreloadApi } from '../../../src/contract';
 
 const electron = vi.hoisted(() => {
   const listeners = new Set<(event: unknown, message: unknown) => void>();
   return {
     listeners,
     contextBridge: { exposeInMainWorld: vi.fn() },
+    webUtils: {
+      getPathForFile: vi.fn((file: { path?: string }) => {
+        if (typeof file?.path !== 'string') throw new TypeError('not a File');
+        return file.path;
+      }),
+    },
     ipcRenderer: {
       invoke: vi.fn(async (channel: string, payload: unknown) => ({ ok: true, value: { channel, payload } })),
       on: vi.fn((_ch: string, l: (event: unknown, message: unknown) => void) => void listeners.add(l)),
@@ -17,7 +23,7 @@ const electron = vi.hoisted(() => {
     },
   };
 });
-vi.mock('electron', () => ({ contextBridge: electron.contextBridge, ipcRenderer: electron.ipcRenderer }));
+vi.mock('electron', () => ({ contextBridge: electron.contextBridge, ipcRenderer: electron.ipcRenderer, webUtils: electron.webUtils }));
 
 let api: PreloadApi;
 
@@ -31,7 +37,7 @@ beforeAll(async () => {
 
 describe('preload bridge', () => {
   it('exposes one function per contract channel and nothing generic', () => {
-    expect(Object.keys(api).sort()).toEqual(['channels', 'on', 'version']);
+    expect(Object.keys(api).sort()).toEqual(['channels', 'droppedFolder', 'on', 'version']);
     expect(Object.keys(api.channels).sort()).toEqual([...CHANNELS].sort());
     expect(Object.isFrozen(api.channels)).toBe(true);
     for (const c of CHANNELS) expect(typeof api.channels[c]).toBe('function');
@@ -56,5 +62,12 @@ describe('preload bridge', () => {
     expect(got).toEqual([{ jobId: 'j1' }]);
     off();
     expect(electron.listeners.size).toBe(0);
+  });
+
+  it('a dropped folder goes to main with the path webUtils reads from the File, never one the page names', async () => {
+    await api.droppedFolder({ path: '/home/me/models/mine' });
+    expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith(DROP_IPC_CHANNEL, '/home/me/models/mine');
+    await api.droppedFolder('/etc');
+    expect(electron.ipcRenderer.invoke).toHaveBeenLastCalledWith(DROP_IPC_CHANNEL, '');
   });
 });
