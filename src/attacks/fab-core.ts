@@ -61,6 +61,7 @@ async function classify(ctx: AttackContext, x: Float32Array, shape: number[]): P
 /**
  * f and ∇f of the boundary to cross, per image of rows `x` [m, D]: targeted, f = z_t − z_y;
  * untargeted, every class's difference in one pass of the batch tiled K times, then the nearest.
+ * The same pass gives each image's top-1 class, so the point is classified for free.
  */
 async function linearise(ctx: AttackContext, x: Float32Array, shape: number[], y: Int32Array, t: Int32Array | undefined, norm: FabNorm) {
   const d = shape.reduce((a, b) => a * b, 1);
@@ -69,20 +70,24 @@ async function linearise(ctx: AttackContext, x: Float32Array, shape: number[], y
   // Row r = j·m + i asks for class cls[r] of image i (tf.tile repeats the whole batch).
   const cls = Int32Array.from({ length: m * k }, (_, r) => (t ? t[r] : Math.floor(r / m)));
   const own = Int32Array.from({ length: m * k }, (_, r) => y[r % m]);
-  const { g, z } = tf.tidy(() => {
+  const { g, z, top } = tf.tidy(() => {
     const xs = tf.tile(tf.tensor4d(x, [m, ...shape] as [number, number, number, number]), [k, 1, 1, 1]);
     const pick = tf.sub(tf.oneHot(tf.tensor1d(cls, 'int32'), ctx.classifier.labels.length), tf.oneHot(tf.tensor1d(own, 'int32'), ctx.classifier.labels.length));
     let diff: tf.Tensor | undefined;
+    let best: tf.Tensor | undefined;
     const grad = tf.grad((input: tf.Tensor) => {
-      const f = tf.sum(tf.mul(ctx.classifier.logits(input as tf.Tensor4D), pick), 1);
+      const logits = ctx.classifier.logits(input as tf.Tensor4D);
+      best = tf.keep(tf.argMax(tf.slice(logits, [0, 0], [m, -1]), 1));
+      const f = tf.sum(tf.mul(logits, pick), 1);
       diff = tf.keep(f);
       return tf.sum(f);
     })(xs);
-    return { g: grad, z: diff! };
+    return { g: grad, z: diff!, top: best! };
   });
   const grads = (await g.data()) as Float32Array;
   const f = (await z.data()) as Float32Array;
-  tf.dispose([g, z]);
+  const classes = (await top.data()) as Int32Array;
+  tf.dispose([g, z, top]);
   const df = new Float64Array(m);
   const at = new Int32Array(m);
   for (let i = 0; i < m; i++) {
@@ -94,7 +99,7 @@ async function linearise(ctx: AttackContext, x: Float32Array, shape: number[], y
       if (dist < bestDist) [bestDist, df[i], at[i]] = [dist, f[r], r * d];
     }
   }
-  return { df, grads, at };
+  return { df, w: Array.from(at, (a) => grads.subarray(a, a + d)), top: classes };
 }
 
 /** The 8-bit grid point of x inside the box: nearest, or (away) every value moved ≥ 0.01 level pushed outwards. */
@@ -132,30 +137,16 @@ export async function fabSearch(ctx: AttackContext, x0: Float32Array, shape: num
     // An image goes on to the next target only while nothing has broken it.
     const active = Array.from(labels.keys()).filter((i) => found.best[i] === Infinity);
     const x = Float32Array.from(x0);
-    for (let it = 0; it < s.iterations && active.length; it++) {
-      throwIfAborted(ctx.signal);
-      const rows = new Float32Array(active.length * d);
-      active.forEach((i, k) => rows.set(x.subarray(i * d, (i + 1) * d), k * d));
-      const y = Int32Array.from(active, (i) => labels[i]);
-      const lin = await linearise(ctx, rows, shape, y, targets && Int32Array.from(active, (i) => targets[i]), s.norm);
-      active.forEach((i, k) => {
-        const o = i * d;
-        const w = lin.grads.subarray(lin.at[k], lin.at[k] + d);
-        let shift = 0;
-        for (let j = 0; j < d; j++) shift += w[j] * (x0[o + j] - x[o + j]);
-        hyperplaneStep(w, -lin.df[k], x, s.lo, s.hi, o, s.norm, step1);
-        hyperplaneStep(w, -lin.df[k] - shift, x0, s.lo, s.hi, o, s.norm, step2);
-        const a1 = Math.max(normOf(step1, s.norm), 1e-8);
-        const a2 = Math.max(normOf(step2, s.norm), 1e-8);
-        const alpha = Math.min(Math.max(a1 / (a1 + a2), 0), ALPHA_MAX);
-        for (let j = 0; j < d; j++) {
-          const v = (x[o + j] + ETA * step1[j]) * (1 - alpha) + (x0[o + j] + ETA * step2[j]) * alpha;
-          x[o + j] = Math.min(Math.max(v, s.lo[o + j]), s.hi[o + j]);
-        }
-        rows.set(x.subarray(o, o + d), k * d);
-      });
-      const top = await classify(ctx, rows, shape);
-      const adv = active.filter((i, k) => top[k] !== labels[i]);
+    const rowsOf = (idx: readonly number[]) => {
+      const rows = new Float32Array(idx.length * d);
+      idx.forEach((i, k) => rows.set(x.subarray(i * d, (i + 1) * d), k * d));
+      return rows;
+    };
+    const lineariseAt = (idx: readonly number[]) =>
+      linearise(ctx, rowsOf(idx), shape, Int32Array.from(idx, (i) => labels[i]), targets && Int32Array.from(idx, (i) => targets[i]), s.norm);
+    /** Records the images of `idx` misclassified at x (top-1 in `top`) and pulls them back towards x0. */
+    const check = async (idx: readonly number[], top: Int32Array): Promise<Set<number>> => {
+      const adv = idx.filter((i, k) => top[k] !== labels[i]);
       const candidates: number[] = [];
       for (const i of adv) {
         const r = dist(x, i);
@@ -167,10 +158,46 @@ export async function fabSearch(ctx: AttackContext, x0: Float32Array, shape: num
       }
       await keepRounded(ctx, x, x0, shape, labels, s, candidates, found);
       for (const i of adv) for (let j = i * d; j < (i + 1) * d; j++) x[j] = x0[j] + BETA * (x[j] - x0[j]);
+      return new Set(adv);
+    };
+    let ran = 0;
+    for (let it = 0; it < s.iterations && active.length; it++) {
+      throwIfAborted(ctx.signal);
+      const lin = await lineariseAt(active);
+      if (it > 0) {
+        // The pass classified the previous step's points: a success is pulled back, and its
+        // boundary linearised again there (the others need no second pass).
+        const adv = await check(active, lin.top);
+        if (adv.size) {
+          const again = active.filter((i) => adv.has(i));
+          const re = await lineariseAt(again);
+          again.forEach((i, k2) => {
+            const k = active.indexOf(i);
+            [lin.df[k], lin.w[k]] = [re.df[k2], re.w[k2]];
+          });
+        }
+      }
+      active.forEach((i, k) => {
+        const o = i * d;
+        const w = lin.w[k];
+        let shift = 0;
+        for (let j = 0; j < d; j++) shift += w[j] * (x0[o + j] - x[o + j]);
+        hyperplaneStep(w, -lin.df[k], x, s.lo, s.hi, o, s.norm, step1);
+        hyperplaneStep(w, -lin.df[k] - shift, x0, s.lo, s.hi, o, s.norm, step2);
+        const a1 = Math.max(normOf(step1, s.norm), 1e-8);
+        const a2 = Math.max(normOf(step2, s.norm), 1e-8);
+        const alpha = Math.min(Math.max(a1 / (a1 + a2), 0), ALPHA_MAX);
+        for (let j = 0; j < d; j++) {
+          const v = (x[o + j] + ETA * step1[j]) * (1 - alpha) + (x0[o + j] + ETA * step2[j]) * alpha;
+          x[o + j] = Math.min(Math.max(v, s.lo[o + j]), s.hi[o + j]);
+        }
+      });
+      ran++;
       steps++;
       for (const i of active) found.stepsPerImage[i]++;
       await s.onStep?.(steps, total);
     }
+    if (ran > 0) await check(active, await classify(ctx, rowsOf(active), shape));
     for (const i of active) if (found.floatBest[i] === Infinity) found.last.set(x.subarray(i * d, (i + 1) * d), i * d);
   }
   return { ...found, steps };
