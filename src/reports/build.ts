@@ -21,6 +21,7 @@ import { ratioCell, rateCell } from './stats';
 import { digitalTable, paperTables, perturbationTable, sortRuns, type RunEntry, type SelectionOptions } from './tables';
 import { transferTables, type TransferMatrix } from './transfer-table';
 import { robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
+import { comparisonPanels } from './run-comparison';
 import { incompleteNote, incompleteRun } from './incomplete';
 import { REPORT_SCHEMA_VERSION, type ChannelInfo, type IncompleteRun, type ReportData, type RunInfo } from './types';
 
@@ -151,6 +152,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     channels,
     tables,
     fig6: { eps: panels.length ? fig6Eps : null, panels },
+    comparison: { panels: comparisonPanels(tables[0]) },
     examples: pickExamples(entries, labels, opts.examplesPerRun ?? 3),
     captures: captures.log,
     environment: await environment(),

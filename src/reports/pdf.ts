@@ -112,6 +112,10 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
 }
 
 function fig6(c: Cursor, data: ReportData): void {
+  if (data.comparison?.panels.length) {
+    paragraph(c, 'Every run against eps: attack success among the originally correct images, and adversarial top-1 accuracy; bars: 95% Wilson intervals.', 8, '#555');
+    charts(c, data.comparison.panels);
+  }
   if (!data.fig6.panels.length) return paragraph(c, 'No transform sweeps in this report.', 8, '#555');
   paragraph(c, `Average case, eps = ${data.fig6.eps}. Solid: top-1, dashed: top-5; bars: 95% Wilson intervals. Every point's numbers are in the CSV.`, 8, '#555');
   charts(c, data.fig6.panels);

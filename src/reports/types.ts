@@ -192,6 +192,8 @@ export interface ReportData {
   channels: ChannelInfo[];
   tables: ReportTable[];
   fig6: { eps: number | null; panels: Fig6Panel[] };
+  /** Every run on one chart: attack success and adversarial accuracy against eps, a line per method (run-comparison.ts). */
+  comparison?: { panels: Fig6Panel[] };
   examples: Example[];
   captures: CaptureLog;
   environment: Environment;

@@ -191,7 +191,8 @@ describe('writers', () => {
       const page = await browser.newPage();
       await page.goto(pathToFileURL(join(out, 'report-no-csp.html')).href, { waitUntil: 'load' });
       expect(await page.locator('section[data-section]').count()).toBe(SECTIONS.length);
-      expect(await page.locator('svg.chart').count()).toBe(data.fig6.panels.length);
+      // Fig. 6 and, above it, the run comparison (success and accuracy against eps).
+      expect(await page.locator('svg.chart').count()).toBe(data.fig6.panels.length + (data.comparison?.panels.length ?? 0));
       // Every example image decoded from its data: URI.
       expect(await page.locator('img').count()).toBeGreaterThan(0);
       expect(await page.$$eval('img', (imgs) => imgs.filter((i) => !(i.complete && i.naturalWidth > 0)).length)).toBe(0);
