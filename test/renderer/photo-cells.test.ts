@@ -110,14 +110,14 @@ describe('EvaluateView: registered cells', () => {
     await wrapper.findAll('[data-testid="cell-triptych"]')[1].get('[data-panel="photo"] button').trigger('click');
     await flushPromises();
     expect(dialog.attributes('open')).toBeDefined();
-    expect(dialog.get('h3').text()).toBe('photo of the adversarial print · cell 1 · shirt/0.png');
+    expect(dialog.get('#zoom-title').text()).toBe('photo of the adversarial print · cell 1 · shirt/0.png');
     expect(dialog.find('[data-testid="zoom-image"]').exists()).toBe(true);
     await dialog.get('button').trigger('click');
     await flushPromises();
     expect(dialog.attributes('open')).toBeUndefined();
     await wrapper.get('[data-testid="rectified-sheet"]').trigger('click');
     await flushPromises();
-    expect(dialog.get('h3').text()).toBe('rectified sheet · webcam-1');
+    expect(dialog.get('#zoom-title').text()).toBe('rectified sheet · webcam-1');
     await dialog.trigger('close');
     await flushPromises();
     expect(dialog.find('[data-testid="zoom-image"]').exists()).toBe(false);
