@@ -25,6 +25,7 @@ import {
   SheetRender,
   TransformInfo,
 } from './dto';
+import { FolderListingDto, FolderListRequest } from './folders';
 import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
@@ -102,6 +103,8 @@ export const contract = {
 export type Contract = typeof contract;
 /** What the caller sends (defaults may be left out). */
 export type RequestOf<K extends Channel> = z.input<Contract[K]['request']>;
+  /** Serve mode's folder browser: sub-folders (with their kind) inside the granted roots, the roots and recent folders. */
+  'fs:list': ch(FolderListRequest, FolderListingDto),
 /** What a handler receives, after validation and defaults. */
 export type ParsedRequestOf<K extends Channel> = z.output<Contract[K]['request']>;
 export type ResponseOf<K extends Channel> = z.output<Contract[K]['response']>;
