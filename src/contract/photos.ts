@@ -6,6 +6,7 @@
  * null when none is loaded or it is not the experiment's model).
  */
 import { z } from 'zod';
+import { ChannelCompareDto } from './channel-compare';
 import { Bytes, RankedClassDto } from './dto';
 
 export const CapturePhotosRequest = z.strictObject({
@@ -62,5 +63,7 @@ export const CapturePhotosDto = z.object({
   cells: z.array(PhotoCellDto),
   /** Why photo-crop predictions are missing, when they are. */
   note: z.string().nullable(),
+  /** Photographed vs simulated destruction rates per run (printshot channel compare); null until compared. */
+  channelCompare: ChannelCompareDto.nullable().optional(),
 });
 export type CapturePhotosDto = z.infer<typeof CapturePhotosDto>;

@@ -40,6 +40,8 @@ export interface ChannelCompareOptions {
   /** The experiment's model, already loaded (the demo); else the one the experiment records. */
   model?: LoadedClassifier;
   seed?: number | string;
+  /** Only these runs (folder names, with or without 'adversarial/'); all photographed runs by default. */
+  runs?: readonly string[];
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -64,7 +66,10 @@ export async function runChannelCompare(opts: ChannelCompareOptions): Promise<Ch
   const profile = await readChannelProfile(profileFile);
   const capturesBytes = await readFile(resolveInExperiment(dir, CAPTURES_LOG)).catch(() => null);
   const log = await readCapturesLog(resolveInExperiment(dir, CAPTURES_LOG), exp.id);
-  const accepted = log.photos.filter((p) => p.status === 'accepted' && p.sheetId && p.layoutFile && p.crops.some((c) => c.role === 'adversarial' && c.run));
+  const strip = (r: string) => r.replace(/^adversarial\//, '').replace(/\/$/, '');
+  const wanted = opts.runs && new Set(opts.runs.map(strip));
+  const counts = (c: { role: string; run?: string }) => c.role === 'adversarial' && !!c.run && (!wanted || wanted.has(strip(c.run)));
+  const accepted = log.photos.filter((p) => p.status === 'accepted' && p.sheetId && p.layoutFile && p.crops.some(counts));
   if (!accepted.length) {
     throw new PrintshotError('bad-argument', `${dir}: no accepted photo of an attack run in ${CAPTURES_LOG} to compare against`, `register photos of a run's sheets first: printshot register --experiment ${dir} --photos PHOTOS/`);
   }
@@ -91,7 +96,7 @@ export async function runChannelCompare(opts: ChannelCompareOptions): Promise<Ch
       const fromProfile = await simulateProfilePhoto(layout, loadCell, profile, { ...DEFAULT_PROFILE_SIMULATE, frame, ...(p.homography && { homography: p.homography }) }, rng('profile'));
       const fromDefault = await simulatePhoto(layout, loadCell, simulateOptions({ camera: { frame } }), rng('default'), p.homography);
       poses[p.homography ? 'registered' : 'drawn']++;
-      const advs = p.crops.filter((c) => c.role === 'adversarial' && c.run);
+      const advs = p.crops.filter(counts);
       const cellOf = (index: number) => layout.cells.find((c) => c.index === index)!;
       const photoPreds = await top1(await Promise.all(advs.map((c) => readImage8(resolveInExperiment(dir, c.file), { channels, width, height }))));
       const simPreds = async (sim: { photo: Image8; truth: { homography: number[] } }) =>

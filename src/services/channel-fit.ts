@@ -33,6 +33,8 @@ export interface ChannelFitOptions {
   experiment: string;
   /** Where to write the profile (default EXP/channel/profile.json). */
   out?: string;
+  /** Fit from at most this many accepted photos, spread evenly over the log (the demo: a few of its 135). */
+  maxPhotos?: number;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }
@@ -61,7 +63,9 @@ export async function runChannelFit(opts: ChannelFitOptions): Promise<ChannelFit
   const dir = opts.experiment;
   const exp = await openExperiment(dir);
   const log = await readCapturesLog(resolveInExperiment(dir, CAPTURES_LOG), exp.id);
-  const accepted = log.photos.filter((p) => p.status === 'accepted' && p.homography && p.sheetId && p.original);
+  const all = log.photos.filter((p) => p.status === 'accepted' && p.homography && p.sheetId && p.original);
+  const keep = opts.maxPhotos && opts.maxPhotos < all.length ? opts.maxPhotos : all.length;
+  const accepted = Array.from({ length: keep }, (_, i) => all[Math.floor((i * all.length) / keep)]);
   if (!accepted.length) {
     throw new PrintshotError('bad-argument', `${dir}: no accepted photo in ${CAPTURES_LOG} to fit a channel from`, `register photos first: printshot register --experiment ${dir} --photos PHOTOS/`);
   }

@@ -5,7 +5,8 @@
  *   runSheetJob      sheets/<run>.pdf + .layout.json (clean/adversarial pairs, QR markers,
  *                    calibration strip)
  *   runSimulateJob   one seeded photo per sheet through the default channel (print model, pose,
- *                    lighting, blur, noise, JPEG 90) at 1920×1080 by default, into photos/<run>/
+ *                    lighting, blur, noise, JPEG 90), or through `channel` (a profile file: the
+ *                    demo's known channel, demo-channel.ts), at 1920×1080 by default, into photos/<run>/
  *   runRegisterJob   markers → homography → rectified crops in captures/ (rejections logged)
  *   evaluatePhotos   the paper's Tables 1–3 on the crops; Table 3 is the photo destruction rate
  *   calibrateCaptures  the calibration strip of every accepted photo → calibration/<photo>.json
@@ -31,6 +32,8 @@ export interface DemoPhotoOptions {
   seed?: number | string;
   /** Simulated camera frame (default 1920×1080: 720p crops of 25-mm cells are only ~26 dB). */
   frame?: { width: number; height: number };
+  /** Photograph through this channel profile file instead of the default print and camera models. */
+  channel?: string;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -93,6 +96,7 @@ export async function runDemoPhotos(opts: DemoPhotoOptions): Promise<DemoPhotoRe
         seed,
         out: photosDir,
         overrides: { camera: { frame } },
+        ...(opts.channel && { channel: opts.channel }),
         signal: opts.signal,
         onProgress: (d, t) => opts.onProgress?.(`photograph ${stage}`, i + 0.25 + (0.5 * d) / Math.max(1, t), total),
       }),

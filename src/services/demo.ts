@@ -1,7 +1,9 @@
 /**
  * The headless loop on the bundled model and samples: fast/BIM/ILLC at eps 4, 8, 16, then the
  * five transform sweeps of the paper's Fig. 6 on every run, then (unless photos is false) the
- * physical stage of demo-photos.ts: print → simulate → register → evaluate for every run.
+ * physical stage of demo-photos.ts: print → simulate → register → evaluate for every run, the
+ * photos drawn through a known non-default channel (demo-channel.ts), which `channel fit` then
+ * recovers and `channel compare` uses to predict the photographed destruction rate.
  * Writes an experiment folder, results/demo.json and the report (reports/demo.pdf, .html, .csv,
  * .json: demo-report.ts), and returns everything for the CLI to print.
  */
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { atomicWriteJson } from '../workspace';
 import { getTransform, listTransforms, type TransformSpec } from '../transforms';
 import { attackIntoExperiment, type AttackSummary } from './attack-job';
+import { runDemoChannel, writeDemoChannel, type DemoChannelResult } from './demo-channel';
 import { runDemoPhotos, type DemoPhotoResult } from './demo-photos';
 import { writeDemoReport } from './demo-report';
 import { evaluatePairs, type EvaluationReport } from './evaluate';
@@ -49,6 +52,8 @@ export interface DemoResult {
   runs: DemoRun[];
   /** The photo stage; absent with photos: false. */
   photos?: DemoPhotoResult;
+  /** The fitted channel and simulation against capture at the largest eps; absent with photos: false. */
+  channel?: DemoChannelResult;
 }
 
 /** Every transform's paper sweep (Fig. 6 x-axis grid). */
@@ -93,7 +98,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
     const photos = opts.photos === false
       ? undefined
-      : await runDemoPhotos({ out: opts.out, runs, model, seed: opts.seed ?? 0, onProgress: opts.onProgress });
+      : await runDemoPhotos({ out: opts.out, runs, model, seed: opts.seed ?? 0, channel: await writeDemoChannel(opts.out), onProgress: opts.onProgress });
+    // Comparing costs two more simulated photos per photo: the largest eps's runs keep the demo in its time budget (bench:channel does all).
+    const top = Math.max(...epsList);
+    const channel = photos
+      ? await runDemoChannel({ out: opts.out, model, runs: runs.filter((r) => r.eps === top).map((r) => r.dir), seed: opts.seed ?? 0, onProgress: opts.onProgress })
+      : undefined;
     // One progress unit for the whole report: its stages (evaluations, charts, each file) come as labels.
     opts.onProgress?.('report', 0, 1);
     const reports = await writeDemoReport(opts.out, model, { seed: opts.seed ?? 0, onProgress: (stage) => opts.onProgress?.(`report: ${stage}`, 0, 1) });
@@ -107,6 +117,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       seconds: (Date.now() - started) / 1000,
       runs,
       ...(photos ? { photos } : {}),
+      ...(channel ? { channel } : {}),
     };
     await atomicWriteJson(result.resultsFile, result);
     return result;

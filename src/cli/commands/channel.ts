@@ -6,6 +6,7 @@
  * destruction rates per run (docs/photo-evaluation.md), written to DIR/channel/compare.json.
  */
 import type { Command } from 'commander';
+import { positiveInt } from './options';
 
 export function registerChannelCommand(program: Command): void {
   const channel = program.command('channel').description('the measured print–camera channel profile');
@@ -14,10 +15,11 @@ export function registerChannelCommand(program: Command): void {
     .description('fit a channel profile from the registered photos of an experiment (colour strip and cells)')
     .requiredOption('--experiment <dir>', 'experiment folder with registered photos')
     .option('--out <file>', 'profile file to write (default: <experiment>/channel/profile.json)')
+    .option('--max-photos <n>', 'fit from at most n accepted photos, spread over the capture log', positiveInt)
     .option('--json', 'print the profile as JSON')
-    .action(async (opts: { experiment: string; out?: string; json?: boolean }) => {
+    .action(async (opts: { experiment: string; out?: string; maxPhotos?: number; json?: boolean }) => {
       const [{ runChannelFit }, { channelProfileText }] = await Promise.all([import('../../services/channel-fit'), import('../../calibration')]);
-      const { file, profile } = await runChannelFit({ experiment: opts.experiment, out: opts.out });
+      const { file, profile } = await runChannelFit({ experiment: opts.experiment, out: opts.out, maxPhotos: opts.maxPhotos });
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ file, profile }, null, 2)}\n`);
         return;

@@ -80,7 +80,11 @@ export function registerDemoCommand(program: Command): void {
       const out = opts.out ?? defaultDemoDir();
       if (opts.defended) return defendedDemo(out, opts);
       const progress = demoProgress('demo', opts.json);
-      const [{ runDemo }, { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection }] = await Promise.all([import('../../services/demo'), import('../demo-tables')]);
+      const [{ runDemo }, { demoDigitalTable, demoFig6Tables, demoOrdering, demoPhotoSection }, { demoChannelSection }] = await Promise.all([
+        import('../../services/demo'),
+        import('../demo-tables'),
+        import('../demo-channel-text'),
+      ]);
       const result = await runDemo({ out, limit: opts.limit, photos: opts.photos, onProgress: (stage, d, t) => progress.update(d, t, stage) }).finally(() =>
         progress.stop(),
       );
@@ -101,6 +105,7 @@ export function registerDemoCommand(program: Command): void {
           demoOrdering(result, 16),
           '',
           ...(result.photos ? [demoPhotoSection(result.photos), ''] : []),
+          ...(result.channel ? [demoChannelSection(result.channel), ''] : []),
           `Experiment folder: ${result.out}`,
           `Results JSON:      ${result.resultsFile}`,
           `Report:            ${result.reports.join(', ')}`,

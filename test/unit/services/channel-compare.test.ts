@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelCompareDto } from '../../../src/contract/channel-compare';
 import { readImage8 } from '../../../src/images';
 import { predict } from '../../../src/inference';
 import type { LoadedClassifier } from '../../../src/model';
@@ -112,6 +113,8 @@ describe('channel compare', () => {
     const opts = { sweeps: [], tableTransforms: [], examplesPerRun: 0 };
     const data: ReportData = await buildReportData({ dir: exp, model, options: opts });
     expect(data.channelCompare).toEqual({ ...fitted.comparison, stale: [] });
+    // What capture:photos sends the workbench: the contract's restated schema reads the stored comparison.
+    expect(ChannelCompareDto.parse(data.channelCompare).rows[0].photographed).toEqual(fitted.comparison.rows[0].photographed);
     const t = data.tables.find((x) => x.id === 'channel-compare')!;
     expect(t.rows.map((r) => r.key)).toEqual([fitted.comparison.rows[0].run, 'all']);
     const photo = t.rows[0].cells.photo!;
