@@ -77,7 +77,7 @@ describe('ImagesView: a corrupt folder', () => {
     await flushPromises();
     const note = wrapper.get('[data-testid="images-unreadable"]');
     expect(note.findAll('li').map((li) => li.text())).toEqual(BAD.map((u) => `${u.relPath}: ${u.reason}`));
-    expect(note.text()).toContain('3 of 48 image files cannot be read');
+    expect(note.get('.title').text()).toBe('An image cannot be read: 3 of the 48 files in this folder are damaged or not PNG/JPEG images, so nothing was loaded yet');
     expect(note.get('.file').text()).toBe('File: /corrupt');
     expect(note.get('.hint').text()).toMatch(/^Fix: replace or remove those files/);
     expect(wrapper.findAll('ul.grid li')).toHaveLength(0);
