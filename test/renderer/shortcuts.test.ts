@@ -6,7 +6,9 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import App from '../../renderer/src/App.vue';
+import { VIEWS } from '../../renderer/src/composables/route';
 import { createKeyMap, type ShortcutAction } from '../../renderer/src/composables/shortcuts';
+import { MenuCommand } from '../../src/contract';
 import { FakeBridge, flushPromises, mountWith, stubDom } from './helpers';
 
 beforeEach(() => {
@@ -69,6 +71,10 @@ describe('createKeyMap', () => {
     expect(press('6')).toEqual({ kind: 'go', view: 'evaluate' });
     expect(press('?')).toEqual({ kind: 'help' });
   });
+});
+
+it("lists the contract's go:<step> menu commands in the step order (the Electron menu's Alt+1…8)", () => {
+  expect(MenuCommand.options.filter((c) => c.startsWith('go:'))).toEqual(VIEWS.map((v) => `go:${v.id}`));
 });
 
 describe('shortcuts in the shell', () => {
