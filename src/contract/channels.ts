@@ -98,13 +98,13 @@ export const contract = {
   'file:export': ch(InExperiment, z.object({ savedTo: z.string().nullable() })),
   /** Opens a file of the open experiment in the OS viewer (print a sheet from there). */
   'file:open': ch(InExperiment, z.object({ opened: z.boolean() })),
+  /** Serve mode's folder browser: sub-folders (with their kind) inside the granted roots, the roots and recent folders. */
+  'fs:list': ch(FolderListRequest, FolderListingDto),
 } satisfies { [K in Channel]: { request: z.ZodType; response: z.ZodType } };
 
 export type Contract = typeof contract;
 /** What the caller sends (defaults may be left out). */
 export type RequestOf<K extends Channel> = z.input<Contract[K]['request']>;
-  /** Serve mode's folder browser: sub-folders (with their kind) inside the granted roots, the roots and recent folders. */
-  'fs:list': ch(FolderListRequest, FolderListingDto),
 /** What a handler receives, after validation and defaults. */
 export type ParsedRequestOf<K extends Channel> = z.output<Contract[K]['request']>;
 export type ResponseOf<K extends Channel> = z.output<Contract[K]['response']>;

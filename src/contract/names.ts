@@ -44,14 +44,14 @@ export const EVENTS = ['job:progress', 'job:done', 'job:error', 'engine:crashed'
 
 export type EventName = (typeof EVENTS)[number];
 
-/** The one IPC channel main uses to push events to the renderer (payload: {event, payload}). */
-export const EVENT_IPC_CHANNEL = 'printshot:event';
 /**
  * The IPC channel of a folder dropped on the desktop app: the preload reads its path from the
  * dropped File itself (webUtils.getPathForFile) and main grants that folder (electron/main/drop.ts).
  */
 export const DROP_IPC_CHANNEL = 'printshot:dropped-folder';
 
+/** The one IPC channel main uses to push events to the renderer (payload: {event, payload}). */
+export const EVENT_IPC_CHANNEL = 'printshot:event';
 
 /** The IPC channel name of a request channel; prefixed so it cannot collide with Electron's own. */
 export function ipcChannel(channel: Channel): string {
