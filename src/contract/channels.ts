@@ -28,6 +28,7 @@ import {
 import { FolderListingDto, FolderListRequest } from './folders';
 import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
+import { ZooEntryDto, ZooPull } from './zoo';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 
 const Empty = z.strictObject({});
@@ -48,6 +49,10 @@ export const contract = {
   'model:load': ch(z.strictObject({ source: FolderRef }), ModelInfo),
   /** Edits the card of the loaded model for this session (reloads it with the new card). */
   'model:setCard': ch(z.strictObject({ card: ModelCardEdit }), ModelInfo),
+  /** The zoo's catalogue and what is downloaded (src/zoo). */
+  'zoo:list': ch(Empty, z.array(ZooEntryDto)),
+  /** Downloads (or resumes, or verifies) a zoo model, then loads it unless another job is running. */
+  'zoo:pull': ch(ZooPull, JobRef),
 
   /** Thumbnails of an image folder ('bundled' = the sample images), converted to the model's input. */
   'images:list': ch(ImagesListRequest, ImagesListDto),

@@ -5,6 +5,7 @@
 export * from './names';
 export * from './dto';
 export * from './model-summary';
+export * from './zoo';
 export * from './results';
 export * from './robustness';
 export * from './photos';

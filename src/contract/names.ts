@@ -10,6 +10,8 @@ export const CHANNELS = [
   'model:info',
   'model:load',
   'model:setCard',
+  'zoo:list',
+  'zoo:pull',
   'images:list',
   'images:classify',
   'attack:list',

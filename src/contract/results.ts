@@ -3,7 +3,7 @@
  * their runs, evaluation reports (shaped like the core's EvaluationReport), engine state.
  */
 import { z } from 'zod';
-import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ProgressDto, RankedClassDto } from './dto';
+import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ModelInfo, ProgressDto, RankedClassDto } from './dto';
 import { RobustnessReportDto } from './robustness';
 
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
@@ -125,6 +125,8 @@ export const JobResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('report'), files: z.array(z.string()) }),
   /** The comparison, also written to `file` (relative to the experiment) so a reload shows it. */
   z.object({ kind: z.literal('robustness'), file: z.string(), report: RobustnessReportDto }),
+  /** A pulled zoo model; `model` is the loaded model, null when another job kept it from loading. */
+  z.object({ kind: z.literal('zoo'), name: z.string(), dir: z.string(), upToDate: z.boolean(), model: ModelInfo.nullable() }),
 ]);
 export type JobResult = z.infer<typeof JobResult>;
 

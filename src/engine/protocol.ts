@@ -32,6 +32,7 @@ export const JOB_CHANNELS = {
   'capture:register': 'register',
   'report:export': 'report',
   'robustness:run': 'robustness',
+  'zoo:pull': 'zoo',
   'robustness:suite': 'robustness',
 } as const satisfies Partial<Record<EngineChannel, JobKind>>;
 

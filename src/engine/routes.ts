@@ -129,6 +129,8 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       return used(source, call('model:load', { source }));
     },
     'model:setCard': (req) => call('model:setCard', req),
+    'zoo:list': (req) => call('zoo:list', req),
+    'zoo:pull': (req) => call('zoo:pull', req, `pull ${req.name}`),
 
     'images:list': async (req) => {
       const source = await resolveFolder(platform, req.source, 'images');

@@ -44,6 +44,7 @@ const JOB_KINDS = {
   'report:export': 'report',
   'robustness:run': 'robustness',
   'robustness:suite': 'robustness',
+  'zoo:pull': 'zoo',
 } as const satisfies { [K in Channel as ResponseOf<K> extends { jobId: string } ? K : never]: JobKind };
 
 export type JobChannel = keyof typeof JOB_KINDS;

@@ -16,6 +16,7 @@ import { modelHandlers } from './model-handlers';
 import { reportHandlers } from './report-handler';
 import { robustnessHandlers } from './robustness-handler';
 import type { EngineState } from './state';
+import { zooHandlers } from './zoo-handlers';
 import { lockedJob, scopedState, type CallScope } from './scope';
 
 /** What a running job can do: check cancellation, report progress, record resume metadata. */
@@ -77,7 +78,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

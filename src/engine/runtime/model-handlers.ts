@@ -70,7 +70,7 @@ function assertIdle(state: EngineState, what: string): void {
   if (state.jobs.size > 0) throw new ContractError('busy', `cannot ${what} while a job is running`, 'wait for it to finish or cancel it');
 }
 
-function replaceModel(state: EngineState, next: LoadedModel): void {
+export function replaceModel(state: EngineState, next: LoadedModel): void {
   state.model?.classifier.dispose();
   state.model = next;
   state.dataset = undefined;

@@ -20,6 +20,7 @@ import {
 import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAKE_LABELS, TINY_PNG } from './fake-data';
 import { fakeRobustnessModels } from './fake-robustness';
 import { fakeFolderListing } from './fake-folders';
+import { fakeZoo } from './fake-zoo';
 import { runDisplayName } from '../../../src/attacks/names';
 import type { Bridge } from '../../../renderer/src/bridge/types';
 
@@ -141,6 +142,8 @@ export class FakeBridge implements Bridge {
       'model:info': () => model,
       'model:load': () => (model = fakeModel()),
       'model:setCard': (req) => (model = { ...(model ?? fakeModel()), ...req.card, cardEdited: true } as ReturnType<typeof fakeModel>),
+      'zoo:list': () => fakeZoo(),
+      'zoo:pull': (req) => this.startJob('zoo', `pull ${req.name}`),
       'images:list': (req) => {
         const { offset, limit } = req.page ?? { offset: 0, limit: 100 };
         return { root: '/fake/samples', total: images.length, labels: [...FAKE_LABELS], items: images.slice(offset, offset + limit) };

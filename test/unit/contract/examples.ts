@@ -12,6 +12,8 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'model:info': {},
   'model:load': { source: { kind: 'bundled' } },
   'model:setCard': { card: { range: '0-255', labels: ['a', 'b'] } },
+  'zoo:list': {},
+  'zoo:pull': { name: 'mobilenet-v2-1.0-224' },
   'images:list': { source: { kind: 'path', path: '/data/images' }, page: { offset: 0, limit: 10 } },
   'images:classify': { source: { kind: 'bundled' } },
   'attack:list': {},
