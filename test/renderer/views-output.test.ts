@@ -118,7 +118,9 @@ describe('CaptureView', () => {
     await finishJob(fake, 'register', { kind: 'register', photos: [{ name: 'phone.png', accepted: false, reason: 'foreign-sheet: sheet 1A2B belongs to experiment 0123' }], detail: {} });
     const item = wrapper.get('[data-testid="photo-strip"] li');
     expect(item.attributes('data-state')).toBe('rejected');
-    expect(item.text()).toContain('foreign-sheet');
+    // The reason's code becomes its title (issue 22): no internal code on screen.
+    expect(item.text()).toContain('The sheet belongs to another experiment: sheet 1A2B belongs to experiment 0123');
+    expect(item.text()).not.toContain('foreign-sheet');
     wrapper.unmount();
   });
 
