@@ -61,6 +61,11 @@ describe('the error catalogue', () => {
   it('a line-numbered file keeps its line; an unknown code falls back to a generic title with a fix', () => {
     const p = presentError({ code: 'bad-dataset', message: '/d/labels.csv:3: expected 2 fields (file,label), found 3' });
     expect(p).toMatchObject({ file: '/d/labels.csv:3', detail: 'expected 2 fields (file,label), found 3' });
+    expect(presentError({ code: 'bad-image', message: '/d/Ankle boot/1.png: not a PNG' })).toMatchObject({ file: '/d/Ankle boot/1.png', detail: 'not a PNG' });
+    // A sentence that starts with a path keeps it in the detail.
+    const sentence = presentError({ code: 'forbidden', message: '/etc is outside the folders this workbench may open: /work' });
+    expect(sentence).toMatchObject({ detail: '/etc is outside the folders this workbench may open: /work' });
+    expect(sentence.file).toBeUndefined();
     const unknown = presentError({ message: 'Failed to fetch' });
     expect(unknown.title).toBe('Something went wrong inside Printshot');
     expect(unknown.fix.length).toBeGreaterThan(5);

@@ -55,7 +55,9 @@ export function presentError(error: UiError): PresentedError {
   let detail = humanizeText(error.message.trim());
   let file = error.file;
   const m = file === undefined ? LEADING_PATH.exec(detail) : null;
-  if (m) {
+  // A sentence that starts with a path ('/etc is outside the folders …: …') is not a path: one
+  // with spaces counts only when it ends in a file name ('/data/Ankle boot/1.png').
+  if (m && (!/\s/.test(m[1]) || /\.[A-Za-z0-9]{1,5}(?::\d+)?$/.test(m[1]))) {
     file = m[1];
     detail = humanizeText(m[2]);
   }
