@@ -3,8 +3,8 @@
  * small FGSM run, a rendered sheet and the synthetic sweeps. At 1024×768, 1920×1080 and 2560×1440, on each
  * view scrolled to the bottom: the step rail is still on screen, nothing makes the page scroll
  * sideways (a table may scroll inside its card), text fields show their whole value and badges
- * keep to one line; screenshots are attached. Then an axe-core audit of each view: no serious
- * or critical violation.
+ * keep to one line; screenshots are attached. Then an axe-core audit of each view and of the
+ * shortcut overlay: no serious or critical violation.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -119,6 +119,12 @@ test('every view at 1024×768, 1920×1080 and 2560×1440: sticky step rail, no s
         found.push(`${view}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes.slice(0, 4).map((n) => n.target.join(' ')).join(' | ')}`);
       }
     }
+    // The shortcut overlay too, open over a view.
+    await page.keyboard.press('?');
+    await expect(page.getByTestId('shortcut-help')).toBeVisible();
+    const overlay = await new AxeBuilder({ page }).include('[data-testid="shortcut-help"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    for (const v of overlay.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) found.push(`shortcut overlay: ${v.id} (${v.impact}) ${v.help}`);
+    expect(overlay.passes.map((p) => p.id)).toContain('color-contrast');
     expect(found).toEqual([]);
   });
 });
