@@ -57,7 +57,7 @@ describe('droppedFolder', () => {
     const handlers = new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>();
     const ipcMain = { handle: vi.fn((ch: string, h: never) => void handlers.set(ch, h)), removeHandler: vi.fn((ch: string) => void handlers.delete(ch)) };
     const grants = new PathGrants();
-    const off = registerDrop(ipcMain, grants, (event) => (event as { trusted: boolean }).trusted);
+    const off = registerDrop(ipcMain, grants, (event) => (event as unknown as { trusted: boolean }).trusted);
     const handler = handlers.get(DROP_IPC_CHANNEL)!;
     expect(await handler({ trusted: false }, path.join(base, 'model'))).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     expect(await handler({ trusted: true }, path.join(base, 'model'))).toMatchObject({ ok: true });
