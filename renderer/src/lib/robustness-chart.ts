@@ -1,8 +1,9 @@
 /**
- * A robustness chart panel (one per model) as a chart.js line chart: accuracy under attack (%)
- * against eps on a linear axis, a line per method, digital solid and photo dashed in the
- * method's colour, as the report draws it (src/reports/chart.ts). The same numbers as text, for
- * the canvas's text alternative.
+ * A report chart panel as a chart.js line chart, as the report draws it (src/reports/chart.ts):
+ * a robustness panel (one per model: accuracy under attack against eps, a line per method,
+ * digital solid and photo dashed in the method's colour), the run comparison (success and
+ * accuracy against eps) or a Fig. 6 sweep (destruction rate against the transform parameter,
+ * top-1 solid and top-5 dashed). The same numbers as text, for the canvas's text alternative.
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { ChartPanelDto, MaskingWarningDto } from '../../../src/contract';
@@ -11,27 +12,31 @@ const COLOURS = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#0891b2
 
 const percent = (v: number | null) => (v === null ? null : Math.round(1000 * v) / 10);
 
+/** A series' name: its own label, else the method with top-1/top-5 (Fig. 6 panels carry no labels). */
+const seriesLabel = (s: ChartPanelDto['series'][number]) => s.label ?? `${s.method} ${s.k === 'top1' ? 'top-1' : 'top-5'}`;
+
 export function robustnessChart(panel: ChartPanelDto): ChartConfiguration {
   const methods = [...new Set(panel.series.map((s) => s.method))];
   const yMax = panel.yMax !== undefined ? 100 * panel.yMax : 100;
+  const xs = panel.series.flatMap((s) => s.points.map((p) => p.x));
   return {
     type: 'line',
     data: {
       datasets: panel.series.map((s) => {
         const colour = COLOURS[methods.indexOf(s.method) % COLOURS.length];
         return {
-          label: s.label ?? s.method,
+          label: seriesLabel(s),
           data: s.points.map((p) => ({ x: p.x, y: percent(p.rate.value) })),
           borderColor: colour,
           backgroundColor: colour,
-          ...(s.dashed ? { borderDash: [6, 4] } : {}),
+          ...((s.dashed ?? s.k === 'top5') ? { borderDash: [6, 4] } : {}),
         };
       }),
     },
     options: {
       plugins: { title: { display: true, text: panel.title } },
       scales: {
-        x: { type: 'linear', min: 0, max: panel.paperRange.max, title: { display: true, text: panel.param } },
+        x: { type: 'linear', min: Math.min(0, panel.paperRange.min, ...xs), max: Math.max(panel.paperRange.max, ...xs), title: { display: true, text: panel.param } },
         y: { min: 0, max: yMax, title: { display: true, text: `${panel.yLabel ?? 'rate'} (%)` } },
       },
     },
@@ -42,7 +47,7 @@ export function robustnessChart(panel: ChartPanelDto): ChartConfiguration {
 export function robustnessChartText(panel: ChartPanelDto): string {
   const lines = panel.series.map((s) => {
     const points = s.points.map((p) => `${panel.param} ${p.x} ${p.rate.value === null ? '—' : `${(100 * p.rate.value).toFixed(1)} %`}`);
-    return `${s.label ?? s.method}: ${points.join(', ')}`;
+    return `${seriesLabel(s)}: ${points.join(', ')}`;
   });
   return `${panel.title}. ${lines.join('; ')}.`;
 }
