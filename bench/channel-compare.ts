@@ -61,7 +61,8 @@ const matrixMaxError = Math.max(...p.matrix.flatMap((row, r) => row.map((v, c) =
 const sigmaRelativeError = p.blurSigma / DEMO_CHANNEL.blurSigma - 1;
 const within = (g: number | null) => g !== null && Math.abs(g) <= 5;
 const verdict = {
-  runs: comparison.rows.length,
+  runs: comparison.rows.filter((r) => r.gapProfile !== null).length,
+  undefinedRuns: comparison.rows.filter((r) => r.gapProfile === null).length,
   runsWithin5: comparison.rows.filter((r) => within(r.gapProfile)).length,
   pooledGapProfile: comparison.total.gapProfile,
   pooledGapDefault: comparison.total.gapDefault,
@@ -82,7 +83,9 @@ if (opt.json) {
       '',
       ...channelCompareText(comparison),
       '',
-      `profile within 5 points: ${verdict.runsWithin5} of ${verdict.runs} runs; pooled gap ${verdict.pooledGapProfile ?? '—'} points (default channel ${verdict.pooledGapDefault ?? '—'})`,
+      `profile within 5 points: ${verdict.runsWithin5} of ${verdict.runs} runs with a defined rate` +
+        `${verdict.undefinedRuns ? ` (${verdict.undefinedRuns} with no pair whose clean image is right and adversarial wrong)` : ''}; ` +
+        `pooled gap ${verdict.pooledGapProfile ?? '—'} points (default channel ${verdict.pooledGapDefault ?? '—'})`,
       `compare: ${comparison.total.photos} photos in ${compareSeconds.toFixed(0)} s (load ${load()})`,
       `command: ${command}`,
     ].join('\n') + '\n',
