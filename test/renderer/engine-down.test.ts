@@ -40,6 +40,10 @@ describe('engine down', () => {
     expect(isInert(main.element)).toBe(true);
     expect(main.find('form.attack-form').exists()).toBe(true); // still there, but inside the inert main
     expect(isInert(wrapper.get('[data-testid="engine-banner"]').element)).toBe(false);
+    // The start shortcut presses the view's own button: an inert one is not pressed.
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', ctrlKey: true, bubbles: true }));
+    await flushPromises();
+    expect(fake.callsOf('attack:start')).toHaveLength(1);
 
     await useAppStore().restartEngine();
     await flushPromises();

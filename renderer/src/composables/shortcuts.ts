@@ -70,7 +70,8 @@ export function createKeyMap(opts: KeyMapOptions): (e: KeyboardEvent) => Shortcu
 }
 
 function visible(el: Element): el is HTMLElement {
-  if (!(el instanceof HTMLElement) || el.closest('[hidden], dialog:not([open])')) return false;
+  // [inert]: nothing to press while the engine is down (App.vue makes the step's content inert).
+  if (!(el instanceof HTMLElement) || el.closest('[hidden], [inert], dialog:not([open])')) return false;
   // Chromium knows about display:none ancestors and the like; jsdom (no layout) has no checkVisibility.
   return typeof el.checkVisibility === 'function' ? el.checkVisibility() : true;
 }
