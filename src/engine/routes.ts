@@ -191,7 +191,7 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       return { savedTo: await platform.saveAs(abs, path.basename(abs)) };
     },
     'fs:list': async (req) => {
-      if (!platform.folders) throw new ContractError('not-available', 'the desktop app picks folders with the system dialog, not this list', 'use the Browse… button');
+      if (!platform.folders) throw new ContractError('not-available', 'the desktop app picks folders with the system dialog, not this list', 'click the folder button (Open a TF.js model folder…, Image folder…) to open the dialog');
       return platform.folders.list(req.path);
     },
     'file:open': async (req) => {

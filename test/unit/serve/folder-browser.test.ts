@@ -143,3 +143,26 @@ describe('recent folders', () => {
     expect((await again.list()).map((x) => x.name).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
 });
+
+describe('fs:list and recent folders through the route table', () => {
+  it('serve mode answers fs:list from its roots; a folder loaded as a model becomes a recent one', async () => {
+    const { createRoutes } = await import('../../../src/engine');
+    const { servePlatform } = await import('../../../src/serve');
+    const ws = path.join(base, 'routes-workspace');
+    const platform = servePlatform({ workspace: ws, version: 'test', allow: [granted] });
+    const host = { call: async () => ({}) } as unknown as Parameters<typeof createRoutes>[0];
+    const routes = createRoutes(host, platform);
+    expect((await routes['fs:list']({})).roots.map((r) => r.name)).toEqual(['Workspace', 'Bundled assets', 'granted']);
+    await expect(routes['fs:list']({ path: '/etc' })).rejects.toMatchObject({ code: 'forbidden' });
+    await routes['model:load']({ source: { kind: 'path', path: path.join(granted, 'my-model') } });
+    await routes['model:load']({ source: { kind: 'bundled' } }); // nothing to remember
+    expect((await routes['fs:list']({})).recent.map((r) => [r.name, r.kind])).toEqual([['my-model', 'model']]);
+    expect(JSON.parse(await readFile(path.join(ws, RECENT_FOLDERS_FILE), 'utf8'))).toHaveLength(1);
+  });
+
+  it('a platform without a folder browser (Electron) answers not-available with a Fix', async () => {
+    const { createRoutes } = await import('../../../src/engine');
+    const routes = createRoutes({} as Parameters<typeof createRoutes>[0], {} as Parameters<typeof createRoutes>[1]);
+    await expect(routes['fs:list']({})).rejects.toMatchObject({ code: 'not-available', hint: expect.stringContaining('to open the dialog') });
+  });
+});
