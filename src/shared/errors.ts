@@ -30,7 +30,9 @@ export const ERROR_CODES = {
 
 /**
  * The one closed set of error codes, for PrintshotError, ContractError and the wire (ErrorDto);
- * src/contract re-exports it. An unknown code is a compile error.
+ * src/contract re-exports it. An unknown code is a compile error. A new code also needs its title
+ * and fix in the UI's error catalogue (renderer/src/lib/error-catalogue.ts; a missing entry is a
+ * type error there and fails test/renderer/error-catalogue.test.ts).
  */
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
