@@ -20,6 +20,8 @@ async function expectTriptychs(page: Page, cells: number): Promise<void> {
 }
 
 test('the channel in the workbench: marker overlay, rectified sheet, a triptych per registered cell, zoom, and all of it after a reload', async ({ page }, testInfo) => {
+  // The whole loop plus a report and a reload: about 2 min idle, more on a loaded 2-core VM.
+  test.setTimeout(300_000);
   await freshWorkbench(page);
   await page.getByRole('button', { name: 'Load the bundled model' }).click();
   await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
