@@ -11,7 +11,7 @@
  * cycle.
  */
 import { z } from 'zod';
-import { AttackSummaryDto, FolderRef } from './dto';
+import { AttackSummaryDto, FolderRef, SampleMode } from './dto';
 
 /**
  * A model to compare. 'loaded' is the model of the Model step; 'bundled' the default model;
@@ -50,8 +50,9 @@ export const RobustnessRun = z.strictObject({
   /** Print, photograph (simulated) and register every run as well. */
   photos: z.boolean().default(false),
   images: FolderRef.default({ kind: 'bundled' }),
-  /** Attack only the first n images (in the dataset's sorted order). */
+  /** Attack only n images, chosen by `sample` with `seed` (src/images/sample.ts; absent: 'first'). */
   limit: z.number().int().min(1).max(100_000).optional(),
+  sample: SampleMode.optional(),
   seed: z.number().int().min(0).max(2 ** 31).default(0),
 });
 export type RobustnessRun = z.input<typeof RobustnessRun>;
@@ -70,6 +71,7 @@ export const RobustnessSuiteRun = z.strictObject({
   eps: z.array(z.number().gt(0).max(255)).min(1).max(12),
   images: FolderRef.default({ kind: 'bundled' }),
   limit: z.number().int().min(1).max(100_000).optional(),
+  sample: SampleMode.optional(),
   seed: z.number().int().min(0).max(2 ** 31).default(0),
 });
 export type RobustnessSuiteRun = z.input<typeof RobustnessSuiteRun>;
@@ -194,10 +196,16 @@ export const RobustnessReportDto = z.object({
     transforms: z.array(z.string()),
     photos: z.boolean(),
     limit: z.number().nullable(),
+    sample: SampleMode.optional(),
     /** Set for a suite run: then methods are the suite's attacks, in order. */
     suite: z.enum(SUITE_NAMES).optional(),
   }),
-  images: z.object({ source: z.string(), count: z.number() }),
+  images: z.object({
+    source: z.string(),
+    count: z.number(),
+    /** How the images were chosen (absent in reports written before sampling was recorded). */
+    sampling: z.object({ mode: SampleMode, n: z.number().nullable(), seed: z.union([z.number(), z.string()]), of: z.number() }).optional(),
+  }),
   seed: z.number(),
   backend: z.string(),
   seconds: z.number(),

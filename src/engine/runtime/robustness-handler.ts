@@ -57,6 +57,7 @@ export const robustnessHandlers: Pick<EngineHandlers, 'robustness:models' | 'rob
         models: targets.map((t) => t.spec),
         images,
         ...(req.limit !== undefined ? { limit: req.limit } : {}),
+      ...(req.sample ? { sample: req.sample } : {}),
         grid,
         transforms,
         seed: req.seed,
@@ -68,7 +69,7 @@ export const robustnessHandlers: Pick<EngineHandlers, 'robustness:models' | 'rob
         },
         onAttackProgress: (p) => bar.attack(p),
       });
-      const report = reportDto(result, dir, out, { methods: req.methods, eps: req.eps, transforms: req.transforms, photos: req.photos, limit: req.limit ?? null });
+      const report = reportDto(result, dir, out, { methods: req.methods, eps: req.eps, transforms: req.transforms, photos: req.photos, limit: req.limit ?? null, ...(req.sample ? { sample: req.sample } : {}) });
       await atomicWriteJson(resolveInExperiment(dir, ROBUSTNESS_RESULT_FILE), report);
       return { kind: 'robustness', file: ROBUSTNESS_RESULT_FILE, report };
     });

@@ -32,6 +32,7 @@ export async function runSuiteJob(req: ParsedRequestOf<'robustness:suite'>, ctx:
       models: targets.map((t) => t.spec),
       images,
       ...(req.limit !== undefined ? { limit: req.limit } : {}),
+    ...(req.sample ? { sample: req.sample } : {}),
       suite: req.suite,
       eps,
       seed: req.seed,
@@ -42,7 +43,7 @@ export async function runSuiteJob(req: ParsedRequestOf<'robustness:suite'>, ctx:
       },
     });
     const attacks = result.models[0]?.suite.attacks ?? [];
-    const report = reportDto(result, dir, out, { methods: attacks, eps, transforms: [], photos: false, limit: req.limit ?? null, suite: req.suite });
+    const report = reportDto(result, dir, out, { methods: attacks, eps, transforms: [], photos: false, limit: req.limit ?? null, ...(req.sample ? { sample: req.sample } : {}), suite: req.suite });
     await atomicWriteJson(resolveInExperiment(dir, ROBUSTNESS_RESULT_FILE), report);
     return { kind: 'robustness', file: ROBUSTNESS_RESULT_FILE, report };
   });

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { AttackJobProgress } from '../../attacks';
-import { ContractError, DEFENDED_MISSING_HINT, RobustnessReportDto, type FolderRef, type ModelRef, type RobustnessModelDto } from '../../contract';
+import { ContractError, DEFENDED_MISSING_HINT, RobustnessReportDto, type FolderRef, type ModelRef, type RobustnessModelDto, type SampleMode } from '../../contract';
 import { DEFAULT_MODEL_DIR, readModelDir } from '../../model/node';
 import { robustnessPanels, robustnessTables } from '../../reports/robustness-table';
 import { defenceOf, type RobustnessResult } from '../../services/robustness';
@@ -105,10 +105,12 @@ export function progressTracker(job: { progress(done: number, total: number, sta
   };
 }
 
-export async function setKey(targets: readonly Target[], images: string, req: { limit?: number; seed: number }): Promise<string> {
+export async function setKey(targets: readonly Target[], images: string, req: { limit?: number; sample?: SampleMode; seed: number }): Promise<string> {
   const fingerprints = [];
   for (const t of targets) fingerprints.push((await readModelDir(t.dir)).fingerprint);
-  const key = JSON.stringify({ fingerprints, images: images === 'samples' ? images : path.resolve(images), limit: req.limit ?? null, seed: req.seed });
+  // 'first' (or none) keeps the key sets had before sampling existed; other modes pick other images.
+  const sample = req.limit !== undefined && req.sample && req.sample !== 'first' ? { sample: req.sample } : {};
+  const key = JSON.stringify({ fingerprints, images: images === 'samples' ? images : path.resolve(images), limit: req.limit ?? null, ...sample, seed: req.seed });
   return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
