@@ -3,7 +3,8 @@
  * real EngineHost and the shared route table, with serve mode's platform): the standard suite at
  * two eps on the bundled model and its adversarially trained version, on three images. Checks the
  * result DTO against the suite's own numbers (the report's curve and suite table, the CSV), that
- * it is saved where a reload and the report find it, refusals before the job starts, and cancel.
+ * it is saved where a reload and the experiment's report find it, refusals before the job starts,
+ * and cancel.
  */
 import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from 
 import { createEngine } from '../../../src/engine/runtime/engine';
 import { servePlatform } from '../../../src/serve';
 import { HARDENED_MODEL_DIR } from '../../../src/services/demo-defended';
+import { runReportJob } from '../../../src/services/report-job';
 
 function inProcess(): EngineTransport {
   let listener: (m: FromEngine) => void = () => undefined;
@@ -101,6 +103,10 @@ describe('robustness:suite in the workbench', () => {
     const { dir } = (await call('experiment:current', {})) as { dir: string };
     const saved = RobustnessReportDto.parse(JSON.parse(await readFile(path.join(dir, 'results', 'robustness.json'), 'utf8')));
     expect(saved).toEqual(report);
+    // The experiment's report picks the saved suite up: its curves and its suite table.
+    const { data } = await runReportJob({ experiment: dir, out: [path.join(dir, 'reports', 'suite.json')], sweeps: [], tableTransforms: [] });
+    expect(data.robustness!.panels).toEqual(report.panels);
+    expect(data.tables.find((t) => t.id === 'robustness-suite')!.rows.map((r) => r.cells.robust)).toEqual(suiteTable.rows.map((r) => r.cells.robust));
   }, 300_000);
 
   it('cancels through the job signal', async () => {
