@@ -57,6 +57,7 @@ describe('robustness store', () => {
         photos: false,
         images: { kind: 'bundled' },
         limit: 16,
+        sample: 'stratified',
         seed: 0,
       },
     ]);

@@ -10,7 +10,7 @@
  */
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { ROBUSTNESS_RESULT_FILE, RobustnessReportDto, type AttackInfo, type FolderRef, type ModelRef, type RobustnessModelDto, type TransformInfo } from '../../../src/contract';
+import { ROBUSTNESS_RESULT_FILE, RobustnessReportDto, type AttackInfo, type FolderRef, type ModelRef, type RobustnessModelDto, type SampleMode, type TransformInfo } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { isCancelled, toUiError, type UiError } from '../lib/errors';
 import { parseNumberList } from '../lib/format';
@@ -46,6 +46,8 @@ export const useRobustnessStore = defineStore('robustness', () => {
   const transformsOn = ref<string[]>([]);
   const photos = ref(false);
   const limit = ref('16');
+  /** Stratified by default: the samples are sorted by class (the first 16 would be two classes). */
+  const sample = ref<SampleMode>('stratified');
   /** The suite (worst case over apgd-ce, apgd-t, square, …) is the default comparison; the grid is the older one. */
   const mode = ref<ComparisonMode>('suite');
   const suite = ref<'standard' | 'rand'>('standard');
@@ -102,7 +104,7 @@ export const useRobustnessStore = defineStore('robustness', () => {
     models.value = models.value.filter((m) => m.dir !== dir);
   }
 
-  function validate(): { limit?: number } | null {
+  function validate(): { limit?: number; sample?: SampleMode } | null {
     const errs: Record<string, string> = {};
     if (models.value.length === 0) errs.models = 'add at least one model';
     if (mode.value === 'grid' && methods.value.length === 0) errs.methods = 'choose at least one attack';
@@ -112,11 +114,11 @@ export const useRobustnessStore = defineStore('robustness', () => {
     const n = limit.value.trim() === '' ? undefined : Number(limit.value);
     if (n !== undefined && (!Number.isInteger(n) || n < 1)) errs.limit = 'a whole number ≥ 1, or empty for all';
     fieldErrors.value = errs;
-    return Object.keys(errs).length ? null : n !== undefined ? { limit: n } : {};
+    return Object.keys(errs).length ? null : n !== undefined ? { limit: n, sample: sample.value } : {};
   }
 
   /** The chosen comparison as one job: the suite (robustness:suite) or the grid (robustness:run). */
-  function start(v: { limit?: number }) {
+  function start(v: { limit?: number; sample?: SampleMode }) {
     const opts = { label: mode.value === 'suite' ? `${suite.value} robustness suite` : 'robustness comparison', what: 'the comparison', onStart: (id: string) => (job.value = id) };
     const refs = models.value.map((m) => m.ref);
     if (mode.value === 'suite') {
@@ -201,6 +203,7 @@ export const useRobustnessStore = defineStore('robustness', () => {
     transformsOn,
     photos,
     limit,
+    sample,
     adding,
     modelsError,
     error,
