@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ModelInfo } from '../../src/contract';
+import { ModelInfo } from '../../src/contract';
 import { modelInfo } from '../../src/engine/runtime/model-handlers';
 import { loadClassifierFromMemory, type LoadedClassifier } from '../../src/model';
 import { DEFAULT_MODEL_DIR, loadClassifier } from '../../src/model/node';
@@ -50,7 +50,8 @@ async function fromLayers(model: tfl.LayersModel, labels: number, input: { heigh
 /** The engine's model info for `c`, shown by the Model view after a load. */
 async function view(c: LoadedClassifier) {
   loaded.push(c);
-  const info: ModelInfo = await modelInfo({ classifier: c, source: 'folder', spec: c.dir, dir: c.dir, cardEdited: false });
+  // As the host passes it on: validated against the contract, then through JSON (serve mode's wire).
+  const info: ModelInfo = JSON.parse(JSON.stringify(ModelInfo.parse(await modelInfo({ classifier: c, source: 'folder', spec: c.dir, dir: c.dir, cardEdited: false }))));
   const fake = new FakeBridge().handle('model:load', () => info);
   const { wrapper } = mountWith(ModelView, fake);
   await useModelStore().load({ kind: 'bundled' });
