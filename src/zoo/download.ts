@@ -59,7 +59,7 @@ export async function downloadFile(url: string, dest: string, opts: DownloadOpti
       if (opts.signal?.aborted) throw new PrintshotError('cancelled', 'download cancelled');
       if (!(e instanceof Retryable)) throw e;
       if (attempt >= retries) {
-        throw new PrintshotError('io', `${url}: ${e.message}`, 'run the command again to resume from where it stopped');
+        throw new PrintshotError('io', `${url}: ${e.message}`, 'pull again (printshot models pull, or Pull in the Model view): it resumes from where it stopped');
       }
       await new Promise((r) => setTimeout(r, (opts.retryDelayMs ?? 500) * (attempt + 1)));
     }

@@ -52,7 +52,7 @@ describe('Model view: the zoo', () => {
     expect(wrapper.find('[data-testid="model-info"]').exists()).toBe(false);
     await row('inception-v3').get('button').trigger('click');
     await flushPromises();
-    fake.completeJob(fake.lastJob('zoo').id, { state: 'error', error: { code: 'io', message: 'https://tfhub.dev/inception_v3/model.json: socket hang up', hint: 'run the command again to resume from where it stopped' } });
+    fake.completeJob(fake.lastJob('zoo').id, { state: 'error', error: { code: 'io', message: 'https://tfhub.dev/inception_v3/model.json: socket hang up', hint: 'pull again (printshot models pull, or Pull in the Model view): it resumes from where it stopped' } });
     await flushPromises();
     await flushPromises();
     expect(panel().text()).toContain('socket hang up');
