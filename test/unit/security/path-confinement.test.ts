@@ -109,12 +109,12 @@ describe('symlink escapes are refused by every file-reading route and IPC channe
         await mkdir(path.dirname(log), { recursive: true });
         await plant(log);
         try {
-          return await captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: null }));
+          return await captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: undefined }));
         } finally {
           await rm(log);
         }
       },
-      () => captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: null })),
+      () => captureHandlers['capture:photos']({ predict: false }, engineState({ experimentDir: exp, model: undefined })),
     ],
     [
       'model:load (readModelDir: a weight shard symlinked out of the model folder)',
