@@ -92,7 +92,7 @@ describe('the robustness suite in the Defences view', () => {
     await wrapper.get('form:not(.folder)').trigger('submit');
     await flushPromises();
     expect(fake.callsOf('robustness:run')).toEqual([]);
-    expect(fake.callsOf('robustness:suite')).toEqual([{ models: [{ kind: 'loaded' }], suite: 'standard', eps: [4, 16], images: { kind: 'bundled' }, limit: 10, seed: 0 }]);
+    expect(fake.callsOf('robustness:suite')).toEqual([{ models: [{ kind: 'loaded' }], suite: 'standard', eps: [4, 16], images: { kind: 'bundled' }, limit: 10, sample: 'stratified', seed: 0 }]);
 
     await finishJob(fake, 'robustness', { kind: 'robustness', file: 'results/robustness.json', report: suiteReport() });
     const results = wrapper.get('[data-testid="defences-results"]');
