@@ -12,7 +12,7 @@ import { rateOf, type Rate } from '../metrics';
 import type { Classifier } from '../model/classifier';
 import { throwIfAborted, type Rng } from '../shared';
 import { pastePatch } from './paste';
-import type { PatchTrainParams, PatchTrainSet } from './patch-train';
+import { drawPhotometric, type PatchTrainParams, type PatchTrainSet } from './patch-train';
 import { placementTaps, samplePlacement } from './placement';
 
 export interface PatchEvaluation {
@@ -60,7 +60,7 @@ export async function evaluatePatch(o: PatchEvalOptions): Promise<PatchEvaluatio
       throwIfAborted(o.signal);
       const ids = eligible.slice(s, s + batch);
       const placements = ids.map(() => samplePlacement(o.rng, h, w, params));
-      const photometric = ids.map(() => ({ gain: 1 + o.rng.uniform(-params.contrast, params.contrast), offset: o.rng.uniform(-params.brightness, params.brightness) / 255 }));
+      const photometric = ids.map(() => drawPhotometric(o.rng, params));
       const draw = o.channel ? sampleTransform(o.channel, o.rng, h, w, c) : undefined;
       const taps = placementTaps(h, w, o.patch.shape[1], placements);
       const x = tf.tidy(() => {

@@ -90,8 +90,13 @@ export function disposeState(s: PatchState): void {
 export function drawStep(rng: Rng, n: number, h: number, w: number, params: PatchTrainParams): { picks: number[]; placements: Placement[]; photometric: Photometric[] } {
   const picks = Array.from({ length: Math.min(params.batch, n) }, () => rng.int(n));
   const placements = picks.map(() => samplePlacement(rng, h, w, params));
-  const photometric = picks.map(() => ({ gain: 1 + rng.uniform(-params.contrast, params.contrast), offset: rng.uniform(-params.brightness, params.brightness) / 255 }));
+  const photometric = picks.map(() => drawPhotometric(rng, params));
   return { picks, placements, photometric };
+}
+
+/** One pasted patch's contrast gain (1 ± contrast) and brightness offset (± brightness levels, on 0..1). */
+export function drawPhotometric(rng: Rng, params: Pick<PatchTrainParams, 'brightness' | 'contrast'>): Photometric {
+  return { gain: 1 + rng.uniform(-params.contrast, params.contrast), offset: rng.uniform(-params.brightness, params.brightness) / 255 };
 }
 
 /** The adversarial loss term per batch (a scalar) and, per image, whether the attack holds. */
