@@ -168,6 +168,13 @@ export const RunManifestSchema = z.object({
   batchSize: z.number().int().positive().optional(),
   /** The relPaths the run attacks, in job order (batch k covers inputs[k·batchSize …]). */
   inputs: z.array(RelPath).optional(),
+  /**
+   * A shard of a job cut over several processes or machines (`printshot attack --shard i/N`,
+   * src/services/shard.ts): this run holds batches i, i + N, i + 2N, … (1-based) of the job's
+   * fixed partition over `inputs`, and `inputsSha256` names the job's images (relPaths, labels and
+   * pixels). `printshot experiments merge` joins the N shards into the one-machine run. Optional and additive.
+   */
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive(), inputsSha256: Sha256 }).optional(),
   /** How `inputs` were chosen from the image folder (src/images/sample.ts). Optional and additive. */
   sampling: z
     .object({ mode: z.enum(['first', 'stratified', 'random']), n: z.number().int().positive().nullable(), seed: z.union([z.number(), z.string()]), of: z.number().int().nonnegative() })
