@@ -67,6 +67,12 @@ export const CaptureEntrySchema = z.object({
   /** The whole page rectified head-on (PNG, captures/<id>/sheet.png) for accepted photos; absent in older logs. */
   rectified: z.string().optional(),
   crops: z.array(CaptureCropSchema),
+  /**
+   * Patches located in the photo (src/services/patch-locate.ts): for each registered cell of a patch
+   * run (its recorded placement) or of a patch-alone sheet (the whole cell), the patch's corners
+   * (TL, TR, BR, BL of the patch) in photo px. Absent when the sheet holds no patch, and in older logs.
+   */
+  patches: z.array(z.object({ cell: z.number().int().nonnegative(), run: z.string().optional(), relPath: z.string(), corners: z.array(z.object({ x: z.number(), y: z.number() })).length(4) })).optional(),
   /** Capture condition (free key=value tags: distance, angle, lighting...) given to register; absent in older logs. */
   condition: z.record(z.string(), z.string()).optional(),
   /** Protocol the session followed ('kurakin', 'rp2' or a protocol file's name). */

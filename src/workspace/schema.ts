@@ -130,6 +130,14 @@ export const RunImageSchema = z.object({
   linf: z.number().nonnegative(),
   l2: z.number().nonnegative(),
   steps: z.number().int().nonnegative(),
+  /**
+   * A patch run only (method 'patch', src/services/patch-apply.ts): where the patch was pasted, in
+   * image pixels (x right, y down, pixel centres at k + 0.5): centre, side, rotation in radians, and
+   * the patch's corners (its TL, TR, BR, BL) as [x, y]. Optional and additive.
+   */
+  placement: z
+    .object({ cx: z.number(), cy: z.number(), side: z.number().positive(), angle: z.number(), quad: z.array(z.tuple([z.number(), z.number()])).length(4) })
+    .optional(),
 });
 export type RunImage = z.infer<typeof RunImageSchema>;
 
