@@ -59,6 +59,8 @@ const CODES: Record<string, ErrorCode> = {
 
 export interface ScriptOptions {
   python?: string;
+  /** Another script speaking the same protocol (defend_io.emit), e.g. scripts/szegedy_cross_training.py. */
+  script?: string;
   signal?: AbortSignal;
   onEvent?: (e: DefendEvent) => void;
 }
@@ -68,8 +70,9 @@ export function runDefendScript(args: string[], opts: ScriptOptions = {}): Promi
   const python = opts.python ?? findPython();
   if (opts.signal?.aborted) return Promise.reject(new PrintshotError('cancelled', 'cancelled by the user'));
   return new Promise((resolve, reject) => {
-    const child = spawn(python, [DEFEND_SCRIPT, ...args, '--stop-on-stdin-eof'], {
-      cwd: path.dirname(DEFEND_SCRIPT),
+    const script = opts.script ?? DEFEND_SCRIPT;
+    const child = spawn(python, [script, ...args, '--stop-on-stdin-eof'], {
+      cwd: path.dirname(script),
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
