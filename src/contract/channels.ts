@@ -30,6 +30,7 @@ import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { ZooEntryDto, ZooPull } from './zoo';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
+import { PatchPreview, PatchPreviewDto, PatchTrain } from './patch';
 
 const Empty = z.strictObject({});
 const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
@@ -79,6 +80,10 @@ export const contract = {
   'robustness:run': ch(RobustnessRun, JobRef),
   /** The worst-case suite (standard|rand) at each eps against each model: robust-accuracy curves, saved like robustness:run. */
   'robustness:suite': ch(RobustnessSuiteRun, JobRef),
+  /** Trains a universal adversarial patch per size on the loaded model (docs/patches.md); progress carries step, loss and hit rate. */
+  'patch:train': ch(PatchTrain, JobRef),
+  /** A trained patch pasted on a few images at random placements, with top-1 before and after. */
+  'patch:preview': ch(PatchPreview, PatchPreviewDto),
 
   'job:list': ch(Empty, z.array(JobDto)),
   'job:status': ch(JobId, JobDto),

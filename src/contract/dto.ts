@@ -225,7 +225,7 @@ export const CaptureRegister = z.strictObject({
 });
 export type CaptureRegister = z.input<typeof CaptureRegister>;
 
-export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report', 'robustness', 'zoo']);
+export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report', 'robustness', 'zoo', 'patch']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobRef = z.object({ jobId: z.string() });
@@ -239,6 +239,8 @@ export const ProgressDto = z.object({
   elapsedMs: z.number(),
   /** Estimated time left; null until there is enough progress to estimate. */
   etaMs: z.number().nullable(),
+  /** Figures of the current step a job reports beside its bar (patch:train: size, step, loss, success). */
+  metrics: z.record(z.string(), z.number()).optional(),
 });
 export type ProgressDto = z.infer<typeof ProgressDto>;
 

@@ -8,6 +8,7 @@ export * from './model-summary';
 export * from './zoo';
 export * from './results';
 export * from './robustness';
+export * from './patch';
 export * from './photos';
 export * from './channel-compare';
 export * from './channels';

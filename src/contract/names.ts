@@ -25,6 +25,8 @@ export const CHANNELS = [
   'robustness:models',
   'robustness:run',
   'robustness:suite',
+  'patch:train',
+  'patch:preview',
   'job:list',
   'job:status',
   'job:cancel',

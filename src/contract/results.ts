@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ModelInfo, ProgressDto, RankedClassDto } from './dto';
 import { RobustnessReportDto } from './robustness';
+import { PatchReportDto } from './patch';
 
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
 export const AccuracyDto = z.object({ correct: z.number(), total: z.number(), accuracy: z.number().nullable(), ci: Interval });
@@ -126,6 +127,8 @@ export const JobResult = z.discriminatedUnion('kind', [
   /** The comparison, also written to `file` (relative to the experiment) so a reload shows it. */
   z.object({ kind: z.literal('robustness'), file: z.string(), report: RobustnessReportDto }),
   /** A pulled zoo model; `model` is the loaded model, null when another job kept it from loading. */
+  /** A patch training, also written to `file` (PATCH_RESULT_FILE) so a reload shows it. */
+  z.object({ kind: z.literal('patch'), file: z.string(), report: PatchReportDto }),
   z.object({ kind: z.literal('zoo'), name: z.string(), dir: z.string(), upToDate: z.boolean(), model: ModelInfo.nullable() }),
 ]);
 export type JobResult = z.infer<typeof JobResult>;

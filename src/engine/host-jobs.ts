@@ -71,7 +71,7 @@ export class JobTable {
     const j = this.jobs.get(msg.jobId);
     if (!j || j.dto.state !== 'running') return; // e.g. a late message from a job cancelled by restart
     if (msg.t === 'progress') {
-      this.updateProgress(j, msg.done, msg.total, msg.stage);
+      this.updateProgress(j, msg.done, msg.total, msg.stage, msg.metrics);
       if (j.accepted && Date.now() - j.lastEmit >= 100) this.emitProgress(j);
     } else if (msg.t === 'meta') {
       j.meta = msg.meta;
@@ -84,11 +84,11 @@ export class JobTable {
     }
   }
 
-  updateProgress(j: JobEntry, done: number, total: number, stage: string): void {
+  updateProgress(j: JobEntry, done: number, total: number, stage: string, metrics?: Record<string, number>): void {
     const elapsedMs = Date.now() - j.dto.startedAt;
     const fraction = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
     const etaMs = fraction > 0.01 && elapsedMs > 300 ? Math.round((elapsedMs * (1 - fraction)) / fraction) : null;
-    j.dto.progress = { done, total, fraction, stage, elapsedMs, etaMs };
+    j.dto.progress = { done, total, fraction, stage, elapsedMs, etaMs, ...(metrics ? { metrics } : {}) };
   }
 
   private emitProgress(j: JobEntry): void {
@@ -102,7 +102,7 @@ export class JobTable {
     for (const j of this.jobs.values()) {
       if (!j.accepted || j.dto.state !== 'running' || now - j.lastEmit < this.heartbeatMs - 50) continue;
       const p = j.dto.progress;
-      this.updateProgress(j, p.done, p.total, p.stage);
+      this.updateProgress(j, p.done, p.total, p.stage, p.metrics);
       this.emitProgress(j);
     }
   }

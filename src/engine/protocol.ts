@@ -34,6 +34,7 @@ export const JOB_CHANNELS = {
   'robustness:run': 'robustness',
   'zoo:pull': 'zoo',
   'robustness:suite': 'robustness',
+  'patch:train': 'patch',
 } as const satisfies Partial<Record<EngineChannel, JobKind>>;
 
 export type JobChannel = keyof typeof JOB_CHANNELS;
@@ -67,7 +68,7 @@ export type ToEngine =
 export type FromEngine =
   | { t: 'ready'; pid: number }
   | { t: 'reply'; id: number; envelope: Envelope }
-  | { t: 'progress'; jobId: string; done: number; total: number; stage: string }
+  | { t: 'progress'; jobId: string; done: number; total: number; stage: string; metrics?: Record<string, number> }
   | { t: 'meta'; jobId: string; meta: JobMeta }
   | { t: 'done'; jobId: string; result: JobResult }
   | { t: 'failed'; jobId: string; error: ErrorDto };

@@ -160,6 +160,11 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       const images = await resolveFolder(platform, req.images, 'images');
       return call('robustness:suite', { ...req, models, images }, `robustness: ${req.suite} suite × eps ${req.eps.join(', ')}`);
     },
+    'patch:train': async (req) => {
+      const images = await resolveFolder(platform, req.images, 'images');
+      return call('patch:train', { ...req, images }, `patch ${req.target} × size ${req.sizes.join(', ')}`);
+    },
+    'patch:preview': async (req) => call('patch:preview', { ...req, images: await resolveFolder(platform, req.images, 'images') }),
 
     'job:list': async () => host.listJobs(scope()),
     'job:status': async (req) => host.job(req.jobId),

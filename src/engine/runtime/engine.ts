@@ -13,6 +13,7 @@ import { experimentHandlers } from './experiment-handlers';
 import { recordCancel, resumeAttackJob } from './attack-resume';
 import { jobHandlers } from './job-handlers';
 import { modelHandlers } from './model-handlers';
+import { patchHandlers } from './patch-handlers';
 import { reportHandlers } from './report-handler';
 import { robustnessHandlers } from './robustness-handler';
 import type { EngineState } from './state';
@@ -23,7 +24,8 @@ import { lockedJob, scopedState, type CallScope } from './scope';
 export interface JobControl {
   readonly jobId: string;
   readonly signal: AbortSignal;
-  progress(done: number, total: number, stage: string): void;
+  /** metrics: the step's figures shown beside the bar (patch:train: step, loss, hit rate). */
+  progress(done: number, total: number, stage: string, metrics?: Record<string, number>): void;
   meta(meta: JobMeta): void;
 }
 
@@ -56,11 +58,11 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
       const control: JobControl = {
         jobId,
         signal: controller.signal,
-        progress(done, total, stage) {
+        progress(done, total, stage, metrics) {
           const now = Date.now();
           if (now - last < PROGRESS_INTERVAL_MS && done < total) return;
           last = now;
-          send({ t: 'progress', jobId, done, total, stage });
+          send({ t: 'progress', jobId, done, total, stage, ...(metrics ? { metrics } : {}) });
         },
         meta: (meta) => send({ t: 'meta', jobId, meta }),
       };
@@ -78,7 +80,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers, ...patchHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.
