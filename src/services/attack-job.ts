@@ -20,8 +20,9 @@ import { sampleItems, type FitMode, type SampleMode, type SamplingRecord } from 
 import { summarizeAttack, type AttackSummary } from '../metrics/attack-summary';
 import { log, type LabeledImage } from '../shared';
 import { openOrCreateExperiment, readRunManifest, reopenRun, startRun, stopRun, writeCleanImages, type RunManifest, type RunRecord } from '../workspace';
-import { executeRun, planResume, type RunPlan } from './run-exec';
+import { executeRun, planResume, planTotal, type RunPlan } from './run-exec';
 import { findResumableRun } from './run-reuse';
+import { inputsSha256, shardItems, shardSpans, shardText, type Shard } from './shard';
 import { openImages, openModel } from './sources';
 
 export interface AttackJobSpec {
@@ -61,6 +62,12 @@ export interface AttackJobSpec {
    */
   resume?: string;
   signal?: AbortSignal;
+  /**
+   * Compute only shard i of N of the job (src/services/shard.ts): batches i − 1, i − 1 + N, … of its
+   * fixed partition, each with its one-machine RNG stream, into a run whose manifest records the
+   * shard and the job's inputs; `printshot experiments merge` joins the N shards.
+   */
+  shard?: Shard;
   /** imagesDone / imagesTotal count the whole run, images done before a resume included. */
   onProgress?: (p: AttackJobProgress) => void;
 }
@@ -133,9 +140,13 @@ export async function attackIntoExperiment(
   // An attack whose images do not interact may be cut into smaller batches than asked, so that a
   // small job keeps every lane busy: the bytes are the same for any partition (plan.ts).
   const splittable = isBatchInvariant(getAttack(spec.method).id, spec.params);
-  const batches = splittable ? items.length : partitionBatches(items.length, asked).length;
-  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, items.length, batches);
-  const batchSize = splittable ? splitBatchSize(items.length, asked, lanes) : asked;
+  // A shard keeps the partition asked for: its manifest's batch size is the job's, on every shard.
+  // Its worker threads can only help an attack whose bytes ignore the partition (run-exec.ts).
+  const own = spec.shard ? shardSpans(partitionBatches(items.length, asked), spec.shard) : undefined;
+  const images = own ? own.reduce((n, b) => n + b.end - b.start, 0) : items.length;
+  const batches = own ? (splittable ? images : 1) : splittable ? items.length : partitionBatches(items.length, asked).length;
+  const lanes = model.dir === '(memory)' ? 1 : await chooseLanes(spec, model, images, batches);
+  const batchSize = splittable && !spec.shard ? splitBatchSize(items.length, asked, lanes) : asked;
   if (batchSize < asked) log.info(`${getAttack(spec.method).id}: batches of ${batchSize} instead of ${asked}, so that each of ${lanes} threads gets work`);
   const backend = (await currentBackend())?.name;
   // Worker threads start now and load their model copies while this thread writes the
@@ -165,9 +176,14 @@ async function runInto(
     imagesSource,
     imagesFit: spec.fit,
   });
-  await writeCleanImages(spec.out, items);
+  const partition = partitionBatches(items.length, batchSize);
+  // A shard stores only its own clean images: merged, the shards' clean/ is the job's.
+  const own = spec.shard ? shardSpans(partition, spec.shard) : undefined;
+  await writeCleanImages(spec.out, spec.shard ? shardItems(items, partition, spec.shard) : items);
   const inputs = items.map((it) => it.relPath);
-  const resumable = spec.resume ?? (await findResumableRun(spec.out, { method: attack.id, params: spec.params, seed: spec.seed, modelFingerprint: model.fingerprint, inputs }))?.id;
+  const shard = spec.shard ? { index: spec.shard.index, count: spec.shard.count, inputsSha256: inputsSha256(items) } : undefined;
+  const resumable =
+    spec.resume ?? (await findResumableRun(spec.out, { method: attack.id, params: spec.params, seed: spec.seed, modelFingerprint: model.fingerprint, inputs, shard: spec.shard }))?.id;
   let run: RunRecord;
   let manifest!: RunManifest;
   let plan: RunPlan;
@@ -176,14 +192,15 @@ async function runInto(
     run = await reopenRun(spec.out, resumable);
     manifest = await readRunManifest(spec.out, run);
     plan = planResume(manifest, items, batchSize, run.dir);
-    log.info(`${attack.id}: resuming run ${run.dir} (${manifest.images.length} of ${plan.items.length} images done)`);
+    if (own) plan = { ...plan, todo: plan.todo.filter((b) => own.some((o) => o.start === b.start)), spans: own };
+    log.info(`${attack.id}: resuming run ${run.dir}${spec.shard ? ` (shard ${shardText(spec.shard)})` : ''} (${manifest.images.length} of ${planTotal(plan)} images done)`);
   } else {
     // The run's first manifest (no images yet) is written before experiment.json lists the run, so
     // a job killed at any point after this leaves a run that can be resumed with its parameters.
     run = await startRun(spec.out, {
       method: attack.id,
       eps,
-      total: items.length,
+      total: own ? own.reduce((n, b) => n + b.end - b.start, 0) : items.length,
       manifest: (r) =>
         (manifest = {
           schemaVersion: 1,
@@ -198,12 +215,14 @@ async function runInto(
           images: [],
           batchSize,
           inputs,
+          ...(shard ? { shard } : {}),
           ...(spec.sampling ? { sampling: spec.sampling } : {}),
         }),
     });
-    plan = { items, batchSize, todo: partitionBatches(items.length, batchSize) };
+    plan = own ? { items, batchSize, todo: own, spans: own } : { items, batchSize, todo: partition };
+    if (spec.shard) log.info(`${attack.id}: shard ${shardText(spec.shard)}: ${planTotal(plan)} of ${items.length} images (${own!.length} of ${partition.length} batches of ${batchSize})`);
   }
-  const resumedFrom = plan.items.length - plan.todo.reduce((n, t) => n + t.end - t.start, 0);
+  const resumedFrom = planTotal(plan) - plan.todo.reduce((n, t) => n + t.end - t.start, 0);
   try {
     spec.onRun?.(run);
   } catch (e) {

@@ -22,6 +22,16 @@ export interface RunPlan {
   batchSize: number;
   /** The batches still to attack (every batch for a fresh run). */
   todo: readonly BatchSpan[];
+  /**
+   * The batches this run covers: a shard's (src/services/shard.ts), whose images and progress
+   * count alone. Absent: the whole partition.
+   */
+  spans?: readonly BatchSpan[];
+}
+
+/** Images the run covers: its shard's batches, else all of `items`. */
+export function planTotal(plan: RunPlan): number {
+  return plan.spans ? plan.spans.reduce((n, s) => n + s.end - s.start, 0) : plan.items.length;
 }
 
 /**
@@ -70,7 +80,8 @@ export interface ExecutedRun {
 export async function executeRun(dir: string, run: RunRecord, manifest: RunManifest, plan: RunPlan, opts: ExecuteOptions): Promise<ExecutedRun> {
   const attack = getAttack(manifest.method);
   const { items, todo } = plan;
-  const alreadyDone = items.length - todo.reduce((n, s) => n + s.end - s.start, 0);
+  const total = planTotal(plan);
+  const alreadyDone = total - todo.reduce((n, s) => n + s.end - s.start, 0);
   let persisted: Promise<void> = Promise.resolve();
   // Batches are persisted one at a time, whole, so the manifest always lists complete batches.
   const onBatch = (batch: AttackImageResult[]): Promise<void> =>
@@ -87,11 +98,11 @@ export async function executeRun(dir: string, run: RunRecord, manifest: RunManif
         seed: manifest.seed,
         signal: opts.signal,
         batchSize: whole ? plan.batchSize : opts.poolBatchSize ?? plan.batchSize,
-        onProgress: (p) => opts.onProgress?.({ ...p, imagesDone: alreadyDone + p.imagesDone, imagesTotal: items.length }),
+        onProgress: (p) => opts.onProgress?.({ ...p, imagesDone: alreadyDone + p.imagesDone, imagesTotal: total }),
         onBatch,
       });
     } else {
-      await attackSpans(attack, manifest, items, todo, alreadyDone, opts, onBatch);
+      await attackSpans(attack, manifest, items, todo, { done: alreadyDone, total }, opts, onBatch);
     }
     await persisted;
   } catch (e) {
@@ -118,11 +129,11 @@ async function attackSpans(
   manifest: RunManifest,
   items: readonly LabeledImage[],
   todo: readonly BatchSpan[],
-  alreadyDone: number,
+  count: { done: number; total: number },
   opts: ExecuteOptions,
   onBatch: (batch: AttackImageResult[]) => Promise<void>,
 ): Promise<void> {
-  let done = alreadyDone;
+  let done = count.done;
   // A batch's PNGs are written while the next one is attacked; at most one write is pending.
   let pending: Promise<void> = Promise.resolve();
   for (const span of todo) {
@@ -132,7 +143,7 @@ async function attackSpans(
       classifier: opts.classifier,
       seed: manifest.seed,
       signal: opts.signal,
-      onProgress: (p) => opts.onProgress?.({ ...p, imagesDone: base + p.imagesDone, imagesTotal: items.length }),
+      onProgress: (p) => opts.onProgress?.({ ...p, imagesDone: base + p.imagesDone, imagesTotal: count.total }),
     });
     done += batch.length;
     await pending;

@@ -55,6 +55,7 @@ export async function resumeRunJob(spec: ResumeRunJobSpec): Promise<AttackJobRes
     throw new PrintshotError('bad-experiment', `run ${run.dir} has no manifest: it was killed before it recorded its parameters`, `drop it (printshot runs drop ${run.id.slice(0, 8)} --experiment ${spec.experiment}) and rerun the attack`);
   }
   const manifest = await readRunManifest(spec.experiment, run);
+  if (manifest.shard) throw shardResumeError(run, manifest.shard);
   const model = await openModel(spec.model ?? exp.model.source);
   try {
     if (model.fingerprint !== manifest.modelFingerprint) {
@@ -130,6 +131,7 @@ export async function resumeAttackRun(
     await freshManifest(model, dir, found, opts.fresh!);
   }
   const manifest = await readRunManifest(dir, found);
+  if (manifest.shard) throw shardResumeError(found, manifest.shard);
   if (manifest.modelFingerprint !== model.fingerprint) {
     throw new ContractError('bad-experiment', `run ${found.dir} was made with another model (${manifest.modelFingerprint.slice(0, 12)})`, 'load the model the run was started with');
   }
@@ -168,4 +170,16 @@ async function freshManifest(model: LoadedClassifier, dir: string, run: RunRecor
     startedAt: run.createdAt,
     images: [],
   });
+}
+
+/**
+ * A shard run holds only its own clean images, not the job's, so it cannot be resumed from the
+ * experiment alone: the same `printshot attack … --shard i/N` command resumes it in place.
+ */
+function shardResumeError(run: RunRecord, shard: { index: number; count: number }): PrintshotError {
+  return new PrintshotError(
+    'bad-experiment',
+    `run ${run.dir} is shard ${shard.index}/${shard.count} of a sharded job; it resumes from its image folder, not from the experiment`,
+    `rerun the same printshot attack command (with --shard ${shard.index}/${shard.count}): it resumes the run in place`,
+  );
 }

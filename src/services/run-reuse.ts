@@ -51,6 +51,8 @@ export interface ResumableWanted {
   modelFingerprint: string;
   /** The job's relPaths in job order. */
   inputs: readonly string[];
+  /** The shard the job computes (`--shard i/N`); a shard run matches only the same shard, a whole run only a whole job. */
+  shard?: { index: number; count: number };
 }
 
 /**
@@ -66,6 +68,7 @@ export async function findResumableRun(dir: string, want: ResumableWanted): Prom
     if ((status !== 'cancelled' && status !== 'interrupted') || r.method !== want.method || r.eps !== getAttack(want.method).runEps(want.params)) continue;
     const m = await readRunManifest(dir, r).catch(() => null);
     if (!m?.inputs || String(m.seed) !== String(want.seed) || m.modelFingerprint !== want.modelFingerprint) continue;
+    if (m.shard?.index !== want.shard?.index || m.shard?.count !== want.shard?.count) continue;
     if (m.inputs.length !== want.inputs.length || m.inputs.some((rel, i) => rel !== want.inputs[i]) || !sameParams(want.method, m.params, want.params)) continue;
     return r;
   }

@@ -1,7 +1,10 @@
 /**
  * `printshot attack --model DIR|default --images DIR|samples --method M --eps N [--alpha N]
  *  [--iterations N] [--steps N] [--binary-steps N] [--target T] [--seed S] [--limit N [--sample first|stratified|random]]
- *  [--batch N] [--workers N] [--fit fill|crop|pad] [--skip-unreadable] --out DIR [--json]`
+ *  [--batch N] [--workers N] [--fit fill|crop|pad] [--skip-unreadable] [--shard i/N] --out DIR [--json]`
+ *
+ * --shard i/N computes one shard of the job (batches i, i + N, … of its partition) into --out;
+ * `printshot experiments merge` joins the N shard folders (src/services/shard.ts, docs/scale.md).
  *
  * The same command again on the same --out resumes its cancelled (Ctrl-C) or interrupted (killed)
  * run in place and attacks only the missing images (src/services/run-resume.ts).
@@ -11,6 +14,7 @@ import type { FitMode } from '../../images/decode';
 import { parseSampleMode, type SampleMode } from '../../images/sample';
 import type { AttackJobResult } from '../../services/attack-job';
 import { runDisplayName } from '../../attacks/names';
+import { parseShard, type Shard } from '../../services/shard';
 import { attackSummaryTable } from '../tables';
 import { fitOption, nonNegativeNumber, positiveInt, skipUnreadableOption } from './options';
 import { attackProgress, withInterrupt } from './runs';
@@ -38,6 +42,7 @@ interface AttackOptions {
   workers?: number;
   fit?: FitMode;
   skipUnreadable?: boolean;
+  shard?: Shard;
   out: string;
   json?: boolean;
 }
@@ -68,6 +73,7 @@ export function registerAttackCommand(program: Command): void {
     .option('--workers <n>', 'threads attacking whole batches, the main thread included (default: as many as pay off, up to one per core; same bytes for any count)', positiveInt)
     .addOption(fitOption())
     .addOption(skipUnreadableOption())
+    .option('--shard <i/N>', 'compute only shard i of N (1-based) of the job, for a scheduler; join the N --out folders with `experiments merge`', parseShard)
     .requiredOption('--out <dir>', 'experiment folder (created, or a run is added)')
     .option('--json', 'print JSON')
     .action(async (opts: AttackOptions) => {
@@ -96,6 +102,7 @@ export function registerAttackCommand(program: Command): void {
         workers: opts.workers ?? 'auto',
         fit: opts.fit,
         skipUnreadable: opts.skipUnreadable,
+        shard: opts.shard,
         out: opts.out,
         signal,
         onProgress: progress.update,
