@@ -10,6 +10,7 @@ export const STEPS = [
   ['model', 'Model'],
   ['images', 'Images'],
   ['attack', 'Attack'],
+  ['patch', 'Patch'],
   ['print', 'Print'],
   ['capture', 'Capture'],
   ['evaluate', 'Evaluate'],

@@ -17,6 +17,7 @@ export const MenuCommand = z.enum([
   'go:model',
   'go:images',
   'go:attack',
+  'go:patch',
   'go:print',
   'go:capture',
   'go:evaluate',

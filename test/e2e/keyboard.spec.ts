@@ -15,7 +15,7 @@ test('the whole loop from the keyboard only: load model → experiment → attac
     await page.keyboard.press('?');
     const help = page.getByTestId('shortcut-help');
     await expect(help).toBeVisible();
-    await expect(help).toContainText('g then 8');
+    await expect(help).toContainText('g then 9');
     await page.keyboard.press('Escape');
     await expect(help).toBeHidden();
   });
@@ -59,13 +59,13 @@ test('the whole loop from the keyboard only: load model → experiment → attac
   });
 
   await test.step('print: g 4, Ctrl+Enter renders the sheet', async () => {
-    await goStep(page, 4, 'print');
+    await goStep(page, 5, 'print');
     await page.keyboard.press('Control+Enter');
     await expect(page.getByTestId('sheet-previews').locator('canvas')).toHaveCount(1);
   });
 
   await test.step('evaluate: g 6, Tab to "Run the sweeps", Enter', async () => {
-    await goStep(page, 6, 'evaluate');
+    await goStep(page, 7, 'evaluate');
     await tabTo(page, page.getByTestId('sweep-run'));
     await page.keyboard.press('Enter');
     await expect(page.locator('[data-transform="jpeg"] canvas')).toHaveCount(2, { timeout: 60_000 });

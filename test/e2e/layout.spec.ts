@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { freshWorkbench, openView, shot } from './support/workbench';
 
-const VIEWS = ['model', 'images', 'attack', 'print', 'capture', 'evaluate', 'defences', 'report'];
+const VIEWS = ['model', 'images', 'attack', 'patch', 'print', 'capture', 'evaluate', 'defences', 'report'];
 const VIEWPORTS = [
   { width: 1024, height: 768 },
   { width: 1920, height: 1080 },

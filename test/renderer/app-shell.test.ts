@@ -31,7 +31,7 @@ describe('App shell', () => {
     const { wrapper } = mountWith(App);
     await flushPromises();
     const links = wrapper.findAll('nav a');
-    expect(links.map((l) => l.text().replace(/^\d\s*/, ''))).toEqual(['Model', 'Images', 'Attack', 'Print', 'Capture', 'Evaluate', 'Defences', 'Report']);
+    expect(links.map((l) => l.text().replace(/^\d\s*/, ''))).toEqual(['Model', 'Images', 'Attack', 'Patch', 'Print', 'Capture', 'Evaluate', 'Defences', 'Report']);
     expect(wrapper.get('nav a[data-view="model"]').attributes('aria-current')).toBe('page');
     await wrapper.get('nav a[data-view="report"]').trigger('click');
     expect(wrapper.find('[data-testid="report-view"]').exists()).toBe(true);

@@ -37,9 +37,9 @@ describe('createKeyMap', () => {
     expect(press('3')).toEqual({ kind: 'go', view: 'attack' });
     expect(press('3')).toBeNull(); // the g was used up
     press('g');
-    expect(press('8')).toEqual({ kind: 'go', view: 'report' });
+    expect(press('9')).toEqual({ kind: 'go', view: 'report' });
     press('g');
-    expect(press('9')).toBeNull();
+    expect(press('0')).toBeNull();
     press('g');
     wait(2000);
     expect(press('2')).toBeNull();
@@ -68,12 +68,12 @@ describe('createKeyMap', () => {
     expect(press('Enter', { ctrlKey: true })).toBeNull();
     expect(press('.', { ctrlKey: true })).toBeNull();
     press('g');
-    expect(press('6')).toEqual({ kind: 'go', view: 'evaluate' });
+    expect(press('7')).toEqual({ kind: 'go', view: 'evaluate' });
     expect(press('?')).toEqual({ kind: 'help' });
   });
 });
 
-it("lists the contract's go:<step> menu commands in the step order (the Electron menu's Alt+1…8)", () => {
+it("lists the contract's go:<step> menu commands in the step order (the Electron menu's Alt+1…9)", () => {
   expect(MenuCommand.options.filter((c) => c.startsWith('go:'))).toEqual(VIEWS.map((v) => `go:${v.id}`));
 });
 
@@ -134,7 +134,7 @@ describe('shortcuts in the shell', () => {
     await down('?', { shiftKey: true });
     expect(dialog.attributes('open')).toBeDefined();
     const rows = dialog.findAll('tbody tr').map((r) => r.text());
-    expect(rows.filter((r) => /^g then [1-8]/.test(r))).toHaveLength(8);
+    expect(rows.filter((r) => /^g then [1-9]/.test(r))).toHaveLength(9);
     expect(rows.some((r) => r.includes('Ctrl+Enter'))).toBe(true);
     dialog.element.removeAttribute('open');
     await wrapper.get('[data-testid="shortcuts-button"]').trigger('click');

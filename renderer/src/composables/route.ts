@@ -5,6 +5,7 @@ export const VIEWS = [
   { id: 'model', title: 'Model' },
   { id: 'images', title: 'Images' },
   { id: 'attack', title: 'Attack' },
+  { id: 'patch', title: 'Patch' },
   { id: 'print', title: 'Print' },
   { id: 'capture', title: 'Capture' },
   { id: 'evaluate', title: 'Evaluate' },

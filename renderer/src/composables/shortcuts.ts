@@ -1,5 +1,5 @@
 /**
- * Keyboard shortcuts of the workbench: `g` then 1–8 for the steps, Ctrl/⌘+Enter for the current
+ * Keyboard shortcuts of the workbench: `g` then 1–9 for the steps, Ctrl/⌘+Enter for the current
  * view's primary action, Ctrl/⌘+. to cancel the running job, Ctrl/⌘+Shift+E to export the
  * report, `?` for the help overlay.
  *
@@ -62,7 +62,7 @@ export function createKeyMap(opts: KeyMapOptions): (e: KeyboardEvent) => Shortcu
     if (isTyping(e.target)) return e.key === 'Escape' && !(e.target as HTMLElement).closest('dialog') ? { kind: 'leave' } : null;
     const pending = now() - gAt <= SEQUENCE_MS;
     gAt = -Infinity;
-    if (pending && /^[1-8]$/.test(e.key)) return { kind: 'go', view: VIEWS[Number(e.key) - 1]!.id };
+    if (pending && /^[1-9]$/.test(e.key) && Number(e.key) <= VIEWS.length) return { kind: 'go', view: VIEWS[Number(e.key) - 1]!.id };
     if (e.key === 'g' && !e.shiftKey) gAt = now();
     if (e.key === '?') return { kind: 'help' };
     return null;

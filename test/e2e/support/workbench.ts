@@ -113,7 +113,7 @@ export async function tabTo(page: Page, target: ReturnType<Page['locator']>, { b
   throw new Error(`${String(target)} is not reachable with ${max} presses of ${back ? 'Shift+Tab' : 'Tab'}`);
 }
 
-/** The workbench's step shortcut: g, then the step's number (1 Model … 8 Report). */
+/** The workbench's step shortcut: g, then the step's number (1 Model … 9 Report). */
 export async function goStep(page: Page, n: number, view: string): Promise<void> {
   await page.keyboard.press('g');
   await page.keyboard.press(String(n));

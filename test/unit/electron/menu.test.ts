@@ -1,5 +1,5 @@
 /**
- * The application menu's accelerators mirror the workbench's keyboard shortcuts: Go → Alt+1…8 in
+ * The application menu's accelerators mirror the workbench's keyboard shortcuts: Go → Alt+1…9 in
  * the renderer's step order, Run → start / cancel / export, Help → Keyboard Shortcuts; every item
  * sends a menu:command the contract accepts, and no accelerator is bound twice.
  */
@@ -25,11 +25,11 @@ describe('menuTemplate', () => {
   // The contract's go:<step> commands are in the renderer's step order (test/renderer/shortcuts.test.ts checks that side).
   const order = MenuCommand.options.filter((c) => c.startsWith('go:')).map((c) => c.slice(3));
 
-  it('goes to the steps with Alt+1…8 in the workbench order', () => {
+  it('goes to the steps with Alt+1…9 in the workbench order', () => {
     expect(STEPS.map(([id]) => id)).toEqual(order);
     const { menu, sent } = items(false);
     const go = menu('Go');
-    expect(go.map((i) => i.accelerator)).toEqual(['Alt+1', 'Alt+2', 'Alt+3', 'Alt+4', 'Alt+5', 'Alt+6', 'Alt+7', 'Alt+8']);
+    expect(go.map((i) => i.accelerator)).toEqual(['Alt+1', 'Alt+2', 'Alt+3', 'Alt+4', 'Alt+5', 'Alt+6', 'Alt+7', 'Alt+8', 'Alt+9']);
     go.forEach(click);
     expect(sent).toEqual(order.map((id) => `go:${id}`));
   });
