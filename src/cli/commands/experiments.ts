@@ -1,6 +1,6 @@
 /**
- * `printshot experiments list [ROOT] | rename | duplicate | archive | unarchive`: managing whole
- * experiment folders. See docs/experiments.md.
+ * `printshot experiments list [ROOT] | rename | duplicate | archive | unarchive | merge | digest`:
+ * managing whole experiment folders. See docs/experiments.md; merge and digest: docs/scale.md.
  */
 import type { Command } from 'commander';
 import { createProgress, formatTable } from '../output';
@@ -84,5 +84,29 @@ export function registerExperimentsCommand(program: Command): void {
         { dir: opts.out, id: r.experiment.id, name: r.experiment.name, filesVerified: r.report.filesVerified, incompleteRuns: incomplete },
         `opened '${r.experiment.name}' in ${opts.out}: all files verified${incomplete ? `, ${incomplete} incomplete run(s)` : ''}`,
       );
+    });
+
+  cmd
+    .command('merge <shards...>')
+    .description('join the N shard folders of `attack --shard i/N` jobs into one experiment, checking they are one job and verifying every file')
+    .requiredOption('--out <dir>', 'merged experiment folder (must not exist, or be empty)')
+    .option('--name <name>', "name of the merged experiment (default: the folder's name)")
+    .option('--json', 'print JSON')
+    .action(async (shards: string[], opts: { out: string; name?: string; json?: boolean }) => {
+      const progress = createProgress('merging');
+      const { mergeShards } = await import('../../services/merge');
+      const r = await mergeShards(shards, opts.out, { name: opts.name, onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
+      const runs = r.runs.map((x) => `${x.dir} (${x.images} images)`).join(', ');
+      print(opts.json, r, `merged ${r.shards} shards into ${r.dir}: ${runs}; ${r.filesVerified} files sha256-verified`);
+    });
+
+  cmd
+    .command('digest <dir>')
+    .description('sha256 of an experiment without its ids, names and times: equal for a merged experiment and the one-machine run of the same jobs')
+    .option('--json', 'print JSON')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { experimentDigest } = await import('../../services/merge-canonical');
+      const d = await experimentDigest(dir);
+      print(opts.json, { dir, ...d }, `${d.sha256}  ${dir} (${d.files} files)`);
     });
 }
