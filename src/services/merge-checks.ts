@@ -19,8 +19,8 @@ export interface ShardFolder {
   exp: Experiment;
   index: number;
   count: number;
-  /** Its runs by run folder ('adversarial/bim-eps8'). */
-  runs: Map<string, ShardRun>;
+  /** Its runs in experiment.json's order: the k-th run of every shard is one job's shard (same commands, same order). */
+  runs: ShardRun[];
 }
 
 const refuse = (message: string, fix?: string): PrintshotError => new PrintshotError('bad-experiment', `cannot merge: ${message}`, fix);
@@ -29,7 +29,7 @@ const refuse = (message: string, fix?: string): PrintshotError => new PrintshotE
 export async function readShardFolder(dir: string): Promise<ShardFolder> {
   const exp = await openExperiment(dir);
   if (exp.runs.length === 0) throw refuse(`${dir} has no runs`);
-  const runs = new Map<string, ShardRun>();
+  const runs: ShardRun[] = [];
   for (const run of exp.runs) {
     const state = effectiveStatus(run);
     if (state !== 'complete') {
@@ -37,24 +37,24 @@ export async function readShardFolder(dir: string): Promise<ShardFolder> {
     }
     const manifest = await readRunManifest(dir, run);
     if (!manifest.shard) throw refuse(`${dir}: run ${run.dir} is not a shard (it was not run with --shard i/N)`, 'merge only folders written by printshot attack --shard');
-    runs.set(run.dir, { run, manifest: manifest as ShardRun['manifest'] });
+    runs.push({ run, manifest: manifest as ShardRun['manifest'] });
   }
-  const shards = new Set([...runs.values()].map((r) => `${r.manifest.shard.index}/${r.manifest.shard.count}`));
+  const shards = new Set(runs.map((r) => `${r.manifest.shard.index}/${r.manifest.shard.count}`));
   if (shards.size > 1) throw refuse(`${dir} holds runs of shards ${[...shards].join(', ')}`, 'give each shard its own --out folder');
-  const { index, count } = [...runs.values()][0].manifest.shard;
+  const { index, count } = runs[0].manifest.shard;
   return { dir, exp, index, count, runs };
 }
 
 /**
  * "shard 3 has seed 1, the others 0": the shards whose value differs from the majority's, or every
- * shard's value when there is no majority. Undefined when all agree.
+ * shard's value when there is no majority. Undefined when all agree. An empty `what` shows the value alone.
  */
 export function nameDifference(what: string, values: readonly { shard: number; value: string }[]): string | undefined {
   const groups = new Map<string, number[]>();
   for (const { shard, value } of values) groups.set(value, [...(groups.get(value) ?? []), shard]);
   if (groups.size <= 1) return undefined;
   const sorted = [...groups.entries()].sort((a, b) => b[1].length - a[1].length || a[1][0] - b[1][0]);
-  const says = ([value, shards]: [string, number[]]): string => `shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} ${shards.length > 1 ? 'have' : 'has'} ${what} ${value}`;
+  const says = ([value, shards]: [string, number[]]): string => `shard${shards.length > 1 ? 's' : ''} ${shards.join(', ')} ${shards.length > 1 ? 'have' : 'has'} ${what ? `${what} ` : ''}${value}`;
   if (sorted[0][1].length > sorted[1][1].length) return `${sorted.slice(1).map(says).join('; ')}, the others ${sorted[0][0]}`;
   return sorted.sort((a, b) => a[1][0] - b[1][0]).map(says).join('; ');
 }
@@ -66,7 +66,7 @@ const show = (v: unknown): string => (v === undefined ? '(none)' : typeof v === 
 export function checkShardSet(folders: readonly ShardFolder[]): ShardFolder[] {
   if (folders.length === 0) throw new PrintshotError('bad-argument', 'experiments merge: give the shard folders to merge');
   const all = folders.map((f) => ({ shard: f.index, f }));
-  const countDiff = nameDifference('N =', all.map(({ shard, f }) => ({ shard, value: String(f.count) })));
+  const countDiff = nameDifference('', all.map(({ shard, f }) => ({ shard, value: `N = ${f.count}` })));
   if (countDiff) throw refuse(`the shards are not cut the same way: ${countDiff}`);
   const n = folders[0].count;
   const byIndex = new Map<number, ShardFolder>();
@@ -84,37 +84,32 @@ export function checkShardSet(folders: readonly ShardFolder[]): ShardFolder[] {
   };
   diff('model sha256', (f) => short(f.exp.model.fingerprint));
   diff('image fit', (f) => f.exp.images.fit ?? 'fill');
-  for (const f of ordered) {
-    const extra = [...f.runs.keys()].find((d) => ordered.some((g) => !g.runs.has(d)));
-    if (extra) {
-      const lack = ordered.filter((g) => !g.runs.has(extra)).map((g) => g.index);
-      const have = ordered.filter((g) => g.runs.has(extra)).map((g) => g.index);
-      const shardsText = (ks: number[]): string => `shard${ks.length > 1 ? 's' : ''} ${ks.join(', ')}`;
-      throw refuse(`run ${extra} is in ${shardsText(have)} but not in ${shardsText(lack)}`, 'run the same attack commands on every shard');
-    }
-  }
-  for (const runDir of ordered[0].runs.keys()) checkRun(runDir, ordered);
+  diff('', (f) => `${f.runs.length} run${f.runs.length > 1 ? 's' : ''}`);
+  for (let k = 0; k < ordered[0].runs.length; k++) checkRun(k, ordered);
   checkCleanImages(ordered);
   return ordered;
 }
 
-/** One run across the shards: the same job, and its shards' images partition its inputs. */
-function checkRun(runDir: string, shards: readonly ShardFolder[]): void {
-  const runs = shards.map((f) => ({ shard: f.index, r: f.runs.get(runDir)! }));
+/** The k-th run of every shard: the same job, and its shards' images partition its inputs. */
+function checkRun(k: number, shards: readonly ShardFolder[]): void {
+  const runs = shards.map((f) => ({ shard: f.index, r: f.runs[k] }));
+  const runDir = runs[0].r.run.dir;
   const diff = (what: string, get: (m: ShardRun['manifest']) => unknown): void => {
     const d = nameDifference(what, runs.map(({ shard, r }) => ({ shard, value: show(get(r.manifest)) })));
-    if (d) throw refuse(`run ${runDir}: ${d}`);
+    if (d) throw refuse(`run ${k + 1} (${runDir}): ${d}`);
   };
   diff('method', (m) => m.method);
-  diff('seed', (m) => m.seed);
   const keys = [...new Set(runs.flatMap(({ r }) => Object.keys(r.manifest.params)))].sort();
-  for (const k of keys) diff(`${k}`, (m) => m.params[k]);
+  for (const key of keys) diff(key, (m) => m.params[key]);
+  diff('seed', (m) => m.seed);
   diff('model sha256', (m) => short(m.modelFingerprint));
-  diff('images (sha256 of the inputs)', (m) => short(m.shard.inputsSha256));
   diff('image count', (m) => m.inputs?.length);
-  diff('batch size', (m) => m.batchSize);
   diff('sampling', (m) => m.sampling);
+  diff('images (sha256 of relPaths, labels, pixels)', (m) => short(m.shard.inputsSha256));
+  diff('batch size', (m) => m.batchSize);
   diff('backend', (m) => m.backend);
+  const dirDiff = nameDifference('run folder', runs.map(({ shard, r }) => ({ shard, value: r.run.dir })));
+  if (dirDiff) throw refuse(`run ${k + 1}: ${dirDiff}`, 'a run folder taken by an earlier, dropped run shifts the names; rerun that shard into a new folder');
   const { inputs, batchSize } = runs[0].r.manifest;
   if (!inputs || !batchSize) throw refuse(`run ${runDir} records no inputs or batch size`);
   const partition = partitionBatches(inputs.length, batchSize);

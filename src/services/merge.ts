@@ -89,11 +89,12 @@ async function build(shards: readonly ShardFolder[], tmp: string, folderName: st
   for (const f of shards) for (const item of f.exp.images.items) if (!clean.has(item.relPath)) clean.set(item.relPath, { item, from: f });
   // In relPath order, as writeCleanImages keeps experiment.json's list.
   const items = [...clean.values()].map((c) => c.item).sort((a, b) => compareCodePoints(a.relPath, b.relPath));
-  const runDirs = first.exp.runs.map((r) => r.dir);
+  const runCount = first.runs.length;
   const copies: { from: ShardFolder; file: string; sha256: string }[] = [...clean.values()].map((c) => ({ from: c.from, file: c.item.file, sha256: c.item.sha256 }));
   const runs: { record: RunRecord; manifestFile: string; manifest: unknown; images: number }[] = [];
-  for (const runDir of runDirs) {
-    const parts = shards.map((f) => f.runs.get(runDir)!);
+  for (let k = 0; k < runCount; k++) {
+    const parts = shards.map((f) => f.runs[k]);
+    const runDir = parts[0].run.dir;
     const byRel = new Map<string, RunImage>();
     for (const [k, p] of parts.entries()) {
       for (const im of p.manifest.images) {

@@ -93,8 +93,8 @@ export function registerExperimentsCommand(program: Command): void {
     .option('--name <name>', "name of the merged experiment (default: the folder's name)")
     .option('--json', 'print JSON')
     .action(async (shards: string[], opts: { out: string; name?: string; json?: boolean }) => {
-      const progress = createProgress('merging');
       const { mergeShards } = await import('../../services/merge');
+      const progress = createProgress('merging');
       const r = await mergeShards(shards, opts.out, { name: opts.name, onProgress: (d, t) => progress.update(d, t) }).finally(() => progress.stop());
       const runs = r.runs.map((x) => `${x.dir} (${x.images} images)`).join(', ');
       print(opts.json, r, `merged ${r.shards} shards into ${r.dir}: ${runs}; ${r.filesVerified} files sha256-verified`);
