@@ -33,6 +33,7 @@ import { readSheetLayouts } from '../sheets/node/layout-file';
 import type { SheetLayout } from '../sheets/types';
 import { log, PrintshotError, throwIfAborted, type Image8 } from '../shared';
 import { atomicWrite, openExperiment, resolveInExperiment, sha256 } from '../workspace';
+import { locatePatchesInEntry } from './patch-locate';
 
 export interface RegisterJobOptions {
   experiment: string;
@@ -259,5 +260,8 @@ async function registerOne(
     await writePng(resolveInExperiment(dir, cropFile), crop);
     entry.crops.push({ cell: cell.index, file: cropFile, role: cell.role, pair: cell.pair, relPath: cell.relPath, label: cell.label, run: cell.run, source: cell.file, sourceSha256: cell.sha256 });
   }
+  // Patch runs' and patch-alone cells: where the patch itself is in the photo (issue 19 §3).
+  const patches = await locatePatchesInEntry(dir, entry, res.layout!);
+  if (patches.length) entry.patches = patches;
   return entry;
 }
