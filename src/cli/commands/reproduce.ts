@@ -17,9 +17,9 @@ import { reportTableText } from './report';
 const TEMPLATES = ['kurakin-table', 'kurakin-fig6'] as const satisfies readonly Template[];
 const _allTemplates: [Exclude<Template, (typeof TEMPLATES)[number]>] extends [never] ? true : never = true;
 /** Templates served by their own services rather than runReproduce's attack plan. */
-const OTHER_TEMPLATES = ['szegedy-spectral'] as const;
+const OTHER_TEMPLATES = ['szegedy-spectral', 'szegedy-cross-training'] as const;
 
-interface ReproduceCliOptions {
+export interface ReproduceCliOptions {
   model: string;
   images: string;
   n?: number;
@@ -28,6 +28,8 @@ interface ReproduceCliOptions {
   sheets: boolean;
   out: string;
   json?: boolean;
+  data?: string;
+  epochs?: number;
 }
 
 /** The reports module's method names; passed in, since importing it at start would load tfjs. */
@@ -61,18 +63,24 @@ export function fig6Means(d: ReportData, methodName: MethodName): string {
 export function registerReproduceCommand(program: Command): void {
   program
     .command('reproduce')
-    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps); Szegedy et al.: 'szegedy-spectral' (Table 5, per-layer Lipschitz bounds)")
+    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps); Szegedy et al.: 'szegedy-spectral' (Table 5, per-layer Lipschitz bounds), 'szegedy-cross-training' (Tables 3-4, adversarial examples across models trained on disjoint halves)")
     .addArgument(new Argument('<template>', 'what to reproduce').choices([...TEMPLATES, ...OTHER_TEMPLATES]))
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
     .option('--n <count>', 'images per case at evaluation (paper: 102; default all)', positiveInt)
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--limit <n>', 'attack only the first n images (quick check)', positiveInt)
+    .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300)', positiveInt)
     .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
+    .option('--data <dir>', 'szegedy-cross-training: folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
+    .option('--epochs <n>', 'szegedy-cross-training: training epochs per model (default 10)', positiveInt)
     .requiredOption('--out <dir>', 'experiment folder (created, or resumed)')
     .option('--json', 'print JSON')
     .action(async (template: Template | (typeof OTHER_TEMPLATES)[number], opts: ReproduceCliOptions) => {
       const progress = createProgress(template);
+      if (template === 'szegedy-cross-training') {
+        const { crossTrainingCommand } = await import('./reproduce-cross-training');
+        return crossTrainingCommand(opts, progress);
+      }
       if (template === 'szegedy-spectral') {
         const { runSpectralReproduce } = await import('../../services/lipschitz-report');
         const command = ['printshot', 'reproduce', template, '--model', opts.model, '--images', opts.images, '--out', opts.out];
