@@ -184,6 +184,28 @@ describe('workers', () => {
     }
   });
 
+  it('copies images that are Buffer views onto one buffer (IDX) instead of detaching it', async () => {
+    // loadIdxDataset's images are Buffer views onto the whole decompressed file.
+    const shared = Buffer.alloc(items.length * items[0].image.data.length);
+    const views = items.map((it, i) => {
+      const data = shared.subarray(i * it.image.data.length, (i + 1) * it.image.data.length);
+      data.set(it.image.data);
+      return { ...it, image: { ...it.image, data } };
+    });
+    const params = { eps: 8, iterations: 2 };
+    const opts = { seed: 'views-1', batchSize: 4 };
+    const expected = await pngs(await attackImagesPartitioned(getAttack('bim'), params, items, { ...opts, classifier: model }));
+    const pool = await AttackPool.create({ modelDir: 'default', workers: 1, local: model });
+    try {
+      await pool.started;
+      expect(await pngs(await pool.run('bim', params, views, opts))).toEqual(expected);
+      expect(shared.buffer.byteLength).toBeGreaterThan(0);
+      expect(views.every((v, i) => Buffer.compare(Buffer.from(v.image.data), Buffer.from(items[i].image.data)) === 0)).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects a bad parameter before starting any worker', async () => {
     await expect(attackImagesParallel('bim', { eps: -1 }, items, { modelDir: 'default', seed: 1 })).rejects.toThrow();
   });
