@@ -25,6 +25,8 @@ export const SLOW_TESTS = [
   'test/unit/cli/verified-inputs.test.ts',
   'test/unit/calibration/channel-cli.test.ts',
   'test/unit/attacks/bundled-model.test.ts',
+  // Ten `printshot attack` processes (four shards and one whole run, BIM and EOT), then merges.
+  'test/unit/cli/shard-merge.test.ts',
 ];
 
 export const ALL_TESTS = ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'];
