@@ -134,7 +134,7 @@ def main(argv: list[str]) -> int:
     result["date"] = datetime.date.today().isoformat()
     path = os.path.join(stages.out, "results", "ilyas-features.json")
     atomic_json(path, result)
-    emit("done", out=stages.out, result=path, card={"provenance": {}}, seconds=round(time.time() - started, 1))
+    emit("done", out=stages.out, result=path, seconds=round(time.time() - started, 1))
     return 0
 
 
