@@ -71,7 +71,9 @@ async function linearise(ctx: AttackContext, x: Float32Array, shape: number[], y
   const cls = Int32Array.from({ length: m * k }, (_, r) => (t ? t[r] : Math.floor(r / m)));
   const own = Int32Array.from({ length: m * k }, (_, r) => y[r % m]);
   const { g, z, top } = tf.tidy(() => {
-    const xs = tf.tile(tf.tensor4d(x, [m, ...shape] as [number, number, number, number]), [k, 1, 1, 1]);
+    const one = tf.tensor4d(x, [m, ...shape] as [number, number, number, number]);
+    // FAB-T asks for one class per image: no tile (a full copy of the batch) is needed.
+    const xs = k === 1 ? one : tf.tile(one, [k, 1, 1, 1]);
     const pick = tf.sub(tf.oneHot(tf.tensor1d(cls, 'int32'), ctx.classifier.labels.length), tf.oneHot(tf.tensor1d(own, 'int32'), ctx.classifier.labels.length));
     let diff: tf.Tensor | undefined;
     let best: tf.Tensor | undefined;
