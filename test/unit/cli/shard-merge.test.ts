@@ -92,7 +92,7 @@ describe('printshot attack --shard k/4 in four processes, then experiments merge
     const digest = (dir: string) => ok(runCli(['experiments', 'digest', dir, '--json'])).stdout;
     expect(JSON.parse(digest(out)).sha256).toBe(JSON.parse(digest(path.join(work, 'single'))).sha256);
     ok(runCli(['check', '--experiment', out]));
-  });
+  }, 180_000);
 
   it('refuses shards of different jobs, naming the difference, and leaves nothing behind', async () => {
     // Shard 3 again, with seed 1: the same images and parameters, another job.
@@ -109,5 +109,5 @@ describe('printshot attack --shard k/4 in four processes, then experiments merge
     const missing = runCli(['experiments', 'merge', shardDir(1), shardDir(2), shardDir(4), '--out', out]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/shard 3\/4 missing \(given: 1, 2, 4\)/);
-  });
+  }, 300_000);
 });
