@@ -10,6 +10,7 @@
 import type { Command } from 'commander';
 import { createProgress, formatTable, pct } from '../output';
 import { positiveInt } from './options';
+import { registerPatchPhysicalCommands } from './patch-physical';
 import { withInterrupt } from './runs';
 
 interface PatchCliOptions {
@@ -39,14 +40,15 @@ const num = (name: string, v: string | undefined): number | undefined => {
 };
 
 export function registerPatchCommand(program: Command): void {
-  program
+  const patch = program
     .command('patch')
     .description('train a printable universal adversarial patch (EOT over placement, lighting and the print–camera channel) and evaluate it on held-out images')
     .option('--model <dir>', "model folder or 'default'", 'default')
     .option('--images <dir>', "image folder or 'samples'", 'samples')
-    .requiredOption('--target <class>', "target class (name or index), or 'untargeted'")
+    // Not requiredOption: commander checks a parent's mandatory options for its subcommands too (patch apply, sheet, evaluate).
+    .option('--target <class>', "target class (name or index), or 'untargeted' (required)")
     .option('--size <fractions>', 'patch area as a fraction of the image, one or more (e.g. 0.05,0.1,0.15,0.2,0.25)', '0.1')
-    .requiredOption('--out <dir>', 'folder for the patches (PNG + JSON)')
+    .option('--out <dir>', 'folder for the patches (PNG + JSON) (required)')
     .option('--steps <n>', 'Adam steps per patch (default 300)', positiveInt)
     .option('--batch <n>', 'training images per step (default 16)', positiveInt)
     .option('--lr <rate>', "Adam's step size (default 0.03)")
@@ -59,6 +61,7 @@ export function registerPatchCommand(program: Command): void {
     .option('--seed <s>', 'random seed', '0')
     .option('--json', 'print JSON')
     .action(async (opts: PatchCliOptions) => {
+      for (const [flag, v] of [['--target <class>', opts.target], ['--out <dir>', opts.out]] as const) if (v === undefined) patch.error(`error: required option '${flag}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
       const sizes = opts.size.split(',').map((s) => Number(s.trim()));
       const params = Object.fromEntries(Object.entries({ steps: opts.steps, batch: opts.batch, lr: num('--lr', opts.lr), npsWeight: num('--nps-weight', opts.npsWeight), tvWeight: num('--tv-weight', opts.tvWeight) }).filter(([, v]) => v !== undefined));
       const progress = createProgress('patch');
@@ -82,4 +85,5 @@ export function registerPatchCommand(program: Command): void {
         formatTable(['size', 'patch px', 'success', '95% CI', 'file'], rows),
       ].join('\n')}\n`);
     });
+  registerPatchPhysicalCommands(patch);
 }
