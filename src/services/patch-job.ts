@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { resolveDistribution, type EotDistribution } from '../attacks/eot-distribution';
 import { writePng } from '../images';
-import { checkPalette, defaultPalette, disposeState, evaluatePatch, initialPatch, PATCH_DEFAULTS, patchSide, trainPatch, type PatchEvaluation, type PatchState, type PatchTrainParams } from '../patches';
+import { checkPalette, defaultPalette, disposeState, evaluatePatch, evaluatePatchTransfer, initialPatch, PATCH_DEFAULTS, patchSide, trainPatch, type PatchEvaluation, type PatchState, type PatchTransfer, type PatchTrainParams } from '../patches';
 import { createRng, ERROR_CODES, PrintshotError } from '../shared';
 import { atomicWriteJson } from '../shared/node/atomic';
 import { openImages, openModel } from './sources';
@@ -30,10 +30,13 @@ export interface PatchJobRequest {
   holdout: number;
   draws: number;
   seed: number | string;
+  /** Other models ('default' or folders) to measure every patch on as well (transfer). */
+  transfer?: string[];
   params?: Partial<Omit<PatchTrainParams, 'target' | 'size'>>;
   checkpointEvery?: number;
   signal?: AbortSignal;
-  onProgress?: (line: { size: number; step: number; steps: number; loss: number; success: number }) => void;
+  /** Awaited between steps: the workbench's engine yields here so its progress events and a cancel get through. */
+  onProgress?: (line: { size: number; step: number; steps: number; loss: number; success: number }) => void | Promise<void>;
 }
 
 export interface PatchResult {
@@ -42,6 +45,8 @@ export interface PatchResult {
   sidePx: number;
   patchPx: number;
   evaluation: PatchEvaluation;
+  /** The same evaluation on each `transfer` model, in the order given; empty when none. */
+  transfer: PatchTransfer[];
   finalLoss: number;
 }
 
@@ -117,6 +122,14 @@ export async function runPatchJob(req: PatchJobRequest): Promise<PatchJobResult>
     images: tf.tidy(() => tf.div(tf.tensor4d(Uint8Array.from(ids.flatMap((i) => Array.from(dataset.items[i].image.data))), [ids.length, h, w, channels], 'int32'), 255) as tf.Tensor4D),
     labels: Int32Array.from(ids, (i) => dataset.items[i].label),
   });
+  const others = [];
+  try {
+    for (const spec of req.transfer ?? []) others.push(await openModel(spec));
+  } catch (e) {
+    for (const m of others) m.dispose();
+    classifier.dispose();
+    throw e;
+  }
   const held = toSet(order.slice(0, nHeld));
   const train = toSet(order.slice(nHeld));
   await mkdir(req.out, { recursive: true });
@@ -135,21 +148,25 @@ export async function runPatchJob(req: PatchJobRequest): Promise<PatchJobResult>
         rngAt: (step) => createRng(`${req.seed}:${stem}:${step}`),
         onStep: async (s) => {
           const last = s.history[s.history.length - 1];
-          req.onProgress?.({ size, step: s.step, steps: params.steps, loss: last.loss, success: last.success });
+          await req.onProgress?.({ size, step: s.step, steps: params.steps, loss: last.loss, success: last.success });
           if (s.step % every === 0 && s.step < params.steps) await writeCheckpoint(checkpoint, s);
         },
       }, () => initialPatch(patchPx, channels, createRng(`${req.seed}:${stem}:init`)));
       const evaluation = await evaluatePatch({ classifier, data: held, patch: state.patch, params, draws: req.draws, channel, rng: createRng(`${req.seed}:${stem}:eval`), signal: req.signal });
+      const transfer = await evaluatePatchTransfer({
+        models: others, data: held, patch: state.patch, params, draws: req.draws, channel, signal: req.signal,
+        rngFor: (i) => createRng(`${req.seed}:${stem}:transfer:${i}`),
+      });
       const bytes = Uint8Array.from(await state.patch.data(), (v) => Math.round(v * 255));
       const file = path.join(req.out, `${stem}.png`);
       await writePng(file, { width: patchPx, height: patchPx, channels, data: bytes });
       const finalLoss = state.history.length ? state.history[state.history.length - 1].loss : NaN;
-      const result: PatchResult = { size, file, sidePx: patchSide(h, w, size), patchPx, evaluation, finalLoss };
+      const result: PatchResult = { size, file, sidePx: patchSide(h, w, size), patchPx, evaluation, transfer, finalLoss };
       await atomicWriteJson(path.join(req.out, `${stem}.json`), {
         schemaVersion: 1, model: { name: classifier.card.name, fingerprint: classifier.fingerprint }, images: req.images, seed: req.seed,
         target: { index: target === 'untargeted' ? null : target, name: target === 'untargeted' ? 'untargeted' : classifier.labels[target] },
         params, channel: req.channel, palette: { source: req.palette, colours: palette.length }, train: train.labels.length, heldOut: held.labels.length,
-        png: path.basename(file), history: state.history, evaluation,
+        png: path.basename(file), history: state.history, evaluation, transfer,
       });
       await rm(checkpoint, { force: true });
       if (state !== resume) disposeState(state);
@@ -158,6 +175,7 @@ export async function runPatchJob(req: PatchJobRequest): Promise<PatchJobResult>
     }
   } finally {
     tf.dispose([held.images, train.images]);
+    for (const m of others) m.dispose();
     classifier.dispose();
   }
   return {
