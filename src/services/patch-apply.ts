@@ -186,11 +186,11 @@ async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[]
   req.onRun?.(run);
   const done = new Set(manifest.images.map((im) => im.relPath));
   const todo = items.filter((it) => !done.has(it.relPath));
+  req.onProgress?.({ imagesDone: resumedFrom, imagesTotal: items.length });
   const patch = tf.tidy(() => tf.div(tf.tensor4d(patchImg.data, [1, patchImg.height, patchImg.width, channels], 'int32'), 255) as tf.Tensor4D);
   try {
     for (let s = 0; s < todo.length; s += BATCH) {
       throwIfAborted(req.signal);
-      req.onProgress?.({ imagesDone: items.length - todo.length + s, imagesTotal: items.length });
       const batch = todo.slice(s, s + BATCH);
       const placements = batch.map((it) => fixed ?? samplePlacement(createRng(`${req.seed}:patch-apply:${it.relPath}`), h, w, { size: rec.params.size, scaleJitter: rec.params.scaleJitter, rotationDeg: rec.params.rotationDeg }));
       const advs = await pasteBatch(batch, patch, placements, h, w, channels);
@@ -206,6 +206,7 @@ async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[]
         manifest.images.push(row);
       }
       await writeRunManifest(dir, run, manifest);
+      req.onProgress?.({ imagesDone: items.length - todo.length + s + batch.length, imagesTotal: items.length });
     }
   } catch (e) {
     const cancelled = req.signal?.aborted === true || (isPrintshotError(e) && e.code === 'cancelled');
@@ -214,7 +215,6 @@ async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[]
   } finally {
     patch.dispose();
   }
-  req.onProgress?.({ imagesDone: items.length, imagesTotal: items.length });
   const order = new Map(inputs.map((r, i) => [r, i]));
   const images = [...manifest.images].sort((a, b) => order.get(a.relPath)! - order.get(b.relPath)!);
   const success = patchSuccess(images, target);
