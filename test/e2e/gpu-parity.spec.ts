@@ -1,0 +1,100 @@
+/**
+ * Issue 21, GPU attacks: the compute context (renderer/src/compute's Web Worker on
+ * tfjs-backend-webgl) against the engine's wasm path, in headless Chromium with WebGL through
+ * SwiftShader (the `gpu` project of playwright.config.ts). For FGSM, BIM and EOT-PGD on the
+ * bundled model and the same stratified sample and seed, the GPU's 8-bit outputs must match the
+ * CLI's wasm run on ≥ 99 % of pixels within ±1 level, and the success decisions (re-judged after
+ * 8-bit rounding on each side) on ≥ 98 % of images. Also: float32 render targets are checked
+ * (and a float16-only device is refused with the message), and model bytes whose fingerprint
+ * is not the engine's are refused.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test, type Page } from '@playwright/test';
+import { bundledModelB64, parity, referenceRun, type ReferenceRun } from './support/gpu-compute';
+
+const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
+/** Images per attack: with 100, one differing decision is 99 %, within the 98 % bar. */
+const N = Number(process.env.GPU_PARITY_IMAGES ?? 100);
+const SEED = 21;
+
+const ATTACKS: { name: string; cli: string[] }[] = [
+  { name: 'fgsm', cli: ['--method', 'fgsm', '--eps', '8'] },
+  { name: 'bim', cli: ['--method', 'bim', '--eps', '8'] },
+  // Photometric EOT: print tone, lighting, blur and noise, all differentiable ops. The JPEG of
+  // 'print-camera' uses the host's codec (sharp against the browser's), which is not bit-equal.
+  { name: 'eot-pgd', cli: ['--method', 'eot-pgd', '--eps', '8', '--iterations', '10', '--samples', '4', '--distribution', 'photometric'] },
+];
+
+test.describe.configure({ mode: 'serial' });
+
+async function openCheckPage(page: Page): Promise<void> {
+  expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
+  await page.goto(new URL('/compute-check.html', URL_WITH_TOKEN!).href);
+  await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true');
+}
+
+type PageResult = { info?: { device: string; software: boolean; float32: boolean }; error?: { code: string; message: string; hint?: string } };
+
+test('the GPU backend starts with float32 render targets, and a float16-only device is refused with the reason', async ({ page }) => {
+  await openCheckPage(page);
+  const ok = (await page.evaluate(() => (window as any).printshotCompute.probe())) as PageResult;
+  expect(ok.error, JSON.stringify(ok.error)).toBeUndefined();
+  expect(ok.info!.float32).toBe(true);
+  expect(ok.info!.device).toMatch(/\S/);
+  test.info().annotations.push({ type: 'device', description: `${ok.info!.device}${ok.info!.software ? ' (software rasteriser: no GPU)' : ''}` });
+
+  const refused = (await page.evaluate(() => (window as any).printshotCompute.probe({ simulateFloat16: true }))) as PageResult;
+  expect(refused.info).toBeUndefined();
+  expect(refused.error!.code).toBe('not-available');
+  expect(refused.error!.message).toContain('only float16');
+  expect(refused.error!.message).toContain('vanish in float16');
+  expect(refused.error!.hint).toContain('CPU (wasm)');
+});
+
+test.describe('parity with the engine (wasm)', () => {
+  let tmp: string;
+  test.beforeAll(async () => {
+    tmp = await mkdtemp(path.join(os.tmpdir(), 'printshot-gpu-parity-'));
+  });
+  test.afterAll(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  for (const attack of ATTACKS) {
+    test(`${attack.name}: ≥ 99 % of pixels within ±1 and ≥ 98 % of success decisions equal`, async ({ page }) => {
+      test.setTimeout(600_000);
+      const ref: ReferenceRun = await referenceRun(path.join(tmp, attack.name), [...attack.cli, '--limit', String(N), '--sample', 'stratified', '--seed', String(SEED)]);
+      expect(ref.backend).toBe('wasm');
+      expect(ref.images).toHaveLength(N);
+      // Not vacuous: the attack changed the outputs and won on some images, not all.
+      const moved = ref.images.filter((r) => r.adversarial.some((v, i) => v !== r.clean[i])).length;
+      expect(moved).toBeGreaterThan(N / 2);
+      const wins = ref.images.filter((r) => r.success).length;
+      expect(wins).toBeGreaterThan(0);
+
+      await openCheckPage(page);
+      const model = await bundledModelB64(ref.modelFingerprint);
+      const images = ref.images.map((r) => ({ relPath: r.relPath, label: r.label, width: r.width, height: r.height, channels: r.channels, b64: Buffer.from(r.clean).toString('base64') }));
+      const spec = { method: ref.method, params: ref.params, seed: ref.seed, batchSize: ref.batchSize };
+      const out = await page.evaluate(([m, s, ims]) => (window as any).printshotCompute.attack(m, s, ims), [model, spec, images] as const);
+      expect(out.error, JSON.stringify(out.error)).toBeUndefined();
+      const p = parity(ref, out.results);
+      const line = `${attack.name} on ${out.info.device}: ${p.withinOne}/${p.pixels} pixels within ±1 (${((100 * p.withinOne) / p.pixels).toFixed(3)} %, max |Δ| ${p.maxDiff}), ${p.sameDecision}/${p.images} same decisions; wasm successes ${wins}/${N}, GPU ${out.results.filter((r: { success: boolean }) => r.success).length}/${N}; GPU ${(out.ms / 1000).toFixed(1)} s`;
+      console.log(line);
+      test.info().annotations.push({ type: 'parity', description: line });
+      expect(p.withinOne / p.pixels).toBeGreaterThanOrEqual(0.99);
+      expect(p.sameDecision / p.images).toBeGreaterThanOrEqual(0.98);
+    });
+  }
+
+  test('model bytes whose fingerprint is not the engine\'s are refused', async ({ page }) => {
+    await openCheckPage(page);
+    const model = await bundledModelB64('0'.repeat(64));
+    const img = { relPath: 'x.png', label: 0, width: 28, height: 28, channels: 1, b64: Buffer.alloc(28 * 28, 128).toString('base64') };
+    const out = await page.evaluate(([m, ims]) => (window as any).printshotCompute.attack(m, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 1 }, ims), [model, [img]] as const);
+    expect(out.error.code).toBe('bad-model');
+    expect(out.error.message).toMatch(/fingerprint [0-9a-f]{12}, not the engine's 000000000000/);
+  });
+});

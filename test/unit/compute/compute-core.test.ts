@@ -1,0 +1,106 @@
+/**
+ * src/compute, the compute context's core, on the Node backend (the GPU half is
+ * test/e2e/gpu-parity.spec.ts): it must run the engine's attacks with the engine's batch
+ * partition and RNG streams, so on one backend its bytes equal the engine's, EOT included; it
+ * refuses model bytes that are not the engine's model; and the layering rule keeps tfjs inside
+ * renderer/src/compute.
+ */
+import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getAttack } from '../../../src/attacks';
+import { computeBatchRng, loadComputeModel, runComputeAttack } from '../../../src/compute';
+import { DEFAULT_MODEL_DIR, loadClassifier, selectBackend, type LoadedClassifier } from '../../../src/model/node';
+import { attackImagesPartitioned, batchRng } from '../../../src/parallel';
+import { openImages } from '../../../src/services/sources';
+import type { LabeledImage } from '../../../src/shared';
+import { checkImport } from '../../../scripts/layering.mjs';
+
+vi.setConfig({ testTimeout: 240_000 });
+
+const root = path.resolve(__dirname, '../../..');
+let engineModel: LoadedClassifier;
+let computeModel: LoadedClassifier;
+let items: LabeledImage[];
+
+async function modelBytes(): Promise<{ modelJSON: string; weights: Record<string, Uint8Array>; card: unknown }> {
+  const modelJSON = await readFile(path.join(DEFAULT_MODEL_DIR, 'model.json'), 'utf8');
+  const weights: Record<string, Uint8Array> = {};
+  for (const g of JSON.parse(modelJSON).weightsManifest as { paths: string[] }[]) for (const p of g.paths) weights[p] = await readFile(path.join(DEFAULT_MODEL_DIR, p));
+  return { modelJSON, weights, card: JSON.parse(await readFile(path.join(DEFAULT_MODEL_DIR, 'model-card.json'), 'utf8')) };
+}
+
+beforeAll(async () => {
+  await selectBackend();
+  engineModel = await loadClassifier('default');
+  computeModel = await loadComputeModel(await modelBytes(), engineModel.fingerprint);
+  const all = (await openImages('samples', engineModel)).items;
+  items = Array.from({ length: 10 }, (_, i) => all[(i * 19) % all.length]);
+});
+afterAll(() => {
+  engineModel?.dispose();
+  computeModel?.dispose();
+});
+
+describe('runComputeAttack', () => {
+  it('draws each batch from the same stream as the engine (src/parallel batchRng)', () => {
+    for (const [seed, start] of [[0, 0], [21, 32], ['x', 4]] as const) {
+      const a = computeBatchRng(seed, start);
+      const b = batchRng(seed, start);
+      expect(Array.from({ length: 8 }, () => a.next())).toEqual(Array.from({ length: 8 }, () => b.next()));
+    }
+    expect(computeBatchRng(1, 0).next()).not.toBe(computeBatchRng(1, 4).next());
+  });
+
+  it.each([
+    ['bim', { eps: 8, iterations: 5 }],
+    ['eot-pgd', { eps: 8, iterations: 3, samples: 2, distribution: 'photometric' }],
+  ])('%s: the same bytes, decisions and steps as the engine on the same backend, batches of 4', async (id, params) => {
+    const engine = await attackImagesPartitioned(getAttack(id), params, items, { classifier: engineModel, seed: 5, batchSize: 4 });
+    const seen: number[] = [];
+    const compute = await runComputeAttack(computeModel, { method: id, params, seed: 5, batchSize: 4 }, items, { onBatch: (_r, start) => void seen.push(start) });
+    expect(seen).toEqual([0, 4, 8]);
+    expect(compute.map((r) => r.relPath)).toEqual(items.map((i) => i.relPath));
+    expect(compute.map((r) => Buffer.from(r.adversarial.data).toString('base64'))).toEqual(engine.map((r) => Buffer.from(r.adversarial.data).toString('base64')));
+    expect(compute.map((r) => [r.success, r.steps])).toEqual(engine.map((r) => [r.success, r.steps]));
+    // Not vacuous: the attack moved pixels.
+    expect(compute.filter((r, i) => r.linf > 0 && !Buffer.from(r.adversarial.data).equals(Buffer.from(items[i].image.data))).length).toBe(items.length);
+  });
+
+  it('stops between steps when cancelled, and rejects a bad batch size', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runComputeAttack(computeModel, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 4 }, items, { signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    await expect(runComputeAttack(computeModel, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 0 }, items)).rejects.toMatchObject({ code: 'bad-argument' });
+  });
+});
+
+describe('loadComputeModel', () => {
+  it('refuses bytes whose fingerprint is not the engine model\'s, naming both', async () => {
+    await expect(loadComputeModel(await modelBytes(), 'f'.repeat(64))).rejects.toMatchObject({ code: 'bad-model', message: expect.stringContaining("not the engine's ffffffffffff") });
+  });
+});
+
+describe('the compute context\'s layering rule', () => {
+  // As eslint.config.js resolves: a specifier names a file, or a folder's index file.
+  const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() ?? false;
+  const check = (from: string, spec: string) => checkImport({ file: path.join(root, from), spec, typeOnly: false, root, exists: isFile });
+
+  it('lets renderer/src/compute load tfjs and src/compute, and nothing Node-side or beyond its modules', () => {
+    expect(check('renderer/src/compute/compute.worker.ts', '@tensorflow/tfjs-core')).toBeNull();
+    expect(check('renderer/src/compute/compute.worker.ts', '../../../src/compute')).toBeNull();
+    expect(check('renderer/src/compute/compute.worker.ts', 'node:fs')).toMatch(/Web Worker/);
+    expect(check('renderer/src/compute/compute.worker.ts', '../../../src/attacks')).toMatch(/may import src\/compute/);
+    expect(check('renderer/src/compute/compute.worker.ts', '../../../src/model/node')).toMatch(/may import src\/compute/);
+    expect(check('renderer/src/compute/compute.worker.ts', '../stores/app')).toMatch(/self-contained/);
+  });
+
+  it('lets the rest of the renderer reach it only through client.ts and protocol.ts, and still load no tfjs', () => {
+    expect(check('renderer/src/stores/app.ts', '../compute/client')).toBeNull();
+    expect(check('renderer/src/stores/app.ts', '../compute/compute.worker')).toMatch(/only through/);
+    expect(check('renderer/src/stores/app.ts', '@tensorflow/tfjs-core')).toMatch(/must not import/);
+    expect(check('src/compute/gpu-backend.ts', '@tensorflow/tfjs-backend-webgl')).toBeNull();
+    expect(check('src/compute/gpu-backend.ts', '../services')).toMatch(/may not import src\/services/);
+  });
+});
