@@ -34,9 +34,13 @@ export default defineConfig({
   renderer: {
     root: resolve(root, 'renderer'),
     plugins: [vue()],
+    // ES module workers (both are started with { type: 'module' }): the compute worker imports
+    // tfjs' backends dynamically, which needs code splitting, which IIFE workers cannot have.
+    worker: { format: 'es' },
     build: {
       outDir: resolve(root, 'out/renderer'),
-      ...({ rolldownOptions: { input: resolve(root, 'renderer/index.html') } } as object),
+      // compute-check.html: the GPU compute worker alone, for the parity test and bench:gpu (docs/gpu.md).
+      ...({ rolldownOptions: { input: { index: resolve(root, 'renderer/index.html'), 'compute-check': resolve(root, 'renderer/compute-check.html') } } } as object),
     },
   },
 });

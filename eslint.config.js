@@ -67,6 +67,18 @@ export default tseslint.config(
     },
   },
   {
+    // The compute context (docs/gpu.md) is the one renderer folder that loads tfjs: a Web Worker.
+    files: ['renderer/src/compute/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'path', 'child_process', 'sharp'], message: 'The compute context is a Web Worker: no Node.' },
+          { group: ['**/electron/**', 'electron'], message: 'The compute context reaches main only through the Bridge.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['electron/preload/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {

@@ -39,6 +39,21 @@ const BROWSER = {
   },
 } satisfies PlaywrightTestConfig['use'];
 
+/**
+ * Headless Chromium WITH WebGL: ANGLE on SwiftShader (a CPU rasteriser, so it runs on machines
+ * without a GPU), the blocklist ignored. PRINTSHOT_GPU_ARGS replaces these flags on a machine with
+ * a real GPU (e.g. '--use-angle=vulkan --enable-features=Vulkan').
+ */
+export const GPU_ARGS = process.env.PRINTSHOT_GPU_ARGS?.split(' ').filter(Boolean) ?? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+const GPU_BROWSER = {
+  browserName: 'chromium',
+  headless: true,
+  launchOptions: {
+    executablePath: process.env.PRINTSHOT_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...GPU_ARGS],
+  },
+} satisfies PlaywrightTestConfig['use'];
+
 export default defineConfig({
   testDir: 'test/e2e',
   outputDir: 'test-results/e2e',
@@ -68,11 +83,13 @@ export default defineConfig({
   projects: [
     {
       name: 'browser',
-      // Every spec under test/e2e except the desktop one.
-      testIgnore: /electron\.spec\.ts$/,
+      // Every spec under test/e2e except the desktop one and the GPU one (project `gpu`).
+      testIgnore: /(electron|gpu-parity)\.spec\.ts$/,
       use: BROWSER,
     },
     { name: 'electron', testMatch: /electron\.spec\.ts$/ },
+    // WebGL through SwiftShader for the GPU compute context (docs/gpu.md): no --disable-gpu.
+    { name: 'gpu', testMatch: /gpu-parity\.spec\.ts$/, use: GPU_BROWSER },
     // A benchmark, not a test (npm run bench:ui): npm run test:e2e names the two projects above.
     { name: 'bench-ui', testDir: 'bench/ui', testMatch: /responsiveness\.spec\.ts$/, use: BROWSER },
   ],

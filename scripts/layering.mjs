@@ -24,6 +24,8 @@ export const PURE = {
   simulate: { allow: ['registration', 'shared', 'sheets', 'transforms'] },
   calibration: { allow: ['registration', 'shared', 'sheets'], nodeAllow: ['images', 'workspace'] },
   patches: { allow: ['attacks', 'inference', 'kernels', 'metrics', 'shared', 'transforms'], types: ['model'] },
+  // The GPU compute context's core (docs/gpu.md): runs in renderer/src/compute's Web Worker.
+  compute: { allow: ['attacks', 'inference', 'kernels', 'model', 'shared', 'transforms'] },
 };
 
 /** Edge modules: Node code (files, processes, servers, sharp). */
@@ -57,6 +59,8 @@ export const PURE_PACKAGES = [
   '@tensorflow/tfjs-converter',
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-wasm',
+  // Only src/compute loads it (in the compute context's worker); Node never does.
+  '@tensorflow/tfjs-backend-webgl',
   'zod',
   'qrcode/lib/core/qrcode.js',
   'zxing-wasm/reader',
@@ -73,6 +77,15 @@ export const RENDERER_SRC = [
   'src/sheets/payload.ts',
   'src/sheets/types.ts',
 ];
+
+/**
+ * The compute context (renderer/src/compute, docs/gpu.md): a Web Worker that runs attacks on
+ * tfjs-backend-webgl. It may load tfjs and, from src/, the pure src/compute, src/shared and
+ * src/contract; the rest of the renderer reaches it only through these files, which load no tfjs.
+ */
+export const COMPUTE_DIR = 'renderer/src/compute/';
+export const COMPUTE_SRC_MODULES = ['compute', 'shared', 'contract'];
+export const COMPUTE_PUBLIC = ['renderer/src/compute/client.ts', 'renderer/src/compute/protocol.ts'];
 
 /** The preload's only runtime import from src/ (plus `import type` from src/contract). */
 export const PRELOAD_SRC = ['src/contract/names.ts'];
@@ -92,6 +105,7 @@ export function zoneOf(file, root) {
     if (parts.length < 3) return { zone: 'other', rel };
     return { zone: 'src', module: parts[1], nodeFile: parts.slice(2, -1).includes('node'), rel };
   }
+  if (rel.startsWith(COMPUTE_DIR)) return { zone: 'compute', rel };
   if (rel.startsWith('renderer/')) return { zone: 'renderer', rel };
   if (rel.startsWith('electron/preload/')) return { zone: 'preload', rel };
   if (rel.startsWith('electron/')) return { zone: 'electron', rel };
@@ -117,7 +131,21 @@ export function checkImport({ file, spec, typeOnly, root, exists }) {
   const target = relative ? targetOf(file, spec, root, exists) : null;
   const to = target ? zoneOf(path.join(root, target), root) : null;
 
+  if (from.zone === 'compute') {
+    if (!relative) {
+      if (isNodeBuiltin(spec) || /^(sharp|pdfkit|electron|vue|pinia)(\/|$)/.test(spec)) return `the compute context is a Web Worker: it must not import '${spec}'`;
+      return null;
+    }
+    if (to.zone === 'src' && (to.nodeFile || !COMPUTE_SRC_MODULES.includes(to.module))) {
+      return `the compute context may import src/${COMPUTE_SRC_MODULES.join(', src/')} (no node/ files), not ${target}`;
+    }
+    if (to.zone === 'renderer' || to.zone === 'electron' || to.zone === 'preload') return `the compute context is self-contained: it must not import ${target}`;
+    return null;
+  }
   if (from.zone === 'renderer') {
+    if (to?.zone === 'compute' && !COMPUTE_PUBLIC.includes(target)) {
+      return `the renderer reaches the compute context only through ${COMPUTE_PUBLIC.join(', ')}, not ${target}`;
+    }
     if (!relative) {
       if (isNodeBuiltin(spec) || /^(@tensorflow\/|sharp$|pdfkit$|electron$)/.test(spec)) return `the renderer is browser code: it must not import '${spec}'`;
       return null;
