@@ -4,13 +4,14 @@
  * counts as a success when the prediction is the target (targeted; images whose true class is
  * the target are left out) or differs from the true class (untargeted; only images the model
  * classified correctly without the patch count). Rates carry counts and Wilson intervals.
+ * Transfer (evaluatePatchTransfer) measures the same patch the same way on other models.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { applyEotSample } from '../attacks/eot-ops';
 import { sampleTransform, type EotDistribution } from '../attacks/eot-distribution';
 import { rateOf, type Rate } from '../metrics';
 import type { Classifier } from '../model/classifier';
-import { throwIfAborted, type Rng } from '../shared';
+import { ERROR_CODES, PrintshotError, throwIfAborted, type Rng } from '../shared';
 import { pastePatch } from './paste';
 import { drawPhotometric, type PatchTrainParams, type PatchTrainSet } from './patch-train';
 import { placementTaps, samplePlacement } from './placement';
@@ -83,4 +84,34 @@ export async function evaluatePatch(o: PatchEvalOptions): Promise<PatchEvaluatio
     draws: o.draws,
     cleanAccuracy: rateOf(correct.filter(Boolean).length, n),
   };
+}
+
+/** One other model's result for a patch trained on the source model (transfer). */
+export interface PatchTransfer {
+  /** The other model's card name and fingerprint. */
+  model: string;
+  fingerprint: string;
+  evaluation: PatchEvaluation;
+}
+
+/**
+ * Transfer: the patch, trained against one model, pasted and measured on others exactly as on
+ * the source (same held-out images, same counting; each model gets the draws of `rngFor(i)`,
+ * so a model's figure does not depend on which others are listed). A model must take the same
+ * input size and channels and have the target class among its outputs.
+ */
+export async function evaluatePatchTransfer(o: Omit<PatchEvalOptions, 'classifier' | 'rng'> & { models: readonly Classifier[]; rngFor: (index: number) => Rng }): Promise<PatchTransfer[]> {
+  const [, h, w, c] = o.data.images.shape;
+  const out: PatchTransfer[] = [];
+  for (const [i, m] of o.models.entries()) {
+    const s = m.inputSpec;
+    if (s.height !== h || s.width !== w || s.channels !== c) {
+      throw new PrintshotError(ERROR_CODES.badModel, `transfer model ${m.card.name} takes ${s.width}×${s.height}×${s.channels} images; the patch was made for ${w}×${h}×${c}`, 'name models with the same input size and channels');
+    }
+    if (o.params.target !== 'untargeted' && o.params.target >= m.labels.length) {
+      throw new PrintshotError(ERROR_CODES.badModel, `transfer model ${m.card.name} has ${m.labels.length} classes, so no target class ${o.params.target}`);
+    }
+    out.push({ model: m.card.name, fingerprint: m.fingerprint, evaluation: await evaluatePatch({ ...o, classifier: m, rng: o.rngFor(i) }) });
+  }
+  return out;
 }

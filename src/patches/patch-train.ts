@@ -38,11 +38,24 @@ export interface PatchTrainParams {
   rotationDeg: number;
   brightness: number;
   contrast: number;
+  /**
+   * Adam's step size over the run: 'constant' (`lr` throughout) or 'cosine' (from `lr` down to
+   * lr/20 at the last step, Loshchilov & Hutter, SGDR), which settles the patch once EOT's noisy
+   * gradients have found it. Absent means 'constant' (patches trained before this option).
+   */
+  lrSchedule?: 'constant' | 'cosine';
 }
 
 export const PATCH_DEFAULTS: Omit<PatchTrainParams, 'target' | 'size'> = {
-  steps: 300, batch: 16, lr: 0.03, npsWeight: 0.1, tvWeight: 0.05, scaleJitter: 0.1, rotationDeg: 20, brightness: 20, contrast: 0.15,
+  steps: 300, batch: 16, lr: 0.03, npsWeight: 0.1, tvWeight: 0.05, scaleJitter: 0.1, rotationDeg: 20, brightness: 20, contrast: 0.15, lrSchedule: 'cosine',
 };
+
+/** The step size of step `step` (0-based) of `params.steps`. */
+export function stepSize(params: Pick<PatchTrainParams, 'lr' | 'steps' | 'lrSchedule'>, step: number): number {
+  if (params.lrSchedule !== 'cosine' || params.steps <= 1) return params.lr;
+  const floor = params.lr / 20;
+  return floor + (params.lr - floor) * 0.5 * (1 + Math.cos((Math.PI * step) / (params.steps - 1)));
+}
 
 /** Training images: [N, H, W, C] in [0, 1] with their labels. */
 export interface PatchTrainSet {
@@ -135,7 +148,7 @@ export async function trainPatch(o: PatchTrainOptions, fresh: () => PatchState):
         return tf.add(advLoss, reg) as tf.Scalar;
       };
       const grad = tf.grad((p: tf.Tensor) => lossOf(p as tf.Tensor4D))(prev.patch) as tf.Tensor4D;
-      const next = adamUpdate(prev.patch, grad, prev.moments, prev.step + 1, params.lr);
+      const next = adamUpdate(prev.patch, grad, prev.moments, prev.step + 1, stepSize(params, prev.step));
       return { patch: tf.clipByValue(next.param, 0, 1) as tf.Tensor4D, m: next.m, v: next.v };
     });
     const loss = (await advLoss!.data())[0];

@@ -42,10 +42,10 @@ describe('runPatchJob', () => {
     await runPatchJob(base(whole));
     const cut = await tempDir();
     const controller = new AbortController();
-    await expect(runPatchJob({ ...base(cut), signal: controller.signal, onProgress: (p) => p.step === 4 && controller.abort() })).rejects.toThrow();
+    await expect(runPatchJob({ ...base(cut), signal: controller.signal, onProgress: (p) => { if (p.step === 4) controller.abort(); } })).rejects.toThrow();
     expect(existsSync(join(cut, 'patch-t5-s10.checkpoint.json'))).toBe(true);
     const steps: number[] = [];
-    await runPatchJob({ ...base(cut), onProgress: (p) => steps.push(p.step) });
+    await runPatchJob({ ...base(cut), onProgress: (p) => { steps.push(p.step); } });
     expect(steps[0]).toBe(5);
     const [a, b] = await Promise.all([readFile(join(whole, 'patch-t5-s10.png')), readFile(join(cut, 'patch-t5-s10.png'))]);
     expect(b.equals(a)).toBe(true);
