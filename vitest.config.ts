@@ -27,6 +27,8 @@ export const SLOW_TESTS = [
   'test/unit/attacks/bundled-model.test.ts',
   // Ten `printshot attack` processes (four shards and one whole run, BIM and EOT), then merges.
   'test/unit/cli/shard-merge.test.ts',
+  // Seven `printshot` processes: patch train → apply → two sheets → simulate → register → evaluate (about 2 min).
+  'test/unit/cli/patch-physical.test.ts',
 ];
 
 export const ALL_TESTS = ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'];
