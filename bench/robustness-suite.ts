@@ -65,7 +65,23 @@ const load0 = os.loadavg()[0];
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const lanes = opt.lanes ? Number(opt.lanes) : undefined;
-const r = await runRobustnessSuite({ out, models: [opt.model], images, limit, suite: opt.suite as SuiteName, eps: [eps], lanes });
+// Progress lines as the run goes (a 10,000-image run on a loaded machine can outlast a session):
+// each attack when it finishes, and the images done at most once a minute.
+const cpuSoFar = () => {
+  const c = process.cpuUsage(cpu0);
+  return `${((c.user + c.system) / 1e6).toFixed(0)} CPU s`;
+};
+const stamp = () => `[${new Date().toISOString().slice(11, 19)} UTC, ${((performance.now() - t0) / 1000).toFixed(0)} s, ${cpuSoFar()}, load ${os.loadavg()[0].toFixed(1)}]`;
+let lastLine = 0;
+const r = await runRobustnessSuite({
+  out, models: [opt.model], images, limit, suite: opt.suite as SuiteName, eps: [eps], lanes,
+  onAttack: (_m, e, a) => process.stdout.write(`${stamp()} eps ${e} ${a.method} done: ${a.attacked} images attacked, ${a.broken} broken, ${a.seconds.toFixed(1)} s\n`),
+  onImages: (method, done, total) => {
+    if (performance.now() - lastLine < 60_000) return;
+    lastLine = performance.now();
+    process.stdout.write(`${stamp()} ${method}: ${done}/${total} images\n`);
+  },
+});
 const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;

@@ -21,7 +21,8 @@ import type { LabeledImage } from '../shared';
 export interface SuiteLanes {
   /** Threads attacking (1: this thread only). */
   readonly count: number;
-  run(method: string, params: object, items: readonly LabeledImage[]): Promise<AttackImageResult[]>;
+  /** `onImages`: images finished so far (batches done and in flight), for a long run's progress. */
+  run(method: string, params: object, items: readonly LabeledImage[], onImages?: (done: number, total: number) => void): Promise<AttackImageResult[]>;
   close(): Promise<void>;
 }
 
@@ -42,10 +43,11 @@ export async function openSuiteLanes(model: LoadedClassifier, opts: LaneOptions)
   const perImage = await model.describe().then((d) => activationBytesPerImage(d.layers), () => null);
   return {
     count,
-    run: async (method, params, items) => {
+    run: async (method, params, items, onImages) => {
       if (items.length === 0) return [];
       const batchSize = opts.batchSize ?? suiteBatchSize(items.length, perImage);
-      const job = { seed: `${opts.seed}:${method}`, batchSize, signal: opts.signal };
+      const onProgress = onImages && ((p: { imagesDone: number; imagesTotal: number }) => onImages(p.imagesDone, p.imagesTotal));
+      const job = { seed: `${opts.seed}:${method}`, batchSize, signal: opts.signal, onProgress };
       return pool ? pool.run(method, params, items, job) : attackImagesPartitioned(getAttack(method), params, items, { classifier: model, ...job });
     },
     close: async () => {

@@ -119,6 +119,10 @@ export interface SuiteOptions {
   lanes?: number;
   signal?: AbortSignal;
   onProgress?: (stage: string, done: number, total: number) => void;
+  /** Each attack of the suite as it finishes (a long run's record before its end). */
+  onAttack?: (model: string, eps: number, stats: SuiteAttackStats) => void;
+  /** Images an attack has finished so far (`bench:suite`'s progress lines on a 10,000-image run). */
+  onImages?: (method: string, done: number, total: number) => void;
 }
 
 export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResult> {
@@ -153,7 +157,10 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
         if (source) keepForTransfer(source, 'fgsm', eps, fgsmRows.map((r) => r.adversarial));
         const fgsm = summarize(fgsmRows);
         cells.push({ method: 'fgsm', eps, params: { eps }, run: null, attack: fgsm, error: 1 - fgsm.advTop1Correct / Math.max(1, fgsm.images), transforms: [], photo: null });
-        const point = await suitePoint(lanes, items, cleanCorrect, attacks, eps);
+        const point = await suitePoint(lanes, items, cleanCorrect, attacks, eps, {
+          onAttack: (a) => opts.onAttack?.(model.card.name, eps, a),
+          onImages: opts.onImages,
+        });
         const rows = items.map((it, i): AttackImageResult => point.rows[i] ?? { relPath: it.relPath, label: it.label, adversarial: it.image, cleanTop: cleanPred[i].top, advTop: cleanPred[i].top, success: !cleanCorrect[i], linf: 0, l2: 0, steps: 0 });
         const summary = summarizeAttack(rows);
         cells.push({ method: `suite-${opts.suite}`, eps, params: { eps, attacks }, run: null, attack: summary, error: 1 - summary.advTop1Correct / Math.max(1, summary.images), transforms: [], photo: null });
@@ -201,16 +208,22 @@ export async function runRobustnessSuite(opts: SuiteOptions): Promise<SuiteResul
 }
 
 /** One eps: the worst case over the suite's attacks, with each attack's time and queries. */
-async function suitePoint(lanes: SuiteLanes, items: readonly LabeledImage[], cleanCorrect: readonly boolean[], attacks: readonly string[], eps: number) {
+async function suitePoint(
+  lanes: SuiteLanes, items: readonly LabeledImage[], cleanCorrect: readonly boolean[], attacks: readonly string[], eps: number,
+  hooks: { onAttack?: (stats: SuiteAttackStats) => void; onImages?: (method: string, done: number, total: number) => void },
+) {
   const rows: (AttackImageResult | undefined)[] = new Array(items.length);
   const stats: SuiteAttackStats[] = [];
   const wc = await worstCase(cleanCorrect, attacks, async (method, indices) => {
     const t0 = Date.now();
-    const out = await lanes.run(method, { eps, ...SUITE_PARAMS[method] }, indices.map((i) => items[i]));
+    const onImages = hooks.onImages && ((done: number, total: number) => hooks.onImages!(method, done, total));
+    const out = await lanes.run(method, { eps, ...SUITE_PARAMS[method] }, indices.map((i) => items[i]), onImages);
     const broken = out.map((r) => r.advTop[0].label !== r.label);
     // A robust image keeps the last attack's try; a broken one the image that broke it.
     indices.forEach((i, k) => (rows[i] = out[k]));
-    stats.push({ method, attacked: indices.length, broken: broken.filter(Boolean).length, seconds: (Date.now() - t0) / 1000, queries: method === 'square' ? out.reduce((s, r) => s + r.steps, 0) : null });
+    const stat = { method, attacked: indices.length, broken: broken.filter(Boolean).length, seconds: (Date.now() - t0) / 1000, queries: method === 'square' ? out.reduce((s, r) => s + r.steps, 0) : null };
+    stats.push(stat);
+    hooks.onAttack?.(stat);
     return broken;
   });
   for (const a of wc.attacks) if (!stats.some((s) => s.method === a.method)) stats.push({ ...a, seconds: 0, queries: null });
