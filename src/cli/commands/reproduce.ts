@@ -4,7 +4,7 @@
  * `printshot reproduce szegedy-spectral [--model DIR] [--images DIR] --out DIR` (Szegedy et al.
  * Table 5: per-layer Lipschitz bounds; services/lipschitz-report.ts).
  */
-import { Argument, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import type { ReportData } from '../../reports';
 import { cellText } from '../../reports/stats';
 import type { Template } from '../../services/reproduce';
@@ -17,7 +17,7 @@ import { reportTableText } from './report';
 const TEMPLATES = ['kurakin-table', 'kurakin-fig6'] as const satisfies readonly Template[];
 const _allTemplates: [Exclude<Template, (typeof TEMPLATES)[number]>] extends [never] ? true : never = true;
 /** Templates served by their own services rather than runReproduce's attack plan. */
-const OTHER_TEMPLATES = ['szegedy-spectral', 'szegedy-cross-training'] as const;
+const OTHER_TEMPLATES = ['szegedy-spectral', 'szegedy-cross-training', 'ilyas-features'] as const;
 
 export interface ReproduceCliOptions {
   model: string;
@@ -30,6 +30,10 @@ export interface ReproduceCliOptions {
   json?: boolean;
   data?: string;
   epochs?: number;
+  robustModel?: string;
+  target?: 'det' | 'random';
+  threads?: number;
+  force?: boolean;
 }
 
 /** The reports module's method names; passed in, since importing it at start would load tfjs. */
@@ -63,16 +67,20 @@ export function fig6Means(d: ReportData, methodName: MethodName): string {
 export function registerReproduceCommand(program: Command): void {
   program
     .command('reproduce')
-    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps); Szegedy et al.: 'szegedy-spectral' (Table 5, per-layer Lipschitz bounds), 'szegedy-cross-training' (Tables 3-4, adversarial examples across models trained on disjoint halves)")
+    .description("reproduce Kurakin et al.: 'kurakin-table' (3 methods × eps 2,4,8,16, sheets to print, Tables 1–3) or 'kurakin-fig6' (eps 16, five transform sweeps); Szegedy et al.: 'szegedy-spectral' (Table 5, per-layer Lipschitz bounds), 'szegedy-cross-training' (Tables 3-4, adversarial examples across models trained on disjoint halves); Ilyas et al.: 'ilyas-features' (robust / non-robust datasets, Fig. 2 / Table 1)")
     .addArgument(new Argument('<template>', 'what to reproduce').choices([...TEMPLATES, ...OTHER_TEMPLATES]))
     .option('--model <dir>', "TF.js model folder, or 'default'", 'default')
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
     .option('--n <count>', 'images per case at evaluation (paper: 102; default all)', positiveInt)
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300)', positiveInt)
+    .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300); ilyas-features: training images per built dataset', positiveInt)
     .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
-    .option('--data <dir>', 'szegedy-cross-training: folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
-    .option('--epochs <n>', 'szegedy-cross-training: training epochs per model (default 10)', positiveInt)
+    .option('--data <dir>', 'szegedy-cross-training, ilyas-features: folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)')
+    .option('--epochs <n>', 'szegedy-cross-training, ilyas-features: training epochs per model (default 10)', positiveInt)
+    .option('--robust-model <dir>', 'ilyas-features: robust model to build D_R from (default: PGD-train one)')
+    .addOption(new Option('--target <kind>', "ilyas-features: D_det's target t = (y+1) mod 10 ('det') or random ('random': D_rand)").choices(['det', 'random']))
+    .option('--threads <n>', 'ilyas-features: PyTorch CPU threads (default 1)', positiveInt)
+    .option('--force', 'ilyas-features: start over when --out holds a run with other settings')
     .requiredOption('--out <dir>', 'experiment folder (created, or resumed)')
     .option('--json', 'print JSON')
     .action(async (template: Template | (typeof OTHER_TEMPLATES)[number], opts: ReproduceCliOptions) => {
@@ -80,6 +88,10 @@ export function registerReproduceCommand(program: Command): void {
       if (template === 'szegedy-cross-training') {
         const { crossTrainingCommand } = await import('./reproduce-cross-training');
         return crossTrainingCommand(opts, progress);
+      }
+      if (template === 'ilyas-features') {
+        const { ilyasCommand } = await import('./reproduce-ilyas');
+        return ilyasCommand(opts, progress);
       }
       if (template === 'szegedy-spectral') {
         const { runSpectralReproduce } = await import('../../services/lipschitz-report');
