@@ -30,6 +30,7 @@ import { CapturePhotosDto, CapturePhotosRequest } from './photos';
 import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, RunImageDto } from './results';
 import { ZooEntryDto, ZooPull } from './zoo';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
+import { ReproduceRun } from './reproduce';
 import { PatchPreview, PatchPreviewDto, PatchTrain } from './patch';
 
 const Empty = z.strictObject({});
@@ -74,6 +75,8 @@ export const contract = {
   /** The experiment's registered photos (marker overlays, rectified pages) and every cell's triptych, read from disk. */
   'capture:photos': ch(CapturePhotosRequest, CapturePhotosDto),
   'report:export': ch(z.strictObject({ format: z.enum(['pdf', 'html', 'csv', 'json']) }), JobRef),
+  /** A paper template of `printshot reproduce` (contract/reproduce.ts) as a job, written into the open experiment's reproduce/<template>/. */
+  'reproduce:run': ch(ReproduceRun, JobRef),
   /** Names and defences of models from their cards, before comparing them (a dialog's choice comes back as a path). */
   'robustness:models': ch(RobustnessModels, z.array(RobustnessModelDto)),
   /** The same attack grid against each model; writes into the open experiment's robustness/ and results/. */

@@ -225,7 +225,7 @@ export const CaptureRegister = z.strictObject({
 });
 export type CaptureRegister = z.input<typeof CaptureRegister>;
 
-export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report', 'robustness', 'zoo', 'patch']);
+export const JobKind = z.enum(['attack', 'eval', 'sheet', 'register', 'report', 'robustness', 'zoo', 'patch', 'reproduce']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobRef = z.object({ jobId: z.string() });

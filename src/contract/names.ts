@@ -22,6 +22,7 @@ export const CHANNELS = [
   'capture:register',
   'capture:photos',
   'report:export',
+  'reproduce:run',
   'robustness:models',
   'robustness:run',
   'robustness:suite',

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ModelInfo, ProgressDto, RankedClassDto } from './dto';
 import { RobustnessReportDto } from './robustness';
 import { PatchReportDto } from './patch';
+import { ReproduceResultDto } from './reproduce';
 
 const Interval = z.object({ low: z.number(), high: z.number() }).nullable();
 export const AccuracyDto = z.object({ correct: z.number(), total: z.number(), accuracy: z.number().nullable(), ci: Interval });
@@ -90,6 +91,8 @@ export const RunImageDto = z.object({
 export type RunImageDto = z.infer<typeof RunImageDto>;
 
 export const JobResult = z.discriminatedUnion('kind', [
+  /** A paper template's run: its report files, relative to the experiment (contract/reproduce.ts). */
+  ReproduceResultDto,
   z.object({
     kind: z.literal('attack'),
     experimentDir: z.string(),

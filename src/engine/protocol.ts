@@ -31,6 +31,7 @@ export const JOB_CHANNELS = {
   'sheet:render': 'sheet',
   'capture:register': 'register',
   'report:export': 'report',
+  'reproduce:run': 'reproduce',
   'robustness:run': 'robustness',
   'zoo:pull': 'zoo',
   'robustness:suite': 'robustness',

@@ -149,6 +149,7 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
     'sheet:render': (req) => call('sheet:render', req, `sheets (${req.paper})`),
     'capture:register': (req) => call('capture:register', req, `register ${req.photos.length} photo(s)`),
     'report:export': (req) => call('report:export', req, `report (${req.format})`),
+    'reproduce:run': (req) => call('reproduce:run', req, `reproduce ${req.template}`),
     'robustness:models': async (req) => call('robustness:models', { models: await resolveModels(platform, req.models) }),
     'robustness:run': async (req) => {
       const models = await resolveModels(platform, req.models);

@@ -42,6 +42,7 @@ const JOB_KINDS = {
   'sheet:render': 'sheet',
   'capture:register': 'register',
   'report:export': 'report',
+  'reproduce:run': 'reproduce',
   'robustness:run': 'robustness',
   'robustness:suite': 'robustness',
   'zoo:pull': 'zoo',

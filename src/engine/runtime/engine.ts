@@ -15,6 +15,7 @@ import { jobHandlers } from './job-handlers';
 import { modelHandlers } from './model-handlers';
 import { patchHandlers } from './patch-handlers';
 import { reportHandlers } from './report-handler';
+import { reproduceHandlers } from './reproduce-handler';
 import { robustnessHandlers } from './robustness-handler';
 import type { EngineState } from './state';
 import { zooHandlers } from './zoo-handlers';
@@ -80,7 +81,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers, ...patchHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

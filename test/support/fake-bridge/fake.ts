@@ -173,6 +173,7 @@ export class FakeBridge implements Bridge {
       'experiment:recent': () => [],
       'run:images': () => ({ total: 0, labels: [...FAKE_LABELS], items: [] }),
       'report:export': (req) => this.startJob('report', `report (${req.format})`),
+      'reproduce:run': (req) => this.startJob('reproduce', `reproduce ${req.template}`),
       'robustness:models': (req) => fakeRobustnessModels(req.models),
       'robustness:run': (req) => this.startJob('robustness', `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`),
       'robustness:suite': (req) => this.startJob('robustness', `robustness: ${req.suite} suite × eps ${req.eps.join(', ')}`),

@@ -90,7 +90,8 @@ describe('every channel has a route', () => {
     const { captureHandlers } = await import('../../../src/engine/runtime/capture-handlers');
     const { zooHandlers } = await import('../../../src/engine/runtime/zoo-handlers');
     const { patchHandlers } = await import('../../../src/engine/runtime/patch-handlers');
-    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers, ...captureHandlers, ...zooHandlers, ...patchHandlers });
+    const { reproduceHandlers } = await import('../../../src/engine/runtime/reproduce-handler');
+    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers, ...captureHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers });
     const hostSide: readonly string[] = HOST_CHANNELS;
     expect([...engineSide, ...hostSide].sort()).toEqual([...CHANNELS].sort());
     expect(engineSide.filter((c) => hostSide.includes(c))).toEqual([]);

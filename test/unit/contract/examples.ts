@@ -24,6 +24,7 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'capture:register': { photos: [{ name: 'photo.png', bytes: PNG, source: 'file' }] },
   'capture:photos': { predict: false },
   'report:export': { format: 'pdf' },
+  'reproduce:run': { template: 'szegedy-cross-training', limit: 150 },
   'robustness:models': { models: [{ kind: 'loaded' }, { kind: 'defended' }, { kind: 'path', path: '/models/mine' }] },
   'robustness:suite': { models: [{ kind: 'bundled' }, { kind: 'defended' }], suite: 'standard', eps: [4, 8, 16, 25], limit: 8 },
   'robustness:run': { models: [{ kind: 'bundled' }, { kind: 'defended', which: 'hardened' }], methods: ['fgsm', 'bim'], eps: [8, 16], transforms: ['jpeg:quality=75'], photos: false, limit: 4 },
