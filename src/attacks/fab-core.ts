@@ -130,7 +130,11 @@ export async function fabSearch(ctx: AttackContext, x0: Float32Array, shape: num
   };
   const clean = await classify(ctx, x0, shape);
   clean.forEach((c, i) => c !== labels[i] && (found.best[i] = found.floatBest[i] = 0));
-  const dist = (x: Float32Array, i: number, at = i * d) => normOf(Float64Array.from({ length: d }, (_, j) => x[at + j] - x0[i * d + j]), s.norm);
+  const diff = new Float64Array(d);
+  const dist = (x: Float32Array, i: number, at = i * d) => {
+    for (let j = 0; j < d; j++) diff[j] = x[at + j] - x0[i * d + j];
+    return normOf(diff, s.norm);
+  };
   const total = s.runs.length * s.iterations;
   let steps = 0;
   const step1 = new Float64Array(d);

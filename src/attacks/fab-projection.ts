@@ -13,6 +13,14 @@
  */
 export type FabNorm = 'linf' | 'l2';
 
+// One scratch array reused across calls (two per image per step): allocating it each time was
+// most of FAB's garbage-collection time. Single-threaded per isolate, and never held across calls.
+let scratch = new Float64Array(0);
+function roomFor(d: number): Float64Array {
+  if (scratch.length !== d) scratch = new Float64Array(d);
+  return scratch;
+}
+
 /**
  * Writes into `out` (length D) the step from point p onto the hyperplane w·δ = c (w of length D).
  * p, lo, hi are the image's slices of longer arrays, starting at `at`; lo/hi bound the point.
@@ -26,8 +34,9 @@ export function hyperplaneStep(
   if (c === 0) return;
   const s = Math.sign(c);
   const need = Math.abs(c);
-  const room = new Float64Array(d);
+  const room = roomFor(d);
   for (let i = 0; i < d; i++) {
+    room[i] = 0;
     const wi = w[i];
     if (wi !== 0) room[i] = Math.max(0, wi * s > 0 ? hi[at + i] - p[at + i] : p[at + i] - lo[at + i]);
   }
