@@ -57,3 +57,28 @@ export function inputsSha256(items: readonly LabeledImage[]): string {
   }
   return h.digest('hex');
 }
+
+/**
+ * Commands whose job is not batches of one attack run refuse `--shard`, saying why and what to
+ * shard instead: patch training (one optimisation), evaluate (forward passes over finished runs),
+ * robustness (a grid of attack jobs, each of which can be sharded with `printshot attack`).
+ */
+export const SHARD_REFUSALS = {
+  patch: {
+    why: 'training a universal patch is one optimisation: every step updates the one patch from the steps before it, so it cannot be cut into independent shards (nor can its evaluation, which needs the trained patch)',
+    fix: 'train the patch on one machine; shard a campaign\'s attacks with printshot attack … --shard i/N',
+  },
+  evaluate: {
+    why: 'evaluate runs forward passes over finished runs, a small fraction of the attack\'s cost',
+    fix: 'merge the shards first (printshot experiments merge A B … --out D), then evaluate D',
+  },
+  robustness: {
+    why: 'a robustness job is a grid of attack runs over several models, not the batches of one run',
+    fix: 'shard each attack of the grid with printshot attack --model M --method X --eps E --shard i/N, merge each with printshot experiments merge, and read the merged runs\' summaries (docs/scale.md)',
+  },
+} as const;
+
+export function refuseShard(command: keyof typeof SHARD_REFUSALS): never {
+  const r = SHARD_REFUSALS[command];
+  throw new PrintshotError('bad-argument', `${command} --shard: not supported: ${r.why}`, r.fix);
+}

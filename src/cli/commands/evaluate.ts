@@ -28,7 +28,9 @@ export function registerEvaluateCommand(program: Command): void {
     .addOption(fitOption())
     .option('--seed <s>', 'random seed (selection, noise)', '0')
     .option('--json', 'print JSON')
-    .action(async (opts: EvaluateOptions) => {
+    .option('--shard <i/N>', 'not supported: says why and what to shard instead (docs/scale.md)')
+    .action(async (opts: EvaluateOptions & { shard?: string }) => {
+      if (opts.shard !== undefined) (await import('../../services/shard')).refuseShard('evaluate');
       if (opts.photos || opts.experiment !== undefined) return evaluatePhotosAction(opts);
       if (opts.clean === undefined || opts.adversarial === undefined) {
         throw new PrintshotError('bad-argument', 'give --clean DIR and --adversarial DIR, or --experiment DIR --photos');

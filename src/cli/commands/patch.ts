@@ -60,7 +60,9 @@ export function registerPatchCommand(program: Command): void {
     .option('--draws <n>', 'random placements per held-out image in the evaluation', positiveInt, 5)
     .option('--seed <s>', 'random seed', '0')
     .option('--json', 'print JSON')
-    .action(async (opts: PatchCliOptions) => {
+    .option('--shard <i/N>', 'not supported: says why and what to shard instead (docs/scale.md)')
+    .action(async (opts: PatchCliOptions & { shard?: string }) => {
+      if (opts.shard !== undefined) (await import('../../services/shard')).refuseShard('patch');
       for (const [flag, v] of [['--target <class>', opts.target], ['--out <dir>', opts.out]] as const) if (v === undefined) patch.error(`error: required option '${flag}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
       const sizes = opts.size.split(',').map((s) => Number(s.trim()));
       const params = Object.fromEntries(Object.entries({ steps: opts.steps, batch: opts.batch, lr: num('--lr', opts.lr), npsWeight: num('--nps-weight', opts.npsWeight), tvWeight: num('--tv-weight', opts.tvWeight) }).filter(([, v]) => v !== undefined));

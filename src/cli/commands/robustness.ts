@@ -56,7 +56,9 @@ export function registerRobustnessCommand(program: Command): void {
     .option('--seed <s>', 'random seed', '0')
     .requiredOption('--out <dir>', 'output folder')
     .option('--json', 'print JSON')
-    .action(async (opts: RobustnessCliOptions) => {
+    .option('--shard <i/N>', 'not supported: says why and what to shard instead (docs/scale.md)')
+    .action(async (opts: RobustnessCliOptions & { shard?: string }) => {
+      if (opts.shard !== undefined) (await import('../../services/shard')).refuseShard('robustness');
       const eps = epsList(opts.eps);
       if (opts.suite) return runSuite(opts, eps);
       if (opts.minimal) throw new PrintshotError('bad-argument', '--minimal needs a suite', 'add --suite standard');

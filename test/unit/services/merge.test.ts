@@ -39,7 +39,7 @@ beforeAll(async () => {
   model = await openModel('default');
   const data = await openImages('samples', model);
   items = sampleItems(data.items, 12, 'stratified', 0).items; // 6 batches of 2
-  root = await tempDir('printshot-merge-');
+  root = await tempDir();
 }, 120_000);
 
 afterAll(async () => {
