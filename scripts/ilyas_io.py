@@ -77,7 +77,8 @@ class Stages:
             self.clear()
         elif os.path.isdir(self.out) and os.listdir(self.out) and not force:
             known = {"stages", "models", "datasets", "results", "reports"}
-            if not set(os.listdir(self.out)) <= known:
+            # Hidden entries are the CLI's (a workspace lock while printshot runs), not user files.
+            if not {n for n in os.listdir(self.out) if not n.startswith(".")} <= known:
                 raise DefendError("out-exists", f"{self.out} exists and is not an ilyas-features experiment folder",
                                   "choose another --out")
         atomic_json(args, identity)
