@@ -23,6 +23,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { installBackend } from '../src/model/backend';
+import type { Rate } from '../src/metrics/attack-summary';
 import { runRobustnessSuite, type SuiteName } from '../src/services/robustness-suite';
 import { openImages, openModel } from '../src/services/sources';
 import { createRng, type LabeledImage } from '../src/shared';
@@ -88,12 +89,14 @@ const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const n = r.images.count;
 const [p] = r.models[0].suite.points;
 const perAttack = p.attacks.map((a) => `${a.method} ${a.attacked} img ${a.broken} broken ${a.seconds.toFixed(1)} s${a.queries !== null ? ` ${a.queries} queries` : ''}`).join(', ');
+const pct = (r: Rate) => `${((r.rate ?? 0) * 100).toFixed(2)} % (${r.count}/${r.total}) [${((r.ci?.low ?? 0) * 100).toFixed(2)}, ${((r.ci?.high ?? 0) * 100).toFixed(2)}]`;
 const proxy = source === 'proxy' ? ' (PROXY set)' : '';
 process.stdout.write(
   [
     `command: npm run bench:suite -- --images ${source} --limit ${limit} --eps ${eps} --model ${opt.model} --suite ${opt.suite}${lanes ? ` --lanes ${lanes}` : ''}`,
     `${opt.suite} suite, ${r.models[0].name}, eps ${eps}, ${n} images from ${r.images.source}${proxy}, backend ${backend.name}, ${os.cpus().length} cores, ${new Date().toISOString()}`,
-    `robust accuracy ${p.robust.count}/${n}, FGSM accuracy ${p.fgsm.count}/${n}, clean ${p.clean.count}/${n}`,
+    `robust accuracy ${pct(p.robust)}, FGSM accuracy ${pct(p.fgsm)}, clean ${pct(p.clean)} (count/images, 95 % Wilson interval)`,
+    `broken by: ${Object.entries(p.brokenBy).map(([k, v]) => `${k} ${v}`).join(', ')}; robust ${p.robust.count}`,
     `per attack: ${perAttack}`,
     `total ${seconds.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} CPU s (all threads; masking checks and FGSM included) = ${(n / seconds).toFixed(2)} img/s; projected for 10,000 images${proxy}: ${((10_000 / n) * seconds / 60).toFixed(1)} min wall, ${((10_000 / n) * cpuSeconds / 60).toFixed(1)} CPU min`,
     `load average (1 min) at start ${load0.toFixed(2)}, at end ${os.loadavg()[0].toFixed(2)}`,
