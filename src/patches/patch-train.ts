@@ -47,7 +47,7 @@ export interface PatchTrainParams {
 }
 
 export const PATCH_DEFAULTS: Omit<PatchTrainParams, 'target' | 'size'> = {
-  steps: 300, batch: 16, lr: 0.03, npsWeight: 0.1, tvWeight: 0.05, scaleJitter: 0.1, rotationDeg: 20, brightness: 20, contrast: 0.15, lrSchedule: 'cosine',
+  steps: 300, batch: 32, lr: 0.05, npsWeight: 0.1, tvWeight: 0.05, scaleJitter: 0.1, rotationDeg: 20, brightness: 20, contrast: 0.15, lrSchedule: 'cosine',
 };
 
 /** The step size of step `step` (0-based) of `params.steps`. */

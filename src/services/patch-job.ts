@@ -52,6 +52,8 @@ export interface PatchResult {
 
 export interface PatchJobResult {
   out: string;
+  /** The model the patches were trained against (its card name). */
+  model: string;
   target: { index: number | null; name: string };
   palette: { source: string; colours: number };
   channel: string;
@@ -180,6 +182,7 @@ export async function runPatchJob(req: PatchJobRequest): Promise<PatchJobResult>
   }
   return {
     out: req.out,
+    model: classifier.card.name,
     target: { index: target === 'untargeted' ? null : target, name: target === 'untargeted' ? 'untargeted' : classifier.labels[target] },
     palette: { source: req.palette, colours: palette.length }, channel: req.channel,
     train: train.labels.length, heldOut: held.labels.length, patches: results,

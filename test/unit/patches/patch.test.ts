@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerInputGradients } from '../../../src/kernels';
-import { adversarialLoss, defaultPalette, disposeState, evaluatePatch, initialPatch, nonPrintability, pastePatch, PATCH_DEFAULTS, placementTaps, samplePlacement, totalVariation, trainPatch, type PatchTrainParams } from '../../../src/patches';
+import { adversarialLoss, defaultPalette, disposeState, evaluatePatch, evaluatePatchTransfer, initialPatch, nonPrintability, pastePatch, PATCH_DEFAULTS, placementTaps, samplePlacement, stepSize, totalVariation, trainPatch, type PatchTrainParams } from '../../../src/patches';
 import { createRng } from '../../../src/shared';
 import { linearClassifier } from '../../fixtures/classifiers';
 
@@ -127,8 +127,12 @@ describe('training on a linear model', () => {
     const values = full.patch.dataSync();
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...values)).toBeLessThanOrEqual(1);
-    // Stop after 15 steps, then resume from that state: same patch as the uninterrupted run.
-    const half = await trainPatch({ ...base, params: { ...params, steps: 15 } }, fresh);
+    // Cancel after 15 steps (as a checkpointed job stops), then resume from that state: the same
+    // patch as the uninterrupted run, with the cosine step sizes of the whole run.
+    const stop = new AbortController();
+    let half = full;
+    await expect(trainPatch({ ...base, signal: stop.signal, onStep: (st) => { if (st.step === 15) { half = st; stop.abort(); } } }, fresh)).rejects.toThrow();
+    expect(half.step).toBe(15);
     const resumed = await trainPatch({ ...base, resume: half }, fresh);
     expect(Array.from(resumed.patch.dataSync())).toEqual(Array.from(values));
     const evaluation = await evaluatePatch({ classifier: clf, data, patch: full.patch, params, draws: 3, rng: createRng(1) });
@@ -138,5 +142,45 @@ describe('training on a linear model', () => {
     expect(tf.memory().numTensors).toBe(before);
     clf.dispose();
     data.images.dispose();
+  });
+});
+
+describe('step-size schedule', () => {
+  it('cosine goes from lr down to lr/20, never rising; constant keeps lr', () => {
+    const p = { lr: 0.1, steps: 50, lrSchedule: 'cosine' as const };
+    const sizes = Array.from({ length: 50 }, (_, k) => stepSize(p, k));
+    expect(sizes[0]).toBeCloseTo(0.1, 10);
+    expect(sizes[49]).toBeCloseTo(0.005, 10);
+    sizes.slice(1).forEach((v, k) => expect(v).toBeLessThanOrEqual(sizes[k]));
+    expect(stepSize({ ...p, lrSchedule: 'constant' }, 30)).toBe(0.1);
+    expect(stepSize({ lr: 0.1, steps: 50 }, 30)).toBe(0.1);
+  });
+});
+
+describe('transfer', () => {
+  const params = { target: 0 as const, size: 0.25, scaleJitter: 0.1, rotationDeg: 10, brightness: 10, contrast: 0.1 };
+
+  it('measures the patch on another model exactly as evaluatePatch does, and refuses models it cannot run on', async () => {
+    const source = linear();
+    const data = { images: images(20, 6), labels: Int32Array.from({ length: 20 }, (_, i) => 1 + (i % 2)) };
+    const patch = tf.fill([1, 6, 6, 1], 1) as tf.Tensor4D;
+    // A second model that ignores the image centre: the bright patch wins class 0 on the source only.
+    const rng = createRng(8);
+    const other = linearClassifier([0, 1, 2].map((k) => Array.from({ length: H * W }, () => (k === 0 ? -0.5 : rng.uniform(-0.3, 0.3)))), [0, 0, 0], spec);
+    const before = tf.memory().numTensors;
+    const own = await evaluatePatch({ classifier: source, data, patch, params, draws: 2, rng: createRng('t0') });
+    const [again, moved] = await evaluatePatchTransfer({ models: [source, other], data, patch, params, draws: 2, rngFor: (i) => createRng(`t${i}`) });
+    expect(again.evaluation).toEqual(own);
+    expect(own.success.rate).toBeGreaterThan(0.9);
+    expect(moved.model).toBe(other.card.name);
+    expect(moved.evaluation.success.total).toBe(40);
+    expect(moved.evaluation.success.rate).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const wide = linearClassifier([[...Array(16 * 16).fill(0)]], [0], { width: 16, height: 16, channels: 1 });
+    await expect(evaluatePatchTransfer({ models: [wide], data, patch, params, draws: 1, rngFor: () => createRng(1) })).rejects.toThrow(/takes 16×16×1 images; the patch was made for 12×12×1/);
+    const few = linearClassifier([Array(H * W).fill(0)], [0], spec);
+    await expect(evaluatePatchTransfer({ models: [few], data, patch, params: { ...params, target: 1 as never }, draws: 1, rngFor: () => createRng(1) })).rejects.toThrow(/1 classes, so no target class 1/);
+    [source, other, wide, few].forEach((m) => m.dispose());
+    tf.dispose([data.images, patch]);
   });
 });

@@ -51,6 +51,19 @@ describe('runPatchJob', () => {
     expect(b.equals(a)).toBe(true);
   }, 180_000);
 
+  it('measures every patch on the --transfer models too, on the same held-out images', async () => {
+    const out = await tempDir();
+    const r = await runPatchJob({ ...base(out), params: { steps: 2, batch: 8 }, transfer: ['assets/models/fashion-cnn-hardened', 'default'] });
+    const [p] = r.patches;
+    expect(r.model).toBe('fashion-cnn');
+    expect(p.transfer.map((t) => t.model)).toEqual(['fashion-cnn-hardened', 'fashion-cnn']);
+    p.transfer.forEach((t) => expect(t.evaluation.success.total).toBe(p.evaluation.success.total));
+    expect(p.transfer[0].fingerprint).not.toBe(p.transfer[1].fingerprint);
+    const json = JSON.parse(await readFile(join(out, 'patch-t5-s10.json'), 'utf8'));
+    expect(json.transfer).toHaveLength(2);
+    await expect(runPatchJob({ ...base(out), transfer: [join(out, 'no-such-model')] })).rejects.toThrow(/no-such-model/);
+  }, 120_000);
+
   it('refuses an unknown target, a size out of range and a palette without calibration, with a fix', async () => {
     const out = await tempDir();
     await expect(runPatchJob({ ...base(out), target: 'Banana' })).rejects.toThrow(/not one of the model's classes/);
