@@ -29,6 +29,8 @@ export const SLOW_TESTS = [
   'test/unit/cli/shard-merge.test.ts',
   // Seven `printshot` processes: patch train → apply → two sheets → simulate → register → evaluate (about 2 min).
   'test/unit/cli/patch-physical.test.ts',
+  // Patch run → sheet → simulated photo → register → report (about 25 s).
+  'test/unit/reports/patch-section.test.ts',
 ];
 
 export const ALL_TESTS = ['test/unit/**/*.test.ts', 'test/renderer/**/*.test.ts'];
