@@ -23,6 +23,7 @@ import { transferTables, type TransferMatrix } from './transfer-table';
 import { robustnessPanels, robustnessTables, type RobustnessComparison } from './robustness-table';
 import { comparisonPanels } from './run-comparison';
 import { incompleteNote, incompleteRun } from './incomplete';
+import { readPatchesReport } from './patch-data';
 import { REPORT_SCHEMA_VERSION, type ChannelInfo, type IncompleteRun, type ReportData, type RunInfo } from './types';
 
 export interface ReportOptions {
@@ -114,6 +115,8 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     notes.push(...input.transfer.notes);
   }
   if (input.robustness) tables.push(...robustnessTables(input.robustness));
+  const patches = await readPatchesReport(dir, exp, model, labels);
+  if (patches) tables.push(...patches.tables);
   const fig6Eps = pickFig6Eps(entries, opts.fig6Eps);
   const panels = model ? fig6Panels(entries, sweeps, fig6Eps, sel) : [];
   if (model && sweeps.length && !panels.length) notes.push(`No run at eps ${opts.fig6Eps ?? fig6Eps ?? '—'}: Fig. 6 is left out.`);
@@ -158,6 +161,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     environment: await environment(),
     ...(input.robustness ? { robustness: { panels: robustnessPanels(input.robustness) } } : {}),
     ...(captures.log.present ? { conditions: await conditionsSection(dir, model) } : {}),
+    ...(patches ? { patches: patches.report } : {}),
     ...(compared ? { channelCompare: { ...compared.comparison, stale: compared.stale } } : {}),
     reproduce: { seeds: [...new Set([sel.seed, ...manifests.map((m) => m.seed)])], commands },
     incompleteRuns: incomplete,

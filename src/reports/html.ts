@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolveInExperiment } from '../workspace';
 import { conditionsTable } from './conditions-section';
+import { patchesHtml } from './patch-render';
 import { environmentLines, groupSpans, tableHeading, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { ciText, cellText, countText } from './stats';
 import { escapeXml as esc, panelSvg } from './svg';
@@ -82,6 +83,8 @@ async function sectionHtml(data: ReportData, id: SectionId): Promise<string> {
     }
     case 'examples':
       return examplesHtml(data);
+    case 'patches':
+      return patchesHtml(data, reportTableHtml);
     case 'captures': {
       const c = data.captures;
       if (!c.present) return `<p class="note">${esc(c.source)}</p>`;

@@ -70,6 +70,8 @@ export interface PatchCropResult {
   run: string;
   relPath: string;
   label: number;
+  /** The registered crop (captures/<photo>/cell-<k>.png). */
+  file: string;
   prediction: number;
   eligible: boolean;
   success: boolean;
@@ -130,7 +132,7 @@ export async function evaluatePatchPhotos(dir: string, model: LoadedClassifier):
         const row = r.manifest.images.find((im) => im.relPath === c.relPath);
         const eligible = r.target === 'untargeted' ? row?.cleanTop5[0]?.label === c.label : c.label !== r.target;
         const success = r.target === 'untargeted' ? preds[k] !== c.label : preds[k] === r.target;
-        crops.push({ photo: p.id, cell: c.cell, condition, run: c.run!, relPath: c.relPath, label: c.label, prediction: preds[k], eligible, success });
+        crops.push({ photo: p.id, cell: c.cell, condition, run: c.run!, relPath: c.relPath, label: c.label, file: c.file, prediction: preds[k], eligible, success });
         const key = `${condition}\u0000${c.run}`;
         const g = groups.get(key) ?? { condition, run: c.run!, photos: new Set<string>(), clean: [], located: 0 };
         g.photos.add(p.id);

@@ -11,6 +11,7 @@ import PDFDocument from 'pdfkit';
 import { resolveInExperiment } from '../workspace';
 import { chart, Cursor, FONT, heading, keyValues, MARGIN, paragraph, reportTable, textAt, textTable } from './pdf-draw';
 import { conditionsTable } from './conditions-section';
+import { patchesPdf } from './patch-render';
 import { environmentLines, imageSetLines, modelLines, paramsText, SECTIONS, tablesOf, type SectionId } from './sections';
 import { cellText, ciText, countText } from './stats';
 import { runDisplayName } from '../attacks/names';
@@ -87,6 +88,8 @@ async function section(c: Cursor, data: ReportData, id: SectionId): Promise<void
     }
     case 'examples':
       return examples(c, data);
+    case 'patches':
+      return patchesPdf(c, data, reportTable);
     case 'captures': {
       const log = data.captures;
       if (!log.present) return paragraph(c, log.source, 8, '#555');

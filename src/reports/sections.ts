@@ -13,6 +13,7 @@ export const SECTIONS = [
   { id: 'tables', title: 'Tables 1–3: photos and synthetic transforms' },
   { id: 'fig6', title: 'Destruction rate vs transform parameter (Fig. 6)' },
   { id: 'examples', title: 'Examples: clean / adversarial / photo' },
+  { id: 'patches', title: 'Patches' },
   { id: 'perturbation', title: 'Perturbation statistics' },
   { id: 'transfer', title: 'Transfer to other models' },
   { id: 'robustness', title: 'Robustness of defended models' },
@@ -28,6 +29,7 @@ export function tablesOf(data: ReportData, section: SectionId): ReportTable[] {
   if (section === 'perturbation') return data.tables.filter((t) => t.id === 'perturbation');
   if (section === 'transfer') return data.tables.filter((t) => t.id.startsWith('transfer'));
   if (section === 'robustness') return data.tables.filter((t) => t.id.startsWith('robustness'));
+  if (section === 'patches') return data.tables.filter((t) => t.id.startsWith('patch-'));
   if (section === 'tables') return data.tables.filter((t) => /^table[123]-/.test(t.id) || t.id === 'channel-compare');
   return [];
 }

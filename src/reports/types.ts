@@ -202,6 +202,8 @@ export interface ReportData {
   robustness?: { panels: Fig6Panel[] } | null;
   /** Results by capture condition with RP2's conditional success and unregistered crops; absent when no photo has a condition. */
   conditions?: import('./conditions-section').ConditionsReport | null;
+  /** The "Patches" section (patch-section.ts): size curve, photo results by condition, examples; absent when the experiment holds no patch. */
+  patches?: import('./patch-section').PatchesReport | null;
   /** Simulation against capture (printshot channel compare): photographed vs fitted-profile vs default-channel destruction per run; absent until compared. */
   channelCompare?: (import('./channel-compare').ChannelComparison & { stale: string[] }) | null;
   /** Runs left out of every table, chart and figure because they are not complete (also named in notes[0]). */
