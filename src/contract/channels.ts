@@ -31,7 +31,7 @@ import { AppInfo, EngineStateDto, ExperimentDto, FileDto, JobDto, RecentDto, Run
 import { ZooEntryDto, ZooPull } from './zoo';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 import { ReproduceRun } from './reproduce';
-import { PatchPreview, PatchPreviewDto, PatchTrain } from './patch';
+import { PatchApply, PatchPreview, PatchPreviewDto, PatchTrain } from './patch';
 
 const Empty = z.strictObject({});
 const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
@@ -87,6 +87,8 @@ export const contract = {
   'patch:train': ch(PatchTrain, JobRef),
   /** A trained patch pasted on a few images at random placements, with top-1 before and after. */
   'patch:preview': ch(PatchPreview, PatchPreviewDto),
+  /** A run of the experiment from a trained patch (clean images with it pasted), for Print → Capture → Evaluate. */
+  'patch:apply': ch(PatchApply, JobRef),
 
   'job:list': ch(Empty, z.array(JobDto)),
   'job:status': ch(JobId, JobDto),

@@ -28,6 +28,7 @@ export const CHANNELS = [
   'robustness:suite',
   'patch:train',
   'patch:preview',
+  'patch:apply',
   'job:list',
   'job:status',
   'job:cancel',

@@ -5,7 +5,7 @@
  * and the saved result the Patch view reads back after a reload (PATCH_RESULT_FILE).
  */
 import { z } from 'zod';
-import { Bytes, ExperimentPath, FolderRef, RateDto } from './dto';
+import { Bytes, ExperimentPath, FolderRef, RateDto, SampleMode } from './dto';
 
 /** The newest patch training of the experiment, as the Patch view shows it (relative to the experiment). */
 export const PATCH_RESULT_FILE = 'results/patch.json';
@@ -53,8 +53,9 @@ export const PatchDto = z.object({
   /** Per step: the mean adversarial loss and the batch's hit rate. */
   history: z.array(z.object({ loss: z.number(), success: z.number() })),
   evaluation: PatchEvaluationDto,
-  /** The run made from this patch (patch:apply), once there is one. */
+  /** The run made from this patch (patch:apply), once there is one, and its success on the saved 8-bit images. */
   runId: z.string().optional(),
+  runSuccess: RateDto.optional(),
 });
 export type PatchDto = z.infer<typeof PatchDto>;
 
@@ -73,6 +74,17 @@ export const PatchReportDto = z.object({
   patches: z.array(PatchDto),
 });
 export type PatchReportDto = z.infer<typeof PatchReportDto>;
+
+/** A normal run of the experiment from a trained patch: clean images with the patch pasted at random placements (method 'patch'). */
+export const PatchApply = z.strictObject({
+  /** A patch's JSON (PatchDto.json) from the experiment's last training, relative to the experiment. */
+  patch: ExperimentPath,
+  images: FolderRef.default({ kind: 'bundled' }),
+  limit: z.number().int().min(1).max(100_000).optional(),
+  sample: SampleMode.optional(),
+  seed: z.number().int().min(0).max(2 ** 31).default(0),
+});
+export type PatchApply = z.input<typeof PatchApply>;
 
 export const PatchPreview = z.strictObject({
   /** A patch's JSON (PatchDto.json), relative to the experiment. */

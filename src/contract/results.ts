@@ -3,7 +3,7 @@
  * their runs, evaluation reports (shaped like the core's EvaluationReport), engine state.
  */
 import { z } from 'zod';
-import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ModelInfo, ProgressDto, RankedClassDto } from './dto';
+import { AttackSummaryDto, Bytes, ErrorDto, JobKind, ModelInfo, ProgressDto, RankedClassDto, RateDto } from './dto';
 import { RobustnessReportDto } from './robustness';
 import { PatchReportDto } from './patch';
 import { ReproduceResultDto } from './reproduce';
@@ -129,9 +129,9 @@ export const JobResult = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('report'), files: z.array(z.string()) }),
   /** The comparison, also written to `file` (relative to the experiment) so a reload shows it. */
   z.object({ kind: z.literal('robustness'), file: z.string(), report: RobustnessReportDto }),
+  /** A patch training (patch:train) or a run made from a patch (patch:apply, with `run`); the report is also written to `file` (PATCH_RESULT_FILE) so a reload shows it. */
+  z.object({ kind: z.literal('patch'), file: z.string(), report: PatchReportDto, run: z.object({ id: z.string(), success: RateDto }).optional() }),
   /** A pulled zoo model; `model` is the loaded model, null when another job kept it from loading. */
-  /** A patch training, also written to `file` (PATCH_RESULT_FILE) so a reload shows it. */
-  z.object({ kind: z.literal('patch'), file: z.string(), report: PatchReportDto }),
   z.object({ kind: z.literal('zoo'), name: z.string(), dir: z.string(), upToDate: z.boolean(), model: ModelInfo.nullable() }),
 ]);
 export type JobResult = z.infer<typeof JobResult>;

@@ -36,6 +36,7 @@ export const JOB_CHANNELS = {
   'zoo:pull': 'zoo',
   'robustness:suite': 'robustness',
   'patch:train': 'patch',
+  'patch:apply': 'patch',
 } as const satisfies Partial<Record<EngineChannel, JobKind>>;
 
 export type JobChannel = keyof typeof JOB_CHANNELS;

@@ -165,6 +165,7 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
       const images = await resolveFolder(platform, req.images, 'images');
       return call('patch:train', { ...req, images }, `patch ${req.target} × size ${req.sizes.join(', ')}`);
     },
+    'patch:apply': async (req) => call('patch:apply', { ...req, images: await resolveFolder(platform, req.images, 'images') }, `patch run from ${req.patch.split('/').pop()}`),
     'patch:preview': async (req) => call('patch:preview', { ...req, images: await resolveFolder(platform, req.images, 'images') }),
 
     'job:list': async () => host.listJobs(scope()),

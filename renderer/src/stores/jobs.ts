@@ -47,6 +47,7 @@ const JOB_KINDS = {
   'robustness:suite': 'robustness',
   'zoo:pull': 'zoo',
   'patch:train': 'patch',
+  'patch:apply': 'patch',
 } as const satisfies { [K in Channel as ResponseOf<K> extends { jobId: string } ? K : never]: JobKind };
 
 export type JobChannel = keyof typeof JOB_KINDS;

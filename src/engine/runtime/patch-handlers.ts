@@ -20,10 +20,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ContractError, PATCH_RESULT_FILE, PatchReportDto, type JobResult, type ParsedRequestOf, type PatchDto } from '../../contract';
 import { runPatchJob } from '../../services/patch-job';
+import { yieldToEventLoop } from '../../shared';
 import { atomicWriteJson, resolveInExperiment } from '../../workspace';
 import type { EngineContext, EngineHandlers } from './engine';
 import { requireExperiment } from './experiment-handlers';
 import { requireModel } from './model-handlers';
+import { applyJob } from './patch-apply-job';
 import { previewPatch } from './patch-preview';
 import { imagesSpec } from './robustness-targets';
 
@@ -105,6 +107,8 @@ async function trainJob(req: TrainRequest, ctx: EngineContext): Promise<{ jobId:
             const pct = Math.round(size * 1000) / 10;
             const stage = p.step < p.steps ? `${pct} % patch: step ${p.step}/${p.steps}, loss ${p.loss.toFixed(3)}, batch hit rate ${Math.round(p.success * 100)} %` : `${pct} % patch: evaluating on the held-out images`;
             job.progress(k * req.steps + p.step, total, stage, { size, step: p.step, steps: p.steps, loss: p.loss, success: p.success });
+            // A step is all tensor work: without a macrotask turn the engine would neither send this nor hear a cancel.
+            return yieldToEventLoop();
           },
         });
         meta = { train: r.train, heldOut: r.heldOut, target: r.target, palette: r.palette };
@@ -147,7 +151,8 @@ async function metaOf(json: string) {
   return { train: j.train, heldOut: j.heldOut, target: j.target, palette: j.palette };
 }
 
-export const patchHandlers: Pick<EngineHandlers, 'patch:train' | 'patch:preview'> = {
+export const patchHandlers: Pick<EngineHandlers, 'patch:train' | 'patch:preview' | 'patch:apply'> = {
   'patch:train': (req, ctx) => trainJob(req, ctx),
   'patch:preview': (req, ctx) => previewPatch(req, ctx.state),
+  'patch:apply': (req, ctx) => applyJob(req, ctx),
 };

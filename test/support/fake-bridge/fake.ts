@@ -21,6 +21,7 @@ import { fakeAttacks, fakeExperiment, fakeImages, fakeModel, fakeTransforms, FAK
 import { fakeRobustnessModels } from './fake-robustness';
 import { fakeFolderListing } from './fake-folders';
 import { fakeZoo } from './fake-zoo';
+import { fakePatchPreview } from './fake-patch';
 import { runDisplayName } from '../../../src/attacks/names';
 import type { Bridge } from '../../../renderer/src/bridge/types';
 
@@ -87,10 +88,10 @@ export class FakeBridge implements Bridge {
   }
 
   /** Emits progress for a job the fake started (fraction in [0,1]). */
-  progress(jobId: string, fraction: number, stage = 'working'): void {
+  progress(jobId: string, fraction: number, stage = 'working', metrics?: Record<string, number>): void {
     const job = this.jobs.get(jobId);
     if (!job) throw new Error(`FakeBridge: no job ${jobId}`);
-    job.progress = { done: fraction * 100, total: 100, fraction, stage, elapsedMs: 1000 * fraction, etaMs: fraction > 0 ? 1000 * (1 - fraction) : null };
+    job.progress = { done: fraction * 100, total: 100, fraction, stage, elapsedMs: 1000 * fraction, etaMs: fraction > 0 ? 1000 * (1 - fraction) : null, ...(metrics ? { metrics } : {}) };
     this.emit('job:progress', { jobId, kind: job.kind, progress: job.progress });
   }
 
@@ -177,6 +178,9 @@ export class FakeBridge implements Bridge {
       'robustness:models': (req) => fakeRobustnessModels(req.models),
       'robustness:run': (req) => this.startJob('robustness', `robustness: ${req.methods.join(', ')} × eps ${req.eps.join(', ')}`),
       'robustness:suite': (req) => this.startJob('robustness', `robustness: ${req.suite} suite × eps ${req.eps.join(', ')}`),
+      'patch:train': (req) => this.startJob('patch', `patch ${req.target}`),
+      'patch:apply': (req) => this.startJob('patch', `patch run from ${req.patch.split('/').pop()}`),
+      'patch:preview': (req) => fakePatchPreview(req.count),
       'capture:photos': () => ({ accepted: 0, rejected: 0, duplicates: 0, photos: [], cells: [], note: null }),
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),

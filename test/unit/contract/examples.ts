@@ -29,6 +29,7 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'robustness:suite': { models: [{ kind: 'bundled' }, { kind: 'defended' }], suite: 'standard', eps: [4, 8, 16, 25], limit: 8 },
   'robustness:run': { models: [{ kind: 'bundled' }, { kind: 'defended', which: 'hardened' }], methods: ['fgsm', 'bim'], eps: [8, 16], transforms: ['jpeg:quality=75'], photos: false, limit: 4 },
   'patch:train': { target: 'Sandal', sizes: [0.1, 0.2], steps: 20, images: { kind: 'bundled' } },
+  'patch:apply': { patch: 'patches/sandal/patch-t5-s10.json', limit: 10, sample: 'stratified' },
   'patch:preview': { patch: 'patches/sandal/patch-t5-s10.json', count: 4 },
   'job:list': {},
   'job:status': { jobId: 'job-1' },
