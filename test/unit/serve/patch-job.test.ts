@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dispatch, events, PATCH_RESULT_FILE, PatchReportDto, type EventMessage, type ExperimentDto, type JobDto, type PatchPreviewDto, type Routes } from '../../../src/contract';
 import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
@@ -154,7 +155,10 @@ describe('patch:train in the workbench', () => {
 describe('patch:preview', () => {
   it('pastes the patch on distinct images, with top-1 before and after, as 28×28 PNGs', async () => {
     const p = report.patches[0];
+    await call('patch:preview', { patch: p.json, count: 5, seed: 2 }); // warm: the image folder is cached by the first call
+    const tensors = tf.memory().numTensors;
     const preview = (await call('patch:preview', { patch: p.json, count: 5, seed: 2 })) as PatchPreviewDto;
+    expect(tf.memory().numTensors).toBe(tensors); // the engine runs in this process: no tensor left behind
     expect(preview.target).toEqual({ index: 5, name: 'Sandal' });
     expect(preview.items).toHaveLength(5);
     for (const it of preview.items) {
