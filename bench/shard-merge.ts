@@ -1,5 +1,6 @@
 /**
- * `node --import tsx bench/shard-merge.ts [--shards N] [--iterations K] [--method M]`: what cutting
+ * `node --import tsx bench/shard-merge.ts [--shards N] [--method M] [--iterations K] [--images DIR]
+ * [--limit N]`: what cutting
  * an attack job into shards costs, for sizing a campaign (docs/scale.md). Runs, as real CLI
  * processes one after another (so each has the machine to itself, as on its own node):
  *
@@ -23,7 +24,10 @@ const option = (name: string, fallback: string): string => {
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
 };
 const shards = Number(option('shards', '4'));
-const job = ['attack', '--method', option('method', 'bim'), '--eps', '8', '--iterations', option('iterations', '20'), '--images', 'samples', '--workers', '1', '--json'];
+const method = option('method', 'bim');
+const images = option('images', 'samples');
+const limit = option('limit', '');
+const job = ['attack', '--method', method, '--eps', '8', ...(method === 'fgsm' ? [] : ['--iterations', option('iterations', '20')]), '--images', images, ...(limit ? ['--limit', limit] : []), '--workers', '1', '--json'];
 const bin = path.join(ROOT, 'bin/printshot.mjs');
 const work = mkdtempSync(path.join(os.tmpdir(), 'printshot-bench-shards-'));
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -47,7 +51,7 @@ try {
   const cpu = (rs: ProcessRun[]) => rs.reduce((s, r) => s + (r.cpuSeconds ?? NaN), 0);
   const extra = (cpu(parts) - cpu([whole])) / (shards - 1);
   console.log(`date: ${new Date().toISOString()}; machine: ${describeMachine(machineInfo())}; Node ${process.version}; load average (1, 5, 15 min) ${loadBefore} before, ${load()} after`);
-  console.log(`command: node --import tsx bench/shard-merge.ts --shards ${shards} --iterations ${option('iterations', '20')} --method ${option('method', 'bim')}`);
+  console.log(`command: node --import tsx bench/shard-merge.ts ${process.argv.slice(2).join(' ')}`.trim());
   console.log(`job: ${whole.command.replace(/--out \S+/, '--out W')}\n`);
   console.log('| process | wall s | CPU s | peak RSS MiB |\n|---|--:|--:|--:|');
   console.log(row('whole job', whole));
