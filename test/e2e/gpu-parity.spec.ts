@@ -15,8 +15,11 @@ import { expect, test, type Page } from '@playwright/test';
 import { bundledModelB64, parity, referenceRun, type ReferenceRun } from './support/gpu-compute';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
-/** Images per attack: with 100, one differing decision is 99 %, within the 98 % bar. */
-const N = Number(process.env.GPU_PARITY_IMAGES ?? 100);
+/**
+ * Images per attack: with 50, one differing decision is 98 %, at the bar. SwiftShader runs
+ * shaders on the CPU, so more images cost minutes (GPU_PARITY_IMAGES=200 for a longer check).
+ */
+const N = Number(process.env.GPU_PARITY_IMAGES ?? 50);
 const SEED = 21;
 
 const ATTACKS: { name: string; cli: string[] }[] = [
@@ -29,16 +32,29 @@ const ATTACKS: { name: string; cli: string[] }[] = [
 
 test.describe.configure({ mode: 'serial' });
 
-async function openCheckPage(page: Page): Promise<void> {
+/**
+ * One page, hence one compute worker, for the whole file: WebGL shaders are compiled once per
+ * worker, which on SwiftShader under load costs more than a small attack.
+ */
+let shared: Page;
+test.beforeAll(async ({ browser }) => {
+  shared = await browser.newPage();
+});
+test.afterAll(async () => {
+  await shared?.close();
+});
+
+async function openCheckPage(): Promise<Page> {
   expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
-  await page.goto(new URL('/compute-check.html', URL_WITH_TOKEN!).href);
-  await expect(page.locator('#status')).toHaveAttribute('data-ready', 'true');
+  if (!shared.url().endsWith('/compute-check.html')) await shared.goto(new URL('/compute-check.html', URL_WITH_TOKEN!).href);
+  await expect(shared.locator('#status')).toHaveAttribute('data-ready', 'true');
+  return shared;
 }
 
 type PageResult = { info?: { device: string; software: boolean; float32: boolean }; error?: { code: string; message: string; hint?: string } };
 
-test('the GPU backend starts with float32 render targets, and a float16-only device is refused with the reason', async ({ page }) => {
-  await openCheckPage(page);
+test('the GPU backend starts with float32 render targets, and a float16-only device is refused with the reason', async () => {
+  const page = await openCheckPage();
   const ok = (await page.evaluate(() => (window as any).printshotCompute.probe())) as PageResult;
   expect(ok.error, JSON.stringify(ok.error)).toBeUndefined();
   expect(ok.info!.float32).toBe(true);
@@ -63,7 +79,7 @@ test.describe('parity with the engine (wasm)', () => {
   });
 
   for (const attack of ATTACKS) {
-    test(`${attack.name}: ≥ 99 % of pixels within ±1 and ≥ 98 % of success decisions equal`, async ({ page }) => {
+    test(`${attack.name}: ≥ 99 % of pixels within ±1 and ≥ 98 % of success decisions equal`, async () => {
       test.setTimeout(600_000);
       const ref: ReferenceRun = await referenceRun(path.join(tmp, attack.name), [...attack.cli, '--limit', String(N), '--sample', 'stratified', '--seed', String(SEED)]);
       expect(ref.backend).toBe('wasm');
@@ -74,7 +90,7 @@ test.describe('parity with the engine (wasm)', () => {
       const wins = ref.images.filter((r) => r.success).length;
       expect(wins).toBeGreaterThan(0);
 
-      await openCheckPage(page);
+      const page = await openCheckPage();
       const model = await bundledModelB64(ref.modelFingerprint);
       const images = ref.images.map((r) => ({ relPath: r.relPath, label: r.label, width: r.width, height: r.height, channels: r.channels, b64: Buffer.from(r.clean).toString('base64') }));
       const spec = { method: ref.method, params: ref.params, seed: ref.seed, batchSize: ref.batchSize };
@@ -89,8 +105,8 @@ test.describe('parity with the engine (wasm)', () => {
     });
   }
 
-  test('model bytes whose fingerprint is not the engine\'s are refused', async ({ page }) => {
-    await openCheckPage(page);
+  test('model bytes whose fingerprint is not the engine\'s are refused', async () => {
+    const page = await openCheckPage();
     const model = await bundledModelB64('0'.repeat(64));
     const img = { relPath: 'x.png', label: 0, width: 28, height: 28, channels: 1, b64: Buffer.alloc(28 * 28, 128).toString('base64') };
     const out = await page.evaluate(([m, ims]) => (window as any).printshotCompute.attack(m, { method: 'fgsm', params: { eps: 8 }, seed: 0, batchSize: 1 }, ims), [model, [img]] as const);

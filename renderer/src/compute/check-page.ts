@@ -36,14 +36,15 @@ function failure(e: unknown): { error: { code: string; message: string; hint?: s
 }
 
 const api = {
-  /** A fresh worker each time, so a simulated float16 device does not stick to later calls. */
+  /** A simulated float16 device gets a throwaway worker, so the refusal does not stick to later calls. */
   async probe(opts: { simulateFloat16?: boolean } = {}) {
-    client?.dispose();
-    client = undefined;
+    const c = opts.simulateFloat16 ? computeClient() : get();
     try {
-      return { info: await get().probe(opts) };
+      return { info: await c.probe(opts) };
     } catch (e) {
       return failure(e);
+    } finally {
+      if (c !== client) c.dispose();
     }
   },
   async attack(model: { modelJSON: string; weights: Record<string, string>; card?: unknown; fingerprint?: string }, spec: ComputeAttackSpec, images: B64Image[]) {
