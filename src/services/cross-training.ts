@@ -63,6 +63,7 @@ export interface CrossTrainingRun {
 }
 
 type ModelEvent = { type: 'model'; name: string; reused: boolean };
+const PROGRESS_SCALE = 1000;
 
 export async function runCrossTraining(opts: CrossTrainingOptions): Promise<CrossTrainingRun> {
   const started = Date.now();
@@ -73,18 +74,26 @@ export async function runCrossTraining(opts: CrossTrainingOptions): Promise<Cros
   if (!Number.isInteger(limit) || limit < 1) throw new PrintshotError('bad-argument', `--limit ${limit}: expected a whole number ≥ 1`);
   if (!Number.isInteger(epochs) || epochs < 1) throw new PrintshotError('bad-argument', `--epochs ${epochs}: expected a whole number ≥ 1`);
   const command = opts.command ?? ['printshot', 'reproduce', 'szegedy-cross-training', '--data', data, '--limit', String(limit), '--out', opts.out];
-  const progress = opts.onProgress ?? (() => undefined);
+  // One bar over the whole job (its ETA then means something): training is the first fifth, each
+  // model's attack a quarter, the evaluation and report the rest.
+  const emitProgress = opts.onProgress ?? (() => undefined);
+  const span = (from: number, to: number) => (stage: string, done: number, total: number) =>
+    emitProgress(stage, Math.round(PROGRESS_SCALE * (from + (to - from) * (total > 0 ? Math.min(1, done / total) : 0))), PROGRESS_SCALE);
+  const trainBar = span(0, 0.2);
 
   // 1. train (or reuse) the three models
   const modelsDir = path.resolve(opts.out, 'models');
-  progress('train', 0, 1);
+  trainBar('train', 0, 1);
   await runDefendScript(['--data', data, '--out', modelsDir, '--epochs', String(epochs), '--seed', String(seed)], {
     script: CROSS_TRAINING_SCRIPT,
     python: opts.python,
     signal: opts.signal,
     onEvent: (e) => {
-      if (e.type === 'progress') progress(`train ${e.phase} epoch ${e.epoch}/${e.epochs}`, e.done, e.total);
-      else if ((e as unknown as ModelEvent).type === 'model') progress(`trained ${(e as unknown as ModelEvent).name}`, 1, 1);
+      if (e.type === 'progress') trainBar(`train ${e.phase} epoch ${e.epoch}/${e.epochs}`, e.done, e.total);
+      else if ((e as unknown as ModelEvent).type === 'model') {
+        const m = e as unknown as ModelEvent & { done: number; total: number };
+        trainBar(`${m.reused ? 'reused' : 'trained'} ${m.name}`, m.done, m.total);
+      }
     },
   });
   const models: CrossModel[] = await Promise.all(CROSS_MODELS.map((name) => readCrossModel(path.join(modelsDir, name))));
@@ -105,6 +114,7 @@ export async function runCrossTraining(opts: CrossTrainingOptions): Promise<Cros
     for (const [i, m] of models.entries()) {
       const exp = path.join(opts.out, 'attacks', m.name);
       const stage = `attack ${m.name} (${i + 1}/${models.length})`;
+      const progress = span(0.2 + (0.75 * i) / models.length, 0.2 + (0.75 * (i + 1)) / models.length);
       progress(stage, 0, items.length);
       let reuse = await findCompleteRun(exp, CROSS_ATTACK.method, { ...CROSS_ATTACK.params }, seed, items.length);
       if (!reuse) {
@@ -121,13 +131,13 @@ export async function runCrossTraining(opts: CrossTrainingOptions): Promise<Cros
     // 3. evaluate every source's examples, their noise twins and the clean images on every model
     const rows: CrossSourceRow[] = [];
     for (const [i, m] of models.entries()) {
-      progress(`evaluate ${m.name}`, i, models.length);
+      span(0.95, 0.99)(`evaluate ${m.name}`, i, models.length);
       if (opts.signal?.aborted) throw new PrintshotError('cancelled', 'cancelled by the user');
       rows.push(await evaluateSource(m.name, runs[i], byPath, models, loaded, seed));
     }
 
     // 4. report
-    progress('report', 0, 1);
+    span(0.99, 1)('report', 0, 1);
     const result: CrossTrainingResult = {
       schemaVersion: 1,
       template: 'szegedy-cross-training',
@@ -147,7 +157,7 @@ export async function runCrossTraining(opts: CrossTrainingOptions): Promise<Cros
       else if (f.endsWith('.csv')) await atomicWrite(f, crossTrainingCsv(result));
       else await atomicWriteJson(f, result);
     }
-    progress('done', 1, 1);
+    emitProgress('done', PROGRESS_SCALE, PROGRESS_SCALE);
     return { out: opts.out, result, reports: files, seconds: result.seconds };
   } finally {
     for (const l of loaded) l.dispose();

@@ -26,7 +26,8 @@ describe.skipIf(missing)(`reproduce szegedy-cross-training${missing ? ` (skipped
   it('trains on disjoint halves, attacks each model, counts errors on every model against same-RMS noise, and resumes', async () => {
     const out = join(tmp, 'exp');
     const stages: string[] = [];
-    const first = await runCrossTraining({ out, data, limit: 6, epochs: 1, onProgress: (s) => stages.push(s) });
+    const bar: number[] = [];
+    const first = await runCrossTraining({ out, data, limit: 6, epochs: 1, onProgress: (s, done, total) => (stages.push(s), bar.push(done / total)) });
     const r = first.result;
     expect(r.models.map((m) => m.name)).toEqual([...CROSS_MODELS]);
     expect(r.models.map((m) => m.trainingHalf)).toEqual(['P0', 'P0', 'P1']);
@@ -55,6 +56,9 @@ describe.skipIf(missing)(`reproduce szegedy-cross-training${missing ? ` (skipped
     const json = JSON.parse(await readFile(first.reports[2], 'utf8')) as CrossTrainingResult;
     expect(json.rows).toEqual(r.rows);
     expect(stages.some((s) => s.startsWith('attack fc123-456-10-p0'))).toBe(true);
+    // One bar over the whole job: it never goes back, and ends full.
+    expect(bar.every((f, i) => i === 0 || f >= bar[i - 1])).toBe(true);
+    expect(bar.at(-1)).toBe(1);
 
     // A rerun trains nothing and attacks nothing: the same table.
     const again: string[] = [];
