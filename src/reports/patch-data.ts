@@ -24,7 +24,11 @@ interface PatchJson {
 }
 
 async function curvePoints(dir: string): Promise<PatchCurvePoint[]> {
-  const names = (await readdir(resolveInExperiment(dir, 'patches')).catch(() => [] as string[])).filter((n) => /^patch-.*\.json$/.test(n) && !n.endsWith('.checkpoint.json')).sort();
+  // Recursive: the workbench trains into patches/<target>-<key>/, the CLI copies into patches/.
+  const names = (await readdir(resolveInExperiment(dir, 'patches'), { recursive: true }).catch(() => [] as string[]))
+    .map((n) => n.split('\\').join('/'))
+    .filter((n) => /^patch-.*\.json$/.test(n.split('/').pop()!) && !n.endsWith('.checkpoint.json'))
+    .sort();
   const points: PatchCurvePoint[] = [];
   for (const name of names) {
     try {
@@ -32,7 +36,7 @@ async function curvePoints(dir: string): Promise<PatchCurvePoint[]> {
       const e = j.evaluation;
       if (!e?.success || typeof j.params?.size !== 'number' || !j.target) continue;
       points.push({
-        file: `patches/${name}`, png: `patches/${j.png ?? name.replace(/\.json$/, '.png')}`, size: j.params.size, target: j.target.index, targetName: j.target.name,
+        file: `patches/${name}`, png: `patches/${name.includes('/') ? `${name.slice(0, name.lastIndexOf('/'))}/` : ''}${j.png ?? name.split('/').pop()!.replace(/\.json$/, '.png')}`, size: j.params.size, target: j.target.index, targetName: j.target.name,
         success: e.success, images: e.images ?? 0, draws: e.draws ?? 0, channel: j.channel ?? '—', palette: j.palette?.source ?? '—', counts: e.counts ?? '',
       });
     } catch (err) {

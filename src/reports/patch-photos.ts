@@ -160,6 +160,12 @@ export async function evaluatePatchPhotos(dir: string, model: LoadedClassifier):
     }
   }
   if (!crops.length && !frames.size) return null;
+  // A patch printed alone that no run pasted: its target from the record beside its PNG.
+  for (const f of frames.values()) {
+    if (alone.has(f.patch)) continue;
+    const rec = await readFile(resolveInExperiment(dir, f.patch.replace(/\.png$/i, '.json')), 'utf8').then((t) => JSON.parse(t) as { target?: { index: number | null; name: string } }, () => null);
+    if (rec?.target) alone.set(f.patch, { target: rec.target.index ?? 'untargeted', targetName: rec.target.name });
+  }
   const name = (l: number) => model.labels[l] ?? String(l);
   const perImage: PatchPerImageGroup[] = [...groups.values()].map((g) => {
     const r = runs.get(g.run)!;

@@ -99,11 +99,17 @@ export async function readPatchRecord(png: string): Promise<PatchRecord> {
   return rec as PatchRecord;
 }
 
-/** Copies the patch PNG and every sibling patch JSON of the same target and model (the size curve) into EXP/patches/. */
+/**
+ * The patch as a file of the experiment: used in place when it is already under EXP/patches/ (the
+ * workbench trains there, its size curve beside it); otherwise copied into EXP/patches/ with every
+ * sibling patch JSON of the same target and model (the size curve).
+ */
 async function copyPatch(dir: string, png: string, rec: PatchRecord): Promise<{ rel: string; sha: string }> {
+  const bytes = await readFile(png);
+  const inside = path.relative(path.resolve(dir), path.resolve(png)).split(path.sep).join('/');
+  if (inside.startsWith('patches/')) return { rel: inside, sha: sha256(bytes) };
   const folder = resolveInExperiment(dir, 'patches');
   await mkdir(folder, { recursive: true });
-  const bytes = await readFile(png);
   const rel = `patches/${path.basename(png)}`;
   const dest = resolveInExperiment(dir, rel);
   const existing = await readFile(dest).catch(() => null);

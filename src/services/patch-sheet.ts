@@ -12,7 +12,7 @@
  * the patch run: `printshot sheet --experiment EXP --method patch`.
  */
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { decodeImage } from '../images';
 import { cameraSampling, layoutSheets, type CameraSampling, type PaperName, type SheetImageRef } from '../sheets/layout';
 import { writeSheetsPdf } from '../sheets/node/pdf';
@@ -55,12 +55,14 @@ export interface PatchSheetResult {
 async function patchInExperiment(dir: string, given: string | undefined): Promise<string> {
   if (given === undefined) {
     const { readdir } = await import('node:fs/promises');
-    const pngs = (await readdir(resolveInExperiment(dir, 'patches')).catch(() => [] as string[])).filter((n) => /^patch-.*\.png$/.test(n));
+    const pngs = (await readdir(resolveInExperiment(dir, 'patches'), { recursive: true }).catch(() => [] as string[])).map((n) => n.split(sep).join('/')).filter((n) => /^patch-.*\.png$/.test(n.split('/').pop()!));
     if (pngs.length !== 1) {
       throw new PrintshotError('bad-argument', pngs.length ? `${dir}/patches holds ${pngs.length} patches: ${pngs.join(', ')}` : `${dir}: no patch in patches/`, pngs.length ? 'choose one with --patch' : 'paste one first (printshot patch apply), or give --patch FILE.png');
     }
     return `patches/${pngs[0]}`;
   }
+  const inside = relative(resolve(dir), resolve(given)).split(sep).join('/');
+  if (inside.startsWith('patches/')) return inside; // trained in the experiment (the workbench): printed in place
   const rel = `patches/${basename(given)}`;
   const dest = resolveInExperiment(dir, rel);
   const have = await readFile(dest).catch(() => null);

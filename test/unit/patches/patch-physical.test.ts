@@ -146,6 +146,26 @@ describe('runPatchApplyJob', () => {
     expect(rows.map((r) => [r.relPath, r.sha256, r.placement])).toEqual(whole.manifest.images.map((r) => [r.relPath, r.sha256, r.placement]));
   }, 120_000);
 
+  it('uses a patch already under the experiment patches/ in place (the workbench trains there), and its curve is found there', async () => {
+    const model = await openModel('default');
+    const root = await tempDir();
+    const exp = join(root, 'exp');
+    // The experiment first (made by an attack-free apply of a patch from outside, copied flat).
+    await runPatchApplyJob({ patch: await fakePatch(join(root, 'outside'), model.fingerprint), experiment: exp, limit: 1 });
+    const png = await fakePatch(join(exp, 'patches', 'Sandal-abc123'), model.fingerprint);
+    model.dispose();
+    const r = await runPatchApplyJob({ patch: png, experiment: exp, limit: 3 });
+    expect(r.patchFile).toBe('patches/Sandal-abc123/patch-t5-s10.png');
+    expect(r.manifest.params.patch).toBe('patches/Sandal-abc123/patch-t5-s10.png');
+    const { readPatchesReport } = await import('../../../src/reports/patch-data');
+    const { openExperiment } = await import('../../../src/workspace');
+    const found = await readPatchesReport(exp, await openExperiment(exp), null, []);
+    expect(found!.report.patches.map((p) => [p.file, p.png, p.success.count])).toEqual([
+      ['patches/Sandal-abc123/patch-t5-s10.json', 'patches/Sandal-abc123/patch-t5-s10.png', 3],
+      ['patches/patch-t5-s10.json', 'patches/patch-t5-s10.png', 3],
+    ]);
+  }, 60_000);
+
   it('refuses a patch trained on another model, and a placement outside the image', async () => {
     const root = await tempDir();
     const png = await fakePatch(join(root, 'p'), 'f'.repeat(64));
