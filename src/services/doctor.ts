@@ -21,6 +21,17 @@ export interface DoctorReport {
   /** Present with --model: the summary `models info` prints. */
   architecture?: ModelInfo;
   electron: string;
+  /**
+   * Where attacks can use a GPU: headless Node only through tfjs-node(-gpu) (backend
+   * 'tensorflow'); the workbench through its WebGL compute context, which Node cannot probe.
+   */
+  gpu: string;
+}
+
+/** The doctor's GPU line: what this Node process can use, and where the WebGL path is (docs/gpu.md). */
+export function gpuStatus(backend: BackendInfo): string {
+  const node = backend.name === 'tensorflow' ? 'Node: tfjs-node (CUDA only with tfjs-node-gpu)' : 'Node: none (tfjs-node-gpu is not installed; docs/tfjs-node.md)';
+  return `${node}; workbench: WebGL in its compute worker where the browser has float32 render targets (docs/gpu.md)`;
 }
 
 /** Summary of a loaded classifier; the gradient probe runs here rather than at load so a failing model is still described. */
@@ -47,6 +58,7 @@ export async function doctor(opts: { model?: string } = {}): Promise<DoctorRepor
     model: { ok: false, error: 'not checked' },
     samples: { ok: false, error: 'model unavailable' },
     electron: electronStatus(),
+    gpu: gpuStatus(backend),
   };
   try {
     const model = await openModel(opts.model ?? 'default', { probeGradient: opts.model === undefined });

@@ -27,6 +27,7 @@ export function registerDoctorCommand(program: Command): void {
           : [`model       ${report.model.ok ? `${report.model.name}, ${report.model.classes} classes, ${report.model.input}` : `unavailable: ${report.model.error}`}`]),
         `samples     ${report.samples.ok ? `${report.samples.count} images in ${report.samples.classes} classes` : `unavailable: ${report.samples.error}`}`,
         `electron    ${report.electron}`,
+        `gpu         ${report.gpu}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

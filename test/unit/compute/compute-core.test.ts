@@ -104,3 +104,12 @@ describe('the compute context\'s layering rule', () => {
     expect(check('src/compute/gpu-backend.ts', '../services')).toMatch(/may not import src\/services/);
   });
 });
+
+describe('printshot doctor\'s gpu line', () => {
+  it('says whether Node has a GPU path (tfjs-node) and where the WebGL path is', async () => {
+    const { gpuStatus } = await import('../../../src/services/doctor');
+    const base = { reason: '', versions: {}, gradients: 'input-only' as const };
+    expect(gpuStatus({ ...base, name: 'wasm' })).toMatch(/^Node: none \(tfjs-node-gpu is not installed.*workbench: WebGL .*float32/);
+    expect(gpuStatus({ ...base, name: 'tensorflow' })).toMatch(/^Node: tfjs-node/);
+  });
+});
