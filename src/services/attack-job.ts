@@ -221,6 +221,7 @@ async function runInto(
     });
     plan = own ? { items, batchSize, todo: own, spans: own } : { items, batchSize, todo: partition };
     if (spec.shard) log.info(`${attack.id}: shard ${shardText(spec.shard)}: ${planTotal(plan)} of ${items.length} images (${own!.length} of ${partition.length} batches of ${batchSize})`);
+    if (own?.length === 0) log.warn(`${attack.id}: shard ${shardText(spec.shard!)} gets no batch: the job has ${partition.length} batches of ${batchSize}; use at most ${partition.length} shards`);
   }
   const resumedFrom = planTotal(plan) - plan.todo.reduce((n, t) => n + t.end - t.start, 0);
   try {
