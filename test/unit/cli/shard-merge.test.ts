@@ -9,7 +9,8 @@
  * compared with one unsharded process running the same two commands: every PNG byte for byte, and
  * every JSON file byte for byte once ids, names, times and source paths are taken out
  * (merge-canonical.ts; nothing else). 24 images in batches of 4: 6 batches, so shards 1 and 2 get
- * two batches each (0, 4 and 1, 5) and shards 3 and 4 one.
+ * two batches each (0, 4 and 1, 5) and shards 3 and 4 one. Then `printshot robustness` on the
+ * merged experiment reuses its BIM run instead of attacking again: how a robustness grid is sharded.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -92,6 +93,21 @@ describe('printshot attack --shard k/4 in four processes, then experiments merge
     const digest = (dir: string) => ok(runCli(['experiments', 'digest', dir, '--json'])).stdout;
     expect(JSON.parse(digest(out)).sha256).toBe(JSON.parse(digest(path.join(work, 'single'))).sha256);
     ok(runCli(['check', '--experiment', out]));
+  }, 180_000);
+
+  it('robustness on a merged experiment reuses its runs: a sharded grid cell is evaluated, not attacked again', async () => {
+    // robustness keeps model M's runs in OUT/<model name>: merge the shards there first.
+    const rob = path.join(work, 'robustness');
+    const modelDir = path.join(rob, 'fashion-cnn');
+    ok(runCli(['experiments', 'merge', ...[1, 2, 3, 4].map(shardDir), '--out', modelDir]));
+    const merged = await openExperiment(modelDir);
+    const r = ok(await runCliAsync(['robustness', '--model', 'default', '--method', 'bim', '--eps', '8', '--limit', '24', '--sample', 'stratified', '--batch', '4', '--out', rob, '--json']));
+    const cell = (JSON.parse(r.stdout) as { models: { cells: { run: string; attack: { images: number; successes: number } }[] }[] }).models[0].cells[0];
+    expect(cell.run).toBe(merged.runs[0].id);
+    expect((await openExperiment(modelDir)).runs.map((x) => x.id)).toEqual(merged.runs.map((x) => x.id)); // no run added
+    const single = await openExperiment(path.join(work, 'single'));
+    const summary = (await readRunManifest(path.join(work, 'single'), single.runs[0])).summary as { images: number; successes: number };
+    expect(cell.attack).toMatchObject({ images: summary.images, successes: summary.successes });
   }, 180_000);
 
   it('refuses shards of different jobs, naming the difference, and leaves nothing behind', async () => {
