@@ -27,7 +27,8 @@ const CropSchema = z.looseObject({
   role: z.enum(['clean', 'adversarial', 'image']).optional(),
   /** Run folder of an adversarial cell, e.g. 'adversarial/fgsm-eps16'. */
   run: z.string().optional(),
-  label: z.number().int().nonnegative().optional(),
+  /** The true class; −1 for a cell with none (a patch printed alone, src/services/patch-sheet.ts). */
+  label: z.number().int().min(-1).optional(),
   pair: z.number().int().optional(),
   cell: z.union([z.number().int(), z.looseObject({ role: z.string().optional(), run: z.string().optional() })]).optional(),
 });
