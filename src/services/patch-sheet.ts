@@ -4,8 +4,8 @@
  * any sheet and the patch can be photographed in a scene (Brown et al.'s physical test: the patch
  * printed and placed beside an object).
  *
- * The patch (a PNG in the experiment's patches/, copied there by `patch apply`, or any patch PNG
- * written by `printshot patch`, copied in now) fills `copies` cells of `sizeMm` × `sizeMm`: one
+ * The patch (by default the one the experiment's patch run pasted, or any patch PNG written by
+ * `printshot patch`, copied into patches/ unless it lies there already) fills `copies` cells of `sizeMm` × `sizeMm`: one
  * patch pixel spans sizeMm / p millimetres. Its cells carry the relPath `patch-alone/<name>-<k>` and
  * label −1 (no true class), which registration uses to locate the whole cell as the patch
  * (patch-locate.ts). The sheet with the patch pasted onto clean images is the ordinary sheet of
@@ -18,13 +18,13 @@ import { cameraSampling, layoutSheets, type CameraSampling, type PaperName, type
 import { writeSheetsPdf } from '../sheets/node/pdf';
 import type { SheetLayout } from '../sheets/types';
 import { PrintshotError } from '../shared';
-import { openExperiment, resolveInExperiment, sha256 } from '../workspace';
-import { PATCH_ALONE_PREFIX } from './patch-locate';
+import { listRuns, openExperiment, readRunManifest, resolveInExperiment, sha256 } from '../workspace';
+import { PATCH_ALONE_PREFIX, PATCH_METHOD } from './patch-locate';
 import { readPatchRecord } from './patch-apply';
 
 export interface PatchSheetRequest {
   experiment: string;
-  /** A patch PNG (outside the experiment: copied into patches/); default: the experiment's only patch. */
+  /** A patch PNG (outside the experiment: copied into patches/); default: the one the experiment's patch run pasted. */
   patch?: string;
   /** Side of the printed patch in mm. */
   sizeMm: number;
@@ -54,12 +54,17 @@ export interface PatchSheetResult {
 
 async function patchInExperiment(dir: string, given: string | undefined): Promise<string> {
   if (given === undefined) {
-    const { readdir } = await import('node:fs/promises');
-    const pngs = (await readdir(resolveInExperiment(dir, 'patches'), { recursive: true }).catch(() => [] as string[])).map((n) => n.split(sep).join('/')).filter((n) => /^patch-.*\.png$/.test(n.split('/').pop()!));
-    if (pngs.length !== 1) {
-      throw new PrintshotError('bad-argument', pngs.length ? `${dir}/patches holds ${pngs.length} patches: ${pngs.join(', ')}` : `${dir}: no patch in patches/`, pngs.length ? 'choose one with --patch' : 'paste one first (printshot patch apply), or give --patch FILE.png');
+    // The patch a patch run pasted (patches/ also holds the other sizes of its curve).
+    const pasted = new Set<string>();
+    for (const run of await listRuns(dir)) {
+      if (run.method !== PATCH_METHOD || run.status !== 'complete') continue;
+      const p = (await readRunManifest(dir, run)).params.patch;
+      if (typeof p === 'string') pasted.add(p);
     }
-    return `patches/${pngs[0]}`;
+    if (pasted.size !== 1) {
+      throw new PrintshotError('bad-argument', pasted.size ? `${dir}: its patch runs pasted ${pasted.size} patches: ${[...pasted].join(', ')}` : `${dir}: no patch run to take the patch from`, pasted.size ? 'choose one with --patch' : 'paste one first (printshot patch apply), or give --patch FILE.png');
+    }
+    return [...pasted][0];
   }
   const inside = relative(resolve(dir), resolve(given)).split(sep).join('/');
   if (inside.startsWith('patches/')) return inside; // trained in the experiment (the workbench): printed in place

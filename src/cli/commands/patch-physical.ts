@@ -77,7 +77,7 @@ export function registerPatchPhysicalCommands(patch: Command): void {
     .description('print the patch alone at an exact size (mm) with QR markers, to photograph in a scene')
     .requiredOption('--experiment <dir>', 'experiment folder')
     .requiredOption('--size-mm <mm>', 'side of the printed patch in millimetres', Number)
-    .option('--patch <file>', "the patch PNG (default: the experiment's only patch in patches/)")
+    .option('--patch <file>', "the patch PNG (default: the one the experiment's patch run pasted)")
     .option('--copies <n>', 'copies of the patch on the sheet', positiveInt, 1)
     .option('--paper <name>', 'a4 or letter', 'a4')
     .option('--landscape', 'landscape page')

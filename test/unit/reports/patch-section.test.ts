@@ -15,6 +15,7 @@ import type { PatchPhotoResults } from '../../../src/reports/patch-photos';
 import { runPatchApplyJob } from '../../../src/services/patch-apply';
 import { runRegisterJob } from '../../../src/services/register-job';
 import { runReportJob } from '../../../src/services/report-job';
+import { runPatchSheetJob } from '../../../src/services/patch-sheet';
 import { runSheetJob } from '../../../src/services/sheet-job';
 import { runSimulateJob } from '../../../src/services/simulate-job';
 import { openModel } from '../../../src/services/sources';
@@ -82,9 +83,10 @@ describe('patch section in a report', () => {
     }
     const exp = join(root, 'exp');
     await runPatchApplyJob({ patch: join(root, 'patch-t5-s20.png'), experiment: exp, limit: 6, sample: 'stratified', seed: 2 });
-    const sheet = await runSheetJob({ experiment: exp, method: 'patch' });
+    await runSheetJob({ experiment: exp, method: 'patch' });
+    await runPatchSheetJob({ experiment: exp, sizeMm: 50 });
     const photos = join(root, 'photos');
-    await runSimulateJob({ sheets: sheet.layoutFile, experiment: exp, count: 1, out: photos, overrides: { camera: { frame: { width: 1920, height: 1080 } } } });
+    await runSimulateJob({ sheets: join(exp, 'sheets'), experiment: exp, count: 1, out: photos, overrides: { camera: { frame: { width: 1920, height: 1080 } } } });
     await runRegisterJob({ experiment: exp, photos, condition: { light: 'dim' } });
 
     const out = join(root, 'r');
@@ -100,6 +102,10 @@ describe('patch section in a report', () => {
     expect(eligible.every((c) => c.label !== 5)).toBe(true);
     expect(p.examples.length).toBeGreaterThan(0);
     expect(p.examples[0].crop).toMatch(/^captures\/.+\/cell-\d+\.png$/);
+    expect(p.photos!.fullFrame.map((f) => [f.view, f.targetName, f.success.total])).toEqual([['frame', 'Sandal', 1], ['page', 'Sandal', 1]]);
+    // The patch-alone cell (label −1) does not make the capture log unreadable for the rest of the report.
+    expect(json.captures).toMatchObject({ present: true, accepted: 2 });
+    expect(json.tables.find((t) => t.id === 'table1-photo')?.rows).toHaveLength(1);
     const table = data.tables.find((t) => t.id === 'patch-photos')!;
     expect(table.rows[0].cells.photo).toMatchObject({ numerator: g.success.count, denominator: g.success.total });
 
