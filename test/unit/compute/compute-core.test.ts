@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getAttack } from '../../../src/attacks';
 import { computeBatchRng, loadComputeModel, runComputeAttack } from '../../../src/compute';
@@ -66,6 +67,21 @@ describe('runComputeAttack', () => {
     expect(compute.map((r) => [r.success, r.steps])).toEqual(engine.map((r) => [r.success, r.steps]));
     // Not vacuous: the attack moved pixels.
     expect(compute.filter((r, i) => r.linf > 0 && !Buffer.from(r.adversarial.data).equals(Buffer.from(items[i].image.data))).length).toBe(items.length);
+  });
+
+  it('leaves no tensors behind (a job, and a cancelled one)', async () => {
+    const before = tf.memory().numTensors;
+    await runComputeAttack(computeModel, { method: 'eot-pgd', params: { eps: 8, iterations: 2, samples: 2, distribution: 'photometric' }, seed: 1, batchSize: 4 }, items.slice(0, 6));
+    expect(tf.memory().numTensors).toBe(before);
+    const controller = new AbortController();
+    const job = runComputeAttack(computeModel, { method: 'bim', params: { eps: 8, iterations: 20 }, seed: 1, batchSize: 4 }, items, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.step >= 2) controller.abort();
+      },
+    });
+    await expect(job).rejects.toMatchObject({ code: 'cancelled' });
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('stops between steps when cancelled, and rejects a bad batch size', async () => {
