@@ -19,11 +19,11 @@ test('a patch: train → make a run → sheet → fake-webcam capture → evalua
   await page.getByRole('button', { name: 'New experiment' }).click();
   await expect(page.getByTestId('experiment-name')).toContainText('experiment-');
 
-  await test.step('patch: train a 20 % Sandal patch for 40 steps, with live curves', async () => {
+  await test.step('patch: train a 20 % Sandal patch for 20 steps, with live curves', async () => {
     await openView(page, 'patch');
     await page.getByLabel('Target').selectOption('Sandal');
     await page.getByLabel('Size(s): share of the image area').fill('0.2');
-    await page.getByLabel('Steps (Adam)').fill('40');
+    await page.getByLabel('Steps (Adam)').fill('20');
     await page.getByLabel('Placements per held-out image').fill('1');
     await page.getByTestId('patch-train').click();
     await expect(page.getByTestId('job-progress')).toHaveAttribute('data-state', 'running');
