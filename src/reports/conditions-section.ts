@@ -106,7 +106,8 @@ export async function conditionsSection(dir: string, model: LoadedClassifier | n
       g.unreg.push({ ...base, photoClean: j >= 0 ? preds[j].unregistered : null, photoAdv: preds[i].unregistered });
       byRun.set(key, g);
     }
-    if (photo && layout?.cells.length === 1) {
+    // A cell with no true class (label −1: a patch printed alone) has no accuracy; patch-photos.ts reports it.
+    if (photo && layout?.cells.length === 1 && layout.cells[0].label >= 0) {
       const cell = layout.cells[0];
       const [label] = await top1([toChannels(cropResize(photo, { x0: 0, y0: 0, x1: photo.width, y1: photo.height }, width, height), channels)]);
       const key = `${condition}\u0000${cell.role}`;
