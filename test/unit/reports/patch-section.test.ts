@@ -106,6 +106,8 @@ describe('patch section in a report', () => {
     // The patch-alone cell (label −1) does not make the capture log unreadable for the rest of the report.
     expect(json.captures).toMatchObject({ present: true, accepted: 2 });
     expect(json.tables.find((t) => t.id === 'table1-photo')?.rows).toHaveLength(1);
+    // …and its whole frame is not scored as an accuracy against the class −1 in the conditions table.
+    expect(json.conditions?.wholeFrame).toEqual([]);
     const table = data.tables.find((t) => t.id === 'patch-photos')!;
     expect(table.rows[0].cells.photo).toMatchObject({ numerator: g.success.count, denominator: g.success.total });
 
