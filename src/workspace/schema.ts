@@ -158,8 +158,10 @@ export const RunManifestSchema = z.object({
   params: z.record(z.string(), z.unknown()),
   seed: z.union([z.number(), z.string()]),
   modelFingerprint: Sha256,
-  /** tfjs backend that ran the attack ('tensorflow', 'wasm', 'cpu'). */
+  /** tfjs backend that ran the attack ('tensorflow', 'wasm', 'cpu', or 'webgl' from the compute context). */
   backend: z.string().min(1),
+  /** The GPU that ran it (the compute context's WebGL renderer string, docs/gpu.md). Optional and additive. */
+  device: z.string().min(1).optional(),
   /** Compiled plan or not, and why. Optional and additive: manifests written before it existed have none. */
   execution: ExecutionSchema.optional(),
   startedAt: Timestamp,
