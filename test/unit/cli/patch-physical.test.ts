@@ -5,11 +5,12 @@
  * 60 mm (patch sheet), photograph both sheets with the simulator (the fake webcam: a known pose
  * homography per photo), register the photos under a capture condition, and evaluate (patch
  * evaluate). Registration must locate every patch within 1.5 px of where the simulator's true
- * homography puts it.
+ * homography puts it, and evaluate outlines them on each rectified page (captures/<id>/patches.png).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decodePng } from '../../../src/images';
 import { applyHomography } from '../../../src/registration/homography';
 import type { CapturesLog } from '../../../src/registration/captures-log';
 import type { SheetLayout } from '../../../src/sheets/types';
@@ -79,6 +80,14 @@ describe('printshot patch: train → apply → sheets → simulated photos → r
     expect(ev.fullFrame.map((f: { view: string }) => f.view).sort()).toEqual(['frame', 'page']);
     for (const f of ev.fullFrame) expect(f).toMatchObject({ condition: 'light=dim', target: 5, success: { total: 1 } });
     expect(JSON.parse(await readFile(join(exp, 'results', 'patch-photos.json'), 'utf8')).perImage).toEqual(ev.perImage);
+    // The debug overlays: each photo's rectified page with the located patches outlined in red.
+    expect(ev.overlays.sort()).toEqual(accepted.map((p) => `captures/${p.id}/patches.png`).sort());
+    for (const p of accepted) {
+      const [page, overlay] = await Promise.all([decodePng(await readFile(join(exp, p.rectified!)), { channels: 3 }), decodePng(await readFile(join(exp, 'captures', p.id, 'patches.png')), { channels: 3 })]);
+      let red = 0;
+      for (let i = 0; i < overlay.data.length; i += 3) if (overlay.data[i] === 230 && overlay.data[i + 1] === 30 && page.data[i + 1] !== 30) red++;
+      expect(red, p.id).toBeGreaterThan(100);
+    }
   }, 600_000);
 
   it('still asks for --target and --out when training', async () => {
