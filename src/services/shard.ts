@@ -74,7 +74,7 @@ export const SHARD_REFUSALS = {
   },
   robustness: {
     why: 'a robustness job is a grid of attack runs over several models, not the batches of one run',
-    fix: 'shard each attack of the grid with printshot attack --model M --method X --eps E --shard i/N (same --images, --limit, --sample, --seed), merge the shards into OUT/<model name> with printshot experiments merge, then run this command without --shard: it reuses the merged runs and only evaluates (docs/scale.md)',
+    fix: 'shard each attack of the grid with printshot attack --model M --method X --eps E --shard i/N (same --images, --limit, --sample, --seed, the method\'s default parameters), merge the shards into OUT/<model name> with printshot experiments merge, then run this command without --shard: it reuses the merged runs and only evaluates (docs/scale.md)',
   },
 } as const;
 
