@@ -166,7 +166,7 @@ const loadText = (l: number[]) => l.map((v) => v.toFixed(1)).join(', ');
 
 /** The command that produced the figures, as typed (npm script or node). */
 export function benchCommand(): string {
-  const rest = process.argv.slice(2).join(' ');
+  const rest = process.argv.slice(2).map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' ');
   const script = relative(process.cwd(), process.argv[1]);
   return process.env.npm_lifecycle_event ? `npm run ${process.env.npm_lifecycle_event}${rest ? ` -- ${rest}` : ''}` : `node --import tsx ${script}${rest ? ` ${rest}` : ''}`;
 }
