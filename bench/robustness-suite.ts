@@ -15,7 +15,9 @@
  * The suite's cost depends on how many images survive the cheap attacks (every attack spends its
  * whole budget on a robust image), so a projection holds for the same model and eps only. The
  * machine is shared: CPU seconds (all threads) and the load average are printed beside the wall
- * time; on an otherwise idle machine the wall time is about CPU seconds / lanes.
+ * time; on an otherwise idle machine the wall time is about CPU seconds / lanes. While it runs it
+ * prints each attack as it finishes and the images done once a minute, so a run cut short still
+ * leaves its record (docs/BENCHMARKS.md, "Robustness suite on the full 10,000-image test set").
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
