@@ -32,6 +32,12 @@ export { runSheetJob, type SheetJobSpec, type SheetJobResult } from './sheet-job
 export { runSimulateJob, type SimulateJobOptions, type SimulateJobResult, type SimulatedPhotoRecord } from './simulate-job';
 export { runRegisterJob, type RegisterJobOptions, type RegisterJobResult } from './register-job';
 
+// Patches through the physical channel (issue 19 §3): a patch run, the patch alone on a sheet, photo results.
+export { runPatchApplyJob, patchSuccess, readPatchRecord, type PatchApplyRequest, type PatchApplyResult, type GivenPlacement, type PatchRecord } from './patch-apply';
+export { runPatchSheetJob, type PatchSheetRequest, type PatchSheetResult } from './patch-sheet';
+export { runPatchEvaluateJob, type PatchEvaluateRequest, type PatchEvaluateResult } from './patch-evaluate';
+export { locatePatches, placementQuad, PATCH_METHOD, type LocatedPatch } from './patch-locate';
+
 // Results: reports, reproductions, defence comparisons, demos.
 export { runReportJob, type ReportJobSpec, type ReportJobResult } from './report-job';
 export { runReproduce, TEMPLATES, type Template, type ReproduceOptions, type ReproduceResult, type ReproduceRun } from './reproduce';
