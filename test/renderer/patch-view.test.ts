@@ -184,6 +184,27 @@ describe('Patch view', () => {
     wrapper.unmount();
   });
 
+  it('after a reload, follows a training still running in the engine: curves, then its result', async () => {
+    const fake = new FakeBridge();
+    const running = { id: 'job-77', kind: 'patch' as const, label: 'patch Sandal × size 0.1, 0.2', state: 'running' as const, progress: { done: 3, total: 40, fraction: 0.075, stage: 'step 3', elapsedMs: 900, etaMs: 11_000 }, startedAt: Date.now(), resumable: false };
+    const apply = { ...running, id: 'job-78', label: 'patch run from patch-t5-s10.json' };
+    fake.handle('job:list', () => [apply, running]);
+    fake.handle('job:status', (req) => (req.jobId === running.id ? running : apply));
+    const { wrapper } = await mounted(fake);
+    await flushPromises();
+    expect(usePatchStore().job).toBe('job-77');
+    expect(wrapper.get('[data-testid="patch-train"]').attributes('disabled')).toBeDefined();
+    fake.emit('job:progress', { jobId: 'job-77', kind: 'patch', progress: { ...running.progress, done: 4, metrics: { size: 0.1, step: 4, steps: 20, loss: 1.5, success: 0.5 } } });
+    await flushPromises();
+    expect(wrapper.get('[data-testid="patch-curves-latest"]').text()).toBe('10 % patch: step 4, loss 1.500, batch hit rate 50 %');
+    fake.emit('job:done', { job: { ...running, state: 'done', result: RESULT } });
+    await flushPromises();
+    await flushPromises();
+    expect(usePatchStore().job).toBeNull();
+    expect(wrapper.findAll('[data-testid="patch-results"] tbody tr')).toHaveLength(2);
+    wrapper.unmount();
+  });
+
   it('a saved file it cannot read says so, with a fix', async () => {
     const fake = new FakeBridge();
     fake.handle('experiment:new', () => ({ ...fakeExperiment('/fake/experiments/old'), files: [PATCH_RESULT_FILE] }));

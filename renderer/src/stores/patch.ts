@@ -140,6 +140,29 @@ export const usePatchStore = defineStore('patch', () => {
     }
   }
 
+  /**
+   * After a reload the page knows no job: a training still running in the engine (job:list) is
+   * followed again, so its curves and result come back here. Runs made from a patch are labelled
+   * 'patch run from …' by the host and are left to their own job.
+   */
+  async function reattach(): Promise<void> {
+    if (running.value) return;
+    await jobs.refresh();
+    const live_ = Object.values(jobs.jobs).find((t) => t.kind === 'patch' && t.state === 'running' && !t.label.startsWith('patch run from'));
+    if (!live_) return;
+    job.value = live_.id;
+    live.value = {};
+    try {
+      const result = await jobs.follow(live_.id, 'patch', { what: 'the patch training', onProgress });
+      show(result.report, false);
+      await app.refreshExperiment();
+    } catch (e) {
+      if (!isCancelled(e)) error.value = toUiError(e);
+    } finally {
+      job.value = null;
+    }
+  }
+
   const resume = () => (stopped.value ? train(stopped.value) : Promise.resolve());
 
   function show(r: PatchReportDto, fromDisk: boolean): void {
@@ -248,6 +271,7 @@ export const usePatchStore = defineStore('patch', () => {
     makeRun,
     train,
     resume,
+    reattach,
     loadPreview,
     savedKey,
     loadSaved,
