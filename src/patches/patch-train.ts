@@ -44,6 +44,8 @@ export interface PatchTrainParams {
    * gradients have found it. Absent means 'constant' (patches trained before this option).
    */
   lrSchedule?: 'constant' | 'cosine';
+  /** Where the patch lands while training: random (default) or always the centre (no EOT over location). */
+  location?: 'random' | 'centre';
 }
 
 export const PATCH_DEFAULTS: Omit<PatchTrainParams, 'target' | 'size'> = {

@@ -25,6 +25,11 @@ export interface PlacementRanges {
   scaleJitter: number;
   /** Largest rotation either way, in degrees. */
   rotationDeg: number;
+  /**
+   * 'random' (default): the centre is uniform over the positions that keep the patch inside;
+   * 'centre': always the image centre, i.e. no expectation over location (the no-EOT baseline).
+   */
+  location?: 'random' | 'centre';
 }
 
 /** The nominal side in image pixels of a patch covering `size` of an h × w image. */
@@ -39,6 +44,7 @@ export function samplePlacement(rng: Rng, h: number, w: number, r: PlacementRang
   // Half the rotated square's bounding box, so the patch is never cut by the border.
   const half = (side / 2) * (Math.abs(Math.cos(angle)) + Math.abs(Math.sin(angle)));
   const span = (lo: number, hi: number) => (hi > lo ? lo + rng.next() * (hi - lo) : (lo + hi) / 2);
+  if (r.location === 'centre') return { cx: w / 2, cy: h / 2, side, angle };
   return { cx: span(half, w - half), cy: span(half, h - half), side, angle };
 }
 

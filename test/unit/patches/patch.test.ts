@@ -65,6 +65,8 @@ describe('placement and compositing', () => {
       expect(pl.cy - half).toBeGreaterThanOrEqual(-1e-9);
       expect(pl.cy + half).toBeLessThanOrEqual(H + 1e-9);
     }
+    const centred = samplePlacement(createRng(6), H, W, { size: 0.2, scaleJitter: 0, rotationDeg: 0, location: 'centre' });
+    expect(centred).toEqual({ cx: W / 2, cy: H / 2, side: Math.sqrt(0.2 * H * W), angle: 0 });
     p.dispose();
   });
 });
