@@ -166,7 +166,7 @@ describe('runPatchApplyJob', () => {
     ]);
   }, 60_000);
 
-  it('refuses a patch trained on another model, and a placement outside the image', async () => {
+  it('takes a given placement for every image; refuses a patch trained on another model and a placement outside the image', async () => {
     const root = await tempDir();
     const png = await fakePatch(join(root, 'p'), 'f'.repeat(64));
     await expect(runPatchApplyJob({ patch: png, experiment: join(root, 'x'), limit: 2 })).rejects.toThrow(/was trained on model bundled \(ffffffffffff\), not /);
@@ -174,6 +174,10 @@ describe('runPatchApplyJob', () => {
     const ok = await fakePatch(join(root, 'q'), model.fingerprint);
     model.dispose();
     await expect(runPatchApplyJob({ patch: ok, experiment: join(root, 'y'), limit: 2, at: { cx: 40, cy: 3 } })).rejects.toThrow(/--at 40,3/);
+    // A given placement: the same for every image, recorded as given.
+    const given = await runPatchApplyJob({ patch: ok, experiment: join(root, 'g'), limit: 3, at: { cx: 14, cy: 14, side: 10 } });
+    for (const im of given.manifest.images) expect(im.placement).toEqual({ cx: 14, cy: 14, side: 10, angle: 0, quad: [[9, 9], [19, 9], [19, 19], [9, 19]] });
+    expect(given.manifest.params.placement).toEqual({ cx: 14, cy: 14, rotationDeg: 0, side: 10 });
     await expect(runPatchApplyJob({ patch: join(root, 'none.png'), experiment: join(root, 'z') })).rejects.toThrow(/cannot read the patch's record/);
   }, 60_000);
 });
