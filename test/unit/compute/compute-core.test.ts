@@ -16,7 +16,8 @@ import { DEFAULT_MODEL_DIR, loadClassifier, selectBackend, type LoadedClassifier
 import { attackImagesPartitioned, batchRng } from '../../../src/parallel';
 import { openImages } from '../../../src/services/sources';
 import type { LabeledImage } from '../../../src/shared';
-import { checkImport } from '../../../scripts/layering.mjs';
+import { parseImports, resolveRelative } from '../../../scripts/deps-graph.mjs';
+import { checkImport, isNodeBuiltin } from '../../../scripts/layering.mjs';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -127,5 +128,44 @@ describe('printshot doctor\'s gpu line', () => {
     const base = { reason: '', versions: {}, gradients: 'input-only' as const };
     expect(gpuStatus({ ...base, name: 'wasm' })).toMatch(/^Node: none \(tfjs-node-gpu is not installed.*workbench: WebGL .*float32/);
     expect(gpuStatus({ ...base, name: 'tensorflow' })).toMatch(/^Node: tfjs-node/);
+  });
+});
+
+describe('what the compute worker loads', () => {
+  /** Every runtime import followed from the worker and the check page (type-only ones are erased). */
+  function walk(entries: string[]): { files: Set<string>; packages: Set<string> } {
+    const files = new Set<string>();
+    const packages = new Set<string>();
+    const queue = entries.map((e) => path.join(root, e));
+    while (queue.length) {
+      const file = queue.pop()!;
+      const rel = path.relative(root, file).split(path.sep).join('/');
+      if (files.has(rel)) continue;
+      files.add(rel);
+      for (const imp of parseImports(file)) {
+        if (imp.typeOnly) continue;
+        if (!imp.spec.startsWith('.')) packages.add(imp.spec);
+        else {
+          const target = resolveRelative(file, imp.spec);
+          if (target && /\.(ts|mts|js|mjs)$/.test(target)) queue.push(target);
+        }
+      }
+    }
+    return { files, packages };
+  }
+
+  it('reaches the engine\'s attack code and tfjs, and nothing Node-side (no node/ file, no built-in, no sharp)', () => {
+    const w = walk(['renderer/src/compute/compute.worker.ts', 'renderer/src/compute/check-page.ts']);
+    expect(w.files.has('src/attacks/eot.ts')).toBe(true);
+    expect(w.files.has('src/compute/gpu-backend.ts')).toBe(true);
+    expect(w.packages.has('@tensorflow/tfjs-backend-webgl')).toBe(true);
+    expect([...w.files].filter((f) => f.includes('/node/'))).toEqual([]);
+    expect([...w.packages].filter((p) => isNodeBuiltin(p) || /^(sharp|pdfkit|electron|commander)$/.test(p))).toEqual([]);
+  });
+
+  it('is not reached from the page side: client.ts and protocol.ts load no tfjs', () => {
+    const w = walk(['renderer/src/compute/client.ts']);
+    expect([...w.packages]).toEqual([]);
+    expect([...w.files].sort()).toEqual(['renderer/src/compute/client.ts']);
   });
 });
