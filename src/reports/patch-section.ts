@@ -61,12 +61,15 @@ export function sizeCurveTable(points: readonly PatchCurvePoint[]): ReportTable 
     number: 'Patches',
     title: 'Patch success against size (held-out images, random placements)',
     columns: [{ key: 'success', label: 'Success' }],
+    // Short labels (the PDF's label column is narrow); what each row measured goes in the note.
     rows: [...points].sort((a, b) => a.targetName.localeCompare(b.targetName) || a.size - b.size).map((p) => ({
       key: p.file,
-      label: `${p.targetName}, ${pctLabel(p.size)} of the image (${p.images} images × ${p.draws} placements; channel ${p.channel}, palette ${p.palette})`,
+      label: `${p.targetName} · ${pctLabel(p.size)}`,
       cells: { success: rateCell(p.success) },
     })),
-    note: points[0] ? `Success counts ${points[0].counts}.` : undefined,
+    note: points[0]
+      ? `Success counts ${points[0].counts}. Per row: ${points.map((p) => `${p.targetName} ${pctLabel(p.size)}: ${p.images} images × ${p.draws} placements, channel ${p.channel}, palette ${p.palette}`).join('; ')}.`
+      : undefined,
   };
 }
 
@@ -103,10 +106,11 @@ export function patchPhotoTables(photos: PatchPhotoResults | null): ReportTable[
       ],
       rows: photos.perImage.map((g) => ({
         key: `${g.condition}:${g.run}`,
-        label: `${g.condition || '(no condition)'} · ${g.run.replace(/^adversarial\//, '')} · target ${g.targetName} · ${g.photos} photo(s), ${g.located} patch(es) located`,
+        label: `${g.condition || '(no condition)'} · ${g.targetName}`,
         cells: { photo: rateCell(g.success), clean: rateCell(g.cleanAccuracy), digital: rateCell(g.digital) },
       })),
-      note: `Per image: ${photos.counts.split('; full frame')[0].replace(/^per image: /, '')}. Digital: the same images' 8-bit PNGs; clean accuracy: the clean crops on the same photos.`,
+      note: `Per image: ${photos.counts.split('; full frame')[0].replace(/^per image: /, '')}. Digital: the same images' 8-bit PNGs; clean accuracy: the clean crops on the same photos. `
+        + `Per row: ${photos.perImage.map((g) => `${g.condition || '(no condition)'} · ${g.targetName}: run ${g.run.replace(/^adversarial\//, '')}, ${g.photos} photo(s), ${g.located} patch(es) located`).join('; ')}.`,
     });
   }
   if (photos.fullFrame.length) {
@@ -117,10 +121,11 @@ export function patchPhotoTables(photos: PatchPhotoResults | null): ReportTable[
       columns: [{ key: 'success', label: 'Predicted as the target' }],
       rows: photos.fullFrame.map((f) => ({
         key: `${f.condition}:${f.patch}:${f.view}`,
-        label: `${f.condition || '(no condition)'} · ${f.patch.replace(/^patches\//, '')} · ${f.view === 'frame' ? 'whole photo' : 'rectified page'} · most frequent: ${f.mode.name}`,
+        label: `${f.condition || '(no condition)'} · ${f.view === 'frame' ? 'whole photo' : 'page'}`,
         cells: { success: rateCell(f.success) },
       })),
-      note: 'The whole photo (the scene) and the rectified page, each resized to the model input. For an untargeted patch, the share of the most frequent prediction.',
+      note: 'The whole photo (the scene) and the rectified page, each resized to the model input. For an untargeted patch, the share of the most frequent prediction. '
+        + `Per row: ${photos.fullFrame.map((f) => `${f.condition || '(no condition)'} · ${f.view === 'frame' ? 'whole photo' : 'page'}: ${f.patch.replace(/^patches\//, '')}, target ${f.targetName}, most frequent ${f.mode.name}`).join('; ')}.`,
     });
   }
   return tables;

@@ -36,7 +36,8 @@ describe('patch section, pure', () => {
     const pts = [point(0.2, 30, 50), point(0.05, 2, 50), point(0.1, 9, 50)];
     const t = sizeCurveTable(pts);
     expect(t.id).toBe('patch-size-curve');
-    expect(t.rows.map((r) => r.label.split(',')[1].trim().split(' ')[0])).toEqual(['5%', '10%', '20%']);
+    expect(t.rows.map((r) => r.label)).toEqual(['Sandal · 5%', 'Sandal · 10%', 'Sandal · 20%']);
+    expect(t.note).toContain('Sandal 20%: 10 images × 5 placements, channel default, palette default');
     expect(t.rows[2].cells.success).toMatchObject({ value: 0.6, numerator: 30, denominator: 50 });
     expect(t.rows[2].cells.success!.ci!.low).toBeCloseTo(0.4618, 3);
     const [panel] = sizeCurvePanels([...pts, point(0.1, 1, 50, 'untargeted')]);
@@ -54,8 +55,10 @@ describe('patch section, pure', () => {
     };
     const [a, b] = patchPhotoTables(photos);
     expect(a.rows[0].cells).toMatchObject({ photo: { numerator: 3, denominator: 10 }, digital: { numerator: 6 }, clean: { numerator: 9 } });
-    expect(a.rows[0].label).toContain('light=dim');
-    expect(b.rows[0].label).toContain('(no condition) · p.png · whole photo · most frequent: Bag');
+    expect(a.rows[0].label).toBe('light=dim · Sandal');
+    expect(a.note).toContain('light=dim · Sandal: run patch-eps255, 2 photo(s), 10 patch(es) located');
+    expect(b.rows[0].label).toBe('(no condition) · whole photo');
+    expect(b.note).toContain('(no condition) · whole photo: p.png, target Sandal, most frequent Bag');
     expect(patchPhotoTables(null)).toEqual([]);
   });
 
