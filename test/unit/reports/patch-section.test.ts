@@ -2,7 +2,7 @@
  * The report's "Patches" section (issue 19 §3): the size-curve table and chart from patch records
  * (known answers), the photo tables from photo results, and end to end on an experiment whose patch
  * run was printed, photographed by the simulator and registered: the report JSON holds the curve,
- * per-image photo results by condition that agree with the crops, and examples; the HTML and CSV
+ * per-image photo results for two capture conditions that agree with the crops, and examples; the HTML and CSV
  * carry the same numbers.
  */
 import { readFile, writeFile } from 'node:fs/promises';
@@ -86,11 +86,15 @@ describe('patch section in a report', () => {
     }
     const exp = join(root, 'exp');
     await runPatchApplyJob({ patch: join(root, 'patch-t5-s20.png'), experiment: exp, limit: 6, sample: 'stratified', seed: 2 });
-    await runSheetJob({ experiment: exp, method: 'patch' });
+    const sheet = await runSheetJob({ experiment: exp, method: 'patch' });
     await runPatchSheetJob({ experiment: exp, sizeMm: 50 });
     const photos = join(root, 'photos');
     await runSimulateJob({ sheets: join(exp, 'sheets'), experiment: exp, count: 1, out: photos, overrides: { camera: { frame: { width: 1920, height: 1080 } } } });
     await runRegisterJob({ experiment: exp, photos, condition: { light: 'dim' } });
+    // A second capture condition: the patched sheet again, another seeded pose and lighting.
+    const bright = join(root, 'photos-bright');
+    await runSimulateJob({ sheets: sheet.layoutFile, experiment: exp, count: 1, seed: 7, out: bright, overrides: { camera: { frame: { width: 1920, height: 1080 } } } });
+    await runRegisterJob({ experiment: exp, photos: bright, condition: { light: 'bright' } });
 
     const out = join(root, 'r');
     const { data } = await runReportJob({ experiment: exp, out: [`${out}.json`, `${out}.html`, `${out}.csv`], sweeps: [], tableTransforms: [], examplesPerRun: 1 });
@@ -98,16 +102,17 @@ describe('patch section in a report', () => {
     const p = json.patches!;
     expect(p.patches.map((x) => [x.size, x.success.count])).toEqual([[0.1, 4], [0.2, 11]]);
     expect(p.panels[0].series[0].points.map((x) => x.x)).toEqual([10, 20]);
+    expect(p.photos!.perImage.map((x) => [x.condition, x.photos, x.located])).toEqual([['light=dim', 1, 6], ['light=bright', 1, 6]]);
     const g = p.photos!.perImage[0];
-    expect(g).toMatchObject({ condition: 'light=dim', target: 5, photos: 1, located: 6 });
-    const eligible = p.photos!.crops.filter((c) => c.eligible);
+    expect(g).toMatchObject({ condition: 'light=dim', target: 5 });
+    const eligible = p.photos!.crops.filter((c) => c.eligible && c.condition === 'light=dim');
     expect(g.success).toMatchObject({ count: eligible.filter((c) => c.success).length, total: eligible.length });
     expect(eligible.every((c) => c.label !== 5)).toBe(true);
     expect(p.examples.length).toBeGreaterThan(0);
     expect(p.examples[0].crop).toMatch(/^captures\/.+\/cell-\d+\.png$/);
     expect(p.photos!.fullFrame.map((f) => [f.view, f.targetName, f.success.total])).toEqual([['frame', 'Sandal', 1], ['page', 'Sandal', 1]]);
     // The patch-alone cell (label −1) does not make the capture log unreadable for the rest of the report.
-    expect(json.captures).toMatchObject({ present: true, accepted: 2 });
+    expect(json.captures).toMatchObject({ present: true, accepted: 3 });
     expect(json.tables.find((t) => t.id === 'table1-photo')?.rows).toHaveLength(1);
     // …and its whole frame is not scored as an accuracy against the class −1 in the conditions table.
     expect(json.conditions?.wholeFrame).toEqual([]);
