@@ -32,6 +32,7 @@ import { ZooEntryDto, ZooPull } from './zoo';
 import { RobustnessModelDto, RobustnessModels, RobustnessRun, RobustnessSuiteRun } from './robustness';
 import { ReproduceRun } from './reproduce';
 import { PatchApply, PatchPreview, PatchPreviewDto, PatchTrain } from './patch';
+import { ComputePrepareDto, ComputeRecord, ComputeRecordDto } from './compute';
 
 const Empty = z.strictObject({});
 const JobId = z.strictObject({ jobId: z.string().min(1).max(100) });
@@ -89,6 +90,10 @@ export const contract = {
   'patch:preview': ch(PatchPreview, PatchPreviewDto),
   /** A run of the experiment from a trained patch (clean images with it pasted), for Print → Capture → Evaluate. */
   'patch:apply': ch(PatchApply, JobRef),
+  /** The GPU compute worker's inputs for an attack request: the loaded model's bytes and the job's clean images (docs/gpu.md). */
+  'compute:prepare': ch(AttackStart, ComputePrepareDto),
+  /** The worker's adversarial images: judged by the engine's model and written as a run with its backend and device. */
+  'compute:record': ch(ComputeRecord, ComputeRecordDto),
 
   'job:list': ch(Empty, z.array(JobDto)),
   'job:status': ch(JobId, JobDto),

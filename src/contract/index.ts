@@ -9,6 +9,7 @@ export * from './zoo';
 export * from './results';
 export * from './robustness';
 export * from './patch';
+export * from './compute';
 export * from './reproduce';
 export * from './photos';
 export * from './channel-compare';

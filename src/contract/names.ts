@@ -29,6 +29,8 @@ export const CHANNELS = [
   'patch:train',
   'patch:preview',
   'patch:apply',
+  'compute:prepare',
+  'compute:record',
   'job:list',
   'job:status',
   'job:cancel',

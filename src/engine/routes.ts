@@ -48,6 +48,12 @@ async function resolveFolder(platform: Platform, ref: FolderRef, purpose: Folder
   return { kind: 'path', path: picked };
 }
 
+/** The GPU job's folder: named ('path' or 'bundled'), since its two calls must resolve it the same way. */
+function noDialog(ref: FolderRef): FolderRef {
+  if (ref.kind === 'dialog') throw new ContractError('bad-argument', 'a GPU job needs its image folder named, not chosen in a dialog', 'choose the folder in the Images step first');
+  return ref;
+}
+
 /** Model references for the comparison: folders vetted like model:load's; the presets pass as they are. */
 async function resolveModels(platform: Platform, refs: ModelRef[]): Promise<ModelRef[]> {
   const out: ModelRef[] = [];
@@ -167,6 +173,9 @@ export function createRoutes(host: EngineHost, platform: Platform, session?: Exp
     },
     'patch:apply': async (req) => call('patch:apply', { ...req, images: await resolveFolder(platform, req.images, 'images') }, `patch run from ${req.patch.split('/').pop()}`),
     'patch:preview': async (req) => call('patch:preview', { ...req, images: await resolveFolder(platform, req.images, 'images') }),
+    // The two calls of one GPU job must see the same folder, so a dialog is not offered here.
+    'compute:prepare': async (req) => call('compute:prepare', { ...req, images: await resolveFolder(platform, noDialog(req.images), 'images') }),
+    'compute:record': async (req) => call('compute:record', { ...req, request: { ...req.request, images: await resolveFolder(platform, noDialog(req.request.images), 'images') } }),
 
     'job:list': async () => host.listJobs(scope()),
     'job:status': async (req) => host.job(req.jobId),

@@ -9,6 +9,7 @@ import { log } from '../../shared';
 import { contract, ContractError, dispatch, ERROR_CODES, toErrorDto, type JobKind, type JobResult, type ParsedRequestOf, type ResponseOf } from '../../contract';
 import type { EngineChannel, EnginePort, FromEngine, JobMeta, ToEngine } from '../protocol';
 import { captureHandlers } from './capture-handlers';
+import { computeHandlers } from './compute-handlers';
 import { experimentHandlers } from './experiment-handlers';
 import { recordCancel, resumeAttackJob } from './attack-resume';
 import { jobHandlers } from './job-handlers';
@@ -81,7 +82,7 @@ export function createEngine(port: EnginePort): { state: EngineState; handle(msg
     },
   };
 
-  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers };
+  const handlers: EngineHandlers = { ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...reportHandlers, ...captureHandlers, ...robustnessHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers, ...computeHandlers };
 
   async function call(channel: EngineChannel, payload: unknown, jobId: string | undefined, scope: CallScope | undefined) {
     // The host validated already; validating again applies defaults and guards the process edge.

@@ -181,6 +181,13 @@ export class FakeBridge implements Bridge {
       'patch:train': (req) => this.startJob('patch', `patch ${req.target}`),
       'patch:apply': (req) => this.startJob('patch', `patch run from ${req.patch.split('/').pop()}`),
       'patch:preview': (req) => fakePatchPreview(req.count),
+      // No model bytes and no experiment here: the GPU path answers as an engine without it would.
+      'compute:prepare': () => {
+        throw new ContractError(ERROR_CODES.notAvailable, 'FakeBridge: no compute context', 'use Compute: CPU (wasm)');
+      },
+      'compute:record': () => {
+        throw new ContractError(ERROR_CODES.notAvailable, 'FakeBridge: no compute context', 'use Compute: CPU (wasm)');
+      },
       'capture:photos': () => ({ accepted: 0, rejected: 0, duplicates: 0, photos: [], cells: [], note: null }),
       'file:read': (req) => ({ name: req.path.split('/').pop()!, mime: 'image/png', bytes: TINY_PNG }),
       'file:export': () => ({ savedTo: null }),

@@ -91,7 +91,8 @@ describe('every channel has a route', () => {
     const { zooHandlers } = await import('../../../src/engine/runtime/zoo-handlers');
     const { patchHandlers } = await import('../../../src/engine/runtime/patch-handlers');
     const { reproduceHandlers } = await import('../../../src/engine/runtime/reproduce-handler');
-    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers, ...captureHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers });
+    const { computeHandlers } = await import('../../../src/engine/runtime/compute-handlers');
+    const engineSide = Object.keys({ ...modelHandlers, ...experimentHandlers, ...jobHandlers, ...robustnessHandlers, ...captureHandlers, ...zooHandlers, ...patchHandlers, ...reproduceHandlers, ...computeHandlers });
     const hostSide: readonly string[] = HOST_CHANNELS;
     expect([...engineSide, ...hostSide].sort()).toEqual([...CHANNELS].sort());
     expect(engineSide.filter((c) => hostSide.includes(c))).toEqual([]);

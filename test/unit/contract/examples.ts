@@ -31,6 +31,8 @@ export const validRequests: { [K in Channel]: RequestOf<K> } = {
   'patch:train': { target: 'Sandal', sizes: [0.1, 0.2], steps: 20, images: { kind: 'bundled' } },
   'patch:apply': { patch: 'patches/sandal/patch-t5-s10.json', limit: 10, sample: 'stratified' },
   'patch:preview': { patch: 'patches/sandal/patch-t5-s10.json', count: 4 },
+  'compute:prepare': { method: 'bim', params: { eps: 8 }, images: { kind: 'bundled' }, limit: 4, sample: 'stratified', seed: 21 },
+  'compute:record': { request: { method: 'bim', params: { eps: 8 }, images: { kind: 'bundled' }, limit: 1 }, modelFingerprint: 'f'.repeat(64), backend: 'webgl', device: 'SwiftShader', adversarial: [{ relPath: 'a/0.png', width: 2, height: 2, channels: 1, data: PNG, steps: 10 }] },
   'job:list': {},
   'job:status': { jobId: 'job-1' },
   'job:cancel': { jobId: 'job-1' },
