@@ -80,3 +80,16 @@ export const ComputeRecordDto = z.object({
   device: z.string(),
 });
 export type ComputeRecordDto = z.infer<typeof ComputeRecordDto>;
+
+/** Attacks the compute worker runs and compute:record accepts (untargeted L∞; services' RECORDABLE_METHODS, a unit test keeps them equal). */
+export const COMPUTE_METHODS: readonly string[] = ['fgsm', 'bim', 'pgd', 'mifgsm', 'eot-pgd'];
+
+/** The worker's device as the page shows it (renderer/src/compute/protocol.ts' ComputeDeviceInfo, trimmed). */
+export interface ComputeDeviceDto {
+  /** tfjs backend: 'webgl'. */
+  name: string;
+  /** The GL renderer string. */
+  device: string;
+  /** A software rasteriser (SwiftShader): correct but slow. */
+  software: boolean;
+}

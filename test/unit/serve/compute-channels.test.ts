@@ -123,7 +123,9 @@ describe('compute:record', () => {
     const job = await finished(jobId);
     expect(job.state, JSON.stringify(job.error)).toBe('done');
     if (job.result?.kind !== 'attack') throw new Error('not an attack result');
-    const engineRun = await readRunManifest(experiment, (await openExperiment(experiment)).runs.find((r) => r.id === job.result!.runId && r.id !== rec.runId)!);
+    const engineRunId = job.result.runId;
+    expect(engineRunId).not.toBe(rec.runId);
+    const engineRun = await readRunManifest(experiment, (await openExperiment(experiment)).runs.find((r) => r.id === engineRunId)!);
     // Same backend here, so the same bytes: same successes and the same PNGs per image.
     expect(rec.summary).toEqual(job.result.summary);
     expect(manifest.images.map((i) => [i.relPath, i.success, i.sha256])).toEqual(engineRun.images.map((i) => [i.relPath, i.success, i.sha256]));
