@@ -10,7 +10,8 @@ import { RECORDABLE_METHODS } from '../../src/services/compute-run';
 import { backendLabel, chooseCompute, shortDevice, type ProbeOutcome } from '../../renderer/src/lib/compute-choice';
 
 const SWIFTSHADER = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
-const gpuOk: ProbeOutcome = { ok: true, device: { name: 'webgl', device: SWIFTSHADER, software: true } };
+const gpuOk: ProbeOutcome = { ok: true, device: { name: 'webgl', device: 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 (0x00002504) Direct3D11 vs_5_0 ps_5_0, D3D11)', software: false } };
+const software: ProbeOutcome = { ok: true, device: { name: 'webgl', device: SWIFTSHADER, software: true } };
 const float16: ProbeOutcome = { ok: false, error: { code: 'not-available', message: 'this GPU renders only float16 textures: attack steps of a few 1/255 levels vanish in float16, so Printshot does not run attacks on it', hint: 'use Compute: CPU (wasm), or a GPU with float32 render targets' } };
 
 describe('chooseCompute', () => {
@@ -24,6 +25,9 @@ describe('chooseCompute', () => {
     expect(chooseCompute('auto', float16, 'bim')).toEqual({ run: 'engine', note: expect.stringContaining('float16') });
     expect(chooseCompute('auto', gpuOk, 'cw-l2')).toEqual({ run: 'engine', note: 'GPU not used: cw-l2 runs only in the engine' });
     expect(chooseCompute('auto', null, 'bim')).toEqual({ run: 'engine' });
+    // SwiftShader passes the float32 check but runs on the CPU: auto leaves it, GPU (WebGL) uses it.
+    expect(chooseCompute('auto', software, 'bim')).toEqual({ run: 'engine', note: expect.stringContaining('software renderer') });
+    expect(chooseCompute('gpu', software, 'bim').run).toBe('gpu');
   });
 
   it('GPU (WebGL) refuses with the float16 message instead of falling back, and refuses attacks the worker does not run', () => {

@@ -6,8 +6,8 @@
  * - cpu: the engine, always.
  * - gpu: the worker, or a refusal that says why (the probe's own error, e.g. the float16 message,
  *   or an attack the worker does not run). Never a silent fall-back: the user asked for the GPU.
- * - auto: the worker when the probe passed the float32 check and the attack runs there; else the
- *   engine, with the reason shown beside the setting.
+ * - auto: the worker when the probe passed the float32 check on a hardware GPU and the attack runs
+ *   there; else the engine, with the reason shown beside the setting.
  */
 import { COMPUTE_METHODS, type ComputeDeviceDto } from '../../../src/contract';
 import type { UiError } from './errors';
@@ -37,6 +37,8 @@ export function chooseCompute(setting: ComputeSetting, probe: ProbeOutcome, meth
     if (!methodOk) return { run: 'refused', error: { code: 'bad-argument', message: `${method} does not run on the GPU (it runs ${COMPUTE_METHODS.join(', ')})`, hint: 'use Compute: CPU (wasm) for this attack' } };
     return { run: 'gpu', device: probe.device };
   }
+  // A software rasteriser (SwiftShader) runs shaders on the CPU, slower than the engine: auto skips it.
+  if (probe?.ok && methodOk && probe.device.software) return { run: 'engine', note: 'GPU not used: only a software renderer (SwiftShader) is available; choose GPU (WebGL) to use it anyway' };
   if (probe?.ok && methodOk) return { run: 'gpu', device: probe.device };
   if (probe && !probe.ok) return { run: 'engine', note: `GPU not used: ${probe.error.message}` };
   if (probe?.ok && !methodOk) return { run: 'engine', note: `GPU not used: ${method} runs only in the engine` };
