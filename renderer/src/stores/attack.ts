@@ -14,6 +14,8 @@ import { useAppStore } from './app';
 import { useImagesStore } from './images';
 import { JobFailedError, useJobsStore, type JobResultOf } from './jobs';
 import { runDisplayName } from '../../../src/attacks/names';
+import { chooseCompute } from '../lib/compute-choice';
+import { useComputeStore } from './compute';
 
 export const RESULTS_PAGE = 24;
 
@@ -22,6 +24,7 @@ export const useAttackStore = defineStore('attack', () => {
   const jobs = useJobsStore();
   const app = useAppStore();
   const images = useImagesStore();
+  const compute = useComputeStore();
 
   const attacks = ref<AttackInfo[]>([]);
   const method = ref('fgsm');
@@ -46,7 +49,7 @@ export const useAttackStore = defineStore('attack', () => {
 
   const selected = computed(() => attacks.value.find((a) => a.id === method.value) ?? null);
   const fields = computed(() => (selected.value ? fieldsOf(selected.value.params).filter((f) => f.key !== 'eps') : []));
-  const running = computed(() => currentJob.value !== null);
+  const running = computed(() => currentJob.value !== null || compute.running);
 
   async function loadCatalogue(): Promise<void> {
     if (attacks.value.length > 0) return;
@@ -79,14 +82,43 @@ export const useAttackStore = defineStore('attack', () => {
     error.value = null;
     const v = validate();
     if (!v || running.value) return;
+    // Where it runs (docs/gpu.md): the Compute setting and the worker's float32 check.
+    if (compute.setting !== 'cpu') await compute.check();
+    const choice = chooseCompute(compute.setting, compute.probe, method.value);
+    if (choice.run === 'refused') {
+      error.value = choice.error;
+      return;
+    }
     queued.value = [...v.eps];
     while (queued.value.length > 0) {
       const eps = queued.value.shift()!;
       const request = { method: method.value, params: { ...v.params, eps }, images: images.source, seed: v.seed, ...(v.limit ? { limit: v.limit, sample: sample.value } : {}) };
+      if (choice.run === 'gpu') {
+        if (!(await followGpu(request))) {
+          queued.value = [];
+          break;
+        }
+        continue;
+      }
+      compute.ranOnEngine();
       if (!(await follow(jobs.run('attack:start', request, { ...followOptions, label: runDisplayName(method.value, eps), onStart: (id) => ((currentJob.value = id), (lastJob.value = null)) })))) {
         queued.value = [];
         break;
       }
+    }
+  }
+
+  /** One eps on the GPU worker: the engine records the run (compute:record), then it is shown like any run. */
+  async function followGpu(request: Parameters<typeof compute.attack>[0]): Promise<boolean> {
+    lastJob.value = null;
+    try {
+      const r = await compute.attack(request);
+      await app.refreshExperiment();
+      await showRun(r.runId);
+      return true;
+    } catch (e) {
+      if (!isCancelled(e)) error.value = toUiError(e);
+      return false;
     }
   }
 
@@ -127,6 +159,7 @@ export const useAttackStore = defineStore('attack', () => {
 
   async function cancel(): Promise<void> {
     queued.value = [];
+    if (compute.running) compute.cancel();
     if (currentJob.value) {
       const err = await jobs.cancel(currentJob.value);
       if (err) error.value = err;

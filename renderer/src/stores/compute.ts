@@ -77,9 +77,9 @@ export const useComputeStore = defineStore('compute', () => {
     job?.cancel();
   }
 
-  /** The engine ran the last attack (its backend from model:info). */
-  function ranOnEngine(backend: string): void {
-    ran.value = { backend };
+  /** The engine runs the attack: the status bar shows the engine's backend (model:info). */
+  function ranOnEngine(): void {
+    ran.value = null;
   }
 
   return { setting, probe, ran, running, progress, check, attack, cancel, ranOnEngine };
