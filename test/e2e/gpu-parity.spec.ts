@@ -13,6 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { bundledModelB64, parity, referenceRun, type ReferenceRun } from './support/gpu-compute';
+import { api, freshWorkbench, openView } from './support/workbench';
+import { openExperiment, readRunManifest } from '../../src/workspace';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
 /**
@@ -113,4 +115,36 @@ test.describe('parity with the engine (wasm)', () => {
     expect(out.error.code).toBe('bad-model');
     expect(out.error.message).toMatch(/fingerprint [0-9a-f]{12}, not the engine's 000000000000/);
   });
+});
+
+/**
+ * The workbench end to end (issue 21 part 2): Compute: GPU (WebGL) in the Attack view runs FGSM in
+ * the compute worker (compute:prepare → worker → compute:record), the status line names the
+ * device, and the engine records the run with backend 'webgl' and the device in its manifest.
+ */
+test('the Attack view runs an attack on the GPU and the engine records it with backend webgl', async ({ page }) => {
+  test.setTimeout(300_000);
+  await freshWorkbench(page);
+  await openView(page, 'model');
+  await page.getByRole('button', { name: 'Load the bundled model' }).click();
+  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
+  await page.getByRole('button', { name: 'New experiment' }).click();
+  await openView(page, 'attack');
+  await page.getByLabel('Method').selectOption('fgsm');
+  await page.locator('#attack-eps').fill('8');
+  await page.locator('#attack-limit').fill('4');
+  await page.locator('#attack-compute').selectOption('gpu');
+  await expect(page.getByTestId('compute-plan')).toContainText('Runs on the GPU: WebGL · SwiftShader', { timeout: 120_000 });
+  await page.getByTestId('attack-start').click();
+  await expect(page.getByTestId('compute-backend')).toHaveText('WebGL · SwiftShader');
+  await expect(page.getByTestId('attack-start')).toHaveText('Start attack', { timeout: 240_000 });
+  await expect(page.getByTestId('error-note')).toHaveCount(0);
+
+  const exp = await api<{ dir: string; runs: { id: string; method: string; status: string }[] }>(page, 'experiment:current');
+  const run = exp.runs.find((r) => r.method === 'fgsm');
+  expect(run?.status).toBe('complete');
+  const manifest = await readRunManifest(exp.dir, (await openExperiment(exp.dir)).runs.find((r) => r.id === run!.id)!);
+  expect(manifest.backend).toBe('webgl');
+  expect(manifest.device).toMatch(/SwiftShader/);
+  expect(manifest.images).toHaveLength(4);
 });
