@@ -50,7 +50,7 @@ export const REPRODUCE_CATALOGUE: Record<ReproduceTemplate, ReproduceCatalogueEn
     paper: 'Szegedy et al. 2013, arXiv 1312.6199, §4.2',
     computes: 'three MLPs trained on disjoint halves of Fashion-MNIST (and one other width); minimal L-BFGS adversarial examples of each and the error they cause on the others, against Gaussian noise of the same RMS',
     cost: '300 test images per model by default (training 3 MLPs in PyTorch, then 900 L-BFGS attacks); the recorded 150-image run used 2.8 CPU minutes, 20 minutes of wall time on a 2-core machine at load 22',
-    needs: 'PyTorch (python3-torch) and the Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist',
+    needs: 'PyTorch (python3-torch) and the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)',
     usesLoadedModel: false,
   },
   'ilyas-features': {
@@ -58,7 +58,7 @@ export const REPRODUCE_CATALOGUE: Record<ReproduceTemplate, ReproduceCatalogueEn
     paper: 'Ilyas et al. 2019, arXiv 1905.02175',
     computes: 'a robust model, the robust dataset D_R and the non-robust dataset D_det, standard models trained on each, and their standard and robust test accuracy',
     cost: 'up to an hour at the default sizes',
-    needs: 'PyTorch (python3-torch) and the Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist',
+    needs: 'PyTorch (python3-torch) and the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)',
     usesLoadedModel: false,
   },
 };

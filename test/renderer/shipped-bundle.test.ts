@@ -35,6 +35,8 @@ describe('the shipped renderer bundle', () => {
       logLevel: 'silent',
       root: path.join(root, 'renderer'),
       plugins: [vue()],
+      // As electron.vite.config.ts: the compute worker needs code splitting, so ES module workers.
+      worker: { format: 'es' },
       build: { outDir, emptyOutDir: true, rollupOptions: { input: path.join(root, 'renderer/index.html') } },
     });
     bundle = readTree(outDir);
