@@ -75,7 +75,7 @@ export function registerReproduceCommand(program: Command): void {
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
     .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300); ilyas-features: training images per built dataset', positiveInt)
     .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
-    .option('--data <dir>', 'szegedy-cross-training, ilyas-features: folder with the Fashion-MNIST IDX files (default: Debian's fashion-mnist datasets folder, or $PRINTSHOT_DATASETS_DIR/fashion-mnist)')
+    .option('--data <dir>', 'szegedy-cross-training, ilyas-features: folder with the Fashion-MNIST IDX files (default: the Debian datasets folder, or $PRINTSHOT_DATASETS_DIR, + fashion-mnist)')
     .option('--epochs <n>', 'szegedy-cross-training, ilyas-features: training epochs per model (default 10)', positiveInt)
     .option('--robust-model <dir>', 'ilyas-features: robust model to build D_R from (default: PGD-train one)')
     .addOption(new Option('--target <kind>', "ilyas-features: D_det's target t = (y+1) mod 10 ('det') or random ('random': D_rand)").choices(['det', 'random']))
