@@ -68,6 +68,22 @@ describe('stopped runs after a reload', () => {
     expect(fake.callsOf('run:images').at(-1)).toMatchObject({ runId: 'run-2' });
     wrapper.unmount();
   });
+
+  it("does not list a stopped job of another experiment the host still holds", async () => {
+    const elsewhere: JobDto = { ...stoppedRunJob('interrupted'), id: 'job-9', run: { id: 'run-9', experimentDir: '/fake/experiments/other' } };
+    const fake = new FakeBridge()
+      .handle('experiment:current', () => experimentWithStoppedRun())
+      .handle('job:list', () => [elsewhere, stoppedRunJob()]);
+    const { wrapper } = mountWith(AttackView, fake);
+    await useModelStore().load({ kind: 'bundled' });
+    await useAppStore().init();
+    await flushPromises();
+    const items = wrapper.findAll('[data-testid="attack-stopped"] li');
+    expect(items.map((i) => i.text().split(':')[0])).toEqual(['bim eps=16 (bim-eps16)']);
+    expect(items[0].find('button').exists()).toBe(true);
+    expect(wrapper.text()).not.toContain('run-9');
+    wrapper.unmount();
+  });
 });
 
 describe('run pickers', () => {
