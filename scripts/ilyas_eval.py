@@ -57,14 +57,22 @@ def _mean(t: torch.Tensor) -> float:
     return round(float(t.float().mean()), 4) if t.numel() else 0.0
 
 
-def summary(exp, table: dict, d_r: dict, d_det: dict, folders: dict, models: dict) -> dict:
+def _nonrobust(exp, std, data: dict, folder: str) -> dict:
+    a, n = exp.a, int(data["y"].shape[0])
+    x = data["x"].float() / 255
+    delta = (x - exp.x[data["source"]]).flatten(1)
+    says = predict(std, x).argmax(1)
+    return {"dir": folder, "images": n, "norm": a.det_norm, "eps": a.det_eps,
+            "standardModelSaysT": wilson(int((says == data["y"]).sum()), n),
+            "standardModelSaysY": wilson(int((says == data["yTrue"]).sum()), n),
+            "meanL2": _mean(delta.norm(dim=1)), "meanLinf255": _mean(delta.abs().amax(1) * 255)}
+
+
+def summary(exp, table: dict, d_r: dict, nonrobust: dict, folders: dict, models: dict) -> dict:
     a = exp.a
     std, robust = models["standard"][0], models["robust"][0]
-    n_r, n_det = int(d_r["y"].shape[0]), int(d_det["y"].shape[0])
+    n_r = int(d_r["y"].shape[0])
     xr = d_r["x"].float() / 255
-    xdet = d_det["x"].float() / 255
-    x_src = exp.x[d_det["source"]]
-    delta = (xdet - x_src).flatten(1)
     return {
         "paper": "Ilyas et al., Adversarial Examples Are Not Bugs, They Are Features (NeurIPS 2019, arXiv 1905.02175)",
         "settings": {k.replace("_", "-"): getattr(a, k) for k in vars(a) if k not in ("out", "force", "stop_on_stdin_eof")},
@@ -80,10 +88,7 @@ def summary(exp, table: dict, d_r: dict, d_det: dict, folders: dict, models: dic
                     "decreased": wilson(int((d_r["end"] < d_r["start"]).sum()), n_r),
                     "robustModelSaysY": wilson(int((predict(robust, xr).argmax(1) == d_r["y"]).sum()), n_r),
                     "standardModelSaysY": wilson(int((predict(std, xr).argmax(1) == d_r["y"]).sum()), n_r)},
-            exp.det: {"dir": folders[exp.det], "images": n_det, "norm": a.det_norm, "eps": a.det_eps,
-                      "standardModelSaysT": wilson(int((predict(std, xdet).argmax(1) == d_det["y"]).sum()), n_det),
-                      "standardModelSaysY": wilson(int((predict(std, xdet).argmax(1) == d_det["yTrue"]).sum()), n_det),
-                      "meanL2": _mean(delta.norm(dim=1)), "meanLinf255": _mean(delta.abs().amax(1) * 255)},
+            **{d: _nonrobust(exp, std, data, folders[d]) for d, data in nonrobust.items()},
         },
         "seconds": {**exp.times},
     }

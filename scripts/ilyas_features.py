@@ -10,10 +10,12 @@ robust   a robust model: the standard model fine-tuned with PGD adversarial trai
          on clean images), or the model given by --robust-model.
 d_r      D_R (§3.1): for each of --limit chosen training images x, x_r starts at another random training
          image and descends ‖g(x_r) − g(x)‖₂ (g: the robust model's penultimate layer), label y.
-d_det    D_det (§3.2): targeted PGD on the standard model (--standard-model, default the bundled
-         fashion-cnn, trained on all 60,000 images) toward t = (y+1) mod 10, relabelled t;
-         --target random gives D_rand (t uniform over the other 9 classes).
-train_*  the architecture trained from scratch on D (the same chosen real images), D_R and D_det.
+d_det    D_det (§3.2): for each of --det-limit chosen training images, targeted PGD on the standard
+d_rand   model (--standard-model, default the bundled fashion-cnn, trained on all 60,000 images)
+         toward t, relabelled t: t = (y+1) mod 10 for D_det, t uniform over the other 9 classes for
+         D_rand. --target det or random builds one of them; both (the default) builds both, as the
+         paper's Table 1 reports both.
+train_*  the architecture trained from scratch on D (the same chosen real images), D_R, D_det, D_rand.
 eval     standard accuracy on the real test set, robust accuracy under L∞ PGD at --eps, and how often the
          standard model's PGD examples transfer to each trained model (the paper's Fig. 2, Table 1, §3.2).
 
@@ -51,10 +53,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     add = ap.add_argument
     add("--data", default=DEFAULT_DATA, help="folder with the four Fashion-MNIST IDX .gz files")
     add("--out", required=True, help="experiment folder (created, or resumed)")
-    add("--limit", type=int, default=1000, help="training images per constructed dataset (D_R, D_det, and the real D)")
+    add("--limit", type=int, default=1000, help="training images of D_R and of the real D it is compared with")
+    add("--det-limit", type=int, default=10000, help="training images of D_det and of D_rand (the paper uses the whole training set)")
     add("--robust-model", default=None, help="TF.js folder of a robust model to use instead of training one")
     add("--standard-model", default="default", help="TF.js folder of the standard model D_det attacks, or 'default'")
-    add("--target", choices=["det", "random"], default="det", help="D_det: t = (y+1) mod 10; random: D_rand")
+    add("--target", choices=["det", "random", "both"], default="both", help="det: D_det, t = (y+1) mod 10; random: D_rand; both")
     add("--seed", type=int, default=0)
     add("--threads", type=int, default=1)
     add("--eps", type=float, default=25.0, help="robust training and robust evaluation radius, L∞ on 0..255")
@@ -82,7 +85,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         a.det_eps = 2.0 if a.det_norm == "l2" else 25.0
     if a.det_step is None:
         a.det_step = 2.5 * a.det_eps / a.det_steps
-    positive = ["limit", "threads", "eps", "robust_train", "robust_epochs", "robust_pgd_steps", "dr_steps", "dr_step", "det_eps",
+    positive = ["limit", "det_limit", "threads", "eps", "robust_train", "robust_epochs", "robust_pgd_steps", "dr_steps", "dr_step", "det_eps",
                 "det_steps", "det_step", "epochs", "batch_size", "lr", "gen_batch", "eval_n", "eval_steps", "checkpoint_every"]
     bad = [f"--{k.replace('_', '-')}" for k in positive if not getattr(a, k) > 0]
     if not 0 <= a.robust_alpha <= 1:
@@ -94,7 +97,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return a
 
 
-SETTINGS = ["limit", "robust_model", "standard_model", "target", "seed", "eps", "robust_train", "robust_epochs",
+SETTINGS = ["limit", "det_limit", "robust_model", "standard_model", "target", "seed", "eps", "robust_train", "robust_epochs",
             "robust_pgd_steps", "robust_alpha", "dr_steps", "dr_step", "det_norm", "det_eps", "det_steps", "det_step",
             "epochs", "batch_size", "lr", "eval_n", "eval_steps"]
 
@@ -115,8 +118,9 @@ def main(argv: list[str]) -> int:
                                          f"{'x'.join(map(str, data['train'][0].shape[2:]))}x{data['train'][0].shape[1]}")
     if int(max(data["train"][1].max(), data["test"][1].max())) >= len(card["labels"]):
         raise DefendError("bad-dataset", f"{a.data} has labels beyond the model's {len(card['labels'])} classes")
-    if a.limit > data["train"][0].shape[0]:
-        raise DefendError("bad-argument", f"--limit {a.limit}: {a.data} has only {data['train'][0].shape[0]} training images")
+    for flag, n in (("--limit", a.limit), ("--det-limit", a.det_limit)):
+        if n > data["train"][0].shape[0]:
+            raise DefendError("bad-argument", f"{flag} {n}: {a.data} has only {data['train'][0].shape[0]} training images")
     stages = Stages(a.out)
     identity = {**{k: getattr(a, k) for k in SETTINGS}, "standardFingerprint": std_base["fingerprint"],
                 "data": data_identity(a.data)}

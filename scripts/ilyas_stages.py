@@ -39,12 +39,14 @@ class Experiment:
         x0[same] = (x0[same] + 1) % n  # x0 is always another image
         self.x0 = x0
         self.robust_idx = torch.randperm(n, generator=gen)[:min(a.robust_train, n)]
-        self.det = "D_det" if a.target == "det" else "D_rand"
+        # Drawn after the others so that D and D_R stay the same whatever --det-limit is.
+        self.det_chosen = torch.randperm(n, generator=gen)[:a.det_limit]
+        self.nonrobust = {"det": ["D_det"], "random": ["D_rand"], "both": ["D_det", "D_rand"]}[a.target]
         self.times: dict[str, float] = stages.load("times") or {}
         self.chw = tuple(self.x.shape[1:])
 
     def stage_names(self) -> list[str]:
-        return ["robust", "d_r", self.det.lower(), "train_D", "train_D_R", f"train_{self.det}", "eval"]
+        return ["robust", "d_r", *(d.lower() for d in self.nonrobust), "train_D", "train_D_R", *(f"train_{d}" for d in self.nonrobust), "eval"]
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -161,18 +163,19 @@ class Experiment:
             return {"x": to_uint8(xr), "y": self.y[src], "source": src, "x0": x0, "start": start, "end": end, "gNorm": norm}
         return {**self._build("d_r", a.limit, make), "name": "D_R"}
 
-    def d_det(self, standard: Classifier) -> dict:
-        a, k = self.a, len(self.card["labels"])
+    def d_det(self, standard: Classifier, name: str) -> dict:
+        """D_det (t = y+1 mod k) or D_rand (t uniform over the other k−1 classes): the same source images."""
+        a, k, n = self.a, len(self.card["labels"]), self.det_chosen.shape[0]
         gen = torch.Generator().manual_seed(a.seed + 2)
-        shift = torch.randint(1, k, (a.limit,), generator=gen) if a.target == "random" else torch.ones(a.limit, dtype=torch.int64)
+        shift = torch.randint(1, k, (n,), generator=gen) if name == "D_rand" else torch.ones(n, dtype=torch.int64)
 
         def make(i: int, j: int) -> dict:
-            src = self.chosen[i:j]
+            src = self.det_chosen[i:j]
             y = self.y[src]
             t = (y + shift[i:j]) % k
             adv = to_uint8(targeted_pgd(standard, self.x[src], t, a.det_norm, a.det_eps, a.det_steps, a.det_step))
             return {"x": adv, "y": t, "yTrue": y, "source": src}
-        return {**self._build(self.det.lower(), a.limit, make), "name": self.det}
+        return {**self._build(name.lower(), n, make), "name": name}
 
     def real(self) -> dict:
         return {"x": to_uint8(self.x[self.chosen]), "y": self.y[self.chosen], "source": self.chosen, "name": "D"}
@@ -193,23 +196,23 @@ class Experiment:
         robust, robust_rec = self._stage("robust", self.robust)
         standard, std_rec = self._model(a.standard_model)
         d_r = self._stage("d_r", lambda: self.d_r(robust))
-        d_det = self._stage(self.det.lower(), lambda: self.d_det(standard))
+        nonrobust = {d: self._stage(d.lower(), lambda d=d: self.d_det(standard, d)) for d in self.nonrobust}
         robust_ref = {"dir": rel_to_repo(a.robust_model) if a.robust_model else "models/robust", "fingerprint": robust_rec["fingerprint"]}
         folders = {
             "D_R": self.export(d_r, {"steps": a.dr_steps, "firstStep": a.dr_step, "stepDecay": "linear to 0", "norm": "L2-normalised gradient",
                                      "objective": "||g(x_r) - g(x)||_2, g = robust model's penultimate layer",
                                      "start": "another random training image"}, {"robust": robust_ref}),
-            self.det: self.export(d_det, {"norm": a.det_norm, "eps": a.det_eps, "steps": a.det_steps, "step": a.det_step,
-                                          "epsScale": "[0,1] pixels (L2)" if a.det_norm == "l2" else "0..255",
-                                          "target": "(y+1) mod 10" if a.target == "det" else "uniform over the other classes"},
-                                  {"standard": std_rec}),
+            **{d: self.export(data, {"norm": a.det_norm, "eps": a.det_eps, "steps": a.det_steps, "step": a.det_step,
+                                     "epsScale": "[0,1] pixels (L2)" if a.det_norm == "l2" else "0..255",
+                                     "target": "(y+1) mod 10" if d == "D_det" else "uniform over the other classes"},
+                              {"standard": std_rec}) for d, data in nonrobust.items()},
         }
         trained = {}
         for key, data, what in (("std-D", self.real(), "D (real training images)"), ("std-D_R", d_r, "D_R (robust features)"),
-                                (f"std-{self.det}", d_det, f"{self.det} (non-robust features only)")):
+                                *((f"std-{d}", data, f"{d} (non-robust features only)") for d, data in nonrobust.items())):
             trained[key] = self._stage(f"train_{data['name']}", lambda key=key, data=data, what=what: self.standard(key, data, what))
         models = {"standard": (standard, std_rec, f"standard, full D ({self.std_base['name']})"),
                   "robust": (robust, robust_rec, "adversarial training on D (robust model)"),
                   **{k: (m, rec, f"standard training on {k[4:]}") for k, (m, rec) in trained.items()}}
         table = self._stage("eval", lambda: evaluate(self, models))
-        return summary(self, table, d_r, d_det, folders, models)
+        return summary(self, table, d_r, nonrobust, folders, models)

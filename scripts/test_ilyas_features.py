@@ -5,7 +5,8 @@
 
 The D_R objective really decreases, targeted PGD stays in its ball and reaches its target, the
 Wilson interval's known answers, and one tiny real run (the 200 bundled samples as IDX files,
---limit 20): D_det labels are (y+1) mod 10 in the stage file and in the exported folders, the
+--limit 20, --det-limit 30, both non-robust datasets): D_det labels are (y+1) mod 10 and D_rand
+labels are another class, spread over the other nine, in the stage files and in the exported folders, the
 PNGs hold the stage's pixels, a stop and a rerun resume with finished stages skipped, and a
 rerun with other settings is refused.
 """
@@ -29,7 +30,7 @@ from test_defend_train import write_idx_fixture  # noqa: E402
 from train_default_model import LABELS, decode_png_gray8, label_to_folder  # noqa: E402
 
 SCRIPT = os.path.join(HERE, "ilyas_features.py")
-TINY = ["--limit", "20", "--robust-train", "40", "--robust-pgd-steps", "1", "--dr-steps", "8", "--det-steps", "5",
+TINY = ["--limit", "20", "--det-limit", "30", "--robust-train", "40", "--robust-pgd-steps", "1", "--dr-steps", "8", "--det-steps", "5",
         "--epochs", "1", "--eval-n", "20", "--eval-steps", "2", "--gen-batch", "10"]
 
 
@@ -127,9 +128,16 @@ class TinyRun(unittest.TestCase):
 
     def test_d_det_labels_are_y_plus_1_and_the_folders_hold_the_stage_pixels(self) -> None:
         det = torch.load(os.path.join(self.out, "stages", "d_det.pt"))
+        rand = torch.load(os.path.join(self.out, "stages", "d_rand.pt"))
         self.assertTrue(torch.equal(det["y"], (det["yTrue"] + 1) % 10))
         self.assertTrue(torch.equal(det["yTrue"], self.y[det["source"]]))
-        for name, stage, expected in (("D_det", det, (self.y + 1) % 10), ("D_R", torch.load(os.path.join(self.out, "stages", "d_r.pt")), self.y)):
+        # D_rand: the same source images, each relabelled with another class, not one fixed shift.
+        self.assertTrue(torch.equal(rand["source"], det["source"]))
+        self.assertTrue(bool((rand["y"] != rand["yTrue"]).all()))
+        self.assertGreater(len(set(((rand["y"] - rand["yTrue"]) % 10).tolist())), 3)
+        rand_label = {int(s): int(t) for s, t in zip(rand["source"], rand["y"])}
+        for name, stage, expected, count in (("D_det", det, (self.y + 1) % 10, 30), ("D_rand", rand, rand_label, 30),
+                                             ("D_R", torch.load(os.path.join(self.out, "stages", "d_r.pt")), self.y, 20)):
             folder = os.path.join(self.out, "datasets", name)
             seen = 0
             for c, label in enumerate(LABELS):
@@ -140,7 +148,7 @@ class TinyRun(unittest.TestCase):
                     with open(os.path.join(folder, label_to_folder(label), f), "rb") as fh:
                         self.assertTrue((decode_png_gray8(fh.read()) == stage["x"][i, 0].numpy()).all())
                     seen += 1
-            self.assertEqual(seen, 20)
+            self.assertEqual(seen, count)
             with open(os.path.join(folder, "provenance.json"), encoding="utf-8") as fh:
                 prov = json.load(fh)
             self.assertEqual(prov["sourceData"]["trainSha256"], self.result["data"]["trainSha256"])
@@ -155,12 +163,14 @@ class TinyRun(unittest.TestCase):
 
     def test_results_and_models(self) -> None:
         r = self.result
-        self.assertEqual([t["model"] for t in r["table"]], ["standard", "robust", "std-D", "std-D_R", "std-D_det"])
+        self.assertEqual([t["model"] for t in r["table"]], ["standard", "robust", "std-D", "std-D_R", "std-D_det", "std-D_rand"])
         for t in r["table"]:
             self.assertEqual(t["standardAccuracy"]["n"], 100)
             self.assertEqual(t["robustAccuracy"]["n"], 20)
             self.assertLessEqual(t["standardAccuracy"]["lo"], t["standardAccuracy"]["rate"])
-        for key in ("robust", "std-D", "std-D_R", "std-D_det"):
+        self.assertEqual(sorted(r["datasets"]), ["D_R", "D_det", "D_rand"])
+        self.assertEqual(r["datasets"]["D_det"]["images"], 30)
+        for key in ("robust", "std-D", "std-D_R", "std-D_det", "std-D_rand"):
             with open(os.path.join(self.out, "models", key, "model-card.json"), encoding="utf-8") as f:
                 card = json.load(f)
             self.assertIn("Ilyas", card["provenance"]["paper"])

@@ -56,7 +56,7 @@ export const REPRODUCE_CATALOGUE: Record<ReproduceTemplate, ReproduceCatalogueEn
   'ilyas-features': {
     title: 'Ilyas et al. Fig. 2 / Table 1 (non-robust features)',
     paper: 'Ilyas et al. 2019, arXiv 1905.02175',
-    computes: 'a robust model, the robust dataset D_R and the non-robust dataset D_det, standard models trained on each, and their standard and robust test accuracy',
+    computes: 'a robust model, the robust dataset D_R and the non-robust datasets D_det and D_rand, standard models trained on each, and their standard and robust test accuracy',
     cost: 'up to an hour at the default sizes',
     needs: 'PyTorch (python3-torch) and the Fashion-MNIST IDX files (Debian package dataset-fashion-mnist)',
     usesLoadedModel: false,

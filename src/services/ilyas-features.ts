@@ -50,17 +50,23 @@ export interface IlyasTuning {
   checkpointEvery?: number;
 }
 
+export const ILYAS_TARGETS = ['det', 'random', 'both'] as const;
+export type IlyasTarget = (typeof ILYAS_TARGETS)[number];
+
 export interface IlyasOptions extends IlyasTuning {
   out: string;
   /** Folder with the four Fashion-MNIST IDX .gz files. */
   data?: string;
-  /** Training images per constructed dataset (default 5000). */
+  /** Training images of D_R and of the real D it is compared with (default 1000). */
   limit?: number;
+  /** Training images of D_det and of D_rand (default 10000). */
+  detLimit?: number;
   /** A robust model to use instead of training one (e.g. from `printshot harden --method pgd`). */
   robustModel?: string;
   /** The standard model D_det attacks (default: the bundled fashion-cnn). */
   standardModel?: string;
-  target?: 'det' | 'random';
+  /** Which non-robust dataset to build: D_det (t = y+1 mod 10), D_rand (t random), or both (default). */
+  target?: IlyasTarget;
   detNorm?: 'l2' | 'linf';
   seed?: number;
   threads?: number;
@@ -91,7 +97,7 @@ export function ilyasArgs(opts: IlyasOptions): string[] {
   const model = (m: string | undefined) => (m === undefined || m === 'default' ? 'default' : path.resolve(m));
   const args = ['--data', path.resolve(opts.data ?? DEFAULT_DATA_DIR), '--out', path.resolve(opts.out), '--standard-model', model(opts.standardModel)];
   if (opts.robustModel) args.push('--robust-model', path.resolve(opts.robustModel));
-  const numbers: [string, number | undefined][] = [['limit', opts.limit], ['seed', opts.seed], ['threads', opts.threads], ...TUNING.map((t): [string, number | undefined] => [t, opts[t]])];
+  const numbers: [string, number | undefined][] = [['limit', opts.limit], ['detLimit', opts.detLimit], ['seed', opts.seed], ['threads', opts.threads], ...TUNING.map((t): [string, number | undefined] => [t, opts[t]])];
   for (const [k, v] of numbers) if (v !== undefined) args.push(kebab(k), String(v));
   if (opts.target) args.push('--target', opts.target);
   if (opts.detNorm) args.push('--det-norm', opts.detNorm);
@@ -139,8 +145,8 @@ async function checkInputs(opts: IlyasOptions): Promise<void> {
       throw new PrintshotError('bad-model', `${flag} ${dir}: no model.json there`, 'pass a TF.js Layers model folder');
     }
   }
-  if (opts.target && opts.target !== 'det' && opts.target !== 'random') {
-    throw new PrintshotError('bad-argument', `--target ${String(opts.target)}: expected det or random`);
+  if (opts.target && !ILYAS_TARGETS.includes(opts.target)) {
+    throw new PrintshotError('bad-argument', `--target ${String(opts.target)}: expected ${ILYAS_TARGETS.join(', ')}`);
   }
 }
 

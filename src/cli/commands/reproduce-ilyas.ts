@@ -1,6 +1,6 @@
 /**
  * `printshot reproduce ilyas-features [--data DIR] [--limit N] [--model DIR|default]
- *  [--robust-model DIR] [--target det|random] [--epochs K] [--seed S] [--threads T] [--force]
+ *  [--det-limit N] [--robust-model DIR] [--target det|random|both] [--epochs K] [--seed S] [--threads T] [--force]
  *  --out DIR [--json]`: Ilyas et al. 2019 on Fashion-MNIST (services/ilyas-features.ts). Progress
  * names the stage; Ctrl+C saves the stage so far, and the same command resumes, skipping the
  * finished stages.
@@ -24,7 +24,7 @@ export async function ilyasCommand(opts: ReproduceCliOptions, progress: Progress
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const flag = (name: string, v: string | number | undefined) => (v === undefined ? [] : [name, String(v)]);
-  const command = ['printshot', 'reproduce', 'ilyas-features', ...flag('--data', opts.data), ...flag('--limit', opts.limit), ...(opts.model !== 'default' ? ['--model', opts.model] : []),
+  const command = ['printshot', 'reproduce', 'ilyas-features', ...flag('--data', opts.data), ...flag('--limit', opts.limit), ...flag('--det-limit', opts.detLimit), ...(opts.model !== 'default' ? ['--model', opts.model] : []),
     ...flag('--robust-model', opts.robustModel), ...flag('--target', opts.target), ...flag('--epochs', opts.epochs), ...(opts.seed ? ['--seed', String(opts.seed)] : []),
     ...flag('--threads', opts.threads), '--out', opts.out];
   let stage = 'starting';
@@ -40,7 +40,7 @@ export async function ilyasCommand(opts: ReproduceCliOptions, progress: Progress
   };
   try {
     const r = await runIlyasFeatures({
-      out: opts.out, data: opts.data, limit: opts.limit, standardModel: opts.model, robustModel: opts.robustModel, target: opts.target,
+      out: opts.out, data: opts.data, limit: opts.limit, detLimit: opts.detLimit, standardModel: opts.model, robustModel: opts.robustModel, target: opts.target,
       epochs: opts.epochs, seed: opts.seed, threads: opts.threads, force: opts.force, command, signal: controller.signal, onEvent,
     }).finally(() => progress.stop());
     if (opts.json) {

@@ -31,7 +31,8 @@ export interface ReproduceCliOptions {
   data?: string;
   epochs?: number;
   robustModel?: string;
-  target?: 'det' | 'random';
+  detLimit?: number;
+  target?: 'det' | 'random' | 'both';
   threads?: number;
   force?: boolean;
 }
@@ -73,12 +74,13 @@ export function registerReproduceCommand(program: Command): void {
     .option('--images <dir>', "image folder, or 'samples'", 'samples')
     .option('--n <count>', 'images per case at evaluation (paper: 102; default all)', positiveInt)
     .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10), 0)
-    .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300); ilyas-features: training images per built dataset', positiveInt)
+    .option('--limit <n>', 'attack only the first n images (quick check); szegedy-cross-training: test images per model (default 300); ilyas-features: training images of D_R and of the real D (default 1000)', positiveInt)
+    .option('--det-limit <n>', 'ilyas-features: training images of D_det and of D_rand (default 10000)', positiveInt)
     .option('--no-sheets', 'kurakin-table: do not write the sheets to print')
     .option('--data <dir>', 'szegedy-cross-training, ilyas-features: folder with the Fashion-MNIST IDX files (default: the Debian datasets folder, or $PRINTSHOT_DATASETS_DIR, + fashion-mnist)')
     .option('--epochs <n>', 'szegedy-cross-training, ilyas-features: training epochs per model (default 10)', positiveInt)
     .option('--robust-model <dir>', 'ilyas-features: robust model to build D_R from (default: PGD-train one)')
-    .addOption(new Option('--target <kind>', "ilyas-features: D_det's target t = (y+1) mod 10 ('det') or random ('random': D_rand)").choices(['det', 'random']))
+    .addOption(new Option('--target <kind>', "ilyas-features: the non-robust datasets to build: D_det, t = (y+1) mod 10 ('det'), D_rand, t random ('random'), or 'both' (default)").choices(['det', 'random', 'both']))
     .option('--threads <n>', 'ilyas-features: PyTorch CPU threads (default 1)', positiveInt)
     .option('--force', 'ilyas-features: start over when --out holds a run with other settings')
     .requiredOption('--out <dir>', 'experiment folder (created, or resumed)')

@@ -49,7 +49,9 @@ async function runTemplate(req: Request, out: string, state: EngineState, job: J
       const [{ runIlyasFeatures }, { rateText }] = await Promise.all([import('../../services/ilyas-features'), import('../../services/ilyas-features-report')]);
       const r = await runIlyasFeatures({
         out,
+        // A quick run (a limit) shrinks every built dataset, the non-robust ones (10,000 by default) too.
         limit: req.limit,
+        detLimit: req.limit,
         seed: req.seed,
         signal: job.signal,
         onEvent: (e) => {

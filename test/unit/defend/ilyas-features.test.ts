@@ -45,8 +45,8 @@ const RESULTS: IlyasResults = {
 
 describe('ilyas-features without PyTorch', () => {
   it('passes the options to the script as flags', () => {
-    const args = ilyasArgs({ out: 'o', data: 'd', limit: 30, drSteps: 7, robustAlpha: 0, target: 'random', detNorm: 'linf', force: true });
-    expect(args).toEqual(expect.arrayContaining(['--limit', '30', '--dr-steps', '7', '--robust-alpha', '0', '--target', 'random', '--det-norm', 'linf', '--force', '--standard-model', 'default']));
+    const args = ilyasArgs({ out: 'o', data: 'd', limit: 30, detLimit: 40, drSteps: 7, robustAlpha: 0, target: 'random', detNorm: 'linf', force: true });
+    expect(args).toEqual(expect.arrayContaining(['--limit', '30', '--det-limit', '40', '--dr-steps', '7', '--robust-alpha', '0', '--target', 'random', '--det-norm', 'linf', '--force', '--standard-model', 'default']));
     expect(args[args.indexOf('--out') + 1]).toMatch(/^\/.*o$/); // absolute: the script runs in scripts/
   });
 
@@ -78,7 +78,7 @@ describe('ilyas-features without PyTorch', () => {
 // A few seconds of CPU, but importing torch and training are slow on a loaded machine.
 describe.skipIf(missing !== undefined)(`ilyas-features with PyTorch${missing ? ` (skipped: ${missing})` : ''}`, { timeout: 600_000 }, () => {
   const tiny = (out: string): IlyasOptions => ({
-    data, out, limit: 20, robustTrain: 40, robustPgdSteps: 1, drSteps: 8, detSteps: 5, epochs: 1, evalN: 20, evalSteps: 2, genBatch: 10,
+    data, out, limit: 20, detLimit: 20, robustTrain: 40, robustPgdSteps: 1, drSteps: 8, detSteps: 5, epochs: 1, evalN: 20, evalSteps: 2, genBatch: 10,
   });
 
   it('is cancelled in its D_R stage, resumes, skips finished stages, and exports folders src/images reads', async () => {
@@ -102,10 +102,10 @@ describe.skipIf(missing !== undefined)(`ilyas-features with PyTorch${missing ? `
     const drStarts = second.findIndex((e) => e.type === 'stage' && e.name === 'd_r');
     expect(drStarts).toBeGreaterThan(0);
     expect(second.slice(0, drStarts).filter((e) => e.type === 'epoch' || e.type === 'progress')).toEqual([]);
-    expect(r.results.table.map((t) => t.model)).toEqual(['standard', 'robust', 'std-D', 'std-D_R', 'std-D_det']);
+    expect(r.results.table.map((t) => t.model)).toEqual(['standard', 'robust', 'std-D', 'std-D_R', 'std-D_det', 'std-D_rand']);
     expect(r.reports.map((f) => f.slice(out.length + 1))).toEqual(['reports/ilyas-features.html', 'reports/ilyas-features.csv', 'reports/ilyas-features.json']);
     const csv = await readFile(join(out, 'reports', 'ilyas-features.csv'), 'utf8');
-    expect(csv.trim().split('\n')).toHaveLength(1 + 5 * 2 + 4 * 2);
+    expect(csv.trim().split('\n')).toHaveLength(1 + 6 * 2 + 5 * 2);
 
     const third: IlyasEvent[] = [];
     const again = await runIlyasFeatures({ ...tiny(out), onEvent: (e) => third.push(e) });
@@ -116,6 +116,7 @@ describe.skipIf(missing !== undefined)(`ilyas-features with PyTorch${missing ? `
     for (const [name, label] of [['D_R', (y: number) => y], ['D_det', (y: number) => (y + 1) % 10]] as const) {
       const ds = await loadDataset(join(out, 'datasets', name), LABELS, { channels: 1, width: 28, height: 28 });
       expect(ds.items).toHaveLength(20);
+      expect(new Set(ds.items.map((i) => i.label)).size).toBeGreaterThan(1);
       for (const item of ds.items) {
         const src = Number(/train-(\d+)\.png$/.exec(item.relPath)![1]);
         expect(item.label).toBe(label(trainLabels[src]));
