@@ -10,7 +10,7 @@ import { runDisplayName } from '../attacks/names';
 import { summarizeAttack } from '../metrics/attack-summary';
 import type { ConfidenceOn } from '../metrics';
 import type { LoadedClassifier } from '../model';
-import { listRuns, openExperiment, readRunManifest, resolveInExperiment, verifyRunInputs, type RunManifest, type RunRecord } from '../workspace';
+import { listRuns, openExperiment, readRunManifest, resolveInExperiment, runShard, unmergedShardNote, verifyRunInputs, type RunManifest, type RunRecord, type SkippedShard } from '../workspace';
 import { readCaptures } from './captures';
 import { channelCompareTable, readChannelComparison } from './channel-compare';
 import { conditionsSection } from './conditions-section';
@@ -73,6 +73,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
   const manifests: RunManifest[] = [];
   const allRuns = await listRuns(dir);
   const incomplete: IncompleteRun[] = [];
+  const shards: SkippedShard[] = [];
   for (const run of sortRuns(allRuns)) {
     // Tables, charts and figures hold complete runs only; the rest are named in one note below.
     if (run.status !== 'complete') {
@@ -85,6 +86,12 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
       continue;
     }
     const { manifest, bytes } = loaded;
+    // An unmerged shard is complete but holds only its batches of the job: named in one note, never measured.
+    const shard = runShard(manifest);
+    if (shard) {
+      shards.push({ dir: run.dir, shard, images: manifest.images.length });
+      continue;
+    }
     if (!manifest.images.length) continue;
     // Cached outcomes skip the PNGs: check them against their records first (issue 14, verified inputs).
     await verifyRunInputs(dir, exp, [manifest]);
@@ -92,6 +99,7 @@ export async function buildReportData(input: BuildInput): Promise<ReportData> {
     manifests.push(manifest);
     entries.push({ info: runInfo(run, manifest), out, label: '' });
   }
+  if (shards.length) notes.unshift(unmergedShardNote(shards));
   if (incomplete.length) notes.unshift(incompleteNote(dir, incomplete));
   labelRows(entries);
 

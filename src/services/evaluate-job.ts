@@ -13,7 +13,7 @@ import type { LabeledImage } from '../shared';
 import { PrintshotError, throwIfAborted } from '../shared';
 import { parseTransformSpec } from '../transforms';
 import { cleanByRelPath, openExperiment, pngRelPath, readRunManifest, readVerifiedImage, verifyFolder, type Experiment, type RunRecord } from '../workspace';
-import { requireCompleteRun } from './complete-run';
+import { requireWholeRun } from './complete-run';
 import { evaluatePairs, type EvaluationReport, type PairSet, type Selection } from './evaluate';
 import { experimentOf, openExperimentModel, openImages, openModel } from './sources';
 
@@ -44,7 +44,7 @@ export async function runEvaluateJob(spec: EvaluateJobSpec): Promise<EvaluationR
     const run = exp && expDir !== undefined ? runOfFolders(expDir, exp, spec.clean, spec.adversarial) : undefined;
     let pairs: PairSet;
     if (run) {
-      requireCompleteRun(expDir!, run, 'evaluated');
+      await requireWholeRun(expDir!, run, 'evaluated');
       pairs = await experimentRunPairs(expDir!, run, { ...model.inputSpec, fit });
     } else {
       for (const folder of [spec.clean, spec.adversarial]) {

@@ -6,8 +6,8 @@
  */
 import { getAttack, type AttackImageResult } from '../attacks';
 import { mapLimit } from '../images/limit';
-import type { Image8 } from '../shared';
-import { effectiveStatus, listRuns, readRunManifest, readVerifiedImage, type RecordedFile, type RunRecord } from '../workspace';
+import { log, type Image8 } from '../shared';
+import { effectiveStatus, listRuns, readRunManifest, readVerifiedImage, runShard, shardStateText, type RecordedFile, type RunRecord } from '../workspace';
 
 export interface ReusableRun {
   run: { id: string; dir: string };
@@ -27,13 +27,19 @@ const sameParams = (method: string, a: unknown, b: unknown): boolean => {
   }
 };
 
-/** A complete run of this method/params/seed over exactly `images` images, or null. */
+/** A complete, whole (not an unmerged shard) run of this method/params/seed over exactly `images` images, or null. */
 export async function findCompleteRun(dir: string, method: string, params: Record<string, unknown>, seed: number | string, images: number): Promise<ReusableRun | null> {
   const runs = await listRuns(dir).catch(() => []);
   for (const r of runs) {
     if (r.status !== 'complete' || r.method !== method || r.eps !== getAttack(method).runEps(params)) continue;
     const m = await readRunManifest(dir, r).catch(() => null);
     if (!m || String(m.seed) !== String(seed) || m.images.length !== images || !sameParams(method, m.params, params)) continue;
+    // An unmerged shard holds its own batches only, never the job asked for, even with as many images.
+    const shard = runShard(m);
+    if (shard) {
+      log.info(`${r.dir}: not reused, it is ${shardStateText(shard)}`);
+      continue;
+    }
     return {
       run: { id: r.id, dir: r.dir },
       files: m.images.map((im) => ({ file: im.file, sha256: im.sha256 })),

@@ -25,7 +25,7 @@ import type { CellPlacement, SheetLayout } from '../sheets/types';
 import { log, PrintshotError, type Image8 } from '../shared';
 import { runDisplayName } from '../attacks/names';
 import { requireCompleteRun } from './complete-run';
-import { openExperiment, readRunManifest, resolveInExperiment, sha256, verifyRunInputs, type Experiment, type RunRecord } from '../workspace';
+import { openExperiment, readRunManifest, readRunShard, resolveInExperiment, sha256, shardStateText, unmergedShardError, verifyRunInputs, type Experiment, type RunRecord } from '../workspace';
 
 export interface SheetJobSpec {
   /** Experiment folder; or `images` for a plain folder. */
@@ -167,7 +167,7 @@ async function loadVerified(abs: string, cell: CellPlacement): Promise<Image8> {
   return decodeImage(bytes, {}, abs);
 }
 
-function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): RunRecord {
+async function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): Promise<RunRecord> {
   const list = (runs: RunRecord[]) => runs.map((r) => r.dir).join(', ');
   let matches: RunRecord[];
   if (spec.run !== undefined) {
@@ -183,18 +183,29 @@ function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): RunRecord 
   }
   if (exp.runs.length === 0) throw new PrintshotError('bad-experiment', `${dir}: has no attack runs yet`, 'run `npx printshot attack` first, or print plain folders with --images');
   if (matches.length === 0) throw new PrintshotError('bad-argument', `no run of ${dir} matches (runs: ${list(exp.runs)})`);
-  // Only complete runs are printed: when a filter also matches stopped runs, the one complete run is meant.
-  const complete = matches.filter((r) => r.status === 'complete');
-  if (matches.length > 1 && complete.length === 1) return complete[0];
+  // Only complete, whole runs are printed: when a filter also matches stopped runs or unmerged
+  // shards (a fraction of the images, src/workspace/shard-run.ts), the one whole run is meant.
+  const shards = new Map(await Promise.all(matches.map(async (r) => [r.id, await readRunShard(dir, r)] as const)));
+  const whole = matches.filter((r) => r.status === 'complete' && !shards.get(r.id));
+  if (matches.length > 1 && whole.length === 1) {
+    const left = matches.filter((r) => shards.get(r.id));
+    if (left.length) log.warn(`left out: ${left.map((r) => `${r.dir} (${shardStateText(shards.get(r.id)!)})`).join(', ')}; printing ${whole[0].dir}`);
+    return whole[0];
+  }
+  if (matches.length > 1 && whole.length === 0 && matches.every((r) => shards.get(r.id))) {
+    throw unmergedShardError(matches[0], shards.get(matches[0].id)!, 'printed'); // every candidate is a shard: the fix is the same for all
+  }
   if (matches.length > 1) throw new PrintshotError('bad-argument', `${matches.length} runs match: ${list(matches)}`, 'choose one with --run');
   const run = matches[0];
   requireCompleteRun(dir, run, 'printed');
+  const shard = shards.get(run.id);
+  if (shard) throw unmergedShardError(run, shard, 'printed');
   return run;
 }
 
 async function fromExperiment(dir: string, spec: SheetJobSpec): Promise<Source> {
   const exp = await openExperiment(dir);
-  const run = selectRun(dir, exp, spec);
+  const run = await selectRun(dir, exp, spec);
   const manifest = await readRunManifest(dir, run);
   // All files up front, so a replaced PNG is named with the check fix before any layout work.
   await verifyRunInputs(dir, exp, [manifest]);

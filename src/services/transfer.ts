@@ -14,7 +14,9 @@ import { destructionRate, rankPrediction } from '../metrics';
 import type { LoadedClassifier } from '../model';
 import { readCaptures, photoPairsForRun, ratioCell, sortRuns, type Cell, type ModelSummary, type TopCells, type TransferCell, type TransferMatrix } from '../reports';
 import { PrintshotError, type Image8 } from '../shared';
-import { cleanByRelPath, listRuns, openExperiment, readRunManifest, readVerifiedImage, resolveInExperiment, type Experiment, type RecordedFile, type RunManifest } from '../workspace';
+import {
+  cleanByRelPath, listRuns, openExperiment, readRunManifest, readVerifiedImage, resolveInExperiment, runShard, unmergedShardNote, type Experiment, type RecordedFile, type RunManifest, type SkippedShard,
+} from '../workspace';
 import { openModel } from './sources';
 
 export interface TransferOptions {
@@ -82,6 +84,7 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
   const read = (f: RecordedFile) => readVerifiedImage(dir, f, { channels, width, height });
   const readCrop = (f: string) => readImage8(resolveInExperiment(dir, f), { channels, width, height });
   const cells: TransferCell[] = [];
+  const skipped: SkippedShard[] = [];
   for (const run of sortRuns(await listRuns(dir))) {
     if (run.status !== 'complete') continue; // partial runs stay out of every table (the report names them)
     let manifest: RunManifest;
@@ -89,6 +92,11 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
       manifest = await readRunManifest(dir, run);
     } catch {
       continue; // no manifest yet: nothing to transfer
+    }
+    const shard = runShard(manifest);
+    if (shard) {
+      skipped.push({ dir: run.dir, shard, images: manifest.images.length });
+      continue;
     }
     const images = manifest.images.filter((im) => map[im.label] !== null && cleanFile.has(im.relPath));
     if (!images.length) continue;
@@ -121,6 +129,9 @@ async function transferOne(dir: string, exp: Experiment, model: LoadedClassifier
       photo,
     });
   }
+  // Said once per experiment, whichever target found them first.
+  const note = skipped.length ? unmergedShardNote(skipped, `the transfer table of ${dir}`) : undefined;
+  if (note && !notes.includes(note)) notes.push(note);
   return cells;
 }
 

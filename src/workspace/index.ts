@@ -46,6 +46,7 @@ export {
   type StartRunOptions,
   type StoppedStatus,
 } from './runs';
+export { runShard, readRunShard, shardStateText, mergeHint, unmergedShardError, unmergedShardNote, type RunShard, type SkippedShard } from './shard-run';
 export { runState, listRunStates, findRunByRef, type RunState } from './run-state';
 export { checkExperiment, summarizeRows, TEMP_FILE, ARCHIVE_INDEX, type CheckReport, type CheckProblem, type CheckOptions, type RunCheck, type ProblemKind, type Severity } from './check';
 export { readVerified, readVerifiedImage, verifyFiles, verifyFolder, verifyRunInputs, recordedInputs, fileState, integrityError, repairHint, cleanByRelPath, type RecordedFile, type FileState } from './verify';

@@ -5,6 +5,7 @@
  */
 import { PrintshotError } from '../shared';
 import { readRunManifest } from './runs';
+import { readRunShard, runShard, type RunShard } from './shard-run';
 import { readExperiment } from './store';
 import type { RunRecord, RunStatus } from './schema';
 import { describeWriter, effectiveStatus } from './writer';
@@ -23,6 +24,8 @@ export interface RunState {
   total: number;
   /** The live writer of a running run. */
   writer?: RunRecord['writer'];
+  /** An unmerged shard of a sharded attack (shard-run.ts): complete or not, it is never measured as the whole run. */
+  shard?: RunShard;
 }
 
 /**
@@ -36,10 +39,12 @@ export async function runState(dir: string, run: RunRecord, imagesTotal?: number
   const done = manifest?.images.length ?? run.counts?.done ?? 0;
   const total = run.counts?.total ?? manifest?.inputs?.length ?? imagesTotal ?? done;
   const reason = status === 'interrupted' && run.status === 'running' ? `its job (${describeWriter(run)}) stopped without finishing` : run.reason;
+  const shard = manifest ? runShard(manifest) : await readRunShard(dir, run);
   return {
     id: run.id, dir: run.dir, method: run.method, eps: run.eps, status, done, total,
     ...(reason !== undefined ? { reason } : {}),
     ...(status === 'running' && run.writer ? { writer: run.writer } : {}),
+    ...(shard ? { shard } : {}),
   };
 }
 

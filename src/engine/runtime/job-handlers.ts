@@ -10,7 +10,7 @@ import path, { basename } from 'node:path';
 import { getAttack, parseAttackParams } from '../../attacks';
 import { ContractError, ERROR_CODES, type JobResult, type ParsedRequestOf } from '../../contract';
 import { attackIntoExperiment } from '../../services/attack-job';
-import { requireCompleteRun } from '../../services/complete-run';
+import { requireWholeRun } from '../../services/complete-run';
 import { paperSweeps } from '../../services/demo';
 import { evaluatePairs } from '../../services/evaluate';
 import { experimentRunPairs } from '../../services/evaluate-job';
@@ -56,7 +56,7 @@ export const jobHandlers: Pick<EngineHandlers, JobChannels> = {
     const model = requireModel(ctx.state).classifier;
     const dir = requireExperiment(ctx.state);
     const run = await findRun(dir, req.runId);
-    requireCompleteRun(dir, run, 'evaluated');
+    await requireWholeRun(dir, run, 'evaluated');
     const transforms: TransformSpec[] = req.transforms.flatMap((t) => (t === 'paper' ? paperSweeps() : parseTransformSpec(t)));
     return ctx.startJob(undefined, 'eval', async (job) => {
       // Verified reads: a PNG changed since the run recorded it fails the job, naming the file.
