@@ -189,7 +189,7 @@ async function selectRun(dir: string, exp: Experiment, spec: SheetJobSpec): Prom
   const whole = matches.filter((r) => r.status === 'complete' && !shards.get(r.id));
   if (matches.length > 1 && whole.length === 1) {
     const left = matches.filter((r) => shards.get(r.id));
-    if (left.length) log.warn(`left out: ${left.map((r) => `${r.dir} (${shardStateText(shards.get(r.id)!)})`).join(', ')}; printing ${whole[0].dir}`);
+    if (left.length) log.warn(`left out: ${left.map((r) => `${r.dir}, ${shardStateText(shards.get(r.id)!)}`).join('; ')}; printing ${whole[0].dir}`);
     return whole[0];
   }
   if (matches.length > 1 && whole.length === 0 && matches.every((r) => shards.get(r.id))) {
