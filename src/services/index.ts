@@ -17,7 +17,7 @@ export { electronBinary } from './electron-binary';
 
 // Attacks and experiments.
 export { runAttackJob, attackIntoExperiment, type AttackJobSpec, type AttackJobResult } from './attack-job';
-export { resumeRunJob, resumeAttackRun, type ResumeRunJobSpec, type ResumeOptions } from './run-resume';
+export { resumeRunJob, resumeAttackRun, type ResumeRunJobSpec, type ResumeOptions, type ResumedRun } from './run-resume';
 export { runCheckJob, type CheckJobSpec, type CheckJobResult } from './check-job';
 export { runTransformJob, type TransformJobResult } from './transform-job';
 

@@ -151,7 +151,12 @@ export async function runPatchApplyJob(req: PatchApplyRequest): Promise<PatchApp
   }
 }
 
-async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[], source: string, rec: PatchRecord, req: PatchApplyRequest & { seed: number | string }, sampling: SamplingRecord | undefined): Promise<PatchApplyResult> {
+/**
+ * Pastes the patch onto `items` as a run of the experiment: a stopped run with the same patch,
+ * placement, seed and inputs is continued in place, else a new run starts. `req.resume`: continue
+ * exactly that run (`runs resume`, patch-resume.ts), an error when it does not match.
+ */
+export async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[], source: string, rec: PatchRecord, req: PatchApplyRequest & { seed: number | string; resume?: string }, sampling: SamplingRecord | undefined): Promise<PatchApplyResult> {
   const { height: h, width: w, channels } = model.inputSpec;
   const patchImg = await decodeImage(await readFile(req.patch), { channels }, req.patch);
   const target = rec.target.index ?? ('untargeted' as const);
@@ -172,12 +177,16 @@ async function applyInto(model: LoadedClassifier, items: readonly LabeledImage[]
   for (const r of await listRuns(dir)) {
     const s = effectiveStatus(r);
     if (r.method !== PATCH_METHOD || (s !== 'cancelled' && s !== 'interrupted' && s !== 'failed')) continue;
+    if (req.resume !== undefined && r.id !== req.resume) continue;
     const m = await readRunManifest(dir, r).catch(() => null);
     if (m && same(m)) {
       run = await reopenRun(dir, r.id);
       manifest = m;
       break;
     }
+  }
+  if (!run && req.resume !== undefined) {
+    throw new PrintshotError('bad-experiment', `run ${req.resume.slice(0, 8)} is not a stopped patch run of ${copied.rel} with its recorded placement, seed and images`, `was ${copied.rel} changed since the run started? rerun npx printshot patch apply with the patch it was made from`);
   }
   if (!run) {
     run = await startRun(dir, {

@@ -1,7 +1,8 @@
 /**
  * Resuming an attack run that was cancelled, failed or interrupted (its process killed): the one
  * use case behind `printshot runs resume`, a rerun of the same `printshot attack` command and
- * the engine's job:resume. All of them go through attackIntoExperiment with the run's id
+ * the engine's job:resume. A patch run (method 'patch') is no attack: `runs resume` hands it to
+ * patch-resume.ts, with the same checks (state, manifest, model fingerprint, clean inputs). All of them go through attackIntoExperiment with the run's id
  * (attack-job.ts → run-exec.ts), which redoes exactly the batches the run's manifest lacks, with
  * the manifest's parameters, seed, inputs and batch size: a deterministic attack ends
  * byte-identical to a run that was never interrupted.
@@ -31,6 +32,9 @@ import { DEFAULT_BATCH_SIZE } from '../parallel';
 import { attackIntoExperiment, type AttackJobResult } from './attack-job';
 import { planResume } from './run-exec';
 import { summarizeAttack } from '../metrics/attack-summary';
+import { PATCH_METHOD } from './patch-locate';
+import { resumePatchRun } from './patch-resume';
+import type { PatchApplyResult } from './patch-apply';
 import { openModel } from './sources';
 
 export interface ResumeRunJobSpec {
@@ -44,8 +48,11 @@ export interface ResumeRunJobSpec {
   onProgress?: (p: AttackJobProgress) => void;
 }
 
+/** What `runs resume` finished: an attack run, or a patch run (`printshot patch apply`, patch-resume.ts). */
+export type ResumedRun = { kind: 'attack'; result: AttackJobResult } | { kind: 'patch'; result: PatchApplyResult };
+
 /** `printshot runs resume`: finishes a stopped run from the experiment alone. */
-export async function resumeRunJob(spec: ResumeRunJobSpec): Promise<AttackJobResult> {
+export async function resumeRunJob(spec: ResumeRunJobSpec): Promise<ResumedRun> {
   const exp = await openExperiment(spec.experiment);
   const run = findRunByRef(exp.runs, spec.run);
   const status = effectiveStatus(run);
@@ -66,7 +73,12 @@ export async function resumeRunJob(spec: ResumeRunJobSpec): Promise<AttackJobRes
       );
     }
     const items = await runInputs(spec.experiment, exp, manifest, model);
-    return await attackIntoExperiment(model, items, exp.images.source, {
+    if (run.method === PATCH_METHOD) {
+      // A patch run's progress has no steps: one pass per image.
+      const onProgress = (p: { imagesDone: number; imagesTotal: number }) => spec.onProgress?.({ ...p, step: 1, steps: 1 });
+      return { kind: 'patch', result: await resumePatchRun(model, spec.experiment, run.id, items, { signal: spec.signal, onProgress }) };
+    }
+    const result = await attackIntoExperiment(model, items, exp.images.source, {
       method: manifest.method,
       params: manifest.params,
       seed: manifest.seed,
@@ -78,6 +90,7 @@ export async function resumeRunJob(spec: ResumeRunJobSpec): Promise<AttackJobRes
       signal: spec.signal,
       onProgress: spec.onProgress,
     });
+    return { kind: 'attack', result };
   } finally {
     model.dispose();
   }

@@ -14,6 +14,7 @@
 import type { Command } from 'commander';
 import { parseSampleMode, type SampleMode } from '../../images/sample';
 import type { Rate } from '../../metrics';
+import type { PatchApplyResult } from '../../services/patch-apply';
 import { createProgress, formatTable, pct } from '../output';
 import { positiveInt } from './options';
 import { withInterrupt } from './runs';
@@ -43,6 +44,15 @@ function optsOf<T>(cmd: Command): T {
 
 const print = (json: boolean | undefined, value: unknown, text: () => string[]) => process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text().join('\n')}\n`);
 
+/** A patch run made or resumed (its JSON, or what it holds and what to do next); shared with `runs resume`. */
+export function printPatchApplyResult(r: PatchApplyResult, json: boolean | undefined): void {
+  print(json, { experimentDir: r.experimentDir, run: r.run, patchFile: r.patchFile, target: r.target, success: r.success, images: r.manifest.images.length, resumedFrom: r.resumedFrom ?? 0 }, () => [
+    `Patch ${r.patchFile} (target ${r.target.name}) pasted onto ${r.manifest.images.length} images: run ${r.run.dir} of ${r.experimentDir}${r.resumedFrom ? ` (resumed after ${r.resumedFrom})` : ''}.`,
+    `Digital success on the 8-bit PNGs: ${rateText(r.success)}, counting ${r.target.index === null ? 'predictions other than the label among images the model got right' : `predictions of ${r.target.name} among images not of that class`}.`,
+    `Next: npx printshot sheet --experiment ${r.experimentDir} --run ${r.run.dir}`,
+  ]);
+}
+
 export function registerPatchPhysicalCommands(patch: Command): void {
   patch
     .command('apply')
@@ -65,11 +75,7 @@ export function registerPatchPhysicalCommands(patch: Command): void {
         seed: /^-?\d+$/.test(o.seed) ? Number(o.seed) : o.seed, signal,
         onProgress: (p) => progress.update(p.imagesDone, p.imagesTotal, 'images'),
       })).finally(() => progress.stop());
-      print(o.json, { experimentDir: r.experimentDir, run: r.run, patchFile: r.patchFile, target: r.target, success: r.success, images: r.manifest.images.length, resumedFrom: r.resumedFrom ?? 0 }, () => [
-        `Patch ${r.patchFile} (target ${r.target.name}) pasted onto ${r.manifest.images.length} images: run ${r.run.dir} of ${r.experimentDir}${r.resumedFrom ? ` (resumed after ${r.resumedFrom})` : ''}.`,
-        `Digital success on the 8-bit PNGs: ${rateText(r.success)}, counting ${r.target.index === null ? 'predictions other than the label among images the model got right' : `predictions of ${r.target.name} among images not of that class`}.`,
-        `Next: npx printshot sheet --experiment ${r.experimentDir} --run ${r.run.dir}`,
-      ]);
+      printPatchApplyResult(r, o.json);
     });
 
   patch

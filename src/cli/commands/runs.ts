@@ -65,7 +65,7 @@ export function registerRunsCommand(program: Command): void {
 
   cmd
     .command('resume <run>')
-    .description('finish a cancelled, interrupted or failed run in place (RUN: id, id prefix or folder name); only its missing batches are attacked')
+    .description('finish a cancelled, interrupted or failed run in place (RUN: id, id prefix or folder name); only its missing batches are attacked (a patch run: its missing images pasted)')
     .requiredOption('--experiment <dir>', 'experiment folder')
     .option('--model <dir>', 'model folder, if it moved since the run started (checked against the recorded fingerprint)')
     .option('--workers <n>', 'threads attacking whole batches (default: as many as pay off; same bytes for any count)', positiveInt)
@@ -79,11 +79,15 @@ export function registerRunsCommand(program: Command): void {
       const run = findRunByRef((await openExperiment(opts.experiment)).runs, ref);
       const batch = (await readRunManifest(opts.experiment, run).catch(() => undefined))?.batchSize ?? 32;
       const progress = attackProgress(runDisplayName(run.method, run.eps), batch);
-      const result = await withInterrupt((signal) =>
+      const resumed = await withInterrupt((signal) =>
         resumeRunJob({ experiment: opts.experiment, run: ref, model: opts.model, workers: opts.workers ?? 'auto', signal, onProgress: progress.update }),
       ).finally(() => progress.stop());
+      if (resumed.kind === 'patch') {
+        (await import('./patch-physical')).printPatchApplyResult(resumed.result, opts.json);
+        return;
+      }
       const { printAttackResult } = await import('./attack');
-      await printAttackResult(result, opts.json);
+      await printAttackResult(resumed.result, opts.json);
     });
 
   cmd
