@@ -53,6 +53,11 @@ export const RunDto = z.object({
   completedAt: z.string().optional(),
   stoppedAt: z.string().optional(),
   summary: AttackSummaryDto.optional(),
+  /**
+   * An unmerged shard (`printshot attack --shard k/N`, docs/scale.md): complete or not, it holds
+   * only its own batches of the job, so no view measures or prints it. Optional and additive.
+   */
+  shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
 });
 export type RunDto = z.infer<typeof RunDto>;
 

@@ -8,6 +8,7 @@ import { computed, ref } from 'vue';
 import type { AppInfo, ExperimentDto, ExperimentLocation, RecentDto } from '../../../src/contract';
 import { useBridge } from '../bridge';
 import { toUiError, type UiError } from '../lib/errors';
+import { isComplete } from '../lib/run-choice';
 import { useAsyncAction } from '../composables/use-async-action';
 import { useEngineStore } from './engine';
 
@@ -24,7 +25,8 @@ export const useAppStore = defineStore('app', () => {
   const error = ref<UiError | null>(null);
 
   const nativeDialogs = computed(() => info.value?.nativeDialogs ?? false);
-  const completeRuns = computed(() => (experiment.value?.runs ?? []).filter((r) => r.status === 'complete'));
+  // Complete, whole runs (no unmerged shard): what the views measure and print (lib/run-choice.ts).
+  const completeRuns = computed(() => (experiment.value?.runs ?? []).filter(isComplete));
 
   bridge.on('engine:crashed', (p) => engine.markDown({ reason: p.reason, interrupted: p.interrupted, restartable: p.restartable }));
   bridge.on('engine:ready', () => {

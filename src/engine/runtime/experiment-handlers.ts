@@ -81,6 +81,7 @@ async function runDto(dir: string, run: RunRecord, imagesTotal: number): Promise
     ...(run.completedAt ? { completedAt: run.completedAt } : {}),
     ...(run.stoppedAt ? { stoppedAt: run.stoppedAt } : {}),
     ...(summary ? { summary } : {}),
+    ...(state.shard ? { shard: state.shard } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ import { openImages, openModel } from '../../../src/services/sources';
 import { evaluateTransfer } from '../../../src/services/transfer';
 import type { LabeledImage } from '../../../src/shared';
 import { listRunStates, openExperiment } from '../../../src/workspace';
+import { ExperimentDto } from '../../../src/contract';
+import { experimentDto } from '../../../src/engine/runtime/experiment-handlers';
 import { removeTempDirs, tempDir } from '../model/model-fixtures';
 
 let model: LoadedClassifier;
@@ -50,6 +52,12 @@ describe('unmerged shard runs', () => {
     expect(states.map((s) => [s.dir, s.status, s.done, s.shard])).toEqual([
       ['adversarial/fgsm-eps8', 'complete', 8, undefined],
       ['adversarial/fgsm-eps4', 'complete', 4, { index: 1, count: 2 }],
+    ]);
+    // The workbench's run list (experiment:current's RunDto), through the contract schema.
+    const dto = ExperimentDto.parse(await experimentDto(mixed));
+    expect(dto.runs.map((r) => [r.dir, r.status, r.shard])).toEqual([
+      ['adversarial/fgsm-eps8', 'complete', undefined],
+      ['adversarial/fgsm-eps4', 'complete', { index: 1, count: 2 }],
     ]);
   });
 
