@@ -54,12 +54,19 @@ export function registerRunsCommand(program: Command): void {
     .requiredOption('--experiment <dir>', 'experiment folder')
     .option('--json', 'print JSON')
     .action(async (opts: { experiment: string; json?: boolean }) => {
-      const { listRunStates } = await import('../../workspace');
+      const { listRunStates, mergeHint, shardStateText } = await import('../../workspace');
       const states = await listRunStates(opts.experiment);
       const why = (s: (typeof states)[number]): string => s.reason ?? (s.writer ? `being written by pid ${s.writer.pid} on host ${s.writer.host}` : '');
-      const rows = states.map((s) => [s.dir.replace(/^adversarial\//, ''), s.id.slice(0, 8), s.status, `${s.done}/${s.total}`, why(s)]);
-      const stopped = states.filter((s) => s.status !== 'complete' && s.status !== 'running');
-      const hint = stopped.length > 0 ? `\n${stopped.length} run(s) can be resumed: npx printshot runs resume ${stopped[0].id.slice(0, 8)} --experiment ${opts.experiment}` : '';
+      // A finished shard is not a complete run of its job: it says so instead of plain 'complete' (docs/scale.md).
+      const state = (s: (typeof states)[number]): string => (!s.shard ? s.status : s.status === 'complete' ? shardStateText(s.shard) : `${s.status} (shard ${s.shard.index}/${s.shard.count})`);
+      const rows = states.map((s) => [s.dir.replace(/^adversarial\//, ''), s.id.slice(0, 8), state(s), `${s.done}/${s.total}`, why(s)]);
+      // A stopped shard resumes by rerunning its attack command (runs resume refuses it), so it is not offered here.
+      const stopped = states.filter((s) => s.status !== 'complete' && s.status !== 'running' && !s.shard);
+      const shards = states.filter((s) => s.shard);
+      const hint = [
+        ...(stopped.length > 0 ? [`${stopped.length} run(s) can be resumed: npx printshot runs resume ${stopped[0].id.slice(0, 8)} --experiment ${opts.experiment}`] : []),
+        ...(shards.length > 0 ? [`${shards.length} unmerged shard run(s), never measured or printed as whole runs: ${mergeHint(shards[0].shard!)}`] : []),
+      ].map((h) => `\n${h}`).join('');
       print(opts.json, states, states.length === 0 ? 'no runs' : `${formatTable(['run', 'id', 'state', 'images', 'reason'], rows)}${hint}`);
     });
 

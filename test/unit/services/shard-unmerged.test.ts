@@ -22,6 +22,7 @@ import type { LabeledImage } from '../../../src/shared';
 import { listRunStates, openExperiment } from '../../../src/workspace';
 import { ExperimentDto } from '../../../src/contract';
 import { experimentDto } from '../../../src/engine/runtime/experiment-handlers';
+import { runCliAsync } from '../cli/run-cli';
 import { removeTempDirs, tempDir } from '../model/model-fixtures';
 
 let model: LoadedClassifier;
@@ -60,6 +61,16 @@ describe('unmerged shard runs', () => {
       ['adversarial/fgsm-eps4', 'complete', { index: 1, count: 2 }],
     ]);
   });
+
+  it('runs list says shard k/N (not merged) instead of complete, with the merge', async () => {
+    const r = await runCliAsync(['runs', 'list', '--experiment', mixed]);
+    expect(r.code, r.stderr).toBe(0);
+    const row = (name: string) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(name)) ?? '';
+    expect(row('fgsm-eps4 ')).toMatch(/shard 1\/2 \(not merged\)\s+4\/4/);
+    expect(row('fgsm-eps4 ')).not.toMatch(/\bcomplete\b/);
+    expect(row('fgsm-eps8 ')).toMatch(/complete\s+8\/8/);
+    expect(r.stdout).toMatch(/1 unmerged shard run\(s\), never measured or printed as whole runs: merge the 2 shard folders first: npx printshot experiments merge SHARD-1 SHARD-2 --out MERGED/);
+  }, 60_000);
 
   it('named, are refused by sheet and evaluate (CLI and the engine check) with the shard and the merge', async () => {
     await expect(runSheetJob({ experiment: mixed, run: 'fgsm-eps4' })).rejects.toMatchObject(shardError('1/2'));
