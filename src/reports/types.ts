@@ -223,4 +223,6 @@ export interface IncompleteRun {
   /** Images recorded in its manifest (0 when it has none). */
   done: number;
   total: number;
+  /** A stopped shard of a sharded attack: it resumes by rerunning its attack command, not with runs resume. Optional and additive. */
+  shard?: { index: number; count: number };
 }

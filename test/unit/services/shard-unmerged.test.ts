@@ -40,6 +40,10 @@ beforeAll(async () => {
   await attackIntoExperiment(model, items, 'samples', { ...fgsm(8), out: mixed });
   await attackIntoExperiment(model, items, 'samples', { ...fgsm(4), out: mixed, shard: { index: 1, count: 2 } });
   await attackIntoExperiment(model, items, 'samples', { ...fgsm(8), out: shardOnly, shard: { index: 2, count: 2 } });
+  // And shard 1/2 of a BIM job, cancelled once its first batch is recorded (2 of its 4 images).
+  const ctrl = new AbortController();
+  const onProgress = (p: { imagesDone: number }) => p.imagesDone >= 2 && ctrl.abort();
+  await attackIntoExperiment(model, items, 'samples', { method: 'bim', params: { eps: 8, iterations: 2 }, seed: 0, batchSize: 2, out: shardOnly, shard: { index: 1, count: 2 }, signal: ctrl.signal, onProgress }).catch(() => undefined);
 }, 180_000);
 
 afterAll(async () => {
@@ -99,6 +103,13 @@ describe('unmerged shard runs', () => {
     expect(photos.notes.some((n) => n.startsWith(note))).toBe(true);
     const only = await buildReportData({ dir: shardOnly, model: null });
     expect(only.runs).toEqual([]);
+    // The cancelled shard is named as incomplete, with the fix that works for a shard (runs resume refuses one).
+    expect(only.incompleteRuns.map((r) => [r.dir, r.state, r.done, r.total, r.shard])).toEqual([['adversarial/bim-eps8', 'cancelled', 2, 4, { index: 1, count: 2 }]]);
+    const incomplete = only.notes.find((n) => n.startsWith('Incomplete runs')) ?? '';
+    expect(incomplete).toContain('adversarial/bim-eps8 (cancelled: cancelled by the user, shard 1/2, 2 of 4 images)');
+    expect(incomplete).toContain('rerunning its printshot attack … --shard 1/2 command');
+    expect(incomplete).not.toContain('runs resume');
+    expect(only.notes.some((n) => n.startsWith('Unmerged shard runs, left out of every table, chart and figure: adversarial/fgsm-eps8 (shard 2/2, 4 images)'))).toBe(true);
   });
 
   it('are left out of the transfer table, said once', async () => {
