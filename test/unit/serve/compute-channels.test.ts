@@ -7,52 +7,14 @@
  * manifest says backend 'webgl' and the device it was given. Refusals: bad payloads (zod), another
  * model's fingerprint, a perturbation outside eps, an attack the worker does not run, a dialog folder.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch, type ComputePrepareDto, type ComputeRecordDto, type EventMessage, type JobDto, type ModelInfo } from '../../../src/contract';
-import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
+import type { ComputePrepareDto, ComputeRecordDto, ModelInfo } from '../../../src/contract';
 import { loadComputeModel, runComputeAttack } from '../../../src/compute';
-import { servePlatform } from '../../../src/serve';
 import { openExperiment, readRunManifest } from '../../../src/workspace';
+import { startInProcessEngine } from '../../support/in-process-engine';
 
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
-
-const seen: EventMessage[] = [];
-const host = new EngineHost(inProcess, (m) => seen.push(m));
-const workspace = mkdtempSync(path.join(tmpdir(), 'ps-compute-'));
-const routes = createRoutes(host, servePlatform({ workspace, version: 'test' }));
+const { host, call, finished } = startInProcessEngine('ps-compute-');
 afterAll(() => host.stop());
-
-async function call(channel: string, payload: unknown): Promise<unknown> {
-  const envelope = await dispatch(routes, channel, payload);
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), envelope.error);
-  return envelope.value;
-}
-
-function finished(jobId: string, timeoutMs = 120_000): Promise<JobDto> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const m = seen.find((e) => (e.event === 'job:done' || e.event === 'job:error') && e.payload.job.id === jobId);
-      if (m) {
-        clearInterval(poll);
-        resolve((m.payload as { job: JobDto }).job);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`job ${jobId} did not finish`));
-      }
-    }, 20);
-  });
-}
 
 const REQUEST = { method: 'bim', params: { eps: 8 }, images: { kind: 'bundled' }, limit: 6, sample: 'stratified', seed: 21, batchSize: 4 } as const;
 const DEVICE = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)';

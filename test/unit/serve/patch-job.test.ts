@@ -6,52 +6,15 @@
  * the finished patch; cancel, then the same request resuming from the checkpoint; patch:preview
  * (engine-made composites with top-1 before and after); and patch:apply making a normal run.
  */
-import { mkdtempSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch, events, PATCH_RESULT_FILE, PatchReportDto, type EventMessage, type ExperimentDto, type JobDto, type PatchPreviewDto, type Routes } from '../../../src/contract';
-import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
-import { servePlatform } from '../../../src/serve';
+import { events, PATCH_RESULT_FILE, PatchReportDto, type ExperimentDto, type PatchPreviewDto } from '../../../src/contract';
+import { startInProcessEngine } from '../../support/in-process-engine';
 
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
-
-const seen: EventMessage[] = [];
-const host = new EngineHost(inProcess, (m) => seen.push(m));
-const workspace = mkdtempSync(path.join(tmpdir(), 'ps-patch-job-'));
-const routes: Routes = createRoutes(host, servePlatform({ workspace, version: 'test' }));
+const { host, seen, call, finished } = startInProcessEngine('ps-patch-job-');
 afterAll(() => host.stop());
-
-async function call(channel: string, payload: unknown): Promise<unknown> {
-  const envelope = await dispatch(routes, channel, payload);
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), envelope.error);
-  return envelope.value;
-}
-
-function finished(jobId: string, timeoutMs = 120_000): Promise<JobDto> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const m = seen.find((e) => (e.event === 'job:done' || e.event === 'job:error') && e.payload.job.id === jobId);
-      if (m) {
-        clearInterval(poll);
-        resolve((m.payload as { job: JobDto }).job);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`job ${jobId} did not finish`));
-      }
-    }, 20);
-  });
-}
 
 /** The metrics of a job's progress events, in order. */
 const metricsOf = (jobId: string) =>

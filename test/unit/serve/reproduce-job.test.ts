@@ -5,50 +5,12 @@
  * reproduce/<template>/ readable through file:read; kurakin-table cancelled mid-way, then the same
  * request finishing and reusing the attack runs the cancelled job had completed.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch, events, type EventMessage, type JobDto, type Routes } from '../../../src/contract';
-import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
-import { servePlatform } from '../../../src/serve';
+import { events } from '../../../src/contract';
+import { startInProcessEngine } from '../../support/in-process-engine';
 
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
-
-const seen: EventMessage[] = [];
-const host = new EngineHost(inProcess, (m) => seen.push(m));
-const workspace = mkdtempSync(path.join(tmpdir(), 'ps-reproduce-job-'));
-const routes: Routes = createRoutes(host, servePlatform({ workspace, version: 'test' }));
+const { host, seen, call, finished } = startInProcessEngine('ps-reproduce-job-', { jobTimeoutMs: 300_000 });
 afterAll(() => host.stop());
-
-async function call(channel: string, payload: unknown): Promise<unknown> {
-  const envelope = await dispatch(routes, channel, payload);
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), envelope.error);
-  return envelope.value;
-}
-
-function finished(jobId: string, timeoutMs = 300_000): Promise<JobDto> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const m = seen.find((e) => (e.event === 'job:done' || e.event === 'job:error') && e.payload.job.id === jobId);
-      if (m) {
-        clearInterval(poll);
-        resolve((m.payload as { job: JobDto }).job);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`job ${jobId} did not finish`));
-      }
-    }, 20);
-  });
-}
 
 const stagesOf = (jobId: string) => seen.flatMap((e) => (e.event === 'job:progress' && e.payload.jobId === jobId ? [e.payload.progress.stage] : []));
 

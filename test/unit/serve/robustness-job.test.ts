@@ -10,49 +10,13 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch, events, RobustnessReportDto, type EventMessage, type JobDto, type Routes } from '../../../src/contract';
-import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
-import { servePlatform } from '../../../src/serve';
+import { events, RobustnessReportDto, type JobDto } from '../../../src/contract';
 import { DISTILLED_MODEL_DIR, HARDENED_MODEL_DIR } from '../../../src/services/demo-defended';
 import { checkExperiment } from '../../../src/workspace';
+import { startInProcessEngine } from '../../support/in-process-engine';
 
-/** The engine in this process: messages are cloned and delivered asynchronously, as over IPC. */
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
-
-const seen: (EventMessage & { at: number })[] = [];
-const host = new EngineHost(inProcess, (m) => seen.push({ ...m, at: Date.now() }));
-const workspace = mkdtempSync(path.join(tmpdir(), 'ps-robustness-job-'));
-const routes: Routes = createRoutes(host, servePlatform({ workspace, version: 'test' }));
+const { host, workspace, seen, call, finished } = startInProcessEngine('ps-robustness-job-');
 afterAll(() => host.stop());
-
-async function call(channel: string, payload: unknown): Promise<unknown> {
-  const envelope = await dispatch(routes, channel, payload);
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), envelope.error);
-  return envelope.value;
-}
-
-function finished(jobId: string, timeoutMs = 120_000): Promise<JobDto> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = setInterval(() => {
-      const m = seen.find((e) => (e.event === 'job:done' || e.event === 'job:error') && e.payload.job.id === jobId);
-      if (m) {
-        clearInterval(poll);
-        resolve((m.payload as { job: JobDto }).job);
-      } else if (Date.now() - started > timeoutMs) {
-        clearInterval(poll);
-        reject(new Error(`job ${jobId} did not finish`));
-      }
-    }, 20);
-  });
-}
 
 /** The bundled model under another name, with a defence recorded the way scripts/defend_train.py does. */
 function defendedCopy(): string {

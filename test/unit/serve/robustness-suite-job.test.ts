@@ -6,47 +6,16 @@
  * it is saved where a reload and the experiment's report find it, refusals before the job starts,
  * and cancel.
  */
-import { mkdtempSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dispatch, RobustnessReportDto, type EventMessage, type JobDto, type Routes } from '../../../src/contract';
-import { createRoutes, EngineHost, type EngineTransport, type FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
-import { servePlatform } from '../../../src/serve';
+import { RobustnessReportDto, type JobDto } from '../../../src/contract';
 import { HARDENED_MODEL_DIR } from '../../../src/services/demo-defended';
 import { runReportJob } from '../../../src/services/report-job';
+import { startInProcessEngine } from '../../support/in-process-engine';
 
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
-
-const seen: EventMessage[] = [];
-const host = new EngineHost(inProcess, (m) => seen.push(m));
-const workspace = mkdtempSync(path.join(tmpdir(), 'ps-suite-job-'));
-const routes: Routes = createRoutes(host, servePlatform({ workspace, version: 'test' }));
+const { host, workspace, seen, call, finished } = startInProcessEngine('ps-suite-job-', { jobTimeoutMs: 150_000 });
 afterAll(() => host.stop());
-
-async function call(channel: string, payload: unknown): Promise<unknown> {
-  const envelope = await dispatch(routes, channel, payload);
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), envelope.error);
-  return envelope.value;
-}
-
-async function finished(jobId: string, timeoutMs = 150_000): Promise<JobDto> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const m = seen.find((e) => (e.event === 'job:done' || e.event === 'job:error') && e.payload.job.id === jobId);
-    if (m) return (m.payload as { job: JobDto }).job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not finish`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const MODELS = [{ kind: 'loaded' }, { kind: 'path', path: HARDENED_MODEL_DIR }];
 
