@@ -16,6 +16,8 @@ import type { JobMeta } from '../protocol';
 import type { EngineContext, JobControl } from './engine';
 import { loadFolder, requireModel } from './model-handlers';
 import { resumeAttackRun } from './resume';
+import { resumePatchApplyJob } from './patch-apply-job';
+import { PATCH_METHOD } from '../../services/patch-locate';
 
 export const DEFAULT_BATCH = 32;
 
@@ -57,6 +59,8 @@ async function experimentItems(dir: string, runId: string, model: LoadedClassifi
 /** Continues an interrupted or cancelled attack job from what its run folder holds. */
 export async function resumeAttackJob(ctx: EngineContext, jobId: string, req: ParsedRequestOf<'attack:start'> | undefined, meta: JobMeta) {
   const model = requireModel(ctx.state).classifier;
+  // A stopped patch run listed from disk (the workbench's "Make a run from this patch", or the CLI's patch apply) is no attack.
+  if (!req && (await listRuns(meta.experimentDir)).find((r) => r.id === meta.runId)?.method === PATCH_METHOD) return resumePatchApplyJob(ctx, jobId, meta, model);
   const items = req ? (await requestItems(ctx, req)).items : await experimentItems(meta.experimentDir, meta.runId, model);
   const batch = req?.batchSize ?? DEFAULT_BATCH;
   // For a run listed without a manifest (by an older version): start it over with the request's parameters.

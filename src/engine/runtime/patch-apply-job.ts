@@ -9,9 +9,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ContractError, PATCH_RESULT_FILE, PatchReportDto, type JobResult, type ParsedRequestOf } from '../../contract';
-import { runPatchApplyJob } from '../../services/patch-apply';
+import { summarizeAttack } from '../../metrics/attack-summary';
+import type { LoadedClassifier } from '../../model';
+import { runPatchApplyJob, type PatchApplyResult } from '../../services/patch-apply';
+import { resumePatchRun } from '../../services/patch-resume';
+import { runInputs } from '../../services/run-resume';
 import { throwIfAborted } from '../../shared';
-import { atomicWriteJson, resolveInExperiment } from '../../workspace';
+import { atomicWriteJson, openExperiment, readRunManifest, resolveInExperiment } from '../../workspace';
+import type { JobMeta } from '../protocol';
 import type { EngineContext } from './engine';
 import { requireExperiment } from './experiment-handlers';
 import { requireModel } from './model-handlers';
@@ -47,11 +52,50 @@ export async function applyJob(req: ParsedRequestOf<'patch:apply'>, ctx: EngineC
         job.progress(p.imagesDone, Math.max(1, p.imagesTotal), `pasting the patch: ${p.imagesDone}/${p.imagesTotal} images`);
       },
     });
-    // Read again: another job may have rewritten the file while this one ran.
-    const latest = await readReport(dir);
-    const same = latest.patches.find((p) => p.png === entry.png);
-    if (same) Object.assign(same, { runId: r.run.id, runSuccess: r.success });
-    if (same) await atomicWriteJson(resolveInExperiment(dir, PATCH_RESULT_FILE), latest);
-    return { kind: 'patch', file: PATCH_RESULT_FILE, report: same ? latest : report, run: { id: r.run.id, success: r.success } };
+    const latest = await recordRun(dir, entry.png, r);
+    return { kind: 'patch', file: PATCH_RESULT_FILE, report: latest ?? report, run: { id: r.run.id, success: r.success } };
   });
+}
+
+/**
+ * Notes a finished patch run beside its patch in results/patch.json (so the Patch view shows it
+ * after a reload); the report as written, or null when the file or the patch's entry is absent (a
+ * run made by the CLI). Read again: another job may have rewritten the file while this one ran.
+ */
+async function recordRun(dir: string, png: string, r: PatchApplyResult): Promise<PatchReportDto | null> {
+  const latest = await readReport(dir).catch(() => null);
+  const same = latest?.patches.find((p) => p.png === png);
+  if (!latest || !same) return null;
+  Object.assign(same, { runId: r.run.id, runSuccess: r.success });
+  await atomicWriteJson(resolveInExperiment(dir, PATCH_RESULT_FILE), latest);
+  return latest;
+}
+
+/**
+ * job:resume of a stopped patch run listed from disk (the Attack view's Stopped runs: the host
+ * lists every cancelled or interrupted run as a resumable attack job 'run:<id>'). It continues
+ * that run in place (services/patch-resume.ts) as the attack job the host adopted, whose result
+ * is the run's attack summary; results/patch.json notes the run as patch:apply does.
+ */
+export async function resumePatchApplyJob(ctx: EngineContext, jobId: string, meta: JobMeta, model: LoadedClassifier): Promise<{ jobId: string }> {
+  const dir = meta.experimentDir;
+  const exp = await openExperiment(dir);
+  const run = exp.runs.find((x) => x.id === meta.runId);
+  if (!run) throw new ContractError('bad-experiment', `${dir}: no run ${meta.runId}`);
+  // Checked before the job starts, so a refusal (another model loaded, a clean PNG changed) is the call's error.
+  const manifest = await readRunManifest(dir, run);
+  if (manifest.modelFingerprint !== model.fingerprint) throw new ContractError('bad-experiment', `run ${run.dir} was made with another model (${manifest.modelFingerprint.slice(0, 12)})`, 'load the model the patch was trained on');
+  const items = await runInputs(dir, exp, manifest, model);
+  return ctx.startJob(jobId, 'attack', async (job): Promise<JobResult> => {
+    job.meta(meta);
+    const r = await resumePatchRun(model, dir, meta.runId, items, {
+      signal: job.signal,
+      onProgress: (p) => {
+        throwIfAborted(job.signal);
+        job.progress(p.imagesDone, Math.max(1, p.imagesTotal), `pasting the patch: ${p.imagesDone}/${p.imagesTotal} images`);
+      },
+    });
+    await recordRun(dir, r.patchFile, r);
+    return { kind: 'attack', experimentDir: dir, runId: r.run.id, runDir: r.run.dir, method: r.run.method, eps: r.run.eps, summary: summarizeAttack(r.manifest.images) };
+  }, dir);
 }
