@@ -5,7 +5,8 @@
  * the open experiment (method 'patch'), so Print, Capture and Evaluate take it like any run.
  * The run's id and its success on the saved 8-bit images go into results/patch.json beside the
  * patch they came from, so the Patch view shows them again after a reload. Cancelled, the same
- * request again resumes the run (the service finds it by patch, images, placement and seed).
+ * request again resumes the run (the service finds it by patch, images, placement and seed), and
+ * so does Resume in the Attack view's Stopped runs (resumePatchApplyJob below).
  */
 import { readFile } from 'node:fs/promises';
 import { ContractError, PATCH_RESULT_FILE, PatchReportDto, type JobResult, type ParsedRequestOf } from '../../contract';
