@@ -25,10 +25,10 @@ import { CAPTURES_LOG, readCapturesLog } from '../registration/node/captures-log
 import { CHANNEL_COMPARE_FILE, ChannelComparisonSchema, gapPoints, type ChannelCompareRow, type ChannelComparison } from '../reports/channel-compare';
 import { readSheetLayouts } from '../sheets/node/layout-file';
 import type { SheetLayout } from '../sheets/types';
-import { createRng, PrintshotError, throwIfAborted, type Image8 } from '../shared';
+import { createRng, log as say, PrintshotError, throwIfAborted, type Image8 } from '../shared';
 import { simulateOptions, simulatePhoto } from '../simulate';
 import { DEFAULT_PROFILE_SIMULATE, simulateProfilePhoto } from '../simulate/profile-adapter';
-import { atomicWriteJson, listRuns, openExperiment, resolveInExperiment, sha256 } from '../workspace';
+import { atomicWriteJson, listRuns, mergeHint, openExperiment, readRunShard, resolveInExperiment, sha256, shardStateText, type RunShard } from '../workspace';
 import { readChannelProfile } from './channel-fit';
 import { cellLoader } from './simulate-job';
 import { openExperimentModel } from './sources';
@@ -68,7 +68,16 @@ export async function runChannelCompare(opts: ChannelCompareOptions): Promise<Ch
   const log = await readCapturesLog(resolveInExperiment(dir, CAPTURES_LOG), exp.id);
   const strip = (r: string) => r.replace(/^adversarial\//, '').replace(/\/$/, '');
   const wanted = opts.runs && new Set(opts.runs.map(strip));
-  const counts = (c: { role: string; run?: string }) => c.role === 'adversarial' && !!c.run && (!wanted || wanted.has(strip(c.run)));
+  // Photos of an unmerged shard's sheet (printed before sheet refused shards) measure a fraction of a job: left out, said in the log.
+  const shards = new Map<string, RunShard>();
+  for (const r of await listRuns(dir)) {
+    const s = await readRunShard(dir, r);
+    if (s) shards.set(strip(r.dir), s);
+  }
+  const inShard = (c: { run?: string }) => !!c.run && shards.has(strip(c.run));
+  const counts = (c: { role: string; run?: string }) => c.role === 'adversarial' && !!c.run && !inShard(c) && (!wanted || wanted.has(strip(c.run)));
+  const skipped = [...new Set(log.photos.filter((p) => p.status === 'accepted').flatMap((p) => p.crops.filter(inShard).map((c) => strip(c.run!))))];
+  if (skipped.length) say.warn(`channel compare: photos of ${skipped.map((r) => `${r}, ${shardStateText(shards.get(r)!)}`).join('; ')} left out; ${mergeHint(shards.get(skipped[0])!)}`);
   const accepted = log.photos.filter((p) => p.status === 'accepted' && p.sheetId && p.layoutFile && p.crops.some(counts));
   if (!accepted.length) {
     throw new PrintshotError('bad-argument', `${dir}: no accepted photo of an attack run in ${CAPTURES_LOG} to compare against`, `register photos of a run's sheets first: printshot register --experiment ${dir} --photos PHOTOS/`);

@@ -139,4 +139,16 @@ describe('channel compare', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/missing\.json: cannot read a channel profile .*printshot channel fit/);
   }, 60_000);
+
+  it('leaves out photos of an unmerged shard run (a sheet printed from one before sheet refused shards)', async () => {
+    // The run's manifest marked as shard 1/2 of a job, as `attack --shard 1/2` writes it; restored after.
+    const manifestFile = join(exp, 'runs', (await readFile(join(exp, 'experiment.json'), 'utf8')).match(/"manifest": "runs\/([^"]+)"/)![1]);
+    const original = await readFile(manifestFile, 'utf8');
+    await writeFile(manifestFile, JSON.stringify({ ...JSON.parse(original), shard: { index: 1, count: 2, inputsSha256: '0'.repeat(64) } }));
+    try {
+      await expect(runChannelCompare({ experiment: exp, model, seed: 3 })).rejects.toThrow(/no accepted photo of an attack run/);
+    } finally {
+      await writeFile(manifestFile, original);
+    }
+  }, 120_000);
 });
