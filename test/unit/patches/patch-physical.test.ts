@@ -5,11 +5,11 @@
  * the recorded patch, whose success counts the target, which resumes after a cancel to the same
  * bytes, and which refuses a patch of another model.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodePng, encodePng } from '../../../src/images';
+import { decodePng } from '../../../src/images';
 import { placementTaps, type Placement } from '../../../src/patches';
 import { applyHomography } from '../../../src/registration/homography';
 import { patchSuccess, runPatchApplyJob } from '../../../src/services/patch-apply';
@@ -18,6 +18,7 @@ import { openModel } from '../../../src/services/sources';
 import type { SheetLayout } from '../../../src/sheets/types';
 import { createRng } from '../../../src/shared';
 import { readRunManifest } from '../../../src/workspace';
+import { writeFakePatch } from '../../support/patch-files';
 import { removeTempDirs, tempDir } from '../model/model-fixtures';
 
 afterAll(removeTempDirs);
@@ -98,26 +99,13 @@ describe('patchSuccess', () => {
   });
 });
 
-/** A patch PNG + JSON as `printshot patch` writes them, for the bundled model, without training. */
-async function fakePatch(dir: string, fingerprint: string, p = 9): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const rng = createRng('fake-patch');
-  const png = join(dir, 'patch-t5-s10.png');
-  await writeFile(png, await encodePng({ width: p, height: p, channels: 1, data: Uint8Array.from({ length: p * p }, () => Math.floor(rng.next() * 256)) }));
-  await writeFile(join(dir, 'patch-t5-s10.json'), JSON.stringify({
-    model: { name: 'bundled', fingerprint }, target: { index: 5, name: 'Sandal' }, params: { size: 0.1, scaleJitter: 0.1, rotationDeg: 20 }, png: 'patch-t5-s10.png',
-    evaluation: { success: { count: 3, total: 10, rate: 0.3, ci: null } },
-  }));
-  return png;
-}
-
 describe('runPatchApplyJob', () => {
   it('writes a patch run: pixels outside the recorded patch unchanged, success = target hit, no tensor left, same bytes after a cancel and resume', async () => {
     const model = await openModel('default');
     const fingerprint = model.fingerprint;
     model.dispose();
     const root = await tempDir();
-    const png = await fakePatch(join(root, 'p'), fingerprint);
+    const png = await writeFakePatch(join(root, 'p'), fingerprint);
     const tensors = tf.memory().numTensors;
     const whole = await runPatchApplyJob({ patch: png, experiment: join(root, 'a'), limit: 40, sample: 'stratified', seed: 1 });
     expect(whole.run.method).toBe('patch');
@@ -151,8 +139,8 @@ describe('runPatchApplyJob', () => {
     const root = await tempDir();
     const exp = join(root, 'exp');
     // The experiment first (made by an attack-free apply of a patch from outside, copied flat).
-    await runPatchApplyJob({ patch: await fakePatch(join(root, 'outside'), model.fingerprint), experiment: exp, limit: 1 });
-    const png = await fakePatch(join(exp, 'patches', 'Sandal-abc123'), model.fingerprint);
+    await runPatchApplyJob({ patch: await writeFakePatch(join(root, 'outside'), model.fingerprint), experiment: exp, limit: 1 });
+    const png = await writeFakePatch(join(exp, 'patches', 'Sandal-abc123'), model.fingerprint);
     model.dispose();
     const r = await runPatchApplyJob({ patch: png, experiment: exp, limit: 3 });
     expect(r.patchFile).toBe('patches/Sandal-abc123/patch-t5-s10.png');
@@ -168,10 +156,10 @@ describe('runPatchApplyJob', () => {
 
   it('takes a given placement for every image; refuses a patch trained on another model and a placement outside the image', async () => {
     const root = await tempDir();
-    const png = await fakePatch(join(root, 'p'), 'f'.repeat(64));
+    const png = await writeFakePatch(join(root, 'p'), 'f'.repeat(64));
     await expect(runPatchApplyJob({ patch: png, experiment: join(root, 'x'), limit: 2 })).rejects.toThrow(/was trained on model bundled \(ffffffffffff\), not /);
     const model = await openModel('default');
-    const ok = await fakePatch(join(root, 'q'), model.fingerprint);
+    const ok = await writeFakePatch(join(root, 'q'), model.fingerprint);
     model.dispose();
     await expect(runPatchApplyJob({ patch: ok, experiment: join(root, 'y'), limit: 2, at: { cx: 40, cy: 3 } })).rejects.toThrow(/--at 40,3/);
     // A given placement: the same for every image, recorded as given.

@@ -14,25 +14,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpBridge } from '../../../renderer/src/bridge/http';
 import type { ExperimentDto, JobDto } from '../../../src/contract';
-import type { EngineTransport, FromEngine } from '../../../src/engine';
-import { createEngine } from '../../../src/engine/runtime/engine';
 import { startServe, type ServeHandle } from '../../../src/serve';
-
-/** The engine in this process: messages are cloned and delivered asynchronously, as over IPC. */
-function inProcess(): EngineTransport {
-  let listener: (m: FromEngine) => void = () => undefined;
-  const deliver = (m: FromEngine) => setImmediate(() => listener(structuredClone(m)));
-  const engine = createEngine({ send: deliver, onMessage: () => undefined });
-  setImmediate(() => listener({ t: 'ready', pid: process.pid }));
-  return { pid: process.pid, send: (msg) => engine.handle(structuredClone(msg)), onMessage: (l) => void (listener = l), onExit: () => undefined, kill: () => undefined };
-}
+import { inProcessTransport } from '../../support/in-process-engine';
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'ps-tabs-'));
 let serve: ServeHandle;
 const tab = (tabId: string) => httpBridge({ baseUrl: `http://127.0.0.1:${serve.port}`, token: serve.token, tabId });
 
 beforeAll(async () => {
-  serve = await startServe({ spawn: inProcess, workspace, rendererDir: workspace });
+  serve = await startServe({ spawn: inProcessTransport, workspace, rendererDir: workspace });
 }, 120_000);
 afterAll(async () => {
   await serve.stop();
