@@ -92,7 +92,9 @@ async function evaluatePhotosAction(opts: EvaluateOptions): Promise<void> {
     model: opts.model,
     onProgress: (stage) => progress.update(0, 1, stage),
   }).finally(() => progress.stop());
-  process.stdout.write(opts.json ? `${JSON.stringify(ev, null, 2)}\n` : `${photoTablesText(ev)}\n${ev.conditions ? `\n${conditionsText(ev.conditions)}\n` : ''}`);
+  // Runs the tables leave out (unmerged shards, incomplete runs) are said here too, not only in --json.
+  const left = ev.notes.filter((n) => /^(Unmerged shard runs|Incomplete runs)/.test(n)).map((n) => `note: ${n}\n`).join('');
+  process.stdout.write(opts.json ? `${JSON.stringify(ev, null, 2)}\n` : `${photoTablesText(ev)}\n${ev.conditions ? `\n${conditionsText(ev.conditions)}\n` : ''}${left}`);
 }
 
 /** Per-condition rows: registered and unregistered side by side (k/n and 95% Wilson interval). */

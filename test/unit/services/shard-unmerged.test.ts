@@ -112,6 +112,12 @@ describe('unmerged shard runs', () => {
     expect(only.notes.some((n) => n.startsWith('Unmerged shard runs, left out of every table, chart and figure: adversarial/fgsm-eps8 (shard 2/2, 4 images)'))).toBe(true);
   });
 
+  it('evaluate --photos says so in its text output, not only in --json', async () => {
+    const r = await runCliAsync(['evaluate', '--experiment', mixed, '--photos']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('note: Unmerged shard runs, left out of every table, chart and figure: adversarial/fgsm-eps4 (shard 1/2, 4 images).');
+  }, 60_000);
+
   it('are left out of the transfer table, said once', async () => {
     const m = await evaluateTransfer({ experiments: [mixed], targets: ['default'] });
     expect(m.cells.map((c) => c.eps)).toEqual([8]);
