@@ -18,7 +18,7 @@ export function incompleteNote(dir: string, runs: readonly IncompleteRun[]): str
   const list = runs.map((r) => `${r.dir} (${r.state}${r.reason ? `: ${r.reason}` : ''}${r.shard ? `, shard ${r.shard.index}/${r.shard.count}` : ''}, ${r.done} of ${r.total} images)`).join('; ');
   const resume = runs.filter((r) => !r.shard).map((r) => `npx printshot runs resume ${r.id.slice(0, 8)} --experiment ${shellQuote(dir)}`);
   // runs resume refuses a shard: it resumes in place when its own attack command (with --shard k/N) is run again.
-  const shards = runs.filter((r) => r.shard).map((r) => `${r.dir} by rerunning its printshot attack … --shard ${r.shard!.index}/${r.shard!.count} command, then merging the shards (docs/scale.md)`);
+  const shards = runs.filter((r) => r.shard).map((r) => `${r.dir} by rerunning its npx printshot attack … --shard ${r.shard!.index}/${r.shard!.count} command, then merging the shards (docs/scale.md)`);
   const fixes = [...(resume.length ? [`with ${resume.join(', ')}`] : []), ...shards];
   return `Incomplete runs, left out of every table, chart and figure: ${list}. Finish ${runs.length === 1 ? 'it' : 'them'} ${fixes.join('; ')}.`;
 }

@@ -107,7 +107,7 @@ describe('unmerged shard runs', () => {
     expect(only.incompleteRuns.map((r) => [r.dir, r.state, r.done, r.total, r.shard])).toEqual([['adversarial/bim-eps8', 'cancelled', 2, 4, { index: 1, count: 2 }]]);
     const incomplete = only.notes.find((n) => n.startsWith('Incomplete runs')) ?? '';
     expect(incomplete).toContain('adversarial/bim-eps8 (cancelled: cancelled by the user, shard 1/2, 2 of 4 images)');
-    expect(incomplete).toContain('rerunning its printshot attack … --shard 1/2 command');
+    expect(incomplete).toContain('rerunning its npx printshot attack … --shard 1/2 command');
     expect(incomplete).not.toContain('runs resume');
     expect(only.notes.some((n) => n.startsWith('Unmerged shard runs, left out of every table, chart and figure: adversarial/fgsm-eps8 (shard 2/2, 4 images)'))).toBe(true);
   });
