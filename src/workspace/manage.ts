@@ -15,6 +15,7 @@ import { ARCHIVE_INDEX, checkExperiment, listFiles, type CheckReport } from './c
 import { EXPERIMENT_DIRS } from './experiment';
 import { migrateExperimentJson } from './migrate';
 import { EXPERIMENT_FILE, formatIssues, resolveInExperiment, updateExperiment, writeExperiment } from './store';
+import { readRunShard } from './shard-run';
 import { ExperimentSchema, RelPath, type Experiment } from './schema';
 import { extractEntry, readEntryText, readZipEntries, ZipWriter } from './zipfile';
 
@@ -28,7 +29,8 @@ export interface ExperimentSummary {
   createdAt?: string;
   model?: string;
   images?: number;
-  runs?: { total: number; complete: number; incomplete: number };
+  /** complete: whole runs done; unmergedShards: finished shard runs, complete only once merged (shard-run.ts). */
+  runs?: { total: number; complete: number; incomplete: number; unmergedShards: number };
 }
 
 /** Reads experiment.json, migrating older versions in memory (never writes). */
@@ -70,10 +72,12 @@ export async function listExperiments(root: string, depth = 2): Promise<Experime
 async function summarize(dir: string): Promise<ExperimentSummary> {
   try {
     const exp = await readMigrated(dir);
-    const complete = exp.runs.filter((r) => r.status === 'complete').length;
+    const done = exp.runs.filter((r) => r.status === 'complete');
+    const shards = (await Promise.all(done.map((r) => readRunShard(dir, r)))).filter(Boolean).length;
+    const complete = done.length - shards;
     return {
       dir, ok: true, id: exp.id, name: exp.name, createdAt: exp.createdAt, model: exp.model.name, images: exp.images.count,
-      runs: { total: exp.runs.length, complete, incomplete: exp.runs.length - complete },
+      runs: { total: exp.runs.length, complete, incomplete: exp.runs.length - done.length, unmergedShards: shards },
     };
   } catch (e) {
     return { dir, ok: false, error: (e as Error).message };

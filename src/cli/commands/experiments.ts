@@ -22,7 +22,7 @@ export function registerExperimentsCommand(program: Command): void {
       const list = await listExperiments(root ?? '.', opts.depth);
       const rows = list.map((e) =>
         e.ok
-          ? [e.dir, e.name ?? '', e.model ?? '', e.images ?? 0, `${e.runs?.complete ?? 0}/${e.runs?.total ?? 0}`, e.createdAt?.slice(0, 10) ?? '']
+          ? [e.dir, e.name ?? '', e.model ?? '', e.images ?? 0, `${e.runs?.complete ?? 0}/${e.runs?.total ?? 0}${e.runs?.unmergedShards ? ` (+${e.runs.unmergedShards} unmerged shard${e.runs.unmergedShards > 1 ? 's' : ''})` : ''}`, e.createdAt?.slice(0, 10) ?? '']
           : [e.dir, `(broken: ${e.error})`, '', '', '', ''],
       );
       print(opts.json, list, list.length === 0 ? 'no experiments found' : formatTable(['folder', 'name', 'model', 'images', 'runs done', 'created'], rows));

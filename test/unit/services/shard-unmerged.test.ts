@@ -20,6 +20,7 @@ import { openImages, openModel } from '../../../src/services/sources';
 import { evaluateTransfer } from '../../../src/services/transfer';
 import type { LabeledImage } from '../../../src/shared';
 import { listRunStates, openExperiment } from '../../../src/workspace';
+import { listExperiments } from '../../../src/workspace/manage';
 import { ExperimentDto } from '../../../src/contract';
 import { experimentDto } from '../../../src/engine/runtime/experiment-handlers';
 import { runCliAsync } from '../cli/run-cli';
@@ -74,6 +75,16 @@ describe('unmerged shard runs', () => {
     expect(row('fgsm-eps4 ')).not.toMatch(/\bcomplete\b/);
     expect(row('fgsm-eps8 ')).toMatch(/complete\s+8\/8/);
     expect(r.stdout).toMatch(/1 unmerged shard run\(s\), never measured or printed as whole runs: merge the 2 shard folders first: npx printshot experiments merge SHARD-1 SHARD-2 --out MERGED/);
+  }, 60_000);
+
+  it('experiments list counts a shard apart from the complete runs', async () => {
+    const [summary] = await listExperiments(mixed);
+    expect(summary.runs).toEqual({ total: 2, complete: 1, incomplete: 0, unmergedShards: 1 });
+    const [cancelled] = await listExperiments(shardOnly);
+    expect(cancelled.runs).toEqual({ total: 2, complete: 0, incomplete: 1, unmergedShards: 1 });
+    const r = await runCliAsync(['experiments', 'list', mixed]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\b1\/2 \(\+1 unmerged shard\)/);
   }, 60_000);
 
   it('named, are refused by sheet and evaluate (CLI and the engine check) with the shard and the merge', async () => {
