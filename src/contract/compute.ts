@@ -13,7 +13,8 @@
  * and never trusts clean pixels coming back from the page.
  */
 import { z } from 'zod';
-import { AttackStart, AttackSummaryDto, Bytes } from './dto';
+import { AttackStart, Bytes } from './dto';
+import { AttackResultDto } from './results';
 
 export const ComputeImageDto = z.object({
   relPath: z.string(),
@@ -68,14 +69,7 @@ export const ComputeRecord = z.strictObject({
 export type ComputeRecord = z.input<typeof ComputeRecord>;
 
 /** The recorded run, as attack:start's job result says it, plus where it ran. */
-export const ComputeRecordDto = z.object({
-  kind: z.literal('attack'),
-  experimentDir: z.string(),
-  runId: z.string(),
-  runDir: z.string(),
-  method: z.string(),
-  eps: z.number(),
-  summary: AttackSummaryDto,
+export const ComputeRecordDto = AttackResultDto.extend({
   backend: z.string(),
   device: z.string(),
 });

@@ -95,18 +95,21 @@ export const RunImageDto = z.object({
 });
 export type RunImageDto = z.infer<typeof RunImageDto>;
 
+/** An attack job's recorded run (compute:record's result extends it with where it ran). */
+export const AttackResultDto = z.object({
+  kind: z.literal('attack'),
+  experimentDir: z.string(),
+  runId: z.string(),
+  runDir: z.string(),
+  method: z.string(),
+  eps: z.number(),
+  summary: AttackSummaryDto,
+});
+
 export const JobResult = z.discriminatedUnion('kind', [
   /** A paper template's run: its report files, relative to the experiment (contract/reproduce.ts). */
   ReproduceResultDto,
-  z.object({
-    kind: z.literal('attack'),
-    experimentDir: z.string(),
-    runId: z.string(),
-    runDir: z.string(),
-    method: z.string(),
-    eps: z.number(),
-    summary: AttackSummaryDto,
-  }),
+  AttackResultDto,
   z.object({ kind: z.literal('eval'), runId: z.string(), resultsFile: z.string(), report: EvaluationReportDto }),
   z.object({
     kind: z.literal('sheet'),
