@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { bundledModelB64, parity, referenceRun, type ReferenceRun } from './support/gpu-compute';
-import { api, freshWorkbench, openView } from './support/workbench';
+import { api, bundledModelExperiment, freshWorkbench, openView } from './support/workbench';
 import { openExperiment, readRunManifest } from '../../src/workspace';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
@@ -125,10 +125,7 @@ test.describe('parity with the engine (wasm)', () => {
 test('the Attack view runs an attack on the GPU and the engine records it with backend webgl', async ({ page }) => {
   test.setTimeout(300_000);
   await freshWorkbench(page);
-  await openView(page, 'model');
-  await page.getByRole('button', { name: 'Load the bundled model' }).click();
-  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
-  await page.getByRole('button', { name: 'New experiment' }).click();
+  await bundledModelExperiment(page);
   await openView(page, 'attack');
   await page.getByLabel('Method').selectOption('fgsm');
   await page.locator('#attack-eps').fill('8');

@@ -5,7 +5,7 @@
  * into one complete run that the results picker offers.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { api } from './support/workbench';
+import { api, bundledModelExperiment } from './support/workbench';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
 
@@ -22,10 +22,7 @@ async function runs(page: Page): Promise<Run[]> {
 test('an attack whose engine was killed is listed after a reload and resumed to a complete run', async ({ page }) => {
   expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
   await page.goto(URL_WITH_TOKEN!);
-  await page.getByRole('button', { name: 'Load the bundled model' }).click();
-  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
-  await page.getByRole('button', { name: 'New experiment' }).click();
-  await expect(page.getByTestId('experiment-name')).toContainText('experiment-');
+  await bundledModelExperiment(page);
 
   await page.locator('nav a[data-view="attack"]').click();
   await page.getByLabel('Method').selectOption('bim');

@@ -6,17 +6,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test } from '@playwright/test';
-import { openView, shot } from './support/workbench';
+import { bundledModelExperiment, openView, shot } from './support/workbench';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
 
 test('Reproduce: szegedy-spectral from the Report step, its report opened and downloaded', async ({ page, context }, testInfo) => {
   expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
   await page.goto(URL_WITH_TOKEN!);
-  await page.getByRole('button', { name: 'Load the bundled model' }).click();
-  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
-  await page.getByRole('button', { name: 'New experiment' }).click();
-  await expect(page.getByTestId('experiment-name')).toContainText('experiment-');
+  await bundledModelExperiment(page);
 
   await openView(page, 'report');
   const panel = page.getByTestId('reproduce-panel');

@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { expect, test, type Page } from '@playwright/test';
-import { openView, shot } from './support/workbench';
+import { bundledModelExperiment, openView, shot } from './support/workbench';
 
 const URL_WITH_TOKEN = process.env.PRINTSHOT_URL;
 const PANELS = ['robustness-fashion-cnn', 'robustness-fashion-cnn-hardened', 'robustness-fashion-cnn-distilled'];
@@ -34,10 +34,7 @@ async function expectCurves(page: Page): Promise<void> {
 test('the standard suite from the Defences view: a curve chart per model, the CSV, and both again after a reload', async ({ page }, testInfo) => {
   expect(URL_WITH_TOKEN, 'webServer did not report the workbench URL').toBeTruthy();
   await page.goto(URL_WITH_TOKEN!);
-  await page.getByRole('button', { name: 'Load the bundled model' }).click();
-  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
-  await page.getByRole('button', { name: 'New experiment' }).click();
-  await expect(page.getByTestId('experiment-name')).toContainText('experiment-');
+  await bundledModelExperiment(page);
 
   await openView(page, 'defences');
   await expect(page.getByTestId('defences-models').locator('li')).toHaveCount(1);

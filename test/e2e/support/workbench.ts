@@ -84,15 +84,21 @@ export async function freshWorkbench(page: Page, urlWithToken = process.env.PRIN
   test.info().annotations.push({ type: 'console-errors', description: () => errors.join(' | ') } as never);
 }
 
+/** From the Model step: the bundled model loaded and a new experiment open. */
+export async function bundledModelExperiment(page: Page): Promise<void> {
+  await openView(page, 'model');
+  await page.getByRole('button', { name: 'Load the bundled model' }).click();
+  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
+  await page.getByRole('button', { name: 'New experiment' }).click();
+  await expect(page.getByTestId('experiment-name')).toContainText('experiment-');
+}
+
 /**
  * The responsiveness scenario's setup: the bundled model, a new experiment, and the Attack view
  * filled for a long BIM job (eps 16, 40 iterations, every sample image), not yet started.
  */
 export async function prepareLongBim(page: Page): Promise<void> {
-  await openView(page, 'model');
-  await page.getByRole('button', { name: 'Load the bundled model' }).click();
-  await expect(page.getByTestId('model-info')).toContainText('fashion-cnn');
-  await page.getByRole('button', { name: 'New experiment' }).click();
+  await bundledModelExperiment(page);
   await openView(page, 'attack');
   await page.getByLabel('Method').selectOption('bim');
   await page.locator('#attack-eps').fill('16');
