@@ -16,7 +16,7 @@ import { applyEotSample } from '../src/attacks/eot-ops';
 import { rateOf, type Rate } from '../src/metrics/attack-summary';
 import { createRng } from '../src/shared';
 import { installNodeHost } from '../src/transforms/node/host';
-import { benchCommand, loadPatchBenchData, pct, progressLine, rateCell } from './lib/patch-bench';
+import { benchCommand, disposeBench, loadPatchBenchData, pct, progressLine, rateCell } from './lib/patch-bench';
 import { describeMachine, machineInfo } from './lib/machine';
 
 installNodeHost();
@@ -106,5 +106,4 @@ if (v.json) {
     ...d.classifier.labels.map((l, c) => `| ${l} | ${pct(digital.share[c].rate)} | ${rateCell(through.share[c])} |`),
   ].join('\n')}\n`);
 }
-tf.dispose([d.train.images, d.test.images]);
-d.classifier.dispose();
+disposeBench(d, []);
