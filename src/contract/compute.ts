@@ -75,7 +75,7 @@ export const ComputeRecordDto = AttackResultDto.extend({
 });
 export type ComputeRecordDto = z.infer<typeof ComputeRecordDto>;
 
-/** Attacks the compute worker runs and compute:record accepts (untargeted L∞; services' RECORDABLE_METHODS, a unit test keeps them equal). */
+/** Attacks the compute worker runs and compute:record accepts (untargeted L∞, whose success needs no per-image target). */
 export const COMPUTE_METHODS: readonly string[] = ['fgsm', 'bim', 'pgd', 'mifgsm', 'eot-pgd'];
 
 /** The worker's device as the page shows it (renderer/src/compute/protocol.ts' ComputeDeviceInfo, trimmed). */

@@ -16,13 +16,11 @@
 import { getAttack, parseAttackParams, type AttackImageResult } from '../attacks';
 import { predict } from '../inference';
 import type { LoadedClassifier } from '../model/node';
+import { COMPUTE_METHODS } from '../contract';
 import { PrintshotError, type Image8, type LabeledImage } from '../shared';
 import { summarizeAttack, type AttackSummary } from '../metrics/attack-summary';
 import { completeRun, openOrCreateExperiment, startRun, writeCleanImages, writeRunManifest, type RunManifest, type RunRecord } from '../workspace';
 import { toRunImage } from './run-exec';
-
-/** Untargeted L∞ attacks whose GPU runs are recorded (the compute context runs these). */
-export const RECORDABLE_METHODS: readonly string[] = ['fgsm', 'bim', 'pgd', 'mifgsm', 'eot-pgd'];
 
 export interface ComputedRunSpec {
   out: string;
@@ -56,7 +54,7 @@ export async function recordComputedRun(spec: ComputedRunSpec): Promise<Computed
     throw new PrintshotError('bad-model', `the run was computed on model ${spec.modelFingerprint.slice(0, 12)}, not the engine's ${model.fingerprint.slice(0, 12)}`, 'load the same model in the engine and the compute context');
   }
   const attack = getAttack(spec.method);
-  if (!RECORDABLE_METHODS.includes(attack.id)) throw new PrintshotError('bad-argument', `${attack.id} runs from the compute context are not recorded (only ${RECORDABLE_METHODS.join(', ')})`);
+  if (!COMPUTE_METHODS.includes(attack.id)) throw new PrintshotError('bad-argument', `${attack.id} runs from the compute context are not recorded (only ${COMPUTE_METHODS.join(', ')})`);
   const params = parseAttackParams(attack, spec.params) as { eps: number; target?: unknown };
   if (params.target !== undefined && params.target !== 'untargeted') throw new PrintshotError('bad-argument', 'only untargeted runs from the compute context are recorded');
   const byPath = new Map(spec.adversarial.map((a) => [a.relPath, a]));

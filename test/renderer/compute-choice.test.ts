@@ -5,8 +5,6 @@
  * (float16) instead of falling back; CPU never touches the worker.
  */
 import { describe, expect, it } from 'vitest';
-import { COMPUTE_METHODS } from '../../src/contract';
-import { RECORDABLE_METHODS } from '../../src/services/compute-run';
 import { backendLabel, chooseCompute, shortDevice, type ProbeOutcome } from '../../renderer/src/lib/compute-choice';
 
 const SWIFTSHADER = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
@@ -36,10 +34,6 @@ describe('chooseCompute', () => {
     expect(chooseCompute('gpu', gpuOk, 'square')).toEqual({ run: 'refused', error: expect.objectContaining({ code: 'bad-argument', message: expect.stringContaining('square does not run on the GPU') }) });
     expect(chooseCompute('gpu', null, 'bim').run).toBe('refused');
     expect(chooseCompute('gpu', gpuOk, 'fgsm').run).toBe('gpu');
-  });
-
-  it('offers exactly the attacks compute:record accepts', () => {
-    expect([...COMPUTE_METHODS].sort()).toEqual([...RECORDABLE_METHODS].sort());
   });
 });
 

@@ -9,9 +9,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ContractError, type ComputePrepareDto, type ParsedRequestOf } from '../../contract';
+import { COMPUTE_METHODS, ContractError, type ComputePrepareDto, type ParsedRequestOf } from '../../contract';
 import { getAttack, parseAttackParams } from '../../attacks';
-import { RECORDABLE_METHODS, recordComputedRun } from '../../services/compute-run';
+import { recordComputedRun } from '../../services/compute-run';
 import type { EngineHandlers } from './engine';
 import { DEFAULT_BATCH, requestItems } from './attack-resume';
 import { requireExperiment } from './experiment-handlers';
@@ -45,8 +45,8 @@ export async function modelBytes(model: LoadedModel): Promise<ComputePrepareDto[
 /** The attack and parameters of a request, refused early when the compute context's runs are not recorded. */
 function recordableAttack(req: ParsedRequestOf<'attack:start'>) {
   const attack = getAttack(req.method);
-  if (!RECORDABLE_METHODS.includes(attack.id)) {
-    throw new ContractError('bad-argument', `${attack.id} does not run in the compute context (it runs ${RECORDABLE_METHODS.join(', ')})`, 'use Compute: CPU (wasm) for this attack');
+  if (!COMPUTE_METHODS.includes(attack.id)) {
+    throw new ContractError('bad-argument', `${attack.id} does not run in the compute context (it runs ${COMPUTE_METHODS.join(', ')})`, 'use Compute: CPU (wasm) for this attack');
   }
   return { attack, params: parseAttackParams(attack, req.params) as Record<string, unknown> };
 }
